@@ -1,0 +1,37 @@
+# WeightShare: `make demo` runs the bundled model through search -> compile -> verify; `make test` runs every test.
+SWIFT ?= swift
+
+.PHONY: deps demo test swift-test runtime-test generated-check release fixtures clean
+
+deps:
+	@scripts/install-deps.sh
+
+release: deps
+	$(SWIFT) build -c release --product wsc
+
+demo: release
+	scripts/demo.sh
+
+# Generated code must match its sources; the C runtime is tested with gcc and clang (warnings are errors,
+# plus ASan/UBSan) and cross-compiled for Cortex-M4; then the Swift tests.
+test: deps generated-check runtime-test swift-test
+
+generated-check:
+	scripts/gen-flatbuffers.sh --check
+	scripts/gen-protobuf.sh --check
+
+runtime-test:
+	$(MAKE) -C Runtime test
+	$(MAKE) -C Runtime cortex-m4
+
+swift-test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Regenerates Tests/Fixtures (needs the Python packages; deterministic).
+fixtures:
+	scripts/install-deps.sh --python
+	python3 scripts/make_fixtures.py
+
+clean:
+	rm -rf .build Runtime/build

@@ -1,0 +1,75 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Warnings are errors in every C and C++ target (CSetting/CXXSetting forms; unsafeFlags would make the
+// package unusable as a dependency).
+let strictC: [CSetting] = [
+    .enableWarning("all"), .enableWarning("extra"), .enableWarning("pedantic"), .treatAllWarnings(as: .error),
+]
+let strictCXX: [CXXSetting] = [
+    .enableWarning("all"), .enableWarning("extra"), .treatAllWarnings(as: .error),
+    .headerSearchPath("generated"),
+    // FlatBuffers' asserts only in debug builds; SwiftPM release builds do not define NDEBUG.
+    .define("NDEBUG", .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "WeightShare",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "wsc", targets: ["wsc"]),
+        .library(name: "WeightShare", targets: ["WeightShare"]),
+        .library(name: "WeightShareReader", targets: ["WeightShareReader"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // traits: [] keeps SwiftPM 6.3 from emitting trait flags in random order (and rebuilding at random).
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0", traits: []),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+    ],
+    targets: [
+        // Portable C99 runtime: verify a .wsm and run it with weights decoded on the fly.
+        .target(
+            name: "WeightShareRuntime",
+            path: "Runtime",
+            exclude: ["schema", "tests", "Makefile", "README.md"],
+            sources: ["src"],
+            publicHeadersPath: "include",
+            cSettings: strictC
+        ),
+        // The .wsm writer over Debian's libflatbuffers-dev (header-only), behind a plain C header.
+        .target(
+            name: "WSMFlatBuffers",
+            dependencies: ["WeightShareRuntime"],
+            exclude: ["generated"],
+            cxxSettings: strictCXX
+        ),
+        // SHA-256 of source models through OpenSSL's libcrypto (Debian libssl-dev).
+        .systemLibrary(name: "COpenSSLCrypto", path: "Sources/COpenSSLCrypto"),
+        .target(
+            name: "WeightShare",
+            dependencies: [
+                "WeightShareRuntime", "WSMFlatBuffers", "COpenSSLCrypto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            exclude: ["Import/onnx.proto"]
+        ),
+        .target(name: "WeightShareReader", dependencies: ["WeightShareRuntime"]),
+        .executableTarget(
+            name: "wsc",
+            dependencies: [
+                "WeightShare", "WeightShareReader",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "WeightShareTests",
+            dependencies: ["WeightShare", "WeightShareReader", "WeightShareRuntime", "WSMFlatBuffers"]
+        ),
+        .testTarget(name: "WeightShareReaderTests", dependencies: ["WeightShareReader", "WeightShare"]),
+        .testTarget(name: "wscTests", dependencies: ["wsc"]),
+    ],
+    cLanguageStandard: .c99,
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,56 @@
+/* Add with NumPy broadcasting (rank <= 6) and Relu. Both are safe when y is exactly one of the inputs. */
+#include "ws_kernels.h"
+
+int ws_broadcast_init(ws_broadcast *bc, const uint32_t *a_shape, uint32_t a_rank, const uint32_t *b_shape,
+                      uint32_t b_rank) {
+    uint32_t rank = a_rank > b_rank ? a_rank : b_rank;
+    uint32_t a_step = 1, b_step = 1, i;
+    if (rank > WS_MAX_RANK) return 0;
+    bc->rank = rank;
+    /* Align shapes at their last dimension; a missing leading dimension counts as 1. */
+    for (i = 0; i < rank; i++) {
+        uint32_t d = rank - 1u - i;
+        uint32_t da = i < a_rank ? a_shape[a_rank - 1u - i] : 1u;
+        uint32_t db = i < b_rank ? b_shape[b_rank - 1u - i] : 1u;
+        if (da != db && da != 1u && db != 1u) return 0;
+        bc->shape[d] = da > db ? da : db;
+        bc->a_stride[d] = da == 1u ? 0u : a_step;
+        bc->b_stride[d] = db == 1u ? 0u : b_step;
+        a_step *= da;
+        b_step *= db;
+    }
+    return 1;
+}
+
+void ws_add_f32(const float *a, const float *b, const ws_broadcast *bc, float *y) {
+    uint32_t idx[WS_MAX_RANK] = {0};
+    uint32_t inner, sa, sb, outer = 1, o, i, ao = 0, bo = 0;
+    int d;
+    if (bc->rank == 0) {
+        y[0] = a[0] + b[0];
+        return;
+    }
+    inner = bc->shape[bc->rank - 1u];
+    sa = bc->a_stride[bc->rank - 1u];
+    sb = bc->b_stride[bc->rank - 1u];
+    for (i = 0; i + 1u < bc->rank; i++) outer *= bc->shape[i];
+    for (o = 0; o < outer; o++) {
+        /* Output element e reads only a[...e...] / b[...e...] positions not yet written: in-place safe. */
+        for (i = 0; i < inner; i++) y[i] = a[ao + i * sa] + b[bo + i * sb];
+        y += inner;
+        /* Odometer over the outer dimensions. */
+        for (d = (int)bc->rank - 2; d >= 0; d--) {
+            ao += bc->a_stride[d];
+            bo += bc->b_stride[d];
+            if (++idx[d] < bc->shape[d]) break;
+            ao -= bc->a_stride[d] * bc->shape[d];
+            bo -= bc->b_stride[d] * bc->shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+void ws_relu_f32(const float *x, float *y, uint32_t n) {
+    uint32_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i]; /* NaN passes through, as in max(x, 0) */
+}

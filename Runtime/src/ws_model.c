@@ -1,0 +1,166 @@
+/* Accessors of a loaded model: tensors, operators, codebook, index stream, metadata, constant decoding. */
+#include "ws_flatbuf.h"
+#include "ws_index_stream.h"
+#include "ws_internal.h"
+#include "ws_schema.h"
+
+/* int32 from its two's-complement bits, without an implementation-defined conversion. */
+static int32_t as_i32(uint32_t x) { return x <= 0x7FFFFFFFu ? (int32_t)x : -(int32_t)(~x) - 1; }
+
+void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) {
+    const uint8_t *buf = m->buf;
+    uint32_t table = ws_fb_vector_table(buf, m->tensors, t);
+    uint32_t rank, shape, raw_count, i;
+    memset(info, 0, sizeof *info);
+    info->name = ws_fb_string(buf, table, WS_VT_TENSOR_NAME);
+    info->kind = (ws_tensor_kind)ws_fb_u8(buf, table, WS_VT_TENSOR_KIND, WS_TENSOR_ACTIVATION);
+    shape = ws_fb_vector(buf, table, WS_VT_TENSOR_SHAPE, &rank);
+    info->rank = rank;
+    info->elements = 1;
+    for (i = 0; i < rank && i < WS_MAX_RANK; i++) {
+        info->shape[i] = ws_ld_u32(buf + shape + 4u * i);
+        info->elements *= info->shape[i];
+    }
+    info->arena_offset = ws_fb_u32(buf, table, WS_VT_TENSOR_ARENA_OFFSET, 0);
+    info->index_offset = (uint32_t)ws_fb_u64(buf, table, WS_VT_TENSOR_INDEX_OFFSET, 0);
+    if (info->kind == WS_TENSOR_RAW) {
+        uint32_t raw = ws_fb_vector(buf, table, WS_VT_TENSOR_RAW, &raw_count);
+        info->raw = raw ? ws_fb_floats(buf, raw) : NULL;
+    }
+}
+
+void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
+    const uint8_t *buf = m->buf;
+    uint32_t table = ws_fb_vector_table(buf, m->operators, o);
+    uint32_t first, count, i, options;
+    memset(op, 0, sizeof *op);
+    op->info.opcode = (ws_opcode)ws_fb_u8(buf, table, WS_VT_OPERATOR_OPCODE, 0);
+    op->info.name = ws_fb_string(buf, table, WS_VT_OPERATOR_NAME);
+    first = ws_fb_vector(buf, table, WS_VT_OPERATOR_INPUTS, &count);
+    op->info.num_inputs = count;
+    for (i = 0; i < 4u; i++) op->info.inputs[i] = i < count ? as_i32(ws_ld_u32(buf + first + 4u * i)) : -1;
+    first = ws_fb_vector(buf, table, WS_VT_OPERATOR_OUTPUTS, &count);
+    op->info.num_outputs = count;
+    for (i = 0; i < 2u; i++) op->info.outputs[i] = i < count ? as_i32(ws_ld_u32(buf + first + 4u * i)) : -1;
+
+    /* Schema defaults, overridden by the options table when present. */
+    op->alpha = 1.0f;
+    op->beta = 1.0f;
+    op->options_type = ws_fb_u8(buf, table, WS_VT_OPERATOR_OPTIONS_TYPE, WS_OPTIONS_NONE);
+    options = ws_fb_ref(buf, table, WS_VT_OPERATOR_OPTIONS);
+    if (options != 0 && op->options_type == WS_OPTIONS_GEMM) {
+        op->alpha = ws_fb_f32(buf, options, WS_VT_GEMM_ALPHA, 1.0f);
+        op->beta = ws_fb_f32(buf, options, WS_VT_GEMM_BETA, 1.0f);
+        op->trans_a = ws_fb_u8(buf, options, WS_VT_GEMM_TRANS_A, 0) != 0;
+        op->trans_b = ws_fb_u8(buf, options, WS_VT_GEMM_TRANS_B, 0) != 0;
+    } else if (options != 0 && op->options_type == WS_OPTIONS_SOFTMAX) {
+        op->axis = ws_fb_u32(buf, options, WS_VT_SOFTMAX_AXIS, 0);
+        op->coerce_2d = ws_fb_u8(buf, options, WS_VT_SOFTMAX_COERCE_2D, 0) != 0;
+    }
+}
+
+int32_t ws_read_op_output(const ws_model *m, uint32_t o) {
+    uint32_t table = ws_fb_vector_table(m->buf, m->operators, o);
+    uint32_t count, first = ws_fb_vector(m->buf, table, WS_VT_OPERATOR_OUTPUTS, &count);
+    return count ? as_i32(ws_ld_u32(m->buf + first)) : -1;
+}
+
+/* ---- public accessors; a NULL or unloaded model reads as empty -------------------------------------- */
+
+uint32_t ws_model_arena_bytes(const ws_model *model) { return model ? model->arena_bytes : 0u; }
+uint32_t ws_model_num_tensors(const ws_model *model) { return model ? model->num_tensors : 0u; }
+uint32_t ws_model_num_operators(const ws_model *model) { return model ? model->num_operators : 0u; }
+uint32_t ws_model_num_inputs(const ws_model *model) { return model ? model->num_inputs : 0u; }
+uint32_t ws_model_num_outputs(const ws_model *model) { return model ? model->num_outputs : 0u; }
+
+int32_t ws_model_input(const ws_model *model, uint32_t i) {
+    if (!model || i >= model->num_inputs) return -1;
+    return as_i32(ws_ld_u32(model->buf + model->inputs + 4u * i));
+}
+
+int32_t ws_model_output(const ws_model *model, uint32_t i) {
+    if (!model || i >= model->num_outputs) return -1;
+    return as_i32(ws_ld_u32(model->buf + model->outputs + 4u * i));
+}
+
+ws_status ws_model_tensor(const ws_model *model, uint32_t t, ws_tensor_info *info) {
+    if (!model || !info || t >= model->num_tensors) return WS_ERR_ARGUMENT;
+    ws_read_tensor(model, t, info);
+    return WS_OK;
+}
+
+ws_status ws_model_operator(const ws_model *model, uint32_t o, ws_operator_info *info) {
+    ws_op op;
+    if (!model || !info || o >= model->num_operators) return WS_ERR_ARGUMENT;
+    ws_read_operator(model, o, &op);
+    *info = op.info;
+    return WS_OK;
+}
+
+const float *ws_model_codebook(const ws_model *model, uint32_t *size) {
+    if (size) *size = (model && model->codebook) ? model->codebook_size : 0u;
+    return (model && model->codebook) ? ws_fb_floats(model->buf, model->codebook) : NULL;
+}
+
+void ws_model_stream(const ws_model *model, ws_stream_info *info) {
+    if (!info) return;
+    memset(info, 0, sizeof *info);
+    if (!model) return;
+    info->encoding = WS_ENCODING_FIXED_WIDTH; /* the only encoding ws_model_load() accepts */
+    info->bit_width = model->bit_width;
+    info->count = model->index_count;
+    info->bytes = model->stream_bytes;
+}
+
+void ws_model_metadata(const ws_model *model, ws_metadata *meta) {
+    const uint8_t *buf;
+    uint32_t t;
+    if (!meta) return;
+    memset(meta, 0, sizeof *meta);
+    meta->tool_version = meta->source_sha256 = meta->source_name = meta->metric = meta->solution_json = "";
+    if (!model || !model->buf) return;
+    buf = model->buf;
+    meta->format_version = ws_fb_u32(buf, model->root, WS_VT_MODEL_FORMAT_VERSION, 0);
+    t = model->metadata;
+    if (t == 0) return;
+    meta->tool_version = ws_fb_string(buf, t, WS_VT_META_TOOL_VERSION);
+    meta->source_sha256 = ws_fb_string(buf, t, WS_VT_META_SOURCE_SHA256);
+    meta->source_name = ws_fb_string(buf, t, WS_VT_META_SOURCE_NAME);
+    meta->metric = ws_fb_string(buf, t, WS_VT_META_METRIC);
+    meta->solution_json = ws_fb_string(buf, t, WS_VT_META_SOLUTION_JSON);
+    meta->k = ws_fb_u32(buf, t, WS_VT_META_K, 0);
+    meta->m = ws_fb_u32(buf, t, WS_VT_META_M, 0);
+    meta->seed = ws_fb_u64(buf, t, WS_VT_META_SEED, 0);
+    meta->score = ws_fb_f64(buf, t, WS_VT_META_SCORE, 0.0);
+    meta->float_score = ws_fb_f64(buf, t, WS_VT_META_FLOAT_SCORE, 0.0);
+}
+
+uint32_t ws_model_index(const ws_model *model, uint32_t i) {
+    if (!model || i >= model->index_count) return 0;
+    return ws_index_at(model->buf + model->stream, model->bit_width, i);
+}
+
+ws_status ws_tensor_decode(const ws_model *model, uint32_t t, float *out, uint32_t capacity) {
+    ws_tensor_info info;
+    uint32_t e;
+    if (!model || !out || t >= model->num_tensors) return WS_ERR_ARGUMENT;
+    ws_read_tensor(model, t, &info);
+    if (info.kind == WS_TENSOR_ACTIVATION || capacity < info.elements) return WS_ERR_ARGUMENT;
+    if (info.kind == WS_TENSOR_RAW) {
+        memcpy(out, info.raw, (size_t)info.elements * sizeof(float));
+    } else {
+        const float *codebook = ws_fb_floats(model->buf, model->codebook);
+        ws_index_reader r;
+        ws_index_reader_init(&r, model->buf + model->stream, model->bit_width, info.index_offset);
+        for (e = 0; e < info.elements; e++) out[e] = codebook[ws_index_next(&r)];
+    }
+    return WS_OK;
+}
+
+float *ws_tensor_data(const ws_model *model, uint32_t t, void *arena) {
+    ws_tensor_info info;
+    if (!model || !arena || t >= model->num_tensors) return NULL;
+    ws_read_tensor(model, t, &info);
+    if (info.kind != WS_TENSOR_ACTIVATION) return NULL;
+    return (float *)(void *)((uint8_t *)arena + info.arena_offset);
+}

@@ -1,0 +1,159 @@
+/*
+ * ws_model_load(), first half: header, CRC-32, version and features, then the FlatBuffers layout of every
+ * table, vector and string the schema defines. The semantic checks follow in ws_verify_graph.c.
+ */
+#include "ws_flatbuf.h"
+#include "ws_internal.h"
+#include "ws_schema.h"
+
+#define WS_MAX_LEN 0x80000000u /* buffers must be smaller than 2^31 bytes */
+
+/* Root offset, identifier and the root table. */
+static ws_status check_header(ws_fbv *v, ws_fbv_table *root) {
+    uint32_t off;
+    if (v->len < 8u) return WS_ERR_TRUNCATED;
+    if (memcmp(v->buf + 4, "WSM1", 4) != 0) return WS_ERR_IDENTIFIER;
+    off = ws_ld_u32(v->buf);
+    if (off == 0 || off >= v->len) return WS_ERR_TRUNCATED;
+    return ws_fbv_table_at(v, off, root);
+}
+
+/* CRC-32 of the whole buffer with the crc32 field's own four bytes read as zero. */
+static ws_status check_crc(const ws_fbv *v, const ws_fbv_table *root) {
+    static const uint8_t zero[4] = {0, 0, 0, 0};
+    uint32_t pos, crc;
+    WS_TRY(ws_fbv_scalar(v, root, WS_VT_MODEL_CRC32, 4, &pos));
+    if (pos == 0) return WS_ERR_CRC; /* the writer always stores it: a file without it cannot be trusted */
+    crc = ws_crc32(0, v->buf, pos);
+    crc = ws_crc32(crc, zero, sizeof zero);
+    crc = ws_crc32(crc, v->buf + pos + 4, v->len - pos - 4u);
+    return crc == ws_ld_u32(v->buf + pos) ? WS_OK : WS_ERR_CRC;
+}
+
+static ws_status check_version(const ws_fbv *v, const ws_fbv_table *root) {
+    uint32_t pos;
+    uint32_t version;
+    uint64_t features;
+    WS_TRY(ws_fbv_scalar(v, root, WS_VT_MODEL_FORMAT_VERSION, 4, &pos));
+    version = pos ? ws_ld_u32(v->buf + pos) : 0u;
+    if (version == 0 || version > WS_FORMAT_VERSION) return WS_ERR_VERSION;
+    WS_TRY(ws_fbv_scalar(v, root, WS_VT_MODEL_REQUIRED_FEATURES, 8, &pos));
+    features = pos ? ws_ld_u64(v->buf + pos) : 0u;
+    return (features & ~(uint64_t)WS_KNOWN_FEATURES) ? WS_ERR_FEATURE : WS_OK;
+}
+
+static ws_status check_stream_layout(ws_fbv *v, const ws_fbv_table *root, ws_model *m) {
+    ws_fbv_table t;
+    int present;
+    uint32_t pos;
+    WS_TRY(ws_fbv_subtable(v, root, WS_VT_MODEL_INDICES, &t, &present));
+    if (!present) return WS_OK;
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_STREAM_ENCODING, 1, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_STREAM_BIT_WIDTH, 1, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_STREAM_COUNT, 8, &pos));
+    return ws_fbv_vector(v, &t, WS_VT_STREAM_DATA, 1, &m->stream, &m->stream_bytes);
+}
+
+static ws_status check_tensor_layout(ws_fbv *v, uint32_t first, uint32_t i) {
+    ws_fbv_table t;
+    uint32_t pos, n;
+    WS_TRY(ws_fbv_vector_table(v, first, i, &t));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_TENSOR_NAME));
+    WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_SHAPE, 4, &pos, &n));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_TENSOR_KIND, 1, &pos));
+    WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_RAW, 4, &pos, &n));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_TENSOR_INDEX_OFFSET, 8, &pos));
+    return ws_fbv_scalar(v, &t, WS_VT_TENSOR_ARENA_OFFSET, 4, &pos);
+}
+
+static ws_status check_operator_layout(ws_fbv *v, uint32_t first, uint32_t i) {
+    ws_fbv_table t, opt;
+    uint32_t pos, n, type, options;
+    WS_TRY(ws_fbv_vector_table(v, first, i, &t));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_OPERATOR_OPCODE, 1, &pos));
+    WS_TRY(ws_fbv_vector(v, &t, WS_VT_OPERATOR_INPUTS, 4, &pos, &n));
+    WS_TRY(ws_fbv_vector(v, &t, WS_VT_OPERATOR_OUTPUTS, 4, &pos, &n));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_OPERATOR_OPTIONS_TYPE, 1, &pos));
+    type = pos ? v->buf[pos] : WS_OPTIONS_NONE;
+    WS_TRY(ws_fbv_offset(v, &t, WS_VT_OPERATOR_OPTIONS, &options));
+    /* A union's type and value come together or not at all. */
+    if ((type == WS_OPTIONS_NONE) != (options == 0)) return WS_ERR_LAYOUT;
+    if (type == WS_OPTIONS_GEMM) {
+        WS_TRY(ws_fbv_table_at(v, options, &opt));
+        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_GEMM_ALPHA, 4, &pos));
+        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_GEMM_BETA, 4, &pos));
+        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_GEMM_TRANS_A, 1, &pos));
+        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_GEMM_TRANS_B, 1, &pos));
+    } else if (type == WS_OPTIONS_SOFTMAX) {
+        WS_TRY(ws_fbv_table_at(v, options, &opt));
+        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_SOFTMAX_AXIS, 4, &pos));
+        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_SOFTMAX_COERCE_2D, 1, &pos));
+    }
+    /* Unknown option types are left to ws_verify_graph(), which refuses them for every opcode. */
+    return ws_fbv_string(v, &t, WS_VT_OPERATOR_NAME);
+}
+
+static ws_status check_metadata_layout(ws_fbv *v, const ws_fbv_table *root, ws_model *m) {
+    ws_fbv_table t;
+    int present;
+    uint32_t pos;
+    WS_TRY(ws_fbv_subtable(v, root, WS_VT_MODEL_METADATA, &t, &present));
+    if (!present) return WS_OK;
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_TOOL_VERSION));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_SOURCE_SHA256));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_SOURCE_NAME));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_K, 4, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_M, 4, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_SEED, 8, &pos));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_METRIC));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_SCORE, 8, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_FLOAT_SCORE, 8, &pos));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_SOLUTION_JSON));
+    m->metadata = t.pos;
+    return WS_OK;
+}
+
+/* Every table, vector and string reachable from the root; fills the offsets of `m`. */
+static ws_status check_layout(ws_fbv *v, const ws_fbv_table *root, ws_model *m) {
+    uint32_t pos, i;
+    WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_CODEBOOK, 4, &m->codebook, &m->codebook_size));
+    WS_TRY(check_stream_layout(v, root, m));
+    WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_TENSORS, 4, &m->tensors, &m->num_tensors));
+    for (i = 0; i < m->num_tensors; i++) WS_TRY(check_tensor_layout(v, m->tensors, i));
+    WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_OPERATORS, 4, &m->operators, &m->num_operators));
+    for (i = 0; i < m->num_operators; i++) WS_TRY(check_operator_layout(v, m->operators, i));
+    WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_INPUTS, 4, &m->inputs, &m->num_inputs));
+    WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_OUTPUTS, 4, &m->outputs, &m->num_outputs));
+    WS_TRY(ws_fbv_scalar(v, root, WS_VT_MODEL_ARENA_BYTES, 4, &pos));
+    m->arena_bytes = pos ? ws_ld_u32(v->buf + pos) : 0u;
+    return check_metadata_layout(v, root, m);
+}
+
+static ws_status load(ws_model *m, const void *buf, size_t len) {
+    ws_fbv v;
+    ws_fbv_table root;
+    if ((uintptr_t)buf % WS_ALIGNMENT != 0) return WS_ERR_ALIGNMENT;
+    if (len >= WS_MAX_LEN) return WS_ERR_ARGUMENT;
+    v.buf = (const uint8_t *)buf;
+    v.len = (uint32_t)len;
+    v.tables = 0;
+    WS_TRY(check_header(&v, &root));
+    WS_TRY(check_crc(&v, &root)); /* early: corrupted bytes are reported as corruption, not as whatever broke */
+    WS_TRY(check_version(&v, &root));
+    m->buf = v.buf;
+    m->len = v.len;
+    m->root = root.pos;
+    WS_TRY(check_layout(&v, &root, m));
+    return ws_verify_graph(m);
+}
+
+ws_status ws_model_load(ws_model *model, const void *buf, size_t len) {
+    ws_model m;
+    ws_status s;
+    if (model) memset(model, 0, sizeof *model);
+    if (!model || !buf) return WS_ERR_ARGUMENT;
+    memset(&m, 0, sizeof m);
+    s = load(&m, buf, len);
+    if (s == WS_OK) *model = m;
+    return s;
+}

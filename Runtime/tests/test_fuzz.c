@@ -1,0 +1,244 @@
+/*
+ * Differential check against the official flatbuffers::Verifier: valid files, mutated deterministically (1-4
+ * bytes changed, or truncated), with the CRC field re-patched so that the structural checks are what is tested.
+ * Whenever the official Verifier rejects a buffer, ws_model_load() must reject it too. Every buffer the runtime
+ * accepts is then used: accessors, constant decoding and ws_invoke() must not read or write out of bounds
+ * (this binary also runs under AddressSanitizer/UBSan).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+#include "ws_test.h"
+
+#define MUTATIONS 20000
+#define NUM_MODELS 4
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+} blob;
+
+static blob keep(tm *m) {
+    blob b;
+    b.data = aligned_copy(m->mem, m->len, 0);
+    b.len = m->len;
+    tm_free(m);
+    return b;
+}
+
+/* An MLP with every optional part: names, metadata, options, shared and raw constants. */
+static blob model_mlp(void) {
+    static const wsm_metadata meta = {"wsc 0.1", "0123abcd", "mlp.onnx", "accuracy", "{\"k\":6,\"merges\":[]}", 6, 6,
+                                      7, 0.9, 0.91};
+    tm m;
+    int32_t x, w1, b1, h1, r1, w2, y, p;
+    tm_init(&m);
+    tm_codebook(&m, FLOATS(-1, -0.5f, 0, 0.5f, 1, 2), 6);
+    x = tm_act(&m, DIMS(1, 4));
+    w1 = tm_shared(&m, DIMS(3, 4), FLOATS(1, 0, -1, 2, 0.5f, 0.5f, 0, -1, -1, -1, 1, 0));
+    b1 = tm_raw(&m, DIMS(3), FLOATS(0.5f, -2, 1));
+    h1 = tm_act(&m, DIMS(1, 3));
+    r1 = tm_act_at(&m, DIMS(1, 3), 16); /* in place over h1 */
+    w2 = tm_shared(&m, DIMS(3, 2), FLOATS(1, 2, 0, -1, 0.5f, 0));
+    y = tm_act(&m, DIMS(1, 2));
+    p = tm_act(&m, DIMS(1, 2));
+    tm_gemm(&m, TENSORS(x, w1, b1), h1, 1, 1, 0, 1);
+    tm_op(&m, WS_OP_RELU, TENSORS(h1), TENSORS(r1));
+    tm_gemm(&m, TENSORS(r1, w2, -1), y, 0.5f, 1, 0, 0);
+    tm_softmax(&m, y, p, 1, 1);
+    m.metadata = &meta;
+    if (tm_finish(&m, &x, 1, &p, 1) != WS_OK) abort();
+    return keep(&m);
+}
+
+/* MatMul over a 3-D input, broadcast Add, Reshape, Softmax on an inner axis. */
+static blob model_mix(void) {
+    tm m;
+    int32_t x, w, s, bias, a, r, p;
+    tm_init(&m);
+    tm_codebook(&m, FLOATS(-2, -1, 0, 1, 2, 3, 4, 5, 6), 9);
+    x = tm_act(&m, DIMS(2, 3, 2));
+    w = tm_shared(&m, DIMS(2, 3), FLOATS(1, 0, -1, 2, 6, -2));
+    s = tm_act(&m, DIMS(2, 3, 3));
+    bias = tm_raw(&m, DIMS(3), FLOATS(0.25f, 0.5f, 0.75f));
+    a = tm_act(&m, DIMS(2, 3, 3));
+    r = tm_act(&m, DIMS(3, 6));
+    p = tm_act(&m, DIMS(3, 6));
+    tm_op(&m, WS_OP_MATMUL, TENSORS(x, w), TENSORS(s));
+    tm_op(&m, WS_OP_ADD, TENSORS(s, bias), TENSORS(a));
+    tm_op(&m, WS_OP_RESHAPE, TENSORS(a), TENSORS(r));
+    tm_softmax(&m, r, p, 0, 0);
+    if (tm_finish(&m, &x, 1, TENSORS(p, s)) != WS_OK) abort();
+    return keep(&m);
+}
+
+/* Gemm with trans_a, an activation C and a raw B; two graph inputs. */
+static blob model_gemm(void) {
+    tm m;
+    int32_t a, b, c, y, z;
+    tm_init(&m);
+    a = tm_act(&m, DIMS(3, 2));
+    c = tm_act(&m, DIMS(2, 1));
+    y = tm_act(&m, DIMS(2, 4));
+    z = tm_act_at(&m, DIMS(8), 48); /* Reshape in place over y */
+    b = tm_raw(&m, DIMS(3, 4), FLOATS(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
+    wsm_builder_add_gemm(m.b, NULL, TENSORS(a, b, c), &y, 1, 2.0f, -1.0f, 1, 0);
+    tm_op(&m, WS_OP_RESHAPE, TENSORS(y), TENSORS(z));
+    if (tm_finish(&m, TENSORS(a, c), &z, 1) != WS_OK) abort();
+    return keep(&m);
+}
+
+/* The smallest kind of file: no codebook, no stream, no metadata. */
+static blob model_tiny(void) {
+    tm m;
+    int32_t x, y;
+    tm_init(&m);
+    x = tm_act(&m, DIMS(4));
+    y = tm_act_at(&m, DIMS(4), 0);
+    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
+    if (tm_finish(&m, &x, 1, &y, 1) != WS_OK) abort();
+    return keep(&m);
+}
+
+/* Uses everything an accepted model offers; ASan/UBSan catch what verification let through. */
+static void exercise(const ws_model *model) {
+    ws_tensor_info info;
+    ws_operator_info op;
+    ws_stream_info stream;
+    ws_metadata meta;
+    uint32_t i, size, arena_bytes = ws_model_arena_bytes(model);
+    volatile float sink = 0;
+
+    ws_model_stream(model, &stream);
+    ws_model_metadata(model, &meta);
+    sink += (float)strlen(meta.tool_version) + (float)strlen(meta.solution_json) + (float)strlen(meta.metric);
+    (void)ws_model_codebook(model, &size);
+    for (i = 0; i < stream.count; i++) sink += (float)ws_model_index(model, i);
+    for (i = 0; i < ws_model_num_operators(model); i++) {
+        ws_model_operator(model, i, &op);
+        sink += (float)strlen(op.name);
+    }
+    for (i = 0; i < ws_model_num_tensors(model); i++) {
+        ws_model_tensor(model, i, &info);
+        sink += (float)strlen(info.name);
+        if (info.kind != WS_TENSOR_ACTIVATION && info.elements <= (1u << 20)) {
+            float *values = (float *)malloc(info.elements * sizeof(float));
+            if (values && ws_tensor_decode(model, i, values, info.elements) == WS_OK) sink += values[0];
+            free(values);
+        }
+    }
+    if (arena_bytes <= (16u << 20)) {
+        /* Exactly arena_bytes (or one word for an empty arena): ASan flags any access past it. */
+        size_t words = arena_bytes / 4 + (arena_bytes == 0);
+        float *arena = (float *)malloc(words * sizeof(float));
+        if (arena) {
+            for (i = 0; i < words; i++) arena[i] = (float)(i % 7) - 3.0f;
+            if (ws_invoke(model, arena, arena_bytes) != WS_OK) abort();
+            free(arena);
+        }
+    }
+    (void)sink;
+}
+
+/* Short names for the statistics, indexed by -status. */
+static const char *const status_names[] = {
+#define STATUS_NAME(name, value, text) #name,
+    WS_STATUS_LIST(STATUS_NAME)
+#undef STATUS_NAME
+};
+
+int main(void) {
+    blob models[NUM_MODELS];
+    lcg g = {0x5EED};
+    static const uint8_t interesting[] = {0x00, 0xFF, 0x7F, 0x80, 0x01, 0x02, 0x04, 0x08, 0x10, 0xFE};
+    unsigned long official_rejects = 0, both_reject = 0, only_ours = 0, both_accept = 0, violations = 0, patched = 0;
+    unsigned long stricter_layout = 0;
+    unsigned long by_status[17] = {0};
+    int i, k;
+
+    models[0] = model_mlp();
+    models[1] = model_mix();
+    models[2] = model_gemm();
+    models[3] = model_tiny();
+    for (k = 0; k < NUM_MODELS; k++) {
+        ws_model model;
+        CHECK(wsm_flatbuffers_verify(models[k].data, models[k].len));
+        CHECK_STATUS(ws_model_load(&model, models[k].data, models[k].len), WS_OK);
+    }
+
+    for (i = 0; i < MUTATIONS; i++) {
+        const blob *base = &models[i % NUM_MODELS];
+        size_t len = base->len;
+        uint8_t *buf;
+        ws_model model;
+        ws_status ours;
+        int official;
+
+        if (lcg_below(&g, 10) == 0) {
+            len = lcg_below(&g, (uint32_t)base->len); /* truncation */
+            buf = aligned_copy(base->data, len, 0);
+        } else {
+            int changes = 1 + (int)lcg_below(&g, 4), c;
+            buf = aligned_copy(base->data, len, 0);
+            for (c = 0; c < changes; c++) {
+                size_t pos = lcg_below(&g, (uint32_t)len);
+                switch (lcg_below(&g, 4)) {
+                case 0:
+                case 1:
+                    buf[pos] = (uint8_t)lcg_next(&g);
+                    break;
+                case 2:
+                    buf[pos] ^= (uint8_t)(1u << lcg_below(&g, 8));
+                    break;
+                default:
+                    buf[pos] = interesting[lcg_below(&g, sizeof interesting)];
+                    break;
+                }
+            }
+        }
+        patched += (unsigned long)patch_crc(buf, len);
+
+        official = wsm_flatbuffers_verify(buf, len);
+        ours = ws_model_load(&model, buf, len);
+        by_status[-(int)ours]++;
+        if (!official) {
+            official_rejects++;
+            if (ours == WS_OK) {
+                if (violations++ < 10) fprintf(stderr, "  mutation %d: only the official Verifier rejects\n", i);
+            } else {
+                both_reject++;
+            }
+        } else if (ours != WS_OK) {
+            only_ours++;
+            if (ours == WS_ERR_LAYOUT || ours == WS_ERR_TRUNCATED) {
+                /* Stricter than the official Verifier on purpose only: vtable size < 4, union type/value. */
+                stricter_layout++;
+                if (getenv("WS_FUZZ_VERBOSE")) fprintf(stderr, "  mutation %d: layout refused\n", i);
+            }
+        } else {
+            both_accept++;
+        }
+        if (ours == WS_OK) exercise(&model);
+        free_copy(buf, 0);
+    }
+
+    printf("differential: %d mutations (%lu with the CRC re-patched)\n", MUTATIONS, patched);
+    printf("  official Verifier rejected %lu, runtime rejected all of them: %s\n", official_rejects,
+           violations ? "NO" : "yes");
+    printf("  runtime rejected %lu more (%lu of them for layout), both accepted %lu\n", only_ours, stricter_layout,
+           both_accept);
+    printf("  runtime statuses:");
+    for (k = 0; k < 17; k++)
+        if (by_status[k]) printf(" %s=%lu", status_names[k], by_status[k]);
+    printf("\n");
+
+    CHECK_EQ(violations, 0);
+    CHECK_EQ(both_reject, official_rejects);
+    /* The CRC patching must let many mutations reach the structural checks, and some reach the end. */
+    CHECK(by_status[-WS_ERR_LAYOUT] + by_status[-WS_ERR_TRUNCATED] > MUTATIONS / 50);
+    CHECK(both_accept > 0);
+    CHECK(official_rejects > MUTATIONS / 50);
+    for (k = 0; k < NUM_MODELS; k++) free_copy(models[k].data, 0);
+    return ws_test_finish();
+}

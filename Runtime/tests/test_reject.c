@@ -1,0 +1,501 @@
+/*
+ * ws_model_load() on malformed files: truncations, byte flips, header problems, and files with a valid CRC but
+ * bad content (written through the official builder, so the CRC is right and the specific check must fire).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+#include "ws_test.h"
+
+/* x [1,4] -> Gemm(W shared [3,4], trans_b, bias raw [3]) -> h [1,3] -> Relu -> y [1,3]. Valid. */
+static void mlp_parts(tm *m, int32_t *x, int32_t *y) {
+    int32_t w, b, h;
+    tm_codebook(m, FLOATS(-1, 0, 1, 2), 4);
+    *x = tm_act(m, DIMS(1, 4));
+    w = tm_shared(m, DIMS(3, 4), FLOATS(1, 0, -1, 2, 0, 1, 2, -1, 2, 2, 0, 1));
+    b = tm_raw(m, DIMS(3), FLOATS(0.5f, -0.5f, 1));
+    h = tm_act(m, DIMS(1, 3));
+    *y = tm_act(m, DIMS(1, 3));
+    tm_gemm(m, TENSORS(*x, w, b), h, 1, 1, 0, 1);
+    tm_op(m, WS_OP_RELU, TENSORS(h), TENSORS(*y));
+}
+
+/* Builds the MLP with the statements in `...` applied to `m` before finishing, and checks the status. */
+#define MLP_CASE(expected, ...)                                    \
+    do {                                                           \
+        tm mlp_;                                                   \
+        int32_t x_, y_;                                            \
+        tm_init(&mlp_);                                            \
+        mlp_parts(&mlp_, &x_, &y_);                                \
+        {                                                          \
+            tm *m = &mlp_;                                         \
+            __VA_ARGS__;                                           \
+        }                                                          \
+        CHECK_STATUS(tm_finish(&mlp_, &x_, 1, &y_, 1), expected);  \
+        tm_free(&mlp_);                                            \
+    } while (0)
+
+static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+static uint32_t rd32(const uint8_t *p) { return rd16(p) | (rd16(p + 2) << 16); }
+
+static size_t find_bytes(const uint8_t *buf, size_t len, const void *pattern, size_t n) {
+    size_t i;
+    for (i = 0; i + n <= len; i++)
+        if (memcmp(buf + i, pattern, n) == 0) return i;
+    return (size_t)-1;
+}
+
+/* ---- corruption of a valid file ------------------------------------------------------------------------- */
+
+static void test_truncations(void) {
+    tm m;
+    int32_t x, y;
+    size_t n, accepted = 0;
+    ws_model model;
+    tm_init(&m);
+    mlp_parts(&m, &x, &y);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK);
+    for (n = 0; n < m.len; n++) {
+        uint8_t *copy = aligned_copy(m.mem, n, 0); /* exact-size block: ASan sees any read past n */
+        if (ws_model_load(&model, copy, n) == WS_OK) accepted++;
+        free_copy(copy, 0);
+    }
+    CHECK_EQ(accepted, 0);
+    printf("truncations: %zu lengths, all rejected\n", m.len);
+    tm_free(&m);
+}
+
+static void test_byte_flips(void) {
+    tm m;
+    int32_t x, y;
+    size_t i, root, vtable, vsize, accepted = 0, not_crc = 0, header = 0;
+    ws_model model;
+    uint8_t *copy;
+    tm_init(&m);
+    mlp_parts(&m, &x, &y);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK);
+    /* Bytes read before the CRC can be checked: root offset, identifier, the root's soffset and its vtable. */
+    root = rd32(m.mem);
+    vtable = root - (size_t)(int32_t)rd32(m.mem + root);
+    vsize = rd16(m.mem + vtable);
+    copy = aligned_copy(m.mem, m.len, 0);
+    for (i = 0; i < m.len; i++) {
+        int before_crc = i < 8 || (i >= root && i < root + 4) || (i >= vtable && i < vtable + vsize);
+        ws_status s;
+        copy[i] ^= 0xFF;
+        s = ws_model_load(&model, copy, m.len);
+        copy[i] ^= 0xFF;
+        if (s == WS_OK) accepted++;
+        if (before_crc) header++;
+        else if (s != WS_ERR_CRC) {
+            not_crc++;
+            fprintf(stderr, "  flip at %zu: %s\n", i, ws_status_string(s));
+        }
+    }
+    CHECK_EQ(accepted, 0);
+    CHECK_EQ(not_crc, 0);
+    CHECK(header < m.len / 4); /* the common case really is the CRC */
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_OK);
+    printf("byte flips: %zu positions, all rejected, %zu before the CRC field is located\n", m.len, header);
+    free_copy(copy, 0);
+    tm_free(&m);
+}
+
+static void test_header(void) {
+    tm m;
+    int32_t x, y;
+    ws_model model;
+    uint8_t *copy;
+    size_t misalign;
+    tm_init(&m);
+    mlp_parts(&m, &x, &y);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK);
+
+    copy = aligned_copy(m.mem, m.len, 0);
+    copy[4] = 'X';
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_IDENTIFIER);
+    copy[4] = 'W';
+    copy[7] = '2';
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_IDENTIFIER);
+    copy[7] = '1';
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_OK);
+    /* Root offset outside the buffer. */
+    copy[0] = 0xF0;
+    copy[1] = 0xFF;
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_TRUNCATED);
+    free_copy(copy, 0);
+
+    for (misalign = 1; misalign < 4; misalign++) {
+        copy = aligned_copy(m.mem, m.len, misalign);
+        CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_ALIGNMENT);
+        free_copy(copy, misalign);
+    }
+    CHECK_STATUS(ws_model_load(&model, m.mem, 7), WS_ERR_TRUNCATED);
+    tm_free(&m);
+
+    MLP_CASE(WS_ERR_VERSION, m->version = 0);
+    MLP_CASE(WS_ERR_VERSION, m->version = WS_FORMAT_VERSION + 1);
+    MLP_CASE(WS_ERR_VERSION, m->version = 0xFFFFFFFFu);
+    MLP_CASE(WS_OK, m->version = WS_FORMAT_VERSION);
+    MLP_CASE(WS_ERR_FEATURE, m->features = 1);
+    MLP_CASE(WS_ERR_FEATURE, m->features = (uint64_t)1 << 63);
+}
+
+/* Hand-made layout damage, with the CRC recomputed so that the structural checks are what fires. */
+static void test_layout(void) {
+    tm m;
+    int32_t x, y, w;
+    ws_model model;
+    uint8_t *copy;
+    size_t pos, root, vtable;
+    tm_init(&m);
+    tm_codebook(&m, FLOATS(-1, 0, 1, 2), 4);
+    x = wsm_builder_add_activation(m.b, "input", DIMS(1, 4), 0);
+    w = wsm_builder_add_shared(m.b, "weightname", DIMS(2, 4), 0);
+    memset(m.indices, 0, 8 * sizeof(uint32_t));
+    m.count = 8;
+    y = wsm_builder_add_activation(m.b, "output", DIMS(1, 2), 16);
+    m.arena_bytes = 24;
+    tm_gemm(&m, TENSORS(x, w), y, 1, 1, 0, 1);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK);
+    root = rd32(m.mem);
+    vtable = root - (size_t)(int32_t)rd32(m.mem + root);
+
+    /* A string without its NUL terminator. */
+    copy = aligned_copy(m.mem, m.len, 0);
+    pos = find_bytes(copy, m.len, "weightname", 11);
+    CHECK(pos != (size_t)-1);
+    copy[pos + 10] = 'X';
+    CHECK(patch_crc(copy, m.len));
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_LAYOUT);
+    /* A string whose length runs past the end of the buffer. */
+    memcpy(copy, m.mem, m.len);
+    copy[pos - 4] = 0xF0;
+    copy[pos - 3] = 0xFF;
+    copy[pos - 2] = 0xFF;
+    copy[pos - 1] = 0x0F;
+    CHECK(patch_crc(copy, m.len));
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_TRUNCATED);
+    /* An odd vtable size (checked before the CRC can be located). */
+    memcpy(copy, m.mem, m.len);
+    copy[vtable] |= 1;
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_LAYOUT);
+    /* The crc32 field removed from the vtable: nothing to check the file against. */
+    memcpy(copy, m.mem, m.len);
+    copy[vtable + 24] = 0;
+    copy[vtable + 25] = 0;
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_CRC);
+    /* A misaligned scalar: the root's format_version entry moved by 2 bytes (the official Verifier refuses
+     * it too). */
+    memcpy(copy, m.mem, m.len);
+    CHECK(rd16(copy + vtable + 4) != 0);
+    {
+        uint32_t voff = rd16(copy + vtable + 4) + 2;
+        copy[vtable + 4] = (uint8_t)voff;
+        copy[vtable + 5] = (uint8_t)(voff >> 8);
+    }
+    CHECK(patch_crc(copy, m.len));
+    CHECK(!wsm_flatbuffers_verify(copy, m.len));
+    CHECK_STATUS(ws_model_load(&model, copy, m.len), WS_ERR_LAYOUT);
+    free_copy(copy, 0);
+    tm_free(&m);
+}
+
+/* ---- content with a valid CRC --------------------------------------------------------------------------- */
+
+static void test_codebook_and_stream(void) {
+    MLP_CASE(WS_OK, (void)m);
+    /* An index >= codebook size: 2 bits for 3 entries, and the stored index 3 (the value 2) is out of range. */
+    MLP_CASE(WS_ERR_INDEX_RANGE, m->codebook_size = 3);
+    MLP_CASE(WS_ERR_INDEX_RANGE, m->indices[11] = 4; m->bit_width = 3);
+    MLP_CASE(WS_OK, m->bit_width = 5); /* wider than needed is fine */
+    MLP_CASE(WS_ERR_CODEBOOK, m->codebook[1] = 5);
+    MLP_CASE(WS_ERR_CODEBOOK, m->codebook[2] = NAN);
+    MLP_CASE(WS_ERR_CODEBOOK, m->codebook[3] = INFINITY);
+    MLP_CASE(WS_ERR_CODEBOOK, m->codebook[0] = -INFINITY);
+    MLP_CASE(WS_ERR_CODEBOOK, m->codebook_size = 0);
+    MLP_CASE(WS_OK, m->codebook[1] = -1); /* equal neighbours are sorted */
+    MLP_CASE(WS_ERR_STREAM, m->bit_width = 0);
+    MLP_CASE(WS_ERR_STREAM, m->bit_width = 17);
+    MLP_CASE(WS_ERR_STREAM, m->pad = 0);
+    MLP_CASE(WS_ERR_STREAM, m->pad = 3);
+    MLP_CASE(WS_ERR_STREAM, m->encoding = 1); /* Huffman: reserved */
+    MLP_CASE(WS_ERR_STREAM, m->encoding = 7);
+    MLP_CASE(WS_ERR_STREAM, m->no_stream = 1);
+    MLP_CASE(WS_ERR_STREAM, m->stream_count = (int64_t)1 << 32);
+    MLP_CASE(WS_ERR_STREAM, m->stream_count = 100); /* more indices than the data holds */
+    MLP_CASE(WS_ERR_TENSOR, m->stream_count = 11);  /* W needs 12 */
+}
+
+static void test_tensors(void) {
+    static const uint32_t big[2] = {65536, 65536}; /* 2^32 elements */
+    static const uint32_t rank7[7] = {1, 1, 1, 1, 1, 1, 2};
+    MLP_CASE(WS_ERR_TENSOR, tm_act(m, DIMS(2, 0)));
+    MLP_CASE(WS_ERR_TENSOR, tm_act(m, rank7, 7));
+    MLP_CASE(WS_ERR_TENSOR, wsm_builder_add_raw(m->b, "r", big, 2, FLOATS(1), 1));
+    MLP_CASE(WS_ERR_TENSOR, wsm_builder_add_raw(m->b, "r", DIMS(3), FLOATS(1, 2), 2));
+    MLP_CASE(WS_ERR_TENSOR, wsm_builder_add_raw(m->b, "r", DIMS(1), FLOATS(1, 2), 2));
+    MLP_CASE(WS_ERR_TENSOR, tm_shared_indices(m, DIMS(2), (const uint32_t[]){0, 1}); m->stream_count = 13);
+    MLP_CASE(WS_ERR_TENSOR, wsm_builder_add_shared(m->b, "s", DIMS(2), 0xFFFFFFFFFFFFFFFFull));
+    MLP_CASE(WS_OK, tm_act(m, NULL, 0)); /* rank 0 is a scalar */
+    /* Arena: an activation past the end, misaligned, or one byte too few planned. */
+    MLP_CASE(WS_ERR_ARENA, tm_act_at(m, DIMS(4), 1000); m->arena_bytes = 1000);
+    MLP_CASE(WS_ERR_ARENA, tm_act_at(m, DIMS(4), 2));
+    MLP_CASE(WS_ERR_ARENA, m->arena_bytes = 32 + 12 - 1); /* y [1,3] lives at 32 */
+    MLP_CASE(WS_OK, m->arena_bytes = 32 + 12);
+    MLP_CASE(WS_ERR_ARENA, tm_act_at(m, DIMS(4), 0xFFFFFFF8u); m->arena_bytes = 0xFFFFFFFCu); /* no wrap-around */
+}
+
+/* One operator over fresh tensors; `expected` from ws_model_load(). */
+static void op_case(ws_status expected, ws_opcode op, const uint32_t *a, uint32_t ra, const uint32_t *b, uint32_t rb,
+                    const uint32_t *y, uint32_t ry) {
+    tm m;
+    int32_t in[2], out;
+    uint32_t n = 0;
+    tm_init(&m);
+    in[n++] = tm_act(&m, a, ra);
+    if (b) in[n++] = tm_act(&m, b, rb);
+    out = tm_act(&m, y, ry);
+    tm_op(&m, op, in, n, &out, 1);
+    CHECK_STATUS(tm_finish(&m, in, n, &out, 1), expected);
+    tm_free(&m);
+}
+
+static void gemm_case(ws_status expected, const uint32_t *a, uint32_t ra, const uint32_t *b, uint32_t rb,
+                      const uint32_t *c, uint32_t rc, const uint32_t *y, uint32_t ry, int ta, int tb) {
+    tm m;
+    int32_t in[3], out;
+    uint32_t n = 0;
+    tm_init(&m);
+    in[n++] = tm_act(&m, a, ra);
+    in[n++] = tm_act(&m, b, rb);
+    if (c) in[n++] = tm_act(&m, c, rc);
+    out = tm_act(&m, y, ry);
+    tm_gemm(&m, in, n, out, 1, 1, ta, tb);
+    CHECK_STATUS(tm_finish(&m, in, n, &out, 1), expected);
+    tm_free(&m);
+}
+
+static void test_shapes(void) {
+    /* Gemm */
+    gemm_case(WS_OK, DIMS(2, 3), DIMS(3, 4), DIMS(4), DIMS(2, 4), 0, 0);
+    gemm_case(WS_OK, DIMS(3, 2), DIMS(4, 3), DIMS(2, 1), DIMS(2, 4), 1, 1);
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(4, 5), NULL, 0, DIMS(2, 5), 0, 0);    /* inner dims 3 vs 4 */
+    gemm_case(WS_ERR_SHAPE, DIMS(3, 2), DIMS(5, 4), NULL, 0, DIMS(2, 5), 1, 1);    /* the same, transposed */
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(3, 4), NULL, 0, DIMS(3, 4), 1, 0);    /* trans_a changes K */
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(3, 4), NULL, 0, DIMS(4, 2), 0, 0);    /* Y */
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(3, 4), NULL, 0, DIMS(8), 0, 0);       /* Y rank */
+    gemm_case(WS_ERR_SHAPE, DIMS(1, 2, 3), DIMS(3, 4), NULL, 0, DIMS(2, 4), 0, 0); /* A rank 3 */
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(3), NULL, 0, DIMS(2, 1), 0, 0);       /* B rank 1 */
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(3, 4), DIMS(3), DIMS(2, 4), 0, 0);    /* C [3] vs N 4 */
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(3, 4), DIMS(4, 4), DIMS(2, 4), 0, 0); /* C [4,4] vs M 2 */
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(3, 4), DIMS(2), DIMS(2, 4), 0, 0);    /* C [M] is not [M,1] */
+    gemm_case(WS_ERR_SHAPE, DIMS(2, 3), DIMS(3, 4), DIMS(1, 2, 4), DIMS(2, 4), 0, 0); /* C rank 3 */
+    /* MatMul */
+    op_case(WS_OK, WS_OP_MATMUL, DIMS(5, 2, 3), DIMS(3, 4), DIMS(5, 2, 4));
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(5, 2, 3), DIMS(2, 4), DIMS(5, 2, 4));
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(5, 2, 3), DIMS(3, 4), DIMS(10, 4));
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(5, 2, 3), DIMS(3, 4), DIMS(5, 2, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 3), DIMS(1, 3, 4), DIMS(2, 4));
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(3), DIMS(3, 4), DIMS(1, 4));
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, NULL, 0, DIMS(1, 4), DIMS(4));
+    /* Add */
+    op_case(WS_OK, WS_OP_ADD, DIMS(2, 3), DIMS(3), DIMS(2, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_ADD, DIMS(2, 3), DIMS(2), DIMS(2, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_ADD, DIMS(2, 1), DIMS(1, 4), DIMS(2, 1));
+    op_case(WS_ERR_SHAPE, WS_OP_ADD, DIMS(2, 3), DIMS(3), DIMS(1, 2, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_ADD, DIMS(2, 3), DIMS(3), DIMS(3, 2));
+    /* Relu, Softmax, Reshape */
+    op_case(WS_ERR_SHAPE, WS_OP_RELU, DIMS(4), NULL, 0, DIMS(2, 2));
+    op_case(WS_ERR_SHAPE, WS_OP_SOFTMAX, DIMS(2, 3), NULL, 0, DIMS(3, 2));
+    op_case(WS_ERR_SHAPE, WS_OP_RESHAPE, DIMS(2, 3), NULL, 0, DIMS(5));
+    op_case(WS_OK, WS_OP_RESHAPE, DIMS(2, 3), NULL, 0, DIMS(6, 1));
+    {
+        tm m;
+        int32_t x, y;
+        tm_init(&m);
+        x = tm_act(&m, DIMS(2, 3));
+        y = tm_act(&m, DIMS(2, 3));
+        tm_softmax(&m, x, y, 2, 0); /* axis == rank */
+        CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_SHAPE);
+        tm_free(&m);
+    }
+}
+
+static void test_operators(void) {
+    int32_t extra;
+    /* Arity. */
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(0, 0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, NULL, 0, TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(0), NULL, 0));
+    MLP_CASE(WS_ERR_OPERATOR, extra = tm_act(m, DIMS(1, 4));
+             tm_op(m, WS_OP_RELU, TENSORS(0), TENSORS(extra, tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_ADD, TENSORS(0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_MATMUL, TENSORS(0, 1, 2), TENSORS(extra = tm_act(m, DIMS(1, 3)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_gemm(m, TENSORS(0), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1));
+    MLP_CASE(WS_ERR_OPERATOR, tm_gemm(m, TENSORS(0, 1, 2, 2), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_SOFTMAX, TENSORS(0, 0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RESHAPE, TENSORS(0, 0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    /* Unknown opcode, tensor indices out of range, -1 where nothing is optional. */
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, (ws_opcode)6, TENSORS(0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(99), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(0), TENSORS(99)));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(-1), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_ADD, TENSORS(0, -1), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_gemm(m, TENSORS(0, -1, 2), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1));
+    /* Kinds: outputs must be activations; shared tensors only feed Gemm/MatMul A or B. */
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(0), TENSORS(2)));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(0), TENSORS(1)));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_ADD, TENSORS(1, 1), TENSORS(extra = tm_act(m, DIMS(3, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(1), TENSORS(extra = tm_act(m, DIMS(3, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RESHAPE, TENSORS(1), TENSORS(extra = tm_act(m, DIMS(12)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_softmax(m, 1, extra = tm_act(m, DIMS(3, 4)), 1, 0));
+    MLP_CASE(WS_ERR_OPERATOR,
+             tm_gemm(m, TENSORS(0, tm_raw(m, DIMS(4, 3), FLOATS(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), 1),
+                     extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 0)); /* shared C */
+    MLP_CASE(WS_OK, tm_op(m, WS_OP_ADD, TENSORS(4, 2), TENSORS(extra = tm_act(m, DIMS(1, 3)))));
+    (void)extra;
+}
+
+static void test_arena_aliasing(void) {
+    tm m;
+    int32_t x, y, z;
+
+    tm_init(&m); /* Relu writing 4 bytes into its input: a partial overlap */
+    x = tm_act_at(&m, DIMS(4), 0);
+    y = tm_act_at(&m, DIMS(4), 4);
+    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_ARENA);
+    tm_free(&m);
+
+    tm_init(&m); /* Reshape to fewer elements is a shape error; the same offset, bigger output, is an overlap */
+    x = tm_act_at(&m, DIMS(2, 2), 0);
+    y = tm_act_at(&m, DIMS(4), 0);
+    z = tm_act_at(&m, DIMS(2, 2), 16);
+    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(z));
+    tm_op(&m, WS_OP_RESHAPE, TENSORS(z), TENSORS(y));
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK); /* y over x: x is dead, no overlap with z */
+    tm_free(&m);
+
+    tm_init(&m); /* Add: output on its broadcast (smaller) input */
+    x = tm_act_at(&m, DIMS(3), 0);
+    y = tm_act_at(&m, DIMS(2, 3), 16);
+    z = tm_act_at(&m, DIMS(2, 3), 0);
+    tm_op(&m, WS_OP_ADD, TENSORS(x, y), TENSORS(z));
+    CHECK_STATUS(tm_finish(&m, TENSORS(x, y), &z, 1), WS_ERR_ARENA);
+    tm_free(&m);
+
+    tm_init(&m); /* Gemm never runs in place, not even exactly */
+    x = tm_act_at(&m, DIMS(1, 2), 0);
+    y = tm_act_at(&m, DIMS(1, 2), 0);
+    tm_gemm(&m, TENSORS(x, tm_raw(&m, DIMS(2, 2), FLOATS(1, 0, 0, 1))), y, 1, 1, 0, 0);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_ARENA);
+    tm_free(&m);
+
+    tm_init(&m); /* MatMul output overlapping B */
+    x = tm_act_at(&m, DIMS(1, 2), 0);
+    y = tm_act_at(&m, DIMS(2, 2), 16);
+    z = tm_act_at(&m, DIMS(1, 2), 24);
+    tm_op(&m, WS_OP_MATMUL, TENSORS(x, y), TENSORS(z));
+    CHECK_STATUS(tm_finish(&m, TENSORS(x, y), &z, 1), WS_ERR_ARENA);
+    tm_free(&m);
+
+    tm_init(&m); /* Gemm output overlapping an activation C */
+    x = tm_act_at(&m, DIMS(1, 2), 0);
+    y = tm_act_at(&m, DIMS(1, 2), 16);
+    z = tm_act_at(&m, DIMS(1, 2), 20);
+    tm_gemm(&m, TENSORS(x, tm_raw(&m, DIMS(2, 2), FLOATS(1, 0, 0, 1)), y), z, 1, 1, 0, 0);
+    CHECK_STATUS(tm_finish(&m, TENSORS(x, y), &z, 1), WS_ERR_ARENA);
+    tm_free(&m);
+
+    tm_init(&m); /* Softmax output shifted by one element */
+    x = tm_act_at(&m, DIMS(2, 2), 16);
+    y = tm_act_at(&m, DIMS(2, 2), 20);
+    tm_softmax(&m, x, y, 1, 0);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_ARENA);
+    tm_free(&m);
+}
+
+static void test_graph(void) {
+    tm m;
+    int32_t x, y, z;
+    /* Reading an activation nobody writes, or one written later. */
+    MLP_CASE(WS_ERR_GRAPH, tm_op(m, WS_OP_RELU, TENSORS(tm_act(m, DIMS(4))), TENSORS(tm_act(m, DIMS(4)))));
+    tm_init(&m);
+    x = tm_act(&m, DIMS(4));
+    y = tm_act(&m, DIMS(4));
+    z = tm_act(&m, DIMS(4));
+    tm_op(&m, WS_OP_RELU, TENSORS(y), TENSORS(z));
+    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
+    CHECK_STATUS(tm_finish(&m, &x, 1, &z, 1), WS_ERR_GRAPH);
+    tm_free(&m);
+    /* Written twice. */
+    tm_init(&m);
+    x = tm_act(&m, DIMS(4));
+    y = tm_act(&m, DIMS(4));
+    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
+    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_GRAPH);
+    tm_free(&m);
+    /* Graph inputs and outputs. */
+    {
+        tm g;
+        int32_t gx, gy;
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, &gx, 1, TENSORS(gy, 99)), WS_ERR_GRAPH);
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, &gx, 1, TENSORS(-1)), WS_ERR_GRAPH);
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, &gx, 1, NULL, 0), WS_ERR_GRAPH); /* no outputs */
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, TENSORS(gx, 99), &gy, 1), WS_ERR_GRAPH);
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, TENSORS(gx, 2), &gy, 1), WS_ERR_GRAPH); /* raw input */
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, TENSORS(gx, gy), &gy, 1), WS_ERR_GRAPH); /* input written by an op */
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, &gx, 1, TENSORS(gy, 2)), WS_ERR_GRAPH); /* raw output */
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, &gx, 1, TENSORS(gy, tm_act(&g, DIMS(2)))), WS_ERR_GRAPH); /* never written */
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, &gx, 1, TENSORS(gy, gx)), WS_OK); /* an input may be an output */
+        tm_free(&g);
+        tm_init(&g);
+        mlp_parts(&g, &gx, &gy);
+        CHECK_STATUS(tm_finish(&g, NULL, 0, &gy, 1), WS_ERR_GRAPH); /* x read but never provided */
+        tm_free(&g);
+    }
+}
+
+int main(void) {
+    test_truncations();
+    test_byte_flips();
+    test_header();
+    test_layout();
+    test_codebook_and_stream();
+    test_tensors();
+    test_shapes();
+    test_operators();
+    test_arena_aliasing();
+    test_graph();
+    return ws_test_finish();
+}

@@ -1,0 +1,228 @@
+/* Helpers shared by the runtime tests (see test_support.h). Tests may use the heap; the runtime may not. */
+#include "test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t lcg_next(lcg *g) {
+    g->state = g->state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(g->state >> 32);
+}
+
+uint32_t lcg_below(lcg *g, uint32_t n) { return (uint32_t)(((uint64_t)lcg_next(g) * n) >> 32); }
+
+size_t ref_packed_bytes(size_t n, unsigned width, unsigned pad) { return (n * width + 7) / 8 + pad; }
+
+size_t ref_pack(const uint32_t *indices, size_t n, unsigned width, unsigned pad, uint8_t *out) {
+    size_t bytes = ref_packed_bytes(n, width, pad), i;
+    unsigned bit;
+    memset(out, 0, bytes);
+    for (i = 0; i < n; i++) {
+        for (bit = 0; bit < width; bit++) {
+            size_t j = i * width + bit; /* stream bit j is bit j % 8 of byte j / 8 */
+            if ((indices[i] >> bit) & 1u) out[j / 8] |= (uint8_t)(1u << (j % 8));
+        }
+    }
+    return bytes;
+}
+
+uint8_t *aligned_copy(const uint8_t *src, size_t len, size_t misalign) {
+    /* malloc's alignment (>= 8) is the base. The block is exactly as long as the copy, so AddressSanitizer
+     * reports any read past `len`; a zero-length copy still gets a valid pointer. */
+    uint8_t *base = (uint8_t *)malloc(len + misalign > 0 ? len + misalign : 1);
+    if (!base) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    if (len) memcpy(base + misalign, src, len);
+    return base + misalign;
+}
+
+void free_copy(uint8_t *copy, size_t misalign) {
+    if (copy) free(copy - misalign);
+}
+
+static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+static uint32_t rd32(const uint8_t *p) { return rd16(p) | (rd16(p + 2) << 16); }
+
+size_t find_crc_field(const uint8_t *buf, size_t len) {
+    size_t root, pos;
+    long long vtable;
+    uint32_t vsize, voff;
+    if (len < 8) return 0;
+    root = rd32(buf);
+    if (root % 4 != 0 || root + 4 > len) return 0;
+    vtable = (long long)root - (long long)(int32_t)rd32(buf + root);
+    if (vtable < 0 || vtable % 2 != 0 || (size_t)vtable + 2 > len) return 0;
+    vsize = rd16(buf + vtable);
+    if (vsize <= 24 || (size_t)vtable + 26 > len) return 0; /* Model.crc32 has vtable offset 24 */
+    voff = rd16(buf + vtable + 24);
+    pos = root + voff;
+    if (voff == 0 || pos % 4 != 0 || pos + 4 > len) return 0;
+    return pos;
+}
+
+int patch_crc(uint8_t *buf, size_t len) {
+    size_t pos = find_crc_field(buf, len);
+    uint32_t crc;
+    if (pos == 0) return 0;
+    memset(buf + pos, 0, 4);
+    crc = ws_crc32(0, buf, len);
+    buf[pos] = (uint8_t)crc;
+    buf[pos + 1] = (uint8_t)(crc >> 8);
+    buf[pos + 2] = (uint8_t)(crc >> 16);
+    buf[pos + 3] = (uint8_t)(crc >> 24);
+    return 1;
+}
+
+/* ---- models ------------------------------------------------------------------------------------------- */
+
+static void need(int ok, const char *what) {
+    if (!ok) {
+        fprintf(stderr, "test setup failed: %s\n", what);
+        exit(2);
+    }
+}
+
+static uint32_t elements(const uint32_t *shape, uint32_t rank) {
+    uint32_t e = 1, i;
+    for (i = 0; i < rank; i++) e *= shape[i];
+    return e;
+}
+
+void tm_init(tm *m) {
+    memset(m, 0, sizeof *m);
+    m->b = wsm_builder_create();
+    need(m->b != NULL, "wsm_builder_create");
+    m->arena_bytes = -1;
+    m->bit_width = -1;
+    m->pad = 4;
+    m->stream_count = -1;
+    m->version = WS_FORMAT_VERSION;
+}
+
+void tm_free(tm *m) {
+    if (m->b) wsm_builder_destroy(m->b);
+    free_copy(m->mem, 0);
+    free(m->arena);
+    memset(m, 0, sizeof *m);
+}
+
+int32_t tm_act_at(tm *m, const uint32_t *shape, uint32_t rank, uint32_t arena_offset) {
+    uint32_t end = arena_offset + 4 * elements(shape, rank);
+    int32_t t = wsm_builder_add_activation(m->b, NULL, shape, rank, arena_offset);
+    need(t >= 0, "add_activation");
+    if (end > m->arena_next) m->arena_next = (end + 15u) & ~15u;
+    return t;
+}
+
+int32_t tm_act(tm *m, const uint32_t *shape, uint32_t rank) { return tm_act_at(m, shape, rank, m->arena_next); }
+
+int32_t tm_raw(tm *m, const uint32_t *shape, uint32_t rank, const float *values) {
+    int32_t t = wsm_builder_add_raw(m->b, NULL, shape, rank, values, elements(shape, rank));
+    need(t >= 0, "add_raw");
+    return t;
+}
+
+void tm_codebook(tm *m, const float *values, uint32_t n) {
+    need(n <= TM_MAX_CODEBOOK, "codebook size");
+    memcpy(m->codebook, values, n * sizeof(float));
+    m->codebook_size = n;
+    m->codebook_set = 1;
+}
+
+int32_t tm_shared_indices(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices) {
+    uint32_t n = elements(shape, rank);
+    int32_t t;
+    need(m->count + n <= TM_MAX_INDICES, "index capacity");
+    t = wsm_builder_add_shared(m->b, NULL, shape, rank, m->count);
+    need(t >= 0, "add_shared");
+    memcpy(m->indices + m->count, indices, n * sizeof(uint32_t));
+    m->count += n;
+    return t;
+}
+
+int32_t tm_shared(tm *m, const uint32_t *shape, uint32_t rank, const float *values) {
+    uint32_t n = elements(shape, rank), e, c;
+    uint32_t *idx = (uint32_t *)malloc((n + 1) * sizeof(uint32_t));
+    int32_t t;
+    need(idx != NULL, "malloc");
+    for (e = 0; e < n; e++) {
+        for (c = 0; c < m->codebook_size && m->codebook[c] != values[e]; c++) {
+        }
+        need(c < m->codebook_size, "shared value missing from the codebook");
+        idx[e] = c;
+    }
+    t = tm_shared_indices(m, shape, rank, idx);
+    free(idx);
+    return t;
+}
+
+void tm_op(tm *m, ws_opcode op, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout) {
+    need(wsm_builder_add_operator(m->b, (uint8_t)op, NULL, in, nin, out, nout) == 0, "add_operator");
+}
+
+void tm_gemm(tm *m, const int32_t *in, uint32_t nin, int32_t out, float alpha, float beta, int ta, int tb) {
+    need(wsm_builder_add_gemm(m->b, "gemm", in, nin, &out, 1, alpha, beta, ta, tb) == 0, "add_gemm");
+}
+
+void tm_softmax(tm *m, int32_t in, int32_t out, uint32_t axis, int coerce_2d) {
+    need(wsm_builder_add_softmax(m->b, "softmax", &in, 1, &out, 1, axis, coerce_2d) == 0, "add_softmax");
+}
+
+static unsigned smallest_width(uint32_t codebook_size) {
+    unsigned b = 1;
+    while (b < 32 && (1ull << b) < codebook_size) b++;
+    return b;
+}
+
+ws_status tm_finish(tm *m, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout) {
+    const uint8_t *data;
+    size_t len;
+    ws_status s;
+    if (m->codebook_set) need(wsm_builder_set_codebook(m->b, m->codebook, m->codebook_size) == 0, "codebook");
+    if (m->count > 0 && !m->no_stream) {
+        unsigned width = m->bit_width >= 0 ? (unsigned)m->bit_width : smallest_width(m->codebook_size);
+        size_t bytes = ref_packed_bytes(m->count, width, (unsigned)m->pad);
+        uint8_t *packed = (uint8_t *)malloc(bytes + 1);
+        uint64_t count = m->stream_count >= 0 ? (uint64_t)m->stream_count : m->count;
+        need(packed != NULL, "malloc");
+        ref_pack(m->indices, m->count, width, (unsigned)m->pad, packed);
+        need(wsm_builder_set_index_stream(m->b, (uint8_t)m->encoding, (uint8_t)width, count, packed, bytes) == 0,
+             "index stream");
+        free(packed);
+    }
+    need(wsm_builder_set_graph_io(m->b, in, nin, out, nout) == 0, "graph io");
+    wsm_builder_set_arena_bytes(m->b, m->arena_bytes >= 0 ? (uint32_t)m->arena_bytes : m->arena_next);
+    if (m->metadata) need(wsm_builder_set_metadata(m->b, m->metadata) == 0, "metadata");
+    need(wsm_builder_finish(m->b, m->version, m->features) == 0, "finish");
+    data = wsm_builder_data(m->b, &len);
+    need(data != NULL, "builder data");
+    m->mem = aligned_copy(data, len, 0);
+    m->len = len;
+    s = ws_model_load(&m->model, m->mem, m->len);
+    if (s == WS_OK) {
+        uint32_t n = ws_model_arena_bytes(&m->model) / 4 + 1, i;
+        m->arena = (float *)malloc(n * sizeof(float));
+        need(m->arena != NULL, "arena");
+        for (i = 0; i < n; i++) m->arena[i] = NAN; /* unwritten outputs show up as NaN */
+    }
+    return s;
+}
+
+void tm_set(tm *m, int32_t t, const float *values) {
+    ws_tensor_info info;
+    float *dst = ws_tensor_data(&m->model, (uint32_t)t, m->arena);
+    need(dst != NULL && ws_model_tensor(&m->model, (uint32_t)t, &info) == WS_OK, "tm_set on a non-activation");
+    memcpy(dst, values, info.elements * sizeof(float));
+}
+
+ws_status tm_run(tm *m) { return ws_invoke(&m->model, m->arena, ws_model_arena_bytes(&m->model)); }
+
+const float *tm_get(tm *m, int32_t t) {
+    float *p = ws_tensor_data(&m->model, (uint32_t)t, m->arena);
+    need(p != NULL, "tm_get on a non-activation");
+    return p;
+}

@@ -1,0 +1,89 @@
+/* Shared helpers for the runtime tests: an LCG, a bit-by-bit reference packer, and small models built with the
+ * official FlatBuffers writer (wsm_builder) and loaded into aligned memory. */
+#ifndef TEST_SUPPORT_H
+#define TEST_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ws_runtime.h"
+#include "wsm_builder.h"
+
+/* Array arguments written inline: DIMS(2, 3) expands to a pointer and a count. */
+#define DIMS(...) \
+    (const uint32_t[]){__VA_ARGS__}, (uint32_t)(sizeof((const uint32_t[]){__VA_ARGS__}) / sizeof(uint32_t))
+#define TENSORS(...) \
+    (const int32_t[]){__VA_ARGS__}, (uint32_t)(sizeof((const int32_t[]){__VA_ARGS__}) / sizeof(int32_t))
+#define FLOATS(...) ((const float[]){__VA_ARGS__})
+
+/* Deterministic pseudo-random numbers (Knuth's MMIX LCG, high bits). */
+typedef struct {
+    uint64_t state;
+} lcg;
+uint32_t lcg_next(lcg *g);
+uint32_t lcg_below(lcg *g, uint32_t n);
+
+/* Packs n indices of `width` bits (1..32) LSB-first, one bit at a time, then `pad` zero bytes. `out` must hold
+ * ref_packed_bytes(n, width, pad) bytes. Returns that size. */
+size_t ref_packed_bytes(size_t n, unsigned width, unsigned pad);
+size_t ref_pack(const uint32_t *indices, size_t n, unsigned width, unsigned pad, uint8_t *out);
+
+/* A copy of `len` bytes at an address that is 8-aligned plus `misalign`; free with free_copy(). */
+uint8_t *aligned_copy(const uint8_t *src, size_t len, size_t misalign);
+void free_copy(uint8_t *copy, size_t misalign);
+
+/* Position of Model.crc32 found the way a reader would, with every read bounds-checked; 0 when not found. */
+size_t find_crc_field(const uint8_t *buf, size_t len);
+/* Recomputes the CRC field in place when it can be found; returns 1 when patched. */
+int patch_crc(uint8_t *buf, size_t len);
+
+#define TM_MAX_INDICES 8192
+#define TM_MAX_CODEBOOK 256
+
+/* A model under construction. Fields after `b` are options read by tm_finish(). */
+typedef struct {
+    wsm_builder *b;
+    uint32_t arena_next;            /* next free arena offset (16-aligned slots) */
+    float codebook[TM_MAX_CODEBOOK];
+    uint32_t codebook_size;
+    int codebook_set;
+    uint32_t indices[TM_MAX_INDICES];
+    uint32_t count;
+
+    int64_t arena_bytes;            /* -1: arena_next */
+    int bit_width;                  /* -1: smallest width for the codebook */
+    int encoding;                   /* IndexStream.encoding */
+    int pad;                        /* padding bytes after the packed bits (default 4) */
+    int64_t stream_count;           /* -1: the number of indices added */
+    int no_stream;                  /* leave the index stream out even if indices were added */
+    uint32_t version;               /* format_version (default WS_FORMAT_VERSION) */
+    uint64_t features;
+    const wsm_metadata *metadata;   /* NULL: none */
+
+    uint8_t *mem;                   /* finished, aligned copy of the file */
+    size_t len;
+    ws_model model;
+    float *arena;
+} tm;
+
+void tm_init(tm *m);
+void tm_free(tm *m);
+int32_t tm_act(tm *m, const uint32_t *shape, uint32_t rank);
+int32_t tm_act_at(tm *m, const uint32_t *shape, uint32_t rank, uint32_t arena_offset);
+int32_t tm_raw(tm *m, const uint32_t *shape, uint32_t rank, const float *values);
+void tm_codebook(tm *m, const float *values, uint32_t n);
+/* A shared tensor whose values must all be codebook entries (stored as their codebook indices). */
+int32_t tm_shared(tm *m, const uint32_t *shape, uint32_t rank, const float *values);
+/* A shared tensor given by raw indices (which may be out of range on purpose). */
+int32_t tm_shared_indices(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices);
+void tm_op(tm *m, ws_opcode op, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout);
+void tm_gemm(tm *m, const int32_t *in, uint32_t nin, int32_t out, float alpha, float beta, int ta, int tb);
+void tm_softmax(tm *m, int32_t in, int32_t out, uint32_t axis, int coerce_2d);
+/* Builds the file, copies it to aligned memory and loads it; returns ws_model_load()'s status. */
+ws_status tm_finish(tm *m, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout);
+/* After a successful tm_finish(): a NaN-filled arena, graph input `t` set from `values`, run, tensor data. */
+void tm_set(tm *m, int32_t t, const float *values);
+ws_status tm_run(tm *m);
+const float *tm_get(tm *m, int32_t t);
+
+#endif /* TEST_SUPPORT_H */

@@ -1,0 +1,79 @@
+/*
+ * Writes and checks .wsm containers through the official FlatBuffers C++ library (Debian libflatbuffers-dev).
+ * Plain C interface so that Swift and C test programs can use it; the C++ lives in wsm_builder.cpp.
+ *
+ * Build order is free: add tensors and operators, set the codebook, stream, graph I/O, arena and metadata,
+ * then wsm_builder_finish() writes the root table and the CRC-32. After finishing, only wsm_builder_data()
+ * and wsm_builder_destroy() may be called.
+ */
+#ifndef WSM_BUILDER_H
+#define WSM_BUILDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wsm_builder wsm_builder;
+
+/** Metadata to store; NULL strings are left out. */
+typedef struct {
+    const char *tool_version;
+    const char *source_sha256;
+    const char *source_name;
+    const char *metric;
+    const char *solution_json;
+    uint32_t k;
+    uint32_t m;
+    uint64_t seed;
+    double score;
+    double float_score;
+} wsm_metadata;
+
+/** A new, empty builder, or NULL when out of memory. */
+wsm_builder *wsm_builder_create(void);
+void wsm_builder_destroy(wsm_builder *builder);
+
+/* Tensors. Each returns the new tensor's index (0, 1, ...) or -1 after an allocation failure. */
+int32_t wsm_builder_add_activation(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
+                                   uint32_t arena_offset);
+int32_t wsm_builder_add_raw(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
+                            const float *values, uint32_t count);
+int32_t wsm_builder_add_shared(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
+                               uint64_t index_offset);
+
+/* Operators, in execution order. `opcode` is a ws_opcode. Each returns 0, or -1 after an allocation failure. */
+int wsm_builder_add_operator(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                             uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs);
+int wsm_builder_add_gemm(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                         const int32_t *outputs, uint32_t num_outputs, float alpha, float beta, int trans_a,
+                         int trans_b);
+int wsm_builder_add_softmax(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                            const int32_t *outputs, uint32_t num_outputs, uint32_t axis, int coerce_2d);
+
+/* Whole-model parts. Each returns 0, or -1 after an allocation failure. */
+int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t count);
+/** `data` holds the packed bits and the padding (at least 4 zero bytes). */
+int wsm_builder_set_index_stream(wsm_builder *builder, uint8_t encoding, uint8_t bit_width, uint64_t count,
+                                 const uint8_t *data, size_t bytes);
+int wsm_builder_set_graph_io(wsm_builder *builder, const int32_t *inputs, uint32_t num_inputs,
+                             const int32_t *outputs, uint32_t num_outputs);
+void wsm_builder_set_arena_bytes(wsm_builder *builder, uint32_t arena_bytes);
+int wsm_builder_set_metadata(wsm_builder *builder, const wsm_metadata *metadata);
+
+/** Writes the root table with `format_version` and `required_features`, then the CRC-32. 0 or -1. */
+int wsm_builder_finish(wsm_builder *builder, uint32_t format_version, uint64_t required_features);
+
+/** The finished buffer (owned by the builder), or NULL before finishing. */
+const uint8_t *wsm_builder_data(const wsm_builder *builder, size_t *length);
+
+/** 1 when the official flatbuffers::Verifier accepts `buf` as a Model with identifier WSM1, else 0. */
+int wsm_flatbuffers_verify(const uint8_t *buf, size_t length);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSM_BUILDER_H */

@@ -1,0 +1,219 @@
+// The .wsm writer over the official FlatBuffers C++ builder, exposed through include/wsm_builder.h.
+#include "wsm_builder.h"
+
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "wsm_generated.h"
+#include "ws_runtime.h"
+
+namespace fb = ws::fb;
+
+struct wsm_builder {
+    flatbuffers::FlatBufferBuilder fbb{1 << 16};
+    std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
+    std::vector<flatbuffers::Offset<fb::Operator>> operators;
+    flatbuffers::Offset<flatbuffers::Vector<float>> codebook;
+    flatbuffers::Offset<fb::IndexStream> stream;
+    flatbuffers::Offset<flatbuffers::Vector<int32_t>> inputs;
+    flatbuffers::Offset<flatbuffers::Vector<int32_t>> outputs;
+    flatbuffers::Offset<fb::Metadata> metadata;
+    uint32_t arena_bytes = 0;
+    bool finished = false;
+};
+
+namespace {
+
+flatbuffers::Offset<flatbuffers::String> optional_string(flatbuffers::FlatBufferBuilder &fbb, const char *s) {
+    return s ? fbb.CreateString(s) : 0;
+}
+
+// Runs `body` and turns allocation failures into the C error value instead of letting them cross into C.
+template <typename R, typename Body> R guarded(R failure, Body body) {
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        return failure;
+    }
+}
+
+int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint32_t rank, fb::TensorKind kind,
+                   const float *values, uint32_t count, uint64_t index_offset, uint32_t arena_offset) {
+    return guarded(int32_t(-1), [&]() -> int32_t {
+        auto &fbb = b->fbb;
+        auto name_offset = optional_string(fbb, name);
+        auto shape_offset = fbb.CreateVector(shape, rank);
+        flatbuffers::Offset<flatbuffers::Vector<float>> raw_offset = 0;
+        if (kind == fb::TensorKind::Raw) raw_offset = fbb.CreateVector(values, count);
+        fb::TensorBuilder tb(fbb);
+        tb.add_name(name_offset);
+        tb.add_shape(shape_offset);
+        tb.add_kind(kind);
+        if (kind == fb::TensorKind::Raw) tb.add_raw(raw_offset);
+        if (kind == fb::TensorKind::Shared) tb.add_index_offset(index_offset);
+        if (kind == fb::TensorKind::Activation) tb.add_arena_offset(arena_offset);
+        b->tensors.push_back(tb.Finish());
+        return int32_t(b->tensors.size() - 1);
+    });
+}
+
+int add_op(wsm_builder *b, fb::OpCode opcode, const char *name, const int32_t *inputs, uint32_t num_inputs,
+           const int32_t *outputs, uint32_t num_outputs, fb::OperatorOptions options_type,
+           flatbuffers::Offset<void> options) {
+    auto &fbb = b->fbb;
+    auto name_offset = optional_string(fbb, name);
+    auto in_offset = fbb.CreateVector(inputs, num_inputs);
+    auto out_offset = fbb.CreateVector(outputs, num_outputs);
+    fb::OperatorBuilder ob(fbb);
+    ob.add_opcode(opcode);
+    ob.add_inputs(in_offset);
+    ob.add_outputs(out_offset);
+    if (options_type != fb::OperatorOptions::NONE) {
+        ob.add_options_type(options_type);
+        ob.add_options(options);
+    }
+    ob.add_name(name_offset);
+    b->operators.push_back(ob.Finish());
+    return 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+wsm_builder *wsm_builder_create(void) { return new (std::nothrow) wsm_builder(); }
+
+void wsm_builder_destroy(wsm_builder *builder) { delete builder; }
+
+int32_t wsm_builder_add_activation(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
+                                   uint32_t arena_offset) {
+    return add_tensor(builder, name, shape, rank, fb::TensorKind::Activation, nullptr, 0, 0, arena_offset);
+}
+
+int32_t wsm_builder_add_raw(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
+                            const float *values, uint32_t count) {
+    return add_tensor(builder, name, shape, rank, fb::TensorKind::Raw, values, count, 0, 0);
+}
+
+int32_t wsm_builder_add_shared(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
+                               uint64_t index_offset) {
+    return add_tensor(builder, name, shape, rank, fb::TensorKind::Shared, nullptr, 0, index_offset, 0);
+}
+
+int wsm_builder_add_operator(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                             uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs) {
+    return guarded(-1, [&] {
+        return add_op(builder, fb::OpCode(opcode), name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::NONE, 0);
+    });
+}
+
+int wsm_builder_add_gemm(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                         const int32_t *outputs, uint32_t num_outputs, float alpha, float beta, int trans_a,
+                         int trans_b) {
+    return guarded(-1, [&] {
+        auto options = fb::CreateGemmOptions(builder->fbb, alpha, beta, trans_a != 0, trans_b != 0);
+        return add_op(builder, fb::OpCode::Gemm, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::GemmOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_softmax(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                            const int32_t *outputs, uint32_t num_outputs, uint32_t axis, int coerce_2d) {
+    return guarded(-1, [&] {
+        auto options = fb::CreateSoftmaxOptions(builder->fbb, axis, coerce_2d != 0);
+        return add_op(builder, fb::OpCode::Softmax, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::SoftmaxOptions, options.Union());
+    });
+}
+
+int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t count) {
+    return guarded(-1, [&] {
+        builder->codebook = builder->fbb.CreateVector(values, count);
+        return 0;
+    });
+}
+
+int wsm_builder_set_index_stream(wsm_builder *builder, uint8_t encoding, uint8_t bit_width, uint64_t count,
+                                 const uint8_t *data, size_t bytes) {
+    return guarded(-1, [&] {
+        auto data_offset = builder->fbb.CreateVector(data, bytes);
+        builder->stream =
+            fb::CreateIndexStream(builder->fbb, fb::IndexEncoding(encoding), bit_width, count, data_offset);
+        return 0;
+    });
+}
+
+int wsm_builder_set_graph_io(wsm_builder *builder, const int32_t *inputs, uint32_t num_inputs,
+                             const int32_t *outputs, uint32_t num_outputs) {
+    return guarded(-1, [&] {
+        builder->inputs = builder->fbb.CreateVector(inputs, num_inputs);
+        builder->outputs = builder->fbb.CreateVector(outputs, num_outputs);
+        return 0;
+    });
+}
+
+void wsm_builder_set_arena_bytes(wsm_builder *builder, uint32_t arena_bytes) { builder->arena_bytes = arena_bytes; }
+
+int wsm_builder_set_metadata(wsm_builder *builder, const wsm_metadata *m) {
+    return guarded(-1, [&] {
+        auto &fbb = builder->fbb;
+        auto tool = optional_string(fbb, m->tool_version);
+        auto sha = optional_string(fbb, m->source_sha256);
+        auto source = optional_string(fbb, m->source_name);
+        auto metric = optional_string(fbb, m->metric);
+        auto solution = optional_string(fbb, m->solution_json);
+        builder->metadata = fb::CreateMetadata(fbb, tool, sha, source, m->k, m->m, m->seed, metric, m->score,
+                                               m->float_score, solution);
+        return 0;
+    });
+}
+
+int wsm_builder_finish(wsm_builder *builder, uint32_t format_version, uint64_t required_features) {
+    return guarded(-1, [&] {
+        auto &fbb = builder->fbb;
+        auto tensors = fbb.CreateVector(builder->tensors);
+        auto operators = fbb.CreateVector(builder->operators);
+        fb::ModelBuilder mb(fbb);
+        mb.add_format_version(format_version);
+        mb.add_required_features(required_features);
+        mb.add_codebook(builder->codebook);
+        mb.add_indices(builder->stream);
+        mb.add_tensors(tensors);
+        mb.add_operators(operators);
+        mb.add_inputs(builder->inputs);
+        mb.add_outputs(builder->outputs);
+        mb.add_arena_bytes(builder->arena_bytes);
+        mb.add_metadata(builder->metadata);
+        // A non-default placeholder makes the builder store the field; its bytes are zeroed before the CRC.
+        mb.add_crc32(0xFFFFFFFFu);
+        fb::FinishModelBuffer(fbb, mb.Finish());
+
+        auto *model = fb::GetMutableModel(fbb.GetBufferPointer());
+        model->mutate_crc32(0);
+        uint32_t crc = ws_crc32(0, fbb.GetBufferPointer(), fbb.GetSize());
+        model->mutate_crc32(crc);
+        builder->finished = true;
+        return 0;
+    });
+}
+
+const uint8_t *wsm_builder_data(const wsm_builder *builder, size_t *length) {
+    if (!builder->finished) {
+        if (length) *length = 0;
+        return nullptr;
+    }
+    if (length) *length = builder->fbb.GetSize();
+    return builder->fbb.GetBufferPointer();
+}
+
+int wsm_flatbuffers_verify(const uint8_t *buf, size_t length) {
+    // The Verifier asserts on buffers of 2 GiB or more; such a file is refused here instead.
+    if (buf == nullptr || length >= (size_t(1) << 31)) return 0;
+    flatbuffers::Verifier verifier(buf, length);
+    return fb::VerifyModelBuffer(verifier) ? 1 : 0;
+}
+
+}  // extern "C"

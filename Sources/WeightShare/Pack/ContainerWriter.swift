@@ -1,0 +1,161 @@
+import WSMFlatBuffers
+import WeightShareRuntime
+
+/// What the container's metadata table records about a solution.
+public struct ContainerMetadata: Sendable, Equatable {
+    public var sourceSHA256: String
+    public var sourceName: String
+    public var metric: String
+    public var seed: UInt64
+    public var score: Double
+    public var floatScore: Double
+    /// JSON describing the solution (genome, grouping), for tools.
+    public var solutionJSON: String
+
+    public init(sourceSHA256: String = "", sourceName: String = "", metric: String = "", seed: UInt64 = 0,
+                score: Double = 0, floatScore: Double = 0, solutionJSON: String = "") {
+        self.sourceSHA256 = sourceSHA256
+        self.sourceName = sourceName
+        self.metric = metric
+        self.seed = seed
+        self.score = score
+        self.floatScore = floatScore
+        self.solutionJSON = solutionJSON
+    }
+}
+
+public enum ContainerError: Error, CustomStringConvertible, Equatable {
+    case outOfMemory
+    case tooLarge(what: String, value: Int)
+    case sharingMismatch(String)
+    case rejectedByVerifier
+
+    public var description: String {
+        switch self {
+        case .outOfMemory: return "out of memory while building the container"
+        case .tooLarge(let what, let value): return "\(what) is too large for the container (\(value))"
+        case .sharingMismatch(let why): return "shared weights do not match the model: \(why)"
+        case .rejectedByVerifier: return "internal error: the FlatBuffers Verifier rejected the written container"
+        }
+    }
+}
+
+/// Writes a lowered model, its memory plan and (optionally) a quantization of its shared weights as a .wsm
+/// buffer through the official FlatBuffers library. Without a quantization every constant is stored raw
+/// (the float reference model). Deterministic: the same inputs give the same bytes.
+public enum ContainerWriter {
+    public static let formatVersion: UInt32 = WS_FORMAT_VERSION
+
+    public static func write(model: LoweredModel, plan: MemoryPlan,
+                             sharing: (weights: SharedWeights, quantization: Quantization)? = nil,
+                             metadata: ContainerMetadata? = nil) throws -> [UInt8] {
+        guard let builder = wsm_builder_create() else { throw ContainerError.outOfMemory }
+        defer { wsm_builder_destroy(builder) }
+        guard plan.arenaBytes < Int(Int32.max) else { throw ContainerError.tooLarge(what: "arena", value: plan.arenaBytes) }
+
+        var sharedSlices: [Int: SharedWeights.Slice] = [:]
+        if let (weights, quantization) = sharing {
+            guard weights.count == quantization.indices.count else {
+                throw ContainerError.sharingMismatch("\(weights.count) shared weights, \(quantization.indices.count) indices")
+            }
+            for slice in weights.slices { sharedSlices[slice.tensor] = slice }
+        }
+
+        for (t, tensor) in model.tensors.enumerated() {
+            let shape = tensor.shape.map { UInt32($0) }
+            guard tensor.elementCount < Int(Int32.max) / 4 else {
+                throw ContainerError.tooLarge(what: "tensor \(tensor.name)", value: tensor.elementCount)
+            }
+            let index: Int32 = shape.withUnsafeBufferPointer { dims in
+                if let slice = sharedSlices[t] {
+                    return wsm_builder_add_shared(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
+                                                  UInt64(slice.offset))
+                } else if let values = tensor.constant {
+                    return values.withUnsafeBufferPointer {
+                        wsm_builder_add_raw(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
+                                            $0.baseAddress, UInt32($0.count))
+                    }
+                } else {
+                    return wsm_builder_add_activation(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
+                                                      UInt32(plan.offsets[t] ?? 0))
+                }
+            }
+            guard index == Int32(t) else { throw ContainerError.outOfMemory }
+        }
+
+        for operation in model.operations {
+            let inputs = operation.inputs.map { Int32($0 ?? -1) }
+            let outputs = operation.outputs.map { Int32($0) }
+            let status: Int32 = inputs.withUnsafeBufferPointer { i in
+                outputs.withUnsafeBufferPointer { o in
+                    let (ip, ic, op, oc) = (i.baseAddress, UInt32(i.count), o.baseAddress, UInt32(o.count))
+                    switch operation.kind {
+                    case let .gemm(alpha, beta, transA, transB):
+                        return wsm_builder_add_gemm(builder, operation.name, ip, ic, op, oc, alpha, beta,
+                                                    transA ? 1 : 0, transB ? 1 : 0)
+                    case let .softmax(axis, coerce2D):
+                        return wsm_builder_add_softmax(builder, operation.name, ip, ic, op, oc, UInt32(axis),
+                                                       coerce2D ? 1 : 0)
+                    case .matMul:
+                        return wsm_builder_add_operator(builder, UInt8(WS_OP_MATMUL.rawValue), operation.name, ip, ic, op, oc)
+                    case .add:
+                        return wsm_builder_add_operator(builder, UInt8(WS_OP_ADD.rawValue), operation.name, ip, ic, op, oc)
+                    case .relu:
+                        return wsm_builder_add_operator(builder, UInt8(WS_OP_RELU.rawValue), operation.name, ip, ic, op, oc)
+                    case .reshape:
+                        return wsm_builder_add_operator(builder, UInt8(WS_OP_RESHAPE.rawValue), operation.name, ip, ic, op, oc)
+                    }
+                }
+            }
+            guard status == 0 else { throw ContainerError.outOfMemory }
+        }
+
+        if let (_, quantization) = sharing {
+            let stream = IndexPacking.pack(quantization.indices, bitWidth: quantization.bitWidth)
+            let ok = quantization.codebook.withUnsafeBufferPointer {
+                wsm_builder_set_codebook(builder, $0.baseAddress, UInt32($0.count))
+            } == 0 && stream.withUnsafeBufferPointer {
+                wsm_builder_set_index_stream(builder, 0, UInt8(quantization.bitWidth),
+                                             UInt64(quantization.indices.count), $0.baseAddress, $0.count)
+            } == 0
+            guard ok else { throw ContainerError.outOfMemory }
+        }
+
+        let inputs = model.inputs.map(Int32.init)
+        let outputs = model.outputs.map(Int32.init)
+        let io = inputs.withUnsafeBufferPointer { i in
+            outputs.withUnsafeBufferPointer { o in
+                wsm_builder_set_graph_io(builder, i.baseAddress, UInt32(i.count), o.baseAddress, UInt32(o.count))
+            }
+        }
+        guard io == 0 else { throw ContainerError.outOfMemory }
+        wsm_builder_set_arena_bytes(builder, UInt32(plan.arenaBytes))
+
+        let meta = metadata ?? ContainerMetadata()
+        let quantization = sharing?.quantization
+        let metaStatus = WeightShareVersion.string.withCString { tool in
+            meta.sourceSHA256.withCString { sha in
+                meta.sourceName.withCString { source in
+                    meta.metric.withCString { metric in
+                        meta.solutionJSON.withCString { solution in
+                            var m = wsm_metadata(tool_version: tool, source_sha256: sha, source_name: source,
+                                                 metric: metric, solution_json: solution,
+                                                 k: UInt32(quantization?.k ?? 0),
+                                                 m: UInt32(quantization?.codebookSize ?? 0), seed: meta.seed,
+                                                 score: meta.score, float_score: meta.floatScore)
+                            return wsm_builder_set_metadata(builder, &m)
+                        }
+                    }
+                }
+            }
+        }
+        guard metaStatus == 0, wsm_builder_finish(builder, formatVersion, 0) == 0 else {
+            throw ContainerError.outOfMemory
+        }
+        var length = 0
+        guard let data = wsm_builder_data(builder, &length) else { throw ContainerError.outOfMemory }
+        let bytes = Array(UnsafeBufferPointer(start: data, count: length))
+        guard wsm_flatbuffers_verify(bytes, bytes.count) == 1 else { throw ContainerError.rejectedByVerifier }
+        return bytes
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// What `wsc compile` reports. Keys are stable (README).
+public struct CompileReport: Sendable, Equatable, Codable {
+    public var board: String
+    public var solution: Int
+    public var k: Int
+    public var m: Int
+    public var bitWidth: Int
+    public var sharedWeights: Int
+    public var score: Double
+    public var floatScore: Double
+    public var lossPoints: Double
+    public var metric: String
+    public var compressionRatioFixed: Double
+    public var compressionRatioHuffman: Double
+    public var packedWeightBytes: Int
+    public var onnxBytes: Int
+    public var wsmBytes: Int
+    public var arenaBytes: Int
+    public var naiveArenaBytes: Int
+    public var files: [String]
+}
+
+/// Packs one solution of a run into a .wsm plus its C array, for a board (only `host` so far).
+public enum ModelCompiler {
+    public static let supportedBoards = ["host"]
+
+    public struct Output: Sendable {
+        public var wsm: [UInt8]
+        public var cFiles: CArrayEmitter.Files
+        public var report: CompileReport
+    }
+
+    /// Builds everything in memory; nothing is written.
+    public static func compile(session: SearchSession, solution: Solution, board: String = "host",
+                               symbol: String = "ws_model_data") throws -> Output {
+        let q = try solution.quantization(weights: session.source.prepared.shared)
+        let solutionJSON = String(decoding: try RunDirectory.encode(SolutionSummary(solution)), as: UTF8.self)
+            .replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
+        let metadata = ContainerMetadata(sourceSHA256: session.source.sha256,
+                                         sourceName: session.source.url.lastPathComponent,
+                                         metric: session.settings.metric.rawValue, seed: session.settings.seed,
+                                         score: solution.result.score, floatScore: session.evaluator.floatScore,
+                                         solutionJSON: solutionJSON)
+        let wsm = try session.source.prepared.container(quantization: q, metadata: metadata)
+        let size = SizeReport(quantization: q)
+        let comment = "\(session.source.url.lastPathComponent), solution \(solution.id): K=\(q.k) M=\(q.codebookSize)"
+        let files = CArrayEmitter.emit(wsm, symbol: symbol, headerName: "model_data.h", comment: comment)
+        let plan = session.source.prepared.plan
+        let report = CompileReport(board: board, solution: solution.id, k: q.k, m: q.codebookSize,
+                                   bitWidth: q.bitWidth, sharedWeights: size.sharedWeights,
+                                   score: solution.result.score, floatScore: session.evaluator.floatScore,
+                                   lossPoints: solution.result.loss * 100, metric: session.settings.metric.rawValue,
+                                   compressionRatioFixed: size.compressionRatioFixed,
+                                   compressionRatioHuffman: size.compressionRatioHuffman,
+                                   packedWeightBytes: size.packedWeightBytes, onnxBytes: session.source.fileBytes,
+                                   wsmBytes: wsm.count, arenaBytes: plan.arenaBytes, naiveArenaBytes: plan.naiveBytes,
+                                   files: ["model.wsm", "model_data.c", "model_data.h"])
+        return Output(wsm: wsm, cFiles: files, report: report)
+    }
+
+    /// Writes the compiled files into `directory` (each atomically, after everything was built).
+    public static func write(_ output: Output, to directory: URL) throws {
+        try RunDirectory.writeAtomically(Data(output.wsm), to: directory.appendingPathComponent("model.wsm"))
+        try RunDirectory.writeAtomically(Data(output.cFiles.source.utf8), to: directory.appendingPathComponent("model_data.c"))
+        try RunDirectory.writeAtomically(Data(output.cFiles.header.utf8), to: directory.appendingPathComponent("model_data.h"))
+    }
+}
+
+/// The part of a solution stored in the container's metadata.
+struct SolutionSummary: Codable {
+    var id: Int
+    var genes: [String: Double]
+    var k: Int
+    var grouping: [Int]
+    var merged: Bool
+
+    init(_ s: Solution) {
+        id = s.id
+        genes = s.genes
+        k = s.k
+        grouping = s.grouping
+        merged = s.merged
+    }
+}

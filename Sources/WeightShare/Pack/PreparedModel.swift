@@ -1,0 +1,19 @@
+/// A lowered model made ready to pack: its memory plan and its shared-weight vector. Every container of one
+/// search (each candidate, the float reference, the final file) is written from one of these.
+public struct PreparedModel: Sendable, Equatable {
+    public let lowered: LoweredModel
+    public let plan: MemoryPlan
+    public let shared: SharedWeights
+
+    public init(lowered: LoweredModel) {
+        self.lowered = lowered
+        plan = MemoryPlanner.plan(lowered)
+        shared = SharedWeights(model: lowered)
+    }
+
+    /// The container with `quantization` applied to the shared weights; nil stores every weight raw.
+    public func container(quantization: Quantization?, metadata: ContainerMetadata? = nil) throws -> [UInt8] {
+        try ContainerWriter.write(model: lowered, plan: plan, sharing: quantization.map { (shared, $0) },
+                                  metadata: metadata)
+    }
+}

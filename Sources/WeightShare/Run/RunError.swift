@@ -1,0 +1,30 @@
+import Foundation
+
+/// Problems with a run directory or its files.
+public enum RunError: Error, CustomStringConvertible, Equatable {
+    case notARun(path: String)
+    case corrupt(file: String, reason: String)
+    case noSuchSolution(id: Int, count: Int)
+    case noSolutionWithinLoss(maxLoss: Double, best: Double)
+    case resumeMismatch(field: String, stored: String, given: String)
+    case alreadyExists(path: String)
+    case badInputShape(String)
+
+    public var description: String {
+        switch self {
+        case .notARun(let path): return "\(path) is not a search run directory (no run.json); run 'wsc search' first"
+        case .corrupt(let file, let reason): return "\(file) is damaged: \(reason)"
+        case .noSuchSolution(let id, let count):
+            return "no solution \(id): the front has \(count) solution(s), numbered 0...\(max(count - 1, 0)) (see 'wsc pareto')"
+        case .noSolutionWithinLoss(let maxLoss, let best):
+            return String(format: "no solution loses at most %.2f points; the smallest loss is %.2f points (raise --max-loss or pick --solution)",
+                          maxLoss * 100, best * 100)
+        case .resumeMismatch(let field, let stored, let given):
+            return "cannot resume: \(field) was \(stored) in the stored run but is \(given) now (use a new --out or the same settings)"
+        case .alreadyExists(let path):
+            return "\(path) already holds a finished search; pass --resume to continue it or choose another --out"
+        case .badInputShape(let text):
+            return "bad --input-shape '\(text)': expected name=d1,d2,... with positive integers"
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+/// checkpoint.json: the NSGA-II state after the last completed generation.
+struct Checkpoint: Codable {
+    var state: NSGA2State
+}
+
+/// A search run end to end: NSGA-II over K, then the iterative merge of the final front, then the pareto files.
+/// Every completed generation is checkpointed, so `resume` continues a killed run to the same result.
+public struct SearchSession {
+    public let settings: SearchSettings
+    public let directory: RunDirectory
+    public let source: ModelSource
+    public let samples: SampleSet
+    public let evaluator: RuntimeEvaluator
+    let dataSHA256: String
+
+    /// Loads the model and the data and measures the float model.
+    public init(settings: SearchSettings, directory: RunDirectory) throws {
+        self.settings = settings
+        self.directory = directory
+        source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes)
+        let dataURL = URL(fileURLWithPath: settings.data)
+        samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit,
+                                     labels: settings.metric.needsLabels)
+        dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
+        evaluator = try RuntimeEvaluator(model: source.prepared, samples: samples, metric: settings.metric)
+    }
+
+    /// Rebuilds the session of an existing run (for merge and compile).
+    public static func reopen(_ directory: RunDirectory) throws -> SearchSession {
+        let run = try directory.readRun()
+        let session = try SearchSession(settings: run.settings, directory: directory)
+        guard session.source.sha256 == run.modelSHA256 else {
+            throw RunError.resumeMismatch(field: "the model file's SHA-256", stored: run.modelSHA256, given: session.source.sha256)
+        }
+        return session
+    }
+
+    var runFile: RunFile {
+        RunFile(toolVersion: WeightShareVersion.string, settings: settings, modelSHA256: source.sha256,
+                dataSHA256: dataSHA256)
+    }
+
+    /// Runs (or resumes) the search and writes the pareto files. `log` receives one line per step.
+    public func run(resume: Bool, log: (String) -> Void) throws -> ParetoReport {
+        let problem = CompressionProblem(evaluator: evaluator, weights: source.prepared.shared,
+                                         kRange: settings.kMin...settings.kMax)
+        let configuration = NSGA2Configuration(populationSize: settings.population)
+        var engine: NSGA2<CompressionProblem>
+        if resume, FileManager.default.fileExists(atPath: directory.runFile.path) {
+            let stored = try directory.readRun()
+            try checkResumable(stored)
+            if FileManager.default.fileExists(atPath: directory.checkpoint.path) {
+                let checkpoint = try RunDirectory.decode(Checkpoint.self, from: directory.checkpoint)
+                engine = try NSGA2(problem: problem, configuration: configuration, resumingFrom: checkpoint.state)
+                log("resuming \(directory.url.path) after generation \(checkpoint.state.generation)")
+            } else {
+                engine = NSGA2(problem: problem, configuration: configuration, seed: settings.seed)
+            }
+        } else {
+            if FileManager.default.fileExists(atPath: directory.runFile.path) {
+                throw RunError.alreadyExists(path: directory.url.path)
+            }
+            engine = NSGA2(problem: problem, configuration: configuration, seed: settings.seed)
+        }
+        try RunDirectory.writeAtomically(try RunDirectory.encode(runFile), to: directory.runFile)
+        log(String(format: "model %@: %d shared weights in %d tensor(s); float %@ on %d samples = %.4f",
+                   source.url.lastPathComponent, source.prepared.shared.count, source.prepared.shared.slices.count,
+                   settings.metric.rawValue, samples.count, evaluator.floatScore))
+
+        let floatBytes = Double(4 * source.prepared.shared.count)
+        if engine.state.generation == 0 && engine.state.population.isEmpty {
+            _ = try engine.initialise()
+            try checkpoint(engine.state)
+            log(progressLine(engine, problem: problem, floatBytes: floatBytes))
+        }
+        while engine.state.generation < settings.generations {
+            _ = try engine.step()
+            try checkpoint(engine.state)
+            log(progressLine(engine, problem: problem, floatBytes: floatBytes))
+        }
+
+        let report = try makeReport(front: engine.paretoFront.map(\.genome), problem: problem,
+                                    evaluations: engine.state.evaluations, log: log)
+        try directory.write(report)
+        return report
+    }
+
+    func checkpoint(_ state: NSGA2State) throws {
+        try RunDirectory.writeAtomically(try RunDirectory.encode(Checkpoint(state: state)), to: directory.checkpoint)
+    }
+
+    func checkResumable(_ stored: RunFile) throws {
+        let a = stored.settings, b = settings
+        func check(_ field: String, _ x: String, _ y: String) throws {
+            if x != y { throw RunError.resumeMismatch(field: field, stored: x, given: y) }
+        }
+        try check("the model's SHA-256", stored.modelSHA256, source.sha256)
+        try check("the data's SHA-256", stored.dataSHA256, dataSHA256)
+        try check("--seed", String(a.seed), String(b.seed))
+        try check("--population", String(a.population), String(b.population))
+        try check("--metric", a.metric.rawValue, b.metric.rawValue)
+        try check("--k-min/--k-max", "\(a.kMin)...\(a.kMax)", "\(b.kMin)...\(b.kMax)")
+        try check("--limit", a.limit.map(String.init) ?? "none", b.limit.map(String.init) ?? "none")
+        try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
+    }
+
+    func progressLine(_ engine: NSGA2<CompressionProblem>, problem: CompressionProblem, floatBytes: Double) -> String {
+        let front = engine.paretoFront
+        // Hypervolume of the front in normalised objectives (loss, bytes / float bytes), reference (1, 1).
+        let points = front.map { [$0.objectives[0], $0.objectives[1] / floatBytes] }
+        let hv = Hypervolume.twoDimensional(points, reference: [1, 1])
+        let best = front.map { evaluator.floatScore - $0.objectives[0] }.max() ?? 0
+        return String(format: "gen %3d/%d  evaluations %4d (runtime %4d)  front %3d  HV %.4f  best %@ %.4f",
+                      engine.state.generation, settings.generations, engine.state.evaluations, problem.evaluations,
+                      front.count, hv, settings.metric.rawValue, best)
+    }
+
+    /// The front's solutions (smallest first), each merged when the settings say so.
+    func makeReport(front: [Genome], problem: CompressionProblem, evaluations: Int,
+                    log: (String) -> Void) throws -> ParetoReport {
+        var seen = Set<Quantization>()
+        var entries: [(Genome, Quantization, Double)] = []
+        for genome in front {
+            let q = problem.quantization(for: genome)
+            guard seen.insert(q).inserted else { continue }
+            entries.append((genome, q, try problem.score(q)))
+        }
+        entries.sort { ($0.1.codebookSize, problem.k(of: $0.0)) < ($1.1.codebookSize, problem.k(of: $1.0)) }
+        var solutions: [Solution] = []
+        for (id, (genome, q, score)) in entries.enumerated() {
+            let k = problem.k(of: genome)
+            let measured = Solution.measure(q, score: score, floatScore: evaluator.floatScore)
+            var solution = Solution(id: id, genes: ["k": Double(k)], k: k,
+                                    grouping: [Int](repeating: 1, count: q.codebookSize), result: measured,
+                                    searched: measured, merged: false, mergeOrder: nil)
+            if settings.merge {
+                solution = try merge(solution, log: log)
+            }
+            solutions.append(solution)
+        }
+        return ParetoReport(toolVersion: WeightShareVersion.string, model: source.url.path,
+                            modelSHA256: source.sha256, metric: settings.metric.rawValue, seed: settings.seed,
+                            floatScore: evaluator.floatScore, samples: samples.count,
+                            sharedWeights: source.prepared.shared.count,
+                            floatWeightBytes: 4 * source.prepared.shared.count, onnxBytes: source.fileBytes,
+                            generations: settings.generations, evaluations: evaluations + problem.evaluations,
+                            solutions: solutions)
+    }
+
+    /// Iterative merge of one solution, from its current grouping.
+    public func merge(_ solution: Solution, tolerance: Double? = nil, log: (String) -> Void) throws -> Solution {
+        let binning = UniformBinning(values: source.prepared.shared.values, k: solution.k)
+        let merger = BinMerger(evaluator: evaluator, tolerance: tolerance ?? settings.tolerance)
+        let result = try merger.mergeBest(binning: binning, grouping: BinGrouping(runLengths: solution.grouping),
+                                          score: solution.result.score)
+        var merged = solution
+        merged.grouping = result.grouping.runLengths
+        merged.result = Solution.measure(result.quantization, score: result.score, floatScore: evaluator.floatScore)
+        merged.merged = true
+        merged.mergeOrder = result.order.rawValue
+        log(String(format: "merge #%d K=%d: M %d -> %d (%@), %@ %.4f -> %.4f, CR %.2fx -> %.2fx",
+                   solution.id, solution.k, solution.result.m, merged.result.m, result.order.rawValue,
+                   settings.metric.rawValue, solution.result.score, merged.result.score,
+                   solution.result.compressionRatioFixed, merged.result.compressionRatioFixed))
+        return merged
+    }
+}

@@ -1,0 +1,43 @@
+/// Everything that determines a search's result. Stored in run.json; a resumed search must match it.
+public struct SearchSettings: Sendable, Equatable, Codable {
+    public var model: String
+    public var data: String
+    public var inputShapes: [String: [Int]]
+    public var metric: Metric
+    public var seed: UInt64
+    public var population: Int
+    public var generations: Int
+    public var kMin: Int
+    public var kMax: Int
+    /// Merge the final front's solutions.
+    public var merge: Bool
+    /// Score drop a merge may cause, in score units.
+    public var tolerance: Double
+    /// Use only the first `limit` samples of the data.
+    public var limit: Int?
+
+    public init(model: String, data: String, inputShapes: [String: [Int]] = [:], metric: Metric = .accuracy,
+                seed: UInt64 = 1, population: Int = 100, generations: Int = 30, kMin: Int = 2, kMax: Int = 1024,
+                merge: Bool = true, tolerance: Double = 0, limit: Int? = nil) {
+        self.model = model
+        self.data = data
+        self.inputShapes = inputShapes
+        self.metric = metric
+        self.seed = seed
+        self.population = population
+        self.generations = generations
+        self.kMin = kMin
+        self.kMax = kMax
+        self.merge = merge
+        self.tolerance = tolerance
+        self.limit = limit
+    }
+}
+
+/// run.json.
+public struct RunFile: Sendable, Equatable, Codable {
+    public var toolVersion: String
+    public var settings: SearchSettings
+    public var modelSHA256: String
+    public var dataSHA256: String
+}

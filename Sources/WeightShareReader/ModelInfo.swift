@@ -1,0 +1,90 @@
+import WeightShareRuntime
+
+/// One tensor of a .wsm model.
+public struct TensorInfo: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case activation, raw, shared
+    }
+
+    public var index: Int
+    public var name: String
+    public var kind: Kind
+    public var shape: [Int]
+    public var elementCount: Int
+    /// Byte offset in the arena (activations).
+    public var arenaOffset: Int
+    /// First index in the stream (shared constants).
+    public var indexOffset: Int
+
+    init(index: Int, _ info: ws_tensor_info) {
+        self.index = index
+        name = info.name.map { String(cString: $0) } ?? ""
+        switch info.kind {
+        case WS_TENSOR_RAW: kind = .raw
+        case WS_TENSOR_SHARED: kind = .shared
+        default: kind = .activation
+        }
+        let dims = withUnsafeBytes(of: info.shape) { Array($0.bindMemory(to: UInt32.self)) }
+        shape = dims.prefix(Int(info.rank)).map(Int.init)
+        elementCount = Int(info.elements)
+        arenaOffset = Int(info.arena_offset)
+        indexOffset = Int(info.index_offset)
+    }
+}
+
+public struct OperatorInfo: Sendable, Equatable {
+    public var opcode: String
+    public var name: String
+    public var inputs: [Int?]
+    public var outputs: [Int]
+
+    init(_ info: ws_operator_info) {
+        let names = [WS_OP_GEMM: "Gemm", WS_OP_MATMUL: "MatMul", WS_OP_ADD: "Add", WS_OP_RELU: "Relu",
+                     WS_OP_SOFTMAX: "Softmax", WS_OP_RESHAPE: "Reshape"]
+        opcode = names[info.opcode] ?? "op\(info.opcode.rawValue)"
+        name = info.name.map { String(cString: $0) } ?? ""
+        let ins = withUnsafeBytes(of: info.inputs) { Array($0.bindMemory(to: Int32.self)) }
+        let outs = withUnsafeBytes(of: info.outputs) { Array($0.bindMemory(to: Int32.self)) }
+        inputs = ins.prefix(Int(info.num_inputs)).map { $0 < 0 ? nil : Int($0) }
+        outputs = outs.prefix(Int(info.num_outputs)).map(Int.init)
+    }
+}
+
+public struct StreamInfo: Sendable, Equatable {
+    /// 0 = fixed width.
+    public var encoding: Int
+    public var bitWidth: Int
+    public var count: Int
+    /// Bytes of packed data, padding included.
+    public var bytes: Int
+}
+
+public struct ModelMetadata: Sendable, Equatable {
+    public var formatVersion: Int
+    public var toolVersion: String
+    public var sourceSHA256: String
+    public var sourceName: String
+    public var metric: String
+    public var solutionJSON: String
+    public var k: Int
+    public var m: Int
+    public var seed: UInt64
+    public var score: Double
+    public var floatScore: Double
+
+    init(_ m: ws_metadata) {
+        func text(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+        formatVersion = Int(m.format_version)
+        toolVersion = text(m.tool_version)
+        sourceSHA256 = text(m.source_sha256)
+        sourceName = text(m.source_name)
+        metric = text(m.metric)
+        solutionJSON = text(m.solution_json)
+        k = Int(m.k)
+        self.m = Int(m.m)
+        seed = m.seed
+        score = m.score
+        floatScore = m.float_score
+    }
+}
+extension ws_opcode: @retroactive Hashable {}

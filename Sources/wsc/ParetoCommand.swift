@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import WeightShare
+
+struct ParetoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pareto", abstract: "Show a run's Pareto front as a table.")
+
+    @Argument(help: "Run directory made by 'wsc search'.") var runDirectory: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let report = try RunDirectory(URL(fileURLWithPath: runDirectory)).readReport()
+        if output.json { try Console.printJSON(report) } else { print(Self.render(report)) }
+    }
+
+    static func render(_ report: ParetoReport) -> String {
+        let rows = report.solutions.map { s -> [String] in
+            let r = s.result
+            return [String(s.id), String(s.k), s.merged ? "\(s.searched.m)→\(r.m)" : String(r.m), String(r.bitWidth),
+                    Console.fixed(r.score, 4), Console.fixed(r.loss * 100, 2), String(r.packedWeightBytes),
+                    Console.fixed(r.compressionRatioFixed, 2), Console.fixed(r.compressionRatioHuffman, 2)]
+        }
+        let title = "\(report.metric) of the float model: \(Console.fixed(report.floatScore, 4)) on \(report.samples) samples; \(report.sharedWeights) shared weights (\(report.floatWeightBytes) bytes as float32)"
+        return title + "\n" + Console.table(["id", "K", "M", "bits", report.metric, "loss pts", "bytes", "CR fixed", "CR huffman"], rows)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import WeightShare
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search the number of bins K with NSGA-II (accuracy vs size), then merge neighbouring bins.",
+        discussion: "Writes run.json, checkpoint.json (after every generation) and pareto.json/.csv/.svg into --out. A killed search continues with --resume and ends with the same result."
+    )
+
+    @Argument(help: "The trained model (.onnx).") var model: String
+    @Option(help: "Validation data (.npz with x and, for --metric accuracy, y). The search scores on it.") var data: String
+    @Option(help: "Run directory to create (or to continue with --resume).") var out: String
+    @OptionGroup var shapes: InputShapeOptions
+    @Option(help: "Score: accuracy (labels), agreement (top-1 vs float model) or cosine (outputs vs float model).")
+    var metric: String = "accuracy"
+    @Option(help: "Random seed; the same seed and inputs give the same front and the same bytes.") var seed: UInt64 = 1
+    @Option(help: "NSGA-II population size.") var population: Int = 100
+    @Option(help: "NSGA-II generations.") var generations: Int = 30
+    @Option(name: .customLong("k-min"), help: "Smallest number of uniform bins.") var kMin: Int = 2
+    @Option(name: .customLong("k-max"), help: "Largest number of uniform bins.") var kMax: Int = 1024
+    @Flag(name: .customLong("no-merge"), help: "Skip the iterative bin merge of the final front.") var noMerge = false
+    @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point).") var tolerance: Double = 0
+    @Option(help: "Use only the first N samples of --data.") var limit: Int?
+    @Flag(help: "Continue the run in --out from its last completed generation.") var resume = false
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard Metric(rawValue: metric) != nil else {
+            throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
+        }
+        guard population >= 4 && population % 2 == 0 else { throw ValidationError("--population must be an even number ≥ 4") }
+        guard generations >= 0 else { throw ValidationError("--generations must be ≥ 0") }
+        guard kMin >= 2 && kMin <= kMax && kMax <= 65_535 else {
+            throw ValidationError("need 2 ≤ --k-min ≤ --k-max ≤ 65535 (the paper searches 2...1024)")
+        }
+        guard tolerance >= 0 else { throw ValidationError("--tolerance must be ≥ 0") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+    }
+
+    func run() throws {
+        let modelURL = try requireFile(model, option: "model")
+        let dataURL = try requireFile(data, option: "--data")
+        let settings = SearchSettings(model: modelURL.path, data: dataURL.path, inputShapes: try shapes.parsed(),
+                                      metric: Metric(rawValue: metric)!, seed: seed, population: population,
+                                      generations: generations, kMin: kMin, kMax: kMax, merge: !noMerge,
+                                      tolerance: tolerance / 100, limit: limit)
+        let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
+        let session = try SearchSession(settings: settings, directory: directory)
+        let report = try session.run(resume: resume, log: Console.progress)
+        if output.json {
+            try Console.printJSON(report)
+        } else {
+            print(ParetoCommand.render(report))
+            print("wrote \(directory.paretoJSON.path), pareto.csv, pareto.svg")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import WeightShare
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Run the .wsm with the reference C runtime and compare it with the float ONNX model on a data set.")
+
+    @Argument(help: "The compiled model (.wsm).") var wsm: String
+    @Option(help: "The source model (.onnx).") var model: String
+    @Option(help: "Data (.npz with x, optionally y).") var data: String
+    @OptionGroup var shapes: InputShapeOptions
+    @Option(help: "Use only the first N samples.") var limit: Int?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let report = try Verification.verify(
+            wsm: try requireFile(wsm, option: "wsm"), model: try requireFile(model, option: "--model"),
+            data: try requireFile(data, option: "--data"), inputShapes: try shapes.parsed(), limit: limit)
+        if output.json { try Console.printJSON(report); return }
+        func pct(_ x: Double?) -> String { x.map { Console.fixed($0 * 100, 2) + " %" } ?? "n/a (no labels)" }
+        print(Console.table(["what", "value"], [
+            ["samples", String(report.samples)],
+            ["accuracy float / compressed", "\(pct(report.floatAccuracy)) / \(pct(report.compressedAccuracy))"],
+            ["top-1 agreement", pct(report.agreement)],
+            ["mean cosine / max abs diff", "\(Console.fixed(report.meanCosine, 6)) / \(String(format: "%.3g", report.maxAbsDiff))"],
+            ["K / M / index bits", "\(report.k) / \(report.m) / \(report.bitWidth)"],
+            ["weight CR fixed / Huffman", "\(Console.fixed(report.compressionRatioFixed, 2))x / \(Console.fixed(report.compressionRatioHuffman, 2))x"],
+            [".onnx / .wsm bytes", "\(report.onnxBytes) / \(report.wsmBytes)"],
+            ["arena bytes", String(report.arenaBytes)],
+        ]))
+        if !report.sourceMatches { Console.progress("note: the .wsm was not compiled from this .onnx file (SHA-256 differs)") }
+    }
+}

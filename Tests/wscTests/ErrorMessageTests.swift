@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// Bad input gets a non-zero exit and a message that names the problem; nothing is written.
+@Suite("wsc error messages")
+struct ErrorMessageTests {
+    func searchFails(model: String, data: String, extra: [String] = [], mentions expected: [String]) throws {
+        let out = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = out.appendingPathComponent("run")
+        let result = try WSC.run(["search", model, "--data", data, "--out", run.path, "--generations", "1",
+                                  "--population", "4"] + extra)
+        #expect(result.status != 0)
+        for text in expected { #expect(result.stderr.contains(text), "stderr: \(result.stderr)") }
+        #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("pareto.json").path))
+    }
+
+    @Test("missing model file")
+    func missingFile() throws {
+        try searchFails(model: "/nonexistent/model.onnx", data: WSC.fixture("digits_val.npz"),
+                        mentions: ["no such file", "/nonexistent/model.onnx"])
+    }
+
+    @Test("a file that is not ONNX")
+    func notONNX() throws {
+        try searchFails(model: WSC.fixture("not_a_model.onnx"), data: WSC.fixture("digits_val.npz"),
+                        mentions: ["not_a_model.onnx"])
+    }
+
+    @Test("an unsupported operator names the node and the op type")
+    func unsupportedOp() throws {
+        try searchFails(model: WSC.fixture("unsupported_op.onnx"), data: WSC.fixture("unsupported_op_io.npz"),
+                        extra: ["--metric", "cosine"], mentions: ["Sin"])
+    }
+
+    @Test("an unpinned dynamic dimension names the input")
+    func unpinned() throws {
+        try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_val.npz"),
+                        mentions: ["input", "--input-shape"])
+    }
+
+    @Test("data with a wrong dtype")
+    func wrongDtype() throws {
+        try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_bad_dtype.npz"),
+                        extra: ["--input-shape", "input=1,64"], mentions: ["dtype"])
+    }
+
+    @Test("labels that do not match the samples")
+    func labelMismatch() throws {
+        try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_bad_labels.npz"),
+                        extra: ["--input-shape", "input=1,64"], mentions: ["y"])
+    }
+
+    @Test("samples of the wrong shape")
+    func wrongShape() throws {
+        try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("softmax_opset11_io.npz"),
+                        extra: ["--input-shape", "input=1,64", "--metric", "cosine"], mentions: ["shape"])
+    }
+
+    @Test("a bad --input-shape and a bad --metric are usage errors")
+    func usage() throws {
+        try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_val.npz"),
+                        extra: ["--input-shape", "input=1,x"], mentions: ["input=1,x"])
+        try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_val.npz"),
+                        extra: ["--metric", "f1"], mentions: ["--metric"])
+    }
+
+    @Test("inspect rejects a damaged .wsm and a non-run directory is named")
+    func damaged() throws {
+        let inspect = try WSC.run(["inspect", WSC.fixture("digits_mlp.onnx")])
+        #expect(inspect.status != 0)
+        #expect(inspect.stderr.contains("invalid .wsm model"))
+        let pareto = try WSC.run(["pareto", "/tmp"])
+        #expect(pareto.status != 0)
+        #expect(pareto.stderr.contains("not a search run directory"))
+    }
+}
