@@ -52,7 +52,7 @@ struct CompileCommand: ParsableCommand {
             ["shared weights", "\(r.sharedWeights) → \(r.packedWeightBytes) bytes packed"],
             [".onnx / .wsm bytes", "\(r.onnxBytes) / \(r.wsmBytes)"],
             ["arena bytes (planned / naive)", "\(r.arenaBytes) / \(r.naiveArenaBytes)"],
-            ["files", r.files.map { out.appendingPathComponent($0).path }.joined(separator: ", ")],
+            ["written to", "\(out.path)/ (\(r.files.joined(separator: ", ")))"],
         ]))
     }
 }
