@@ -25,6 +25,27 @@ struct SoftmaxOptionsBuilder;
 struct Operator;
 struct OperatorBuilder;
 
+struct ConvOptions;
+struct ConvOptionsBuilder;
+
+struct PoolOptions;
+struct PoolOptionsBuilder;
+
+struct ActivationOptions;
+struct ActivationOptionsBuilder;
+
+struct AxisOptions;
+struct AxisOptionsBuilder;
+
+struct TransposeOptions;
+struct TransposeOptionsBuilder;
+
+struct PadOptions;
+struct PadOptionsBuilder;
+
+struct ResizeOptions;
+struct ResizeOptionsBuilder;
+
 struct Tensor;
 struct TensorBuilder;
 
@@ -109,7 +130,8 @@ inline const char *EnumNameTensorKind(TensorKind e) {
 }
 
 enum class OpCode : uint8_t {
-  /// Y = alpha * op(A) * op(B) + beta * C, A 2-D, C optional and unidirectionally broadcast to Y.
+  /// Y = alpha * op(A) * op(B) + beta * C, A 2-D, C optional and unidirectionally broadcast to Y. An optional
+  /// fourth input S [N] scales each output column before C is added (per-channel epilogue).
   Gemm = 0,
   /// Y = A * B with A of shape [..., K] and B of shape [K, N] (B 2-D).
   MatMul = 1,
@@ -118,72 +140,169 @@ enum class OpCode : uint8_t {
   Relu = 3,
   /// Normalised exponential along one axis (or over the trailing dims flattened, before opset 13).
   Softmax = 4,
-  /// Same elements, new shape (also used for Flatten).
+  /// Same elements, new shape (also used for Flatten, Squeeze, Unsqueeze).
   Reshape = 5,
+  /// 2-D convolution, NCHW (1-D convolutions are stored with H = 1). Inputs: X [N,C,H,W], W [M,C/group,kH,kW],
+  /// optional B [M], optional S [M] (per-output-channel epilogue scale): Y[m] = S[m]·(W * X)[m] + B[m].
+  Conv = 6,
+  /// 2-D transposed convolution, NCHW. Inputs: X [N,C,H,W], W [C,M/group,kH,kW], optional B [M], optional S [M].
+  ConvTranspose = 7,
+  /// Pooling over the two spatial dims of NCHW (1-D stored with H = 1); windows per PoolOptions.
+  MaxPool = 8,
+  AveragePool = 9,
+  GlobalAveragePool = 10,
+  /// Element-wise with multidirectional (NumPy) broadcasting, like Add.
+  Sub = 11,
+  Mul = 12,
+  Div = 13,
+  /// min(max(x, alpha), beta) with ActivationOptions.
+  Clip = 14,
+  /// x >= 0 ? x : alpha·x.
+  LeakyRelu = 15,
+  /// x >= 0 ? x : slope·x with slope (input 1) unidirectionally broadcast to x.
+  PRelu = 16,
+  Sigmoid = 17,
+  Tanh = 18,
+  /// max(0, min(1, alpha·x + beta)).
+  HardSigmoid = 19,
+  /// x · max(0, min(1, x/6 + 1/2)).
+  HardSwish = 20,
+  /// Joins its inputs along AxisOptions.axis.
+  Concat = 21,
+  /// Permutes dims by TransposeOptions.perm.
+  Transpose = 22,
+  Pad = 23,
+  /// Nearest or linear resampling of the two trailing dims (NCHW), ResizeOptions.
+  Resize = 24,
+  /// y = x·scale[c] + shift[c] along axis 1; inputs X, scale [C], shift [C]. A BatchNormalization that
+  /// follows no Conv/Gemm, folded to two vectors.
+  ChannelAffine = 25,
   MIN = Gemm,
-  MAX = Reshape
+  MAX = ChannelAffine
 };
 
-inline const OpCode (&EnumValuesOpCode())[6] {
+inline const OpCode (&EnumValuesOpCode())[26] {
   static const OpCode values[] = {
     OpCode::Gemm,
     OpCode::MatMul,
     OpCode::Add,
     OpCode::Relu,
     OpCode::Softmax,
-    OpCode::Reshape
+    OpCode::Reshape,
+    OpCode::Conv,
+    OpCode::ConvTranspose,
+    OpCode::MaxPool,
+    OpCode::AveragePool,
+    OpCode::GlobalAveragePool,
+    OpCode::Sub,
+    OpCode::Mul,
+    OpCode::Div,
+    OpCode::Clip,
+    OpCode::LeakyRelu,
+    OpCode::PRelu,
+    OpCode::Sigmoid,
+    OpCode::Tanh,
+    OpCode::HardSigmoid,
+    OpCode::HardSwish,
+    OpCode::Concat,
+    OpCode::Transpose,
+    OpCode::Pad,
+    OpCode::Resize,
+    OpCode::ChannelAffine
   };
   return values;
 }
 
 inline const char * const *EnumNamesOpCode() {
-  static const char * const names[7] = {
+  static const char * const names[27] = {
     "Gemm",
     "MatMul",
     "Add",
     "Relu",
     "Softmax",
     "Reshape",
+    "Conv",
+    "ConvTranspose",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "Sub",
+    "Mul",
+    "Div",
+    "Clip",
+    "LeakyRelu",
+    "PRelu",
+    "Sigmoid",
+    "Tanh",
+    "HardSigmoid",
+    "HardSwish",
+    "Concat",
+    "Transpose",
+    "Pad",
+    "Resize",
+    "ChannelAffine",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOpCode(OpCode e) {
-  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Reshape)) return "";
+  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::ChannelAffine)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOpCode()[index];
 }
 
+/// Members are only ever appended.
 enum class OperatorOptions : uint8_t {
   NONE = 0,
   GemmOptions = 1,
   SoftmaxOptions = 2,
+  ConvOptions = 3,
+  PoolOptions = 4,
+  ActivationOptions = 5,
+  AxisOptions = 6,
+  TransposeOptions = 7,
+  PadOptions = 8,
+  ResizeOptions = 9,
   MIN = NONE,
-  MAX = SoftmaxOptions
+  MAX = ResizeOptions
 };
 
-inline const OperatorOptions (&EnumValuesOperatorOptions())[3] {
+inline const OperatorOptions (&EnumValuesOperatorOptions())[10] {
   static const OperatorOptions values[] = {
     OperatorOptions::NONE,
     OperatorOptions::GemmOptions,
-    OperatorOptions::SoftmaxOptions
+    OperatorOptions::SoftmaxOptions,
+    OperatorOptions::ConvOptions,
+    OperatorOptions::PoolOptions,
+    OperatorOptions::ActivationOptions,
+    OperatorOptions::AxisOptions,
+    OperatorOptions::TransposeOptions,
+    OperatorOptions::PadOptions,
+    OperatorOptions::ResizeOptions
   };
   return values;
 }
 
 inline const char * const *EnumNamesOperatorOptions() {
-  static const char * const names[4] = {
+  static const char * const names[11] = {
     "NONE",
     "GemmOptions",
     "SoftmaxOptions",
+    "ConvOptions",
+    "PoolOptions",
+    "ActivationOptions",
+    "AxisOptions",
+    "TransposeOptions",
+    "PadOptions",
+    "ResizeOptions",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOperatorOptions(OperatorOptions e) {
-  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::SoftmaxOptions)) return "";
+  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::ResizeOptions)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOperatorOptions()[index];
 }
@@ -200,8 +319,174 @@ template<> struct OperatorOptionsTraits<ws::fb::SoftmaxOptions> {
   static const OperatorOptions enum_value = OperatorOptions::SoftmaxOptions;
 };
 
+template<> struct OperatorOptionsTraits<ws::fb::ConvOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::ConvOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::PoolOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::PoolOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::ActivationOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::ActivationOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::AxisOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::AxisOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::TransposeOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::TransposeOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::PadOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::PadOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::ResizeOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::ResizeOptions;
+};
+
 bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *obj, OperatorOptions type);
 bool VerifyOperatorOptionsVector(flatbuffers::Verifier &verifier, const flatbuffers::Vector<flatbuffers::Offset<void>> *values, const flatbuffers::Vector<OperatorOptions> *types);
+
+enum class PadMode : uint8_t {
+  Constant = 0,
+  Reflect = 1,
+  Edge = 2,
+  MIN = Constant,
+  MAX = Edge
+};
+
+inline const PadMode (&EnumValuesPadMode())[3] {
+  static const PadMode values[] = {
+    PadMode::Constant,
+    PadMode::Reflect,
+    PadMode::Edge
+  };
+  return values;
+}
+
+inline const char * const *EnumNamesPadMode() {
+  static const char * const names[4] = {
+    "Constant",
+    "Reflect",
+    "Edge",
+    nullptr
+  };
+  return names;
+}
+
+inline const char *EnumNamePadMode(PadMode e) {
+  if (flatbuffers::IsOutRange(e, PadMode::Constant, PadMode::Edge)) return "";
+  const size_t index = static_cast<size_t>(e);
+  return EnumNamesPadMode()[index];
+}
+
+enum class ResizeMode : uint8_t {
+  Nearest = 0,
+  Linear = 1,
+  MIN = Nearest,
+  MAX = Linear
+};
+
+inline const ResizeMode (&EnumValuesResizeMode())[2] {
+  static const ResizeMode values[] = {
+    ResizeMode::Nearest,
+    ResizeMode::Linear
+  };
+  return values;
+}
+
+inline const char * const *EnumNamesResizeMode() {
+  static const char * const names[3] = {
+    "Nearest",
+    "Linear",
+    nullptr
+  };
+  return names;
+}
+
+inline const char *EnumNameResizeMode(ResizeMode e) {
+  if (flatbuffers::IsOutRange(e, ResizeMode::Nearest, ResizeMode::Linear)) return "";
+  const size_t index = static_cast<size_t>(e);
+  return EnumNamesResizeMode()[index];
+}
+
+enum class CoordinateTransform : uint8_t {
+  HalfPixel = 0,
+  AlignCorners = 1,
+  Asymmetric = 2,
+  PytorchHalfPixel = 3,
+  TfHalfPixelForNearest = 4,
+  MIN = HalfPixel,
+  MAX = TfHalfPixelForNearest
+};
+
+inline const CoordinateTransform (&EnumValuesCoordinateTransform())[5] {
+  static const CoordinateTransform values[] = {
+    CoordinateTransform::HalfPixel,
+    CoordinateTransform::AlignCorners,
+    CoordinateTransform::Asymmetric,
+    CoordinateTransform::PytorchHalfPixel,
+    CoordinateTransform::TfHalfPixelForNearest
+  };
+  return values;
+}
+
+inline const char * const *EnumNamesCoordinateTransform() {
+  static const char * const names[6] = {
+    "HalfPixel",
+    "AlignCorners",
+    "Asymmetric",
+    "PytorchHalfPixel",
+    "TfHalfPixelForNearest",
+    nullptr
+  };
+  return names;
+}
+
+inline const char *EnumNameCoordinateTransform(CoordinateTransform e) {
+  if (flatbuffers::IsOutRange(e, CoordinateTransform::HalfPixel, CoordinateTransform::TfHalfPixelForNearest)) return "";
+  const size_t index = static_cast<size_t>(e);
+  return EnumNamesCoordinateTransform()[index];
+}
+
+enum class NearestMode : uint8_t {
+  RoundPreferFloor = 0,
+  RoundPreferCeil = 1,
+  Floor = 2,
+  Ceil = 3,
+  MIN = RoundPreferFloor,
+  MAX = Ceil
+};
+
+inline const NearestMode (&EnumValuesNearestMode())[4] {
+  static const NearestMode values[] = {
+    NearestMode::RoundPreferFloor,
+    NearestMode::RoundPreferCeil,
+    NearestMode::Floor,
+    NearestMode::Ceil
+  };
+  return values;
+}
+
+inline const char * const *EnumNamesNearestMode() {
+  static const char * const names[5] = {
+    "RoundPreferFloor",
+    "RoundPreferCeil",
+    "Floor",
+    "Ceil",
+    nullptr
+  };
+  return names;
+}
+
+inline const char *EnumNameNearestMode(NearestMode e) {
+  if (flatbuffers::IsOutRange(e, NearestMode::RoundPreferFloor, NearestMode::Ceil)) return "";
+  const size_t index = static_cast<size_t>(e);
+  return EnumNamesNearestMode()[index];
+}
 
 struct GemmOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   typedef GemmOptionsBuilder Builder;
@@ -387,6 +672,27 @@ struct Operator FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const ws::fb::SoftmaxOptions *options_as_SoftmaxOptions() const {
     return options_type() == ws::fb::OperatorOptions::SoftmaxOptions ? static_cast<const ws::fb::SoftmaxOptions *>(options()) : nullptr;
   }
+  const ws::fb::ConvOptions *options_as_ConvOptions() const {
+    return options_type() == ws::fb::OperatorOptions::ConvOptions ? static_cast<const ws::fb::ConvOptions *>(options()) : nullptr;
+  }
+  const ws::fb::PoolOptions *options_as_PoolOptions() const {
+    return options_type() == ws::fb::OperatorOptions::PoolOptions ? static_cast<const ws::fb::PoolOptions *>(options()) : nullptr;
+  }
+  const ws::fb::ActivationOptions *options_as_ActivationOptions() const {
+    return options_type() == ws::fb::OperatorOptions::ActivationOptions ? static_cast<const ws::fb::ActivationOptions *>(options()) : nullptr;
+  }
+  const ws::fb::AxisOptions *options_as_AxisOptions() const {
+    return options_type() == ws::fb::OperatorOptions::AxisOptions ? static_cast<const ws::fb::AxisOptions *>(options()) : nullptr;
+  }
+  const ws::fb::TransposeOptions *options_as_TransposeOptions() const {
+    return options_type() == ws::fb::OperatorOptions::TransposeOptions ? static_cast<const ws::fb::TransposeOptions *>(options()) : nullptr;
+  }
+  const ws::fb::PadOptions *options_as_PadOptions() const {
+    return options_type() == ws::fb::OperatorOptions::PadOptions ? static_cast<const ws::fb::PadOptions *>(options()) : nullptr;
+  }
+  const ws::fb::ResizeOptions *options_as_ResizeOptions() const {
+    return options_type() == ws::fb::OperatorOptions::ResizeOptions ? static_cast<const ws::fb::ResizeOptions *>(options()) : nullptr;
+  }
   void *mutable_options() {
     return GetPointer<void *>(VT_OPTIONS);
   }
@@ -419,6 +725,34 @@ template<> inline const ws::fb::GemmOptions *Operator::options_as<ws::fb::GemmOp
 
 template<> inline const ws::fb::SoftmaxOptions *Operator::options_as<ws::fb::SoftmaxOptions>() const {
   return options_as_SoftmaxOptions();
+}
+
+template<> inline const ws::fb::ConvOptions *Operator::options_as<ws::fb::ConvOptions>() const {
+  return options_as_ConvOptions();
+}
+
+template<> inline const ws::fb::PoolOptions *Operator::options_as<ws::fb::PoolOptions>() const {
+  return options_as_PoolOptions();
+}
+
+template<> inline const ws::fb::ActivationOptions *Operator::options_as<ws::fb::ActivationOptions>() const {
+  return options_as_ActivationOptions();
+}
+
+template<> inline const ws::fb::AxisOptions *Operator::options_as<ws::fb::AxisOptions>() const {
+  return options_as_AxisOptions();
+}
+
+template<> inline const ws::fb::TransposeOptions *Operator::options_as<ws::fb::TransposeOptions>() const {
+  return options_as_TransposeOptions();
+}
+
+template<> inline const ws::fb::PadOptions *Operator::options_as<ws::fb::PadOptions>() const {
+  return options_as_PadOptions();
+}
+
+template<> inline const ws::fb::ResizeOptions *Operator::options_as<ws::fb::ResizeOptions>() const {
+  return options_as_ResizeOptions();
 }
 
 struct OperatorBuilder {
@@ -491,6 +825,595 @@ inline flatbuffers::Offset<Operator> CreateOperatorDirect(
       options_type,
       options,
       name__);
+}
+
+/// Conv and ConvTranspose. Every vector has one entry per spatial dim (2); pads are [top, left, bottom, right].
+/// auto_pad is resolved by the compiler into explicit pads.
+struct ConvOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef ConvOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_GROUP = 4,
+    VT_STRIDES = 6,
+    VT_DILATIONS = 8,
+    VT_PADS = 10,
+    VT_OUTPUT_PADDING = 12
+  };
+  uint32_t group() const {
+    return GetField<uint32_t>(VT_GROUP, 1);
+  }
+  bool mutate_group(uint32_t _group = 1) {
+    return SetField<uint32_t>(VT_GROUP, _group, 1);
+  }
+  const flatbuffers::Vector<uint32_t> *strides() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_STRIDES);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_strides() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_STRIDES);
+  }
+  const flatbuffers::Vector<uint32_t> *dilations() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_DILATIONS);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_dilations() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_DILATIONS);
+  }
+  const flatbuffers::Vector<uint32_t> *pads() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_PADS);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_pads() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_PADS);
+  }
+  /// ConvTranspose only.
+  const flatbuffers::Vector<uint32_t> *output_padding() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_OUTPUT_PADDING);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_output_padding() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_OUTPUT_PADDING);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint32_t>(verifier, VT_GROUP, 4) &&
+           VerifyOffset(verifier, VT_STRIDES) &&
+           verifier.VerifyVector(strides()) &&
+           VerifyOffset(verifier, VT_DILATIONS) &&
+           verifier.VerifyVector(dilations()) &&
+           VerifyOffset(verifier, VT_PADS) &&
+           verifier.VerifyVector(pads()) &&
+           VerifyOffset(verifier, VT_OUTPUT_PADDING) &&
+           verifier.VerifyVector(output_padding()) &&
+           verifier.EndTable();
+  }
+};
+
+struct ConvOptionsBuilder {
+  typedef ConvOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_group(uint32_t group) {
+    fbb_.AddElement<uint32_t>(ConvOptions::VT_GROUP, group, 1);
+  }
+  void add_strides(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> strides) {
+    fbb_.AddOffset(ConvOptions::VT_STRIDES, strides);
+  }
+  void add_dilations(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> dilations) {
+    fbb_.AddOffset(ConvOptions::VT_DILATIONS, dilations);
+  }
+  void add_pads(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> pads) {
+    fbb_.AddOffset(ConvOptions::VT_PADS, pads);
+  }
+  void add_output_padding(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> output_padding) {
+    fbb_.AddOffset(ConvOptions::VT_OUTPUT_PADDING, output_padding);
+  }
+  explicit ConvOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<ConvOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<ConvOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<ConvOptions> CreateConvOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    uint32_t group = 1,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> strides = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> dilations = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> pads = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> output_padding = 0) {
+  ConvOptionsBuilder builder_(_fbb);
+  builder_.add_output_padding(output_padding);
+  builder_.add_pads(pads);
+  builder_.add_dilations(dilations);
+  builder_.add_strides(strides);
+  builder_.add_group(group);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<ConvOptions> CreateConvOptionsDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    uint32_t group = 1,
+    const std::vector<uint32_t> *strides = nullptr,
+    const std::vector<uint32_t> *dilations = nullptr,
+    const std::vector<uint32_t> *pads = nullptr,
+    const std::vector<uint32_t> *output_padding = nullptr) {
+  auto strides__ = strides ? _fbb.CreateVector<uint32_t>(*strides) : 0;
+  auto dilations__ = dilations ? _fbb.CreateVector<uint32_t>(*dilations) : 0;
+  auto pads__ = pads ? _fbb.CreateVector<uint32_t>(*pads) : 0;
+  auto output_padding__ = output_padding ? _fbb.CreateVector<uint32_t>(*output_padding) : 0;
+  return ws::fb::CreateConvOptions(
+      _fbb,
+      group,
+      strides__,
+      dilations__,
+      pads__,
+      output_padding__);
+}
+
+/// MaxPool and AveragePool over the two spatial dims; pads [top, left, bottom, right]. ceil_mode is resolved
+/// by the compiler into the output shape; windows are clipped to the padded input.
+struct PoolOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef PoolOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_KERNEL = 4,
+    VT_STRIDES = 6,
+    VT_DILATIONS = 8,
+    VT_PADS = 10,
+    VT_COUNT_INCLUDE_PAD = 12
+  };
+  const flatbuffers::Vector<uint32_t> *kernel() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_KERNEL);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_kernel() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_KERNEL);
+  }
+  const flatbuffers::Vector<uint32_t> *strides() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_STRIDES);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_strides() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_STRIDES);
+  }
+  const flatbuffers::Vector<uint32_t> *dilations() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_DILATIONS);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_dilations() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_DILATIONS);
+  }
+  const flatbuffers::Vector<uint32_t> *pads() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_PADS);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_pads() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_PADS);
+  }
+  /// AveragePool: divide by the whole window (true) or by the elements inside the input (false).
+  bool count_include_pad() const {
+    return GetField<uint8_t>(VT_COUNT_INCLUDE_PAD, 0) != 0;
+  }
+  bool mutate_count_include_pad(bool _count_include_pad = 0) {
+    return SetField<uint8_t>(VT_COUNT_INCLUDE_PAD, static_cast<uint8_t>(_count_include_pad), 0);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyOffset(verifier, VT_KERNEL) &&
+           verifier.VerifyVector(kernel()) &&
+           VerifyOffset(verifier, VT_STRIDES) &&
+           verifier.VerifyVector(strides()) &&
+           VerifyOffset(verifier, VT_DILATIONS) &&
+           verifier.VerifyVector(dilations()) &&
+           VerifyOffset(verifier, VT_PADS) &&
+           verifier.VerifyVector(pads()) &&
+           VerifyField<uint8_t>(verifier, VT_COUNT_INCLUDE_PAD, 1) &&
+           verifier.EndTable();
+  }
+};
+
+struct PoolOptionsBuilder {
+  typedef PoolOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_kernel(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> kernel) {
+    fbb_.AddOffset(PoolOptions::VT_KERNEL, kernel);
+  }
+  void add_strides(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> strides) {
+    fbb_.AddOffset(PoolOptions::VT_STRIDES, strides);
+  }
+  void add_dilations(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> dilations) {
+    fbb_.AddOffset(PoolOptions::VT_DILATIONS, dilations);
+  }
+  void add_pads(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> pads) {
+    fbb_.AddOffset(PoolOptions::VT_PADS, pads);
+  }
+  void add_count_include_pad(bool count_include_pad) {
+    fbb_.AddElement<uint8_t>(PoolOptions::VT_COUNT_INCLUDE_PAD, static_cast<uint8_t>(count_include_pad), 0);
+  }
+  explicit PoolOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<PoolOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<PoolOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<PoolOptions> CreatePoolOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> kernel = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> strides = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> dilations = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> pads = 0,
+    bool count_include_pad = false) {
+  PoolOptionsBuilder builder_(_fbb);
+  builder_.add_pads(pads);
+  builder_.add_dilations(dilations);
+  builder_.add_strides(strides);
+  builder_.add_kernel(kernel);
+  builder_.add_count_include_pad(count_include_pad);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<PoolOptions> CreatePoolOptionsDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    const std::vector<uint32_t> *kernel = nullptr,
+    const std::vector<uint32_t> *strides = nullptr,
+    const std::vector<uint32_t> *dilations = nullptr,
+    const std::vector<uint32_t> *pads = nullptr,
+    bool count_include_pad = false) {
+  auto kernel__ = kernel ? _fbb.CreateVector<uint32_t>(*kernel) : 0;
+  auto strides__ = strides ? _fbb.CreateVector<uint32_t>(*strides) : 0;
+  auto dilations__ = dilations ? _fbb.CreateVector<uint32_t>(*dilations) : 0;
+  auto pads__ = pads ? _fbb.CreateVector<uint32_t>(*pads) : 0;
+  return ws::fb::CreatePoolOptions(
+      _fbb,
+      kernel__,
+      strides__,
+      dilations__,
+      pads__,
+      count_include_pad);
+}
+
+/// Parameters of element-wise activations: Clip (alpha = min, beta = max), LeakyRelu (alpha),
+/// HardSigmoid (alpha, beta).
+struct ActivationOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef ActivationOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_ALPHA = 4,
+    VT_BETA = 6
+  };
+  float alpha() const {
+    return GetField<float>(VT_ALPHA, 0.0f);
+  }
+  bool mutate_alpha(float _alpha = 0.0f) {
+    return SetField<float>(VT_ALPHA, _alpha, 0.0f);
+  }
+  float beta() const {
+    return GetField<float>(VT_BETA, 0.0f);
+  }
+  bool mutate_beta(float _beta = 0.0f) {
+    return SetField<float>(VT_BETA, _beta, 0.0f);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<float>(verifier, VT_ALPHA, 4) &&
+           VerifyField<float>(verifier, VT_BETA, 4) &&
+           verifier.EndTable();
+  }
+};
+
+struct ActivationOptionsBuilder {
+  typedef ActivationOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_alpha(float alpha) {
+    fbb_.AddElement<float>(ActivationOptions::VT_ALPHA, alpha, 0.0f);
+  }
+  void add_beta(float beta) {
+    fbb_.AddElement<float>(ActivationOptions::VT_BETA, beta, 0.0f);
+  }
+  explicit ActivationOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<ActivationOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<ActivationOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<ActivationOptions> CreateActivationOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    float alpha = 0.0f,
+    float beta = 0.0f) {
+  ActivationOptionsBuilder builder_(_fbb);
+  builder_.add_beta(beta);
+  builder_.add_alpha(alpha);
+  return builder_.Finish();
+}
+
+/// Concat.
+struct AxisOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef AxisOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_AXIS = 4
+  };
+  uint32_t axis() const {
+    return GetField<uint32_t>(VT_AXIS, 0);
+  }
+  bool mutate_axis(uint32_t _axis = 0) {
+    return SetField<uint32_t>(VT_AXIS, _axis, 0);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint32_t>(verifier, VT_AXIS, 4) &&
+           verifier.EndTable();
+  }
+};
+
+struct AxisOptionsBuilder {
+  typedef AxisOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_axis(uint32_t axis) {
+    fbb_.AddElement<uint32_t>(AxisOptions::VT_AXIS, axis, 0);
+  }
+  explicit AxisOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<AxisOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<AxisOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<AxisOptions> CreateAxisOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    uint32_t axis = 0) {
+  AxisOptionsBuilder builder_(_fbb);
+  builder_.add_axis(axis);
+  return builder_.Finish();
+}
+
+struct TransposeOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef TransposeOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_PERM = 4
+  };
+  const flatbuffers::Vector<uint32_t> *perm() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_PERM);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_perm() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_PERM);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyOffset(verifier, VT_PERM) &&
+           verifier.VerifyVector(perm()) &&
+           verifier.EndTable();
+  }
+};
+
+struct TransposeOptionsBuilder {
+  typedef TransposeOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_perm(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> perm) {
+    fbb_.AddOffset(TransposeOptions::VT_PERM, perm);
+  }
+  explicit TransposeOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<TransposeOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<TransposeOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<TransposeOptions> CreateTransposeOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> perm = 0) {
+  TransposeOptionsBuilder builder_(_fbb);
+  builder_.add_perm(perm);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<TransposeOptions> CreateTransposeOptionsDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    const std::vector<uint32_t> *perm = nullptr) {
+  auto perm__ = perm ? _fbb.CreateVector<uint32_t>(*perm) : 0;
+  return ws::fb::CreateTransposeOptions(
+      _fbb,
+      perm__);
+}
+
+/// Pad: pads holds the begin counts of every axis, then the end counts (ONNX order), all >= 0.
+struct PadOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef PadOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_MODE = 4,
+    VT_PADS = 6,
+    VT_VALUE = 8
+  };
+  ws::fb::PadMode mode() const {
+    return static_cast<ws::fb::PadMode>(GetField<uint8_t>(VT_MODE, 0));
+  }
+  bool mutate_mode(ws::fb::PadMode _mode = static_cast<ws::fb::PadMode>(0)) {
+    return SetField<uint8_t>(VT_MODE, static_cast<uint8_t>(_mode), 0);
+  }
+  const flatbuffers::Vector<uint32_t> *pads() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_PADS);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_pads() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_PADS);
+  }
+  float value() const {
+    return GetField<float>(VT_VALUE, 0.0f);
+  }
+  bool mutate_value(float _value = 0.0f) {
+    return SetField<float>(VT_VALUE, _value, 0.0f);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint8_t>(verifier, VT_MODE, 1) &&
+           VerifyOffset(verifier, VT_PADS) &&
+           verifier.VerifyVector(pads()) &&
+           VerifyField<float>(verifier, VT_VALUE, 4) &&
+           verifier.EndTable();
+  }
+};
+
+struct PadOptionsBuilder {
+  typedef PadOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_mode(ws::fb::PadMode mode) {
+    fbb_.AddElement<uint8_t>(PadOptions::VT_MODE, static_cast<uint8_t>(mode), 0);
+  }
+  void add_pads(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> pads) {
+    fbb_.AddOffset(PadOptions::VT_PADS, pads);
+  }
+  void add_value(float value) {
+    fbb_.AddElement<float>(PadOptions::VT_VALUE, value, 0.0f);
+  }
+  explicit PadOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<PadOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<PadOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<PadOptions> CreatePadOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    ws::fb::PadMode mode = ws::fb::PadMode::Constant,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> pads = 0,
+    float value = 0.0f) {
+  PadOptionsBuilder builder_(_fbb);
+  builder_.add_value(value);
+  builder_.add_pads(pads);
+  builder_.add_mode(mode);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<PadOptions> CreatePadOptionsDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    ws::fb::PadMode mode = ws::fb::PadMode::Constant,
+    const std::vector<uint32_t> *pads = nullptr,
+    float value = 0.0f) {
+  auto pads__ = pads ? _fbb.CreateVector<uint32_t>(*pads) : 0;
+  return ws::fb::CreatePadOptions(
+      _fbb,
+      mode,
+      pads__,
+      value);
+}
+
+/// Resize of the two trailing dims; `scales` (one per input dim) as the model gave them, or output/input.
+struct ResizeOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef ResizeOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_MODE = 4,
+    VT_COORDINATE_TRANSFORM = 6,
+    VT_NEAREST_MODE = 8,
+    VT_SCALES = 10
+  };
+  ws::fb::ResizeMode mode() const {
+    return static_cast<ws::fb::ResizeMode>(GetField<uint8_t>(VT_MODE, 0));
+  }
+  bool mutate_mode(ws::fb::ResizeMode _mode = static_cast<ws::fb::ResizeMode>(0)) {
+    return SetField<uint8_t>(VT_MODE, static_cast<uint8_t>(_mode), 0);
+  }
+  ws::fb::CoordinateTransform coordinate_transform() const {
+    return static_cast<ws::fb::CoordinateTransform>(GetField<uint8_t>(VT_COORDINATE_TRANSFORM, 0));
+  }
+  bool mutate_coordinate_transform(ws::fb::CoordinateTransform _coordinate_transform = static_cast<ws::fb::CoordinateTransform>(0)) {
+    return SetField<uint8_t>(VT_COORDINATE_TRANSFORM, static_cast<uint8_t>(_coordinate_transform), 0);
+  }
+  ws::fb::NearestMode nearest_mode() const {
+    return static_cast<ws::fb::NearestMode>(GetField<uint8_t>(VT_NEAREST_MODE, 0));
+  }
+  bool mutate_nearest_mode(ws::fb::NearestMode _nearest_mode = static_cast<ws::fb::NearestMode>(0)) {
+    return SetField<uint8_t>(VT_NEAREST_MODE, static_cast<uint8_t>(_nearest_mode), 0);
+  }
+  const flatbuffers::Vector<float> *scales() const {
+    return GetPointer<const flatbuffers::Vector<float> *>(VT_SCALES);
+  }
+  flatbuffers::Vector<float> *mutable_scales() {
+    return GetPointer<flatbuffers::Vector<float> *>(VT_SCALES);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint8_t>(verifier, VT_MODE, 1) &&
+           VerifyField<uint8_t>(verifier, VT_COORDINATE_TRANSFORM, 1) &&
+           VerifyField<uint8_t>(verifier, VT_NEAREST_MODE, 1) &&
+           VerifyOffset(verifier, VT_SCALES) &&
+           verifier.VerifyVector(scales()) &&
+           verifier.EndTable();
+  }
+};
+
+struct ResizeOptionsBuilder {
+  typedef ResizeOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_mode(ws::fb::ResizeMode mode) {
+    fbb_.AddElement<uint8_t>(ResizeOptions::VT_MODE, static_cast<uint8_t>(mode), 0);
+  }
+  void add_coordinate_transform(ws::fb::CoordinateTransform coordinate_transform) {
+    fbb_.AddElement<uint8_t>(ResizeOptions::VT_COORDINATE_TRANSFORM, static_cast<uint8_t>(coordinate_transform), 0);
+  }
+  void add_nearest_mode(ws::fb::NearestMode nearest_mode) {
+    fbb_.AddElement<uint8_t>(ResizeOptions::VT_NEAREST_MODE, static_cast<uint8_t>(nearest_mode), 0);
+  }
+  void add_scales(flatbuffers::Offset<flatbuffers::Vector<float>> scales) {
+    fbb_.AddOffset(ResizeOptions::VT_SCALES, scales);
+  }
+  explicit ResizeOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<ResizeOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<ResizeOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<ResizeOptions> CreateResizeOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    ws::fb::ResizeMode mode = ws::fb::ResizeMode::Nearest,
+    ws::fb::CoordinateTransform coordinate_transform = ws::fb::CoordinateTransform::HalfPixel,
+    ws::fb::NearestMode nearest_mode = ws::fb::NearestMode::RoundPreferFloor,
+    flatbuffers::Offset<flatbuffers::Vector<float>> scales = 0) {
+  ResizeOptionsBuilder builder_(_fbb);
+  builder_.add_scales(scales);
+  builder_.add_nearest_mode(nearest_mode);
+  builder_.add_coordinate_transform(coordinate_transform);
+  builder_.add_mode(mode);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<ResizeOptions> CreateResizeOptionsDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    ws::fb::ResizeMode mode = ws::fb::ResizeMode::Nearest,
+    ws::fb::CoordinateTransform coordinate_transform = ws::fb::CoordinateTransform::HalfPixel,
+    ws::fb::NearestMode nearest_mode = ws::fb::NearestMode::RoundPreferFloor,
+    const std::vector<float> *scales = nullptr) {
+  auto scales__ = scales ? _fbb.CreateVector<float>(*scales) : 0;
+  return ws::fb::CreateResizeOptions(
+      _fbb,
+      mode,
+      coordinate_transform,
+      nearest_mode,
+      scales__);
 }
 
 struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
@@ -1164,6 +2087,34 @@ inline bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *o
     }
     case OperatorOptions::SoftmaxOptions: {
       auto ptr = reinterpret_cast<const ws::fb::SoftmaxOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::ConvOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::ConvOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::PoolOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::PoolOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::ActivationOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::ActivationOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::AxisOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::AxisOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::TransposeOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::TransposeOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::PadOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::PadOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::ResizeOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::ResizeOptions *>(obj);
       return verifier.VerifyTable(ptr);
     }
     default: return true;

@@ -53,6 +53,37 @@ int wsm_builder_add_gemm(wsm_builder *builder, const char *name, const int32_t *
 int wsm_builder_add_softmax(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
                             const int32_t *outputs, uint32_t num_outputs, uint32_t axis, int coerce_2d);
 
+/* Operators with options of the CNN op set (schema: ConvOptions, PoolOptions, ActivationOptions, AxisOptions,
+ * TransposeOptions, PadOptions, ResizeOptions). Arrays of spatial values hold `spatial` entries (2), pads
+ * 2·spatial ([top, left, bottom, right]); NULL stores an absent vector. Each returns 0, or -1 after an
+ * allocation failure. */
+/** Conv or ConvTranspose (`opcode`); `output_padding` is NULL for Conv. */
+int wsm_builder_add_conv(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                         uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, uint32_t group,
+                         const uint32_t *strides, const uint32_t *dilations, const uint32_t *pads,
+                         const uint32_t *output_padding, uint32_t spatial);
+/** MaxPool or AveragePool (`opcode`). */
+int wsm_builder_add_pool(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                         uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, const uint32_t *kernel,
+                         const uint32_t *strides, const uint32_t *dilations, const uint32_t *pads, uint32_t spatial,
+                         int count_include_pad);
+/** Clip, LeakyRelu or HardSigmoid (`opcode`) with ActivationOptions. */
+int wsm_builder_add_activation_op(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                                  uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, float alpha,
+                                  float beta);
+int wsm_builder_add_concat(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                           const int32_t *outputs, uint32_t num_outputs, uint32_t axis);
+int wsm_builder_add_transpose(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                              const int32_t *outputs, uint32_t num_outputs, const uint32_t *perm, uint32_t rank);
+/** `pads` holds `count` values: every axis' begin, then every axis' end. */
+int wsm_builder_add_pad(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                        const int32_t *outputs, uint32_t num_outputs, uint8_t mode, const uint32_t *pads,
+                        uint32_t count, float value);
+int wsm_builder_add_resize(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                           const int32_t *outputs, uint32_t num_outputs, uint8_t mode,
+                           uint8_t coordinate_transform, uint8_t nearest_mode, const float *scales,
+                           uint32_t count);
+
 /* Whole-model parts. Each returns 0, or -1 after an allocation failure. */
 int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t count);
 /** `data` holds the packed bits and the padding (at least 4 zero bytes). */
