@@ -1,7 +1,7 @@
 # WeightShare: `make demo` runs the bundled model through search -> compile -> verify; `make test` runs every test.
 SWIFT ?= swift
 
-.PHONY: deps demo test swift-test runtime-test generated-check release fixtures clean
+.PHONY: deps demo test swift-test runtime-test boards-test generated-check release fixtures clean
 
 deps:
 	@scripts/install-deps.sh
@@ -13,8 +13,9 @@ demo: release
 	scripts/demo.sh
 
 # Generated code must match its sources; the C runtime is tested with gcc and clang (warnings are errors,
-# plus ASan/UBSan) and cross-compiled for Cortex-M4; then the Swift tests.
-test: deps generated-check runtime-test swift-test
+# plus ASan/UBSan) and cross-compiled for Cortex-M4; then the Swift tests; then the model runs bare-metal on
+# the emulated boards (QEMU) against the host runtime.
+test: deps generated-check runtime-test swift-test boards-test
 
 generated-check:
 	scripts/gen-flatbuffers.sh --check
@@ -27,6 +28,9 @@ runtime-test:
 swift-test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+boards-test:
+	SWIFT=$(SWIFT) scripts/boards-test.sh
 
 # Regenerates Tests/Fixtures (needs the Python packages; deterministic).
 fixtures:

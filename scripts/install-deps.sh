@@ -3,7 +3,7 @@
 # missing). Safe to run again. Python packages are only needed to regenerate fixtures (make fixtures).
 set -eu
 packages="libflatbuffers-dev flatbuffers-compiler protobuf-compiler libssl-dev zlib1g-dev \
-gcc-arm-none-eabi libnewlib-arm-none-eabi"
+gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm srecord make libonnx-testdata"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -59,15 +59,49 @@ const char *ws_status_string(ws_status status);
 /** Tensor kinds, as in the schema. */
 typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2 } ws_tensor_kind;
 
-/** Operator codes, as in the schema. */
+/**
+ * Operator codes, as in the schema. Inputs in order ("?" = optional, -1 when absent); every operator has one
+ * output Y, an activation. NCHW layout; "spatial" ops work on the two trailing dims (1-D data is stored with H = 1).
+ * Shared (codebook) tensors may only be the weight inputs marked [w]; everything else is activation or raw.
+ * Ops marked (in place) may write exactly over an input of the same size; no other overlap is accepted.
+ * The options table named for ops 6..25 is required (WS_ERR_OPERATOR otherwise). ConvOptions/PoolOptions vectors:
+ * absent = defaults (strides 1, dilations 1, pads 0), else exactly 2 entries (pads 4: top, left, bottom, right);
+ * strides, dilations, kernel sizes >= 1 and every value <= 65535. Output shapes are recomputed and must match.
+ */
 typedef enum {
-    WS_OP_GEMM = 0,
-    WS_OP_MATMUL = 1,
-    WS_OP_ADD = 2,
-    WS_OP_RELU = 3,
-    WS_OP_SOFTMAX = 4,
-    WS_OP_RESHAPE = 5
+    WS_OP_GEMM = 0,      /* A[w], B[w], C?, S? [N]: Y = alpha·op(A)·op(B)·diag(S) + beta·C (GemmOptions) */
+    WS_OP_MATMUL = 1,    /* A[w] [..., K], B[w] [K, N] -> Y [..., N] */
+    WS_OP_ADD = 2,       /* A, B, NumPy broadcasting (in place) */
+    WS_OP_RELU = 3,      /* X (in place) */
+    WS_OP_SOFTMAX = 4,   /* X, SoftmaxOptions axis < rank (in place) */
+    WS_OP_RESHAPE = 5,   /* X, same element count (in place) */
+    WS_OP_CONV = 6,      /* X [N,C,H,W], W[w] [M,C/g,kH,kW], B? [M], S? [M]; ConvOptions; g divides C and M */
+    WS_OP_CONV_TRANSPOSE = 7, /* X [N,C,H,W], W[w] [C,M/g,kH,kW], B? [M], S? [M]; ConvOptions (output_padding <
+                                 stride or dilation); Y [N,M,(H-1)s+(k-1)d+1+op-pb-pe, ...] */
+    WS_OP_MAX_POOL = 8,  /* X [N,C,H,W]; PoolOptions (kernel required); output = floor or ceil of the formula */
+    WS_OP_AVERAGE_POOL = 9, /* as MaxPool; count_include_pad divides by the window clipped to the padded input */
+    WS_OP_GLOBAL_AVERAGE_POOL = 10, /* X [N,C,H,W] -> Y [N,C,1,1] (any rank >= 3: trailing dims become 1) */
+    WS_OP_SUB = 11,      /* A, B, broadcasting (in place) */
+    WS_OP_MUL = 12,      /* A, B, broadcasting (in place) */
+    WS_OP_DIV = 13,      /* A, B, broadcasting (in place) */
+    WS_OP_CLIP = 14,     /* X; ActivationOptions alpha = min, beta = max (required) (in place) */
+    WS_OP_LEAKY_RELU = 15, /* X; ActivationOptions alpha (required) (in place) */
+    WS_OP_PRELU = 16,    /* X, slope unidirectionally broadcast to X (in place over X) */
+    WS_OP_SIGMOID = 17,  /* X (in place) */
+    WS_OP_TANH = 18,     /* X (in place) */
+    WS_OP_HARD_SIGMOID = 19, /* X; ActivationOptions alpha, beta (required) (in place) */
+    WS_OP_HARD_SWISH = 20,   /* X (in place) */
+    WS_OP_CONCAT = 21,   /* X1..Xn (n >= 1), same rank, equal dims except AxisOptions.axis < rank */
+    WS_OP_TRANSPOSE = 22, /* X; TransposeOptions.perm a permutation of 0..rank-1 */
+    WS_OP_PAD = 23,      /* X; PadOptions pads (2·rank: begins, then ends), mode constant/reflect/edge;
+                            reflect needs pad < dim on each side */
+    WS_OP_RESIZE = 24,   /* X rank >= 2; ResizeOptions; leading dims unchanged, trailing two resampled;
+                            scales: absent or one per dim (> 0) */
+    WS_OP_CHANNEL_AFFINE = 25 /* X rank >= 2, scale [C], shift [C]: y = x·scale[c] + shift[c] (in place) */
 } ws_opcode;
+
+/** Number of operator inputs copied into ws_operator_info (Concat may have more: ws_model_operator_input). */
+#define WS_OPERATOR_INFO_INPUTS 8u
 
 /**
  * A verified model. Filled by ws_model_load(); treat the fields as private. It points into the caller's
@@ -129,16 +163,20 @@ typedef struct {
 /** Fills `info` for tensor `t`. Returns WS_ERR_ARGUMENT for a bad index or null pointer. */
 ws_status ws_model_tensor(const ws_model *model, uint32_t t, ws_tensor_info *info);
 
-/** Operator `o`: its code, its input/output counts and tensor indices (-1 = absent optional input). */
+/** Operator `o`: its code, its input/output counts and tensor indices (-1 = absent optional input or beyond the
+ * counts). */
 typedef struct {
     ws_opcode opcode;
     const char *name;
     uint32_t num_inputs;
     uint32_t num_outputs;
-    int32_t inputs[4];
+    int32_t inputs[WS_OPERATOR_INFO_INPUTS]; /* the first WS_OPERATOR_INFO_INPUTS inputs */
     int32_t outputs[2];
 } ws_operator_info;
 ws_status ws_model_operator(const ws_model *model, uint32_t o, ws_operator_info *info);
+
+/** Tensor index of input `i` of operator `o` (any i < num_inputs; -1 when absent or out of range). */
+int32_t ws_model_operator_input(const ws_model *model, uint32_t o, uint32_t i);
 
 /** The codebook (sorted ascending) and its size. */
 const float *ws_model_codebook(const ws_model *model, uint32_t *size);

@@ -45,10 +45,11 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
         }
     }
 
-    if (p->c || p->alpha != 1.0f) {
+    if (p->c || p->s || p->alpha != 1.0f) {
         for (i = 0; i < rows; i++) {
             for (j = 0; j < cols; j++) {
                 float v = p->alpha * y[i * cols + j];
+                if (p->s) v *= p->s[j];
                 if (p->c) v += p->beta * p->c[i * p->c_stride_m + j * p->c_stride_n];
                 y[i * cols + j] = v;
             }
@@ -68,5 +69,6 @@ void ws_matmul_f32(const ws_operand *a, const ws_operand *b, uint32_t rows, uint
     p.c = NULL;
     p.c_stride_m = 0;
     p.c_stride_n = 0;
+    p.s = NULL;
     ws_gemm_f32(&p, a, b, y);
 }

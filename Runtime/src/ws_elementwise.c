@@ -1,4 +1,4 @@
-/* Add with NumPy broadcasting (rank <= 6) and Relu. Both are safe when y is exactly one of the inputs. */
+/* Add/Sub/Mul/Div/PRelu with NumPy broadcasting (rank <= 6), and Relu. Safe when y is exactly one of the inputs. */
 #include "ws_kernels.h"
 
 int ws_broadcast_init(ws_broadcast *bc, const uint32_t *a_shape, uint32_t a_rank, const uint32_t *b_shape,
@@ -22,12 +22,39 @@ int ws_broadcast_init(ws_broadcast *bc, const uint32_t *a_shape, uint32_t a_rank
     return 1;
 }
 
-void ws_add_f32(const float *a, const float *b, const ws_broadcast *bc, float *y) {
+/* One line of the output; the op is chosen once per line so the inner loops stay simple. */
+static void binary_line(ws_binary_op op, const float *a, uint32_t sa, const float *b, uint32_t sb, float *y,
+                        uint32_t n) {
+    uint32_t i;
+    /* Output element i reads only a[i * sa] / b[i * sb], never an element written before: in-place safe. */
+    switch (op) {
+    case WS_BIN_ADD:
+        for (i = 0; i < n; i++) y[i] = a[i * sa] + b[i * sb];
+        break;
+    case WS_BIN_SUB:
+        for (i = 0; i < n; i++) y[i] = a[i * sa] - b[i * sb];
+        break;
+    case WS_BIN_MUL:
+        for (i = 0; i < n; i++) y[i] = a[i * sa] * b[i * sb];
+        break;
+    case WS_BIN_DIV:
+        for (i = 0; i < n; i++) y[i] = a[i * sa] / b[i * sb];
+        break;
+    case WS_BIN_PRELU:
+        for (i = 0; i < n; i++) {
+            float v = a[i * sa];
+            y[i] = v < 0.0f ? v * b[i * sb] : v;
+        }
+        break;
+    }
+}
+
+void ws_binary_f32(ws_binary_op op, const float *a, const float *b, const ws_broadcast *bc, float *y) {
     uint32_t idx[WS_MAX_RANK] = {0};
     uint32_t inner, sa, sb, outer = 1, o, i, ao = 0, bo = 0;
     int d;
     if (bc->rank == 0) {
-        y[0] = a[0] + b[0];
+        binary_line(op, a, 0, b, 0, y, 1);
         return;
     }
     inner = bc->shape[bc->rank - 1u];
@@ -35,8 +62,7 @@ void ws_add_f32(const float *a, const float *b, const ws_broadcast *bc, float *y
     sb = bc->b_stride[bc->rank - 1u];
     for (i = 0; i + 1u < bc->rank; i++) outer *= bc->shape[i];
     for (o = 0; o < outer; o++) {
-        /* Output element e reads only a[...e...] / b[...e...] positions not yet written: in-place safe. */
-        for (i = 0; i < inner; i++) y[i] = a[ao + i * sa] + b[bo + i * sb];
+        binary_line(op, a + ao, sa, b + bo, sb, y, inner);
         y += inner;
         /* Odometer over the outer dimensions. */
         for (d = (int)bc->rank - 2; d >= 0; d--) {

@@ -2,6 +2,7 @@
 #ifndef WS_INTERNAL_H
 #define WS_INTERNAL_H
 
+#include "ws_kernels.h"
 #include "ws_runtime.h"
 
 /* Returns the first error from a sequence of checks. */
@@ -11,16 +12,32 @@
         if (ws_try_status_ != WS_OK) return ws_try_status_; \
     } while (0)
 
-/* One operator with its options resolved (schema defaults when the options table is absent). */
+/* One operator with its options resolved (schema defaults when the options table is absent). Option vectors
+ * keep their stored length in n_*; only the first entries (as many as fit) are copied, the verifier refuses
+ * other lengths. Absent vectors have length 0. */
 typedef struct {
-    ws_operator_info info; /* counts are the stored ones; at most 4 inputs / 2 outputs are copied */
+    ws_operator_info info; /* counts are the stored ones; the first inputs / 2 outputs are copied */
     uint32_t options_type; /* WS_OPTIONS_* */
-    float alpha;           /* Gemm */
+    int has_options;       /* an options table is present */
+    float alpha;           /* Gemm; ActivationOptions */
     float beta;
     int trans_a;
     int trans_b;
-    uint32_t axis;         /* Softmax */
+    uint32_t axis;         /* Softmax, Concat */
     int coerce_2d;
+    /* Conv, ConvTranspose, MaxPool, AveragePool */
+    uint32_t group;
+    int count_include_pad;
+    uint32_t n_kernel, n_strides, n_dilations, n_pads, n_output_padding;
+    uint32_t kernel[2], strides[2], dilations[2], pads[4], output_padding[2];
+    /* Transpose (perm), Pad (mode, pads: begins then ends, value), Resize (mode, coord, nearest, scales) */
+    uint32_t n_vec;
+    uint32_t vec[2u * WS_MAX_RANK];
+    float scales[WS_MAX_RANK];
+    uint32_t mode;
+    uint32_t coord;
+    uint32_t nearest;
+    float value;
 } ws_op;
 
 /*
@@ -31,8 +48,16 @@ typedef struct {
 void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info);
 void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op);
 
+/* Tensor index of input `i` (< stored count) of operator `o`. */
+int32_t ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i);
+
 /* Tensor index of output 0 of operator `o` (every verified operator has exactly one output). */
 int32_t ws_read_op_output(const ws_model *m, uint32_t o);
+
+/* Geometry of a verified Conv/ConvTranspose/pool: X [N,C,H,W], Y [N,M,OH,OW], kernel kh x kw, options with
+ * their defaults (strides and dilations 1, pads 0, group 1). bias and scale are left NULL. */
+void ws_op_conv_params(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y, uint32_t kh, uint32_t kw,
+                       ws_conv_params *p);
 
 /*
  * Second half of ws_model_load(): codebook, index stream, tensors, operators, shapes, arena and graph checks on

@@ -1,7 +1,7 @@
 /*
  * Kernel prototypes (internal). Kernels trust their arguments: ws_model_load() has checked shapes, sizes and
- * aliasing. Element-wise kernels (add, relu, softmax, reshape) are correct when the output is exactly the
- * input (same pointer, same size); no kernel supports any other overlap.
+ * aliasing. Element-wise kernels (binary, unary, channel affine, softmax, reshape) are correct when the output is
+ * exactly an input (same pointer, same size); no kernel supports any other overlap. No kernel allocates.
  */
 #ifndef WS_KERNELS_H
 #define WS_KERNELS_H
@@ -54,9 +54,10 @@ typedef struct {
     const float *c;            /* NULL when absent */
     uint32_t c_stride_m;       /* C element strides along m and n; 0 where C is broadcast */
     uint32_t c_stride_n;
+    const float *s;            /* [n] epilogue scale, NULL when absent */
 } ws_gemm_params;
 
-/* Y = alpha * op(A) op(B) + beta * C. B is read once in storage order; Y must not overlap A, B or C. */
+/* Y = alpha * op(A) op(B) diag(S) + beta * C. B is read once in storage order; Y must not overlap A, B or C. */
 void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand *b, float *y);
 
 /* Y[rows, n] = A[rows, k] B[k, n] (leading dimensions of A flattened into rows). */
@@ -76,8 +77,69 @@ typedef struct {
 int ws_broadcast_init(ws_broadcast *bc, const uint32_t *a_shape, uint32_t a_rank, const uint32_t *b_shape,
                       uint32_t b_rank);
 
-void ws_add_f32(const float *a, const float *b, const ws_broadcast *bc, float *y);
+/* Binary operators sharing the broadcasting walker; PRelu is y = a >= 0 ? a : a * b. */
+typedef enum { WS_BIN_ADD, WS_BIN_SUB, WS_BIN_MUL, WS_BIN_DIV, WS_BIN_PRELU } ws_binary_op;
+
+void ws_binary_f32(ws_binary_op op, const float *a, const float *b, const ws_broadcast *bc, float *y);
 void ws_relu_f32(const float *x, float *y, uint32_t n);
+
+/* ---- activations: ws_activation.c ------------------------------------------------------------------------ */
+
+/* Unary activations by opcode (WS_OP_CLIP, LEAKY_RELU, SIGMOID, TANH, HARD_SIGMOID, HARD_SWISH); alpha and beta
+ * as in ActivationOptions. */
+void ws_activation_f32(ws_opcode op, float alpha, float beta, const float *x, float *y, uint32_t n);
+
+/* y[o, c, i] = x[o, c, i] * scale[c] + shift[c] for x [outer, channels, inner]. */
+void ws_channel_affine_f32(const float *x, const float *scale, const float *shift, uint32_t outer,
+                           uint32_t channels, uint32_t inner, float *y);
+
+/* ---- convolution: ws_conv.c ------------------------------------------------------------------------------ */
+
+/* Geometry of a 2-D (transposed) convolution or pooling over NCHW; 1-D data has h = 1. */
+typedef struct {
+    uint32_t n, c, h, w;       /* input */
+    uint32_t m, oh, ow;        /* output channels (conv) and spatial size */
+    uint32_t kh, kw;           /* kernel */
+    uint32_t sh, sw, dh, dw;   /* strides, dilations */
+    uint32_t pt, pl, pb, pr;   /* pads: top, left, bottom, right */
+    uint32_t group;
+    const float *bias;         /* [m] or NULL */
+    const float *scale;        /* [m] or NULL: Y[m] = scale[m] * acc + bias[m] */
+} ws_conv_params;
+
+/* W [m, c/group, kh, kw] read once in storage order (weight-stationary). Y must not overlap X or W. */
+void ws_conv2d_f32(const ws_conv_params *p, const float *x, const ws_operand *w, float *y);
+/* W [c, m/group, kh, kw] read once in storage order; Y must not overlap X or W. */
+void ws_conv_transpose2d_f32(const ws_conv_params *p, const float *x, const ws_operand *w, float *y);
+
+/* ---- pooling: ws_pool.c ---------------------------------------------------------------------------------- */
+
+/* Windows clipped to the padded input; max ignores padding (a window with no input element gives -FLT_MAX). */
+void ws_maxpool2d_f32(const ws_conv_params *p, const float *x, float *y);
+/* count_include_pad: divide by the window clipped to the padded input, else by its input elements. */
+void ws_avgpool2d_f32(const ws_conv_params *p, int count_include_pad, const float *x, float *y);
+/* y[i] = mean of x[i * size .. (i + 1) * size). */
+void ws_global_avgpool_f32(const float *x, uint32_t planes, uint32_t size, float *y);
+
+/* ---- data movement: ws_layout.c -------------------------------------------------------------------------- */
+
+/* One Concat input: `outer` chunks of `chunk` elements, written at y + offset with row length `row`. */
+void ws_concat_f32(const float *x, uint32_t outer, uint32_t chunk, uint32_t row, uint32_t offset, float *y);
+/* Y = X with dims permuted: Y dim j is X dim perm[j]. */
+void ws_transpose_f32(const float *x, const uint32_t *shape, uint32_t rank, const uint32_t *perm, float *y);
+/* pads: rank begins then rank ends; mode WS_PAD_*; reflect needs pads < dim. */
+void ws_pad_f32(const float *x, const uint32_t *shape, uint32_t rank, const uint32_t *pads, uint32_t mode,
+                float value, float *y);
+
+/* ---- resize: ws_resize.c --------------------------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t planes, h, w, oh, ow;
+    float scale_h, scale_w;    /* output / input, or the model's scales */
+    uint32_t mode, coord, nearest; /* WS_RESIZE_*, WS_COORD_*, WS_NEAREST_* */
+} ws_resize_params;
+
+void ws_resize_f32(const ws_resize_params *p, const float *x, float *y);
 
 /* ---- ws_softmax.c, ws_reshape.c --------------------------------------------------------------------- */
 

@@ -29,6 +29,13 @@ void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) {
     }
 }
 
+/* Up to `cap` entries of a uint32 vector field into `out`; returns the stored length (0 when absent). */
+static uint32_t read_u32s(const uint8_t *buf, uint32_t table, uint32_t field, uint32_t *out, uint32_t cap) {
+    uint32_t count, i, first = ws_fb_vector(buf, table, field, &count);
+    for (i = 0; i < count && i < cap; i++) out[i] = ws_ld_u32(buf + first + 4u * i);
+    return count;
+}
+
 void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
     const uint8_t *buf = m->buf;
     uint32_t table = ws_fb_vector_table(buf, m->operators, o);
@@ -38,7 +45,8 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
     op->info.name = ws_fb_string(buf, table, WS_VT_OPERATOR_NAME);
     first = ws_fb_vector(buf, table, WS_VT_OPERATOR_INPUTS, &count);
     op->info.num_inputs = count;
-    for (i = 0; i < 4u; i++) op->info.inputs[i] = i < count ? as_i32(ws_ld_u32(buf + first + 4u * i)) : -1;
+    for (i = 0; i < WS_OPERATOR_INFO_INPUTS; i++)
+        op->info.inputs[i] = i < count ? as_i32(ws_ld_u32(buf + first + 4u * i)) : -1;
     first = ws_fb_vector(buf, table, WS_VT_OPERATOR_OUTPUTS, &count);
     op->info.num_outputs = count;
     for (i = 0; i < 2u; i++) op->info.outputs[i] = i < count ? as_i32(ws_ld_u32(buf + first + 4u * i)) : -1;
@@ -46,17 +54,68 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
     /* Schema defaults, overridden by the options table when present. */
     op->alpha = 1.0f;
     op->beta = 1.0f;
+    op->group = 1;
     op->options_type = ws_fb_u8(buf, table, WS_VT_OPERATOR_OPTIONS_TYPE, WS_OPTIONS_NONE);
     options = ws_fb_ref(buf, table, WS_VT_OPERATOR_OPTIONS);
-    if (options != 0 && op->options_type == WS_OPTIONS_GEMM) {
+    op->has_options = options != 0;
+    if (options == 0) return;
+    switch (op->options_type) {
+    case WS_OPTIONS_GEMM:
         op->alpha = ws_fb_f32(buf, options, WS_VT_GEMM_ALPHA, 1.0f);
         op->beta = ws_fb_f32(buf, options, WS_VT_GEMM_BETA, 1.0f);
         op->trans_a = ws_fb_u8(buf, options, WS_VT_GEMM_TRANS_A, 0) != 0;
         op->trans_b = ws_fb_u8(buf, options, WS_VT_GEMM_TRANS_B, 0) != 0;
-    } else if (options != 0 && op->options_type == WS_OPTIONS_SOFTMAX) {
+        break;
+    case WS_OPTIONS_SOFTMAX:
         op->axis = ws_fb_u32(buf, options, WS_VT_SOFTMAX_AXIS, 0);
         op->coerce_2d = ws_fb_u8(buf, options, WS_VT_SOFTMAX_COERCE_2D, 0) != 0;
+        break;
+    case WS_OPTIONS_CONV:
+        op->group = ws_fb_u32(buf, options, WS_VT_CONV_GROUP, 1);
+        op->n_strides = read_u32s(buf, options, WS_VT_CONV_STRIDES, op->strides, 2);
+        op->n_dilations = read_u32s(buf, options, WS_VT_CONV_DILATIONS, op->dilations, 2);
+        op->n_pads = read_u32s(buf, options, WS_VT_CONV_PADS, op->pads, 4);
+        op->n_output_padding = read_u32s(buf, options, WS_VT_CONV_OUTPUT_PADDING, op->output_padding, 2);
+        break;
+    case WS_OPTIONS_POOL:
+        op->n_kernel = read_u32s(buf, options, WS_VT_POOL_KERNEL, op->kernel, 2);
+        op->n_strides = read_u32s(buf, options, WS_VT_POOL_STRIDES, op->strides, 2);
+        op->n_dilations = read_u32s(buf, options, WS_VT_POOL_DILATIONS, op->dilations, 2);
+        op->n_pads = read_u32s(buf, options, WS_VT_POOL_PADS, op->pads, 4);
+        op->count_include_pad = ws_fb_u8(buf, options, WS_VT_POOL_COUNT_INCLUDE_PAD, 0) != 0;
+        break;
+    case WS_OPTIONS_ACTIVATION:
+        op->alpha = ws_fb_f32(buf, options, WS_VT_ACTIVATION_ALPHA, 0.0f);
+        op->beta = ws_fb_f32(buf, options, WS_VT_ACTIVATION_BETA, 0.0f);
+        break;
+    case WS_OPTIONS_AXIS:
+        op->axis = ws_fb_u32(buf, options, WS_VT_AXIS_AXIS, 0);
+        break;
+    case WS_OPTIONS_TRANSPOSE:
+        op->n_vec = read_u32s(buf, options, WS_VT_TRANSPOSE_PERM, op->vec, 2u * WS_MAX_RANK);
+        break;
+    case WS_OPTIONS_PAD:
+        op->mode = ws_fb_u8(buf, options, WS_VT_PAD_MODE, WS_PAD_CONSTANT);
+        op->n_vec = read_u32s(buf, options, WS_VT_PAD_PADS, op->vec, 2u * WS_MAX_RANK);
+        op->value = ws_fb_f32(buf, options, WS_VT_PAD_VALUE, 0.0f);
+        break;
+    case WS_OPTIONS_RESIZE:
+        op->mode = ws_fb_u8(buf, options, WS_VT_RESIZE_MODE, WS_RESIZE_NEAREST);
+        op->coord = ws_fb_u8(buf, options, WS_VT_RESIZE_COORD, WS_COORD_HALF_PIXEL);
+        op->nearest = ws_fb_u8(buf, options, WS_VT_RESIZE_NEAREST, WS_NEAREST_ROUND_PREFER_FLOOR);
+        first = ws_fb_vector(buf, options, WS_VT_RESIZE_SCALES, &count);
+        op->n_vec = count;
+        for (i = 0; i < count && i < WS_MAX_RANK; i++) op->scales[i] = ws_ld_f32(buf + first + 4u * i);
+        break;
+    default:
+        break;
     }
+}
+
+int32_t ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i) {
+    uint32_t table = ws_fb_vector_table(m->buf, m->operators, o);
+    uint32_t count, first = ws_fb_vector(m->buf, table, WS_VT_OPERATOR_INPUTS, &count);
+    return i < count ? as_i32(ws_ld_u32(m->buf + first + 4u * i)) : -1;
 }
 
 int32_t ws_read_op_output(const ws_model *m, uint32_t o) {
@@ -95,6 +154,11 @@ ws_status ws_model_operator(const ws_model *model, uint32_t o, ws_operator_info 
     ws_read_operator(model, o, &op);
     *info = op.info;
     return WS_OK;
+}
+
+int32_t ws_model_operator_input(const ws_model *model, uint32_t o, uint32_t i) {
+    if (!model || o >= model->num_operators) return -1;
+    return ws_read_op_input(model, o, i);
 }
 
 const float *ws_model_codebook(const ws_model *model, uint32_t *size) {

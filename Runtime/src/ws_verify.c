@@ -66,6 +66,22 @@ static ws_status check_tensor_layout(ws_fbv *v, uint32_t first, uint32_t i) {
     return ws_fbv_scalar(v, &t, WS_VT_TENSOR_ARENA_OFFSET, 4, &pos);
 }
 
+/* Fields of each options table (indexed by union type): pairs of vtable offset and kind, 0-terminated. */
+static const uint8_t options_fields[WS_OPTIONS_RESIZE + 1u][12] = {
+    {0},
+    {WS_VT_GEMM_ALPHA, 4, WS_VT_GEMM_BETA, 4, WS_VT_GEMM_TRANS_A, 1, WS_VT_GEMM_TRANS_B, 1, 0},
+    {WS_VT_SOFTMAX_AXIS, 4, WS_VT_SOFTMAX_COERCE_2D, 1, 0},
+    {WS_VT_CONV_GROUP, 4, WS_VT_CONV_STRIDES, 'v', WS_VT_CONV_DILATIONS, 'v', WS_VT_CONV_PADS, 'v',
+     WS_VT_CONV_OUTPUT_PADDING, 'v', 0},
+    {WS_VT_POOL_KERNEL, 'v', WS_VT_POOL_STRIDES, 'v', WS_VT_POOL_DILATIONS, 'v', WS_VT_POOL_PADS, 'v',
+     WS_VT_POOL_COUNT_INCLUDE_PAD, 1, 0},
+    {WS_VT_ACTIVATION_ALPHA, 4, WS_VT_ACTIVATION_BETA, 4, 0},
+    {WS_VT_AXIS_AXIS, 4, 0},
+    {WS_VT_TRANSPOSE_PERM, 'v', 0},
+    {WS_VT_PAD_MODE, 1, WS_VT_PAD_PADS, 'v', WS_VT_PAD_VALUE, 4, 0},
+    {WS_VT_RESIZE_MODE, 1, WS_VT_RESIZE_COORD, 1, WS_VT_RESIZE_NEAREST, 1, WS_VT_RESIZE_SCALES, 'v', 0},
+};
+
 static ws_status check_operator_layout(ws_fbv *v, uint32_t first, uint32_t i) {
     ws_fbv_table t, opt;
     uint32_t pos, n, type, options;
@@ -78,16 +94,14 @@ static ws_status check_operator_layout(ws_fbv *v, uint32_t first, uint32_t i) {
     WS_TRY(ws_fbv_offset(v, &t, WS_VT_OPERATOR_OPTIONS, &options));
     /* A union's type and value come together or not at all. */
     if ((type == WS_OPTIONS_NONE) != (options == 0)) return WS_ERR_LAYOUT;
-    if (type == WS_OPTIONS_GEMM) {
+    if (type != WS_OPTIONS_NONE && type <= WS_OPTIONS_RESIZE) {
+        const uint8_t *f = options_fields[type];
         WS_TRY(ws_fbv_table_at(v, options, &opt));
-        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_GEMM_ALPHA, 4, &pos));
-        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_GEMM_BETA, 4, &pos));
-        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_GEMM_TRANS_A, 1, &pos));
-        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_GEMM_TRANS_B, 1, &pos));
-    } else if (type == WS_OPTIONS_SOFTMAX) {
-        WS_TRY(ws_fbv_table_at(v, options, &opt));
-        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_SOFTMAX_AXIS, 4, &pos));
-        WS_TRY(ws_fbv_scalar(v, &opt, WS_VT_SOFTMAX_COERCE_2D, 1, &pos));
+        /* Each field: its vtable offset (4 + 2 * id) and kind: 1/4 = scalar bytes, 'v' = vector of 4-byte. */
+        for (; f[0] != 0; f += 2) {
+            if (f[1] == 'v') WS_TRY(ws_fbv_vector(v, &opt, f[0], 4, &pos, &n));
+            else WS_TRY(ws_fbv_scalar(v, &opt, f[0], f[1], &pos));
+        }
     }
     /* Unknown option types are left to ws_verify_graph(), which refuses them for every opcode. */
     return ws_fbv_string(v, &t, WS_VT_OPERATOR_NAME);

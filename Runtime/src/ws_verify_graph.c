@@ -101,6 +101,14 @@ static int same_shape(const ws_tensor_info *a, const ws_tensor_info *b) {
     return 1;
 }
 
+/* Largest stride, dilation, pad or kernel size: keeps every index computation of the kernels in int32. */
+#define WS_MAX_WINDOW 0xFFFFu
+
+static int is_vector_of(const ws_tensor_info *t, uint32_t n) { return t->rank == 1u && t->shape[0] == n; }
+
+/* An optional input `i` that is present. */
+static int present(const ws_op *op, uint32_t i) { return op->info.num_inputs > i && op->info.inputs[i] >= 0; }
+
 static ws_status check_gemm_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y) {
     uint32_t m, k, kb, n;
     if (in[0].rank != 2u || in[1].rank != 2u) return WS_ERR_SHAPE;
@@ -109,13 +117,14 @@ static ws_status check_gemm_shapes(const ws_op *op, const ws_tensor_info *in, co
     kb = op->trans_b ? in[1].shape[1] : in[1].shape[0];
     n = op->trans_b ? in[1].shape[0] : in[1].shape[1];
     if (k != kb || y->rank != 2u || y->shape[0] != m || y->shape[1] != n) return WS_ERR_SHAPE;
-    if (op->info.num_inputs == 3u && op->info.inputs[2] >= 0) {
+    if (present(op, 2)) {
         /* C is unidirectionally broadcast to [M, N]. */
         const ws_tensor_info *c = &in[2];
         if (c->rank > 2u) return WS_ERR_SHAPE;
         if (c->rank >= 1u && c->shape[c->rank - 1u] != 1u && c->shape[c->rank - 1u] != n) return WS_ERR_SHAPE;
         if (c->rank == 2u && c->shape[0] != 1u && c->shape[0] != m) return WS_ERR_SHAPE;
     }
+    if (present(op, 3) && !is_vector_of(&in[3], n)) return WS_ERR_SHAPE; /* S [N] */
     return WS_OK;
 }
 
@@ -128,52 +137,231 @@ static ws_status check_matmul_shapes(const ws_tensor_info *a, const ws_tensor_in
     return WS_OK;
 }
 
-static ws_status check_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y) {
+/* Options of Conv/ConvTranspose/pools: vector lengths (absent or one per spatial dim, pads 4) and ranges. */
+static ws_status check_window_options(const ws_op *op) {
+    uint32_t i;
+    if ((op->n_strides != 0u && op->n_strides != 2u) || (op->n_dilations != 0u && op->n_dilations != 2u) ||
+        (op->n_pads != 0u && op->n_pads != 4u))
+        return WS_ERR_OPERATOR;
+    for (i = 0; i < 2u; i++) {
+        if (op->n_strides && (op->strides[i] < 1u || op->strides[i] > WS_MAX_WINDOW)) return WS_ERR_OPERATOR;
+        if (op->n_dilations && (op->dilations[i] < 1u || op->dilations[i] > WS_MAX_WINDOW)) return WS_ERR_OPERATOR;
+    }
+    for (i = 0; i < 4u; i++)
+        if (op->n_pads && op->pads[i] > WS_MAX_WINDOW) return WS_ERR_OPERATOR;
+    return WS_OK;
+}
+
+static ws_status check_conv_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y) {
+    const ws_tensor_info *x = &in[0], *w = &in[1];
+    const int transposed = op->info.opcode == WS_OP_CONV_TRANSPOSE;
+    uint32_t m, d;
+    ws_conv_params p;
+    WS_TRY(check_window_options(op));
+    if (op->group < 1u || op->n_output_padding != (transposed && op->n_output_padding ? 2u : 0u))
+        return WS_ERR_OPERATOR;
+    if (x->rank != 4u || w->rank != 4u || y->rank != 4u) return WS_ERR_SHAPE;
+    if (w->shape[2] > WS_MAX_WINDOW || w->shape[3] > WS_MAX_WINDOW) return WS_ERR_SHAPE;
+    if (x->shape[1] % op->group != 0) return WS_ERR_SHAPE;
+    if (transposed) { /* W [C, M/g, kH, kW] */
+        if (w->shape[0] != x->shape[1]) return WS_ERR_SHAPE;
+        m = w->shape[1] * op->group;
+    } else { /* W [M, C/g, kH, kW] */
+        if (w->shape[1] * op->group != x->shape[1] || w->shape[0] % op->group != 0) return WS_ERR_SHAPE;
+        m = w->shape[0];
+    }
+    if (y->shape[0] != x->shape[0] || y->shape[1] != m) return WS_ERR_SHAPE;
+    if (present(op, 2) && !is_vector_of(&in[2], m)) return WS_ERR_SHAPE; /* B [M] */
+    if (present(op, 3) && !is_vector_of(&in[3], m)) return WS_ERR_SHAPE; /* S [M] */
+    ws_op_conv_params(op, x, y, w->shape[2], w->shape[3], &p);
+    for (d = 0; d < 2u; d++) {
+        const uint64_t in_n = d ? p.w : p.h, out_n = d ? p.ow : p.oh, k = d ? p.kw : p.kh;
+        const uint64_t s = d ? p.sw : p.sh, dil = d ? p.dw : p.dh;
+        const uint64_t pb = d ? p.pl : p.pt, pe = d ? p.pr : p.pb;
+        const uint64_t extent = (k - 1u) * dil + 1u;
+        if (transposed) {
+            const uint64_t op_pad = op->n_output_padding ? op->output_padding[d] : 0u;
+            const uint64_t full = s * (in_n - 1u) + op_pad + extent;
+            if (op_pad >= s && op_pad >= dil) return WS_ERR_OPERATOR;
+            if (full <= pb + pe || full - pb - pe != out_n) return WS_ERR_SHAPE;
+        } else {
+            if (in_n + pb + pe < extent || (in_n + pb + pe - extent) / s + 1u != out_n) return WS_ERR_SHAPE;
+        }
+    }
+    return WS_OK;
+}
+
+static ws_status check_pool_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
+    ws_conv_params p;
+    uint32_t d;
+    WS_TRY(check_window_options(op));
+    if (op->n_kernel != 2u || op->kernel[0] < 1u || op->kernel[1] < 1u || op->kernel[0] > WS_MAX_WINDOW ||
+        op->kernel[1] > WS_MAX_WINDOW)
+        return WS_ERR_OPERATOR;
+    if (x->rank != 4u || y->rank != 4u || y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1])
+        return WS_ERR_SHAPE;
+    ws_op_conv_params(op, x, y, op->kernel[0], op->kernel[1], &p);
+    for (d = 0; d < 2u; d++) {
+        const uint64_t in_n = d ? p.w : p.h, out_n = d ? p.ow : p.oh, k = d ? p.kw : p.kh;
+        const uint64_t s = d ? p.sw : p.sh, dil = d ? p.dw : p.dh;
+        const uint64_t padded = in_n + (d ? p.pl + p.pr : p.pt + p.pb);
+        const uint64_t extent = (k - 1u) * dil + 1u;
+        if (padded < extent) return WS_ERR_SHAPE;
+        /* floor (ceil_mode = 0) or ceil (ceil_mode = 1) of the formula */
+        if (out_n != (padded - extent) / s + 1u && out_n != (padded - extent + s - 1u) / s + 1u) return WS_ERR_SHAPE;
+    }
+    return WS_OK;
+}
+
+static ws_status check_broadcast(const ws_tensor_info *a, const ws_tensor_info *b, const ws_tensor_info *y) {
     ws_broadcast bc;
+    if (!ws_broadcast_init(&bc, a->shape, a->rank, b->shape, b->rank)) return WS_ERR_SHAPE;
+    if (bc.rank != y->rank || memcmp(bc.shape, y->shape, bc.rank * sizeof(uint32_t)) != 0) return WS_ERR_SHAPE;
+    return WS_OK;
+}
+
+static ws_status check_concat_shapes(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *y) {
+    ws_tensor_info x;
+    uint64_t sum = 0;
+    uint32_t i, d;
+    if (op->axis >= y->rank) return WS_ERR_OPERATOR;
+    for (i = 0; i < op->info.num_inputs; i++) {
+        ws_read_tensor(m, (uint32_t)ws_read_op_input(m, o, i), &x);
+        if (x.rank != y->rank) return WS_ERR_SHAPE;
+        for (d = 0; d < y->rank; d++)
+            if (d != op->axis && x.shape[d] != y->shape[d]) return WS_ERR_SHAPE;
+        sum += x.shape[op->axis];
+    }
+    return sum == y->shape[op->axis] ? WS_OK : WS_ERR_SHAPE;
+}
+
+static ws_status check_transpose_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
+    uint32_t seen = 0, i;
+    if (op->n_vec != x->rank) return WS_ERR_OPERATOR;
+    for (i = 0; i < x->rank; i++) {
+        if (op->vec[i] >= x->rank || (seen & (1u << op->vec[i]))) return WS_ERR_OPERATOR;
+        seen |= 1u << op->vec[i];
+    }
+    if (y->rank != x->rank) return WS_ERR_SHAPE;
+    for (i = 0; i < x->rank; i++)
+        if (y->shape[i] != x->shape[op->vec[i]]) return WS_ERR_SHAPE;
+    return WS_OK;
+}
+
+static ws_status check_pad_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
+    uint32_t i;
+    if (op->mode > WS_PAD_EDGE || op->n_vec != 2u * x->rank) return WS_ERR_OPERATOR;
+    if (y->rank != x->rank) return WS_ERR_SHAPE;
+    for (i = 0; i < x->rank; i++) {
+        const uint32_t b = op->vec[i], e = op->vec[x->rank + i];
+        if (op->mode == WS_PAD_REFLECT && (b >= x->shape[i] || e >= x->shape[i])) return WS_ERR_OPERATOR;
+        if ((uint64_t)x->shape[i] + b + e != y->shape[i]) return WS_ERR_SHAPE;
+    }
+    return WS_OK;
+}
+
+static ws_status check_resize_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
+    uint32_t i;
+    if (op->mode > WS_RESIZE_LINEAR || op->coord > WS_COORD_TF_HALF_PIXEL_FOR_NEAREST ||
+        op->nearest > WS_NEAREST_CEIL)
+        return WS_ERR_OPERATOR;
+    if (op->n_vec != 0u && op->n_vec != x->rank) return WS_ERR_OPERATOR;
+    for (i = 0; i < op->n_vec && i < WS_MAX_RANK; i++)
+        if (!(op->scales[i] > 0.0f) || op->scales[i] > 3.0e38f) return WS_ERR_OPERATOR; /* finite, > 0 */
+    if (x->rank < 2u || y->rank != x->rank) return WS_ERR_SHAPE;
+    for (i = 0; i + 2u < x->rank; i++)
+        if (y->shape[i] != x->shape[i]) return WS_ERR_SHAPE;
+    return WS_OK;
+}
+
+static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *in,
+                              const ws_tensor_info *y) {
     switch (op->info.opcode) {
     case WS_OP_GEMM:
         return check_gemm_shapes(op, in, y);
     case WS_OP_MATMUL:
         return check_matmul_shapes(&in[0], &in[1], y);
     case WS_OP_ADD:
-        if (!ws_broadcast_init(&bc, in[0].shape, in[0].rank, in[1].shape, in[1].rank)) return WS_ERR_SHAPE;
-        if (bc.rank != y->rank || memcmp(bc.shape, y->shape, bc.rank * sizeof(uint32_t)) != 0) return WS_ERR_SHAPE;
-        return WS_OK;
+    case WS_OP_SUB:
+    case WS_OP_MUL:
+    case WS_OP_DIV:
+        return check_broadcast(&in[0], &in[1], y);
+    case WS_OP_PRELU: /* slope unidirectionally broadcast to X: the broadcast shape is X's */
+        WS_TRY(check_broadcast(&in[0], &in[1], y));
+        return same_shape(&in[0], y) ? WS_OK : WS_ERR_SHAPE;
     case WS_OP_RELU:
+    case WS_OP_CLIP:
+    case WS_OP_LEAKY_RELU:
+    case WS_OP_SIGMOID:
+    case WS_OP_TANH:
+    case WS_OP_HARD_SIGMOID:
+    case WS_OP_HARD_SWISH:
         return same_shape(&in[0], y) ? WS_OK : WS_ERR_SHAPE;
     case WS_OP_SOFTMAX:
         return same_shape(&in[0], y) && op->axis < y->rank ? WS_OK : WS_ERR_SHAPE;
     case WS_OP_RESHAPE:
         return in[0].elements == y->elements ? WS_OK : WS_ERR_SHAPE;
+    case WS_OP_CONV:
+    case WS_OP_CONV_TRANSPOSE:
+        return check_conv_shapes(op, in, y);
+    case WS_OP_MAX_POOL:
+    case WS_OP_AVERAGE_POOL:
+        return check_pool_shapes(op, &in[0], y);
+    case WS_OP_GLOBAL_AVERAGE_POOL:
+        if (in[0].rank < 3u || y->rank != in[0].rank || y->shape[0] != in[0].shape[0] ||
+            y->shape[1] != in[0].shape[1] || y->elements != in[0].shape[0] * in[0].shape[1])
+            return WS_ERR_SHAPE;
+        return WS_OK;
+    case WS_OP_CHANNEL_AFFINE:
+        if (in[0].rank < 2u || !same_shape(&in[0], y)) return WS_ERR_SHAPE;
+        return is_vector_of(&in[1], y->shape[1]) && is_vector_of(&in[2], y->shape[1]) ? WS_OK : WS_ERR_SHAPE;
+    case WS_OP_CONCAT:
+        return check_concat_shapes(m, o, op, y);
+    case WS_OP_TRANSPOSE:
+        return check_transpose_shapes(op, &in[0], y);
+    case WS_OP_PAD:
+        return check_pad_shapes(op, &in[0], y);
+    case WS_OP_RESIZE:
+        return check_resize_shapes(op, &in[0], y);
     }
     return WS_ERR_OPERATOR;
 }
 
-/* Arity and accepted options type of each opcode; 0 for an unknown opcode. */
-static int op_signature(uint32_t opcode, uint32_t *min_in, uint32_t *max_in, uint32_t *options) {
-    *min_in = 1;
-    *max_in = 1;
-    *options = WS_OPTIONS_NONE;
-    switch (opcode) {
-    case WS_OP_GEMM:
-        *min_in = 2;
-        *max_in = 3;
-        *options = WS_OPTIONS_GEMM;
-        return 1;
-    case WS_OP_MATMUL:
-    case WS_OP_ADD:
-        *min_in = 2;
-        *max_in = 2;
-        return 1;
-    case WS_OP_SOFTMAX:
-        *options = WS_OPTIONS_SOFTMAX;
-        return 1;
-    case WS_OP_RELU:
-    case WS_OP_RESHAPE:
-        return 1;
-    }
-    return 0;
-}
+/* Arity and options of each opcode; 0 for an unknown opcode. `required`: the options table must be present. */
+typedef struct {
+    uint8_t min_in, max_in; /* max_in 0: unbounded (Concat) */
+    uint8_t options;        /* WS_OPTIONS_* accepted */
+    uint8_t required;
+} ws_signature;
+
+static const ws_signature signatures[WS_OP_CHANNEL_AFFINE + 1] = {
+    {2, 4, WS_OPTIONS_GEMM, 0},       /* Gemm: A, B, C?, S? */
+    {2, 2, WS_OPTIONS_NONE, 0},       /* MatMul */
+    {2, 2, WS_OPTIONS_NONE, 0},       /* Add */
+    {1, 1, WS_OPTIONS_NONE, 0},       /* Relu */
+    {1, 1, WS_OPTIONS_SOFTMAX, 0},    /* Softmax */
+    {1, 1, WS_OPTIONS_NONE, 0},       /* Reshape */
+    {2, 4, WS_OPTIONS_CONV, 1},       /* Conv: X, W, B?, S? */
+    {2, 4, WS_OPTIONS_CONV, 1},       /* ConvTranspose */
+    {1, 1, WS_OPTIONS_POOL, 1},       /* MaxPool */
+    {1, 1, WS_OPTIONS_POOL, 1},       /* AveragePool */
+    {1, 1, WS_OPTIONS_NONE, 0},       /* GlobalAveragePool */
+    {2, 2, WS_OPTIONS_NONE, 0},       /* Sub */
+    {2, 2, WS_OPTIONS_NONE, 0},       /* Mul */
+    {2, 2, WS_OPTIONS_NONE, 0},       /* Div */
+    {1, 1, WS_OPTIONS_ACTIVATION, 1}, /* Clip */
+    {1, 1, WS_OPTIONS_ACTIVATION, 1}, /* LeakyRelu */
+    {2, 2, WS_OPTIONS_NONE, 0},       /* PRelu */
+    {1, 1, WS_OPTIONS_NONE, 0},       /* Sigmoid */
+    {1, 1, WS_OPTIONS_NONE, 0},       /* Tanh */
+    {1, 1, WS_OPTIONS_ACTIVATION, 1}, /* HardSigmoid */
+    {1, 1, WS_OPTIONS_NONE, 0},       /* HardSwish */
+    {1, 0, WS_OPTIONS_AXIS, 1},       /* Concat */
+    {1, 1, WS_OPTIONS_TRANSPOSE, 1},  /* Transpose */
+    {1, 1, WS_OPTIONS_PAD, 1},        /* Pad */
+    {1, 1, WS_OPTIONS_RESIZE, 1},     /* Resize */
+    {3, 3, WS_OPTIONS_NONE, 0},       /* ChannelAffine */
+};
 
 static int is_graph_input(const ws_model *m, int32_t t) {
     uint32_t i;
@@ -197,22 +385,55 @@ static int overlaps(const ws_tensor_info *a, const ws_tensor_info *b) {
     return a0 < b1 && b0 < a1;
 }
 
-static int is_dense(uint32_t opcode) { return opcode == WS_OP_GEMM || opcode == WS_OP_MATMUL; }
+/* Inputs that may be shared (codebook) tensors: the weight operands. */
+static int accepts_shared(uint32_t opcode, uint32_t i) {
+    if (opcode == WS_OP_GEMM || opcode == WS_OP_MATMUL) return i < 2u;
+    return (opcode == WS_OP_CONV || opcode == WS_OP_CONV_TRANSPOSE) && i == 1u;
+}
 
+/* Inputs that may be -1 (absent): Gemm C and S, Conv/ConvTranspose B and S. */
+static int is_optional(uint32_t opcode, uint32_t i) {
+    return (opcode == WS_OP_GEMM || opcode == WS_OP_CONV || opcode == WS_OP_CONV_TRANSPOSE) && i >= 2u;
+}
+
+/* Element-wise operators: output element e depends only on input elements e (or broadcast ones). */
 static int allows_in_place(uint32_t opcode) {
-    return opcode == WS_OP_RELU || opcode == WS_OP_ADD || opcode == WS_OP_SOFTMAX || opcode == WS_OP_RESHAPE;
+    switch (opcode) {
+    case WS_OP_RELU:
+    case WS_OP_ADD:
+    case WS_OP_SOFTMAX:
+    case WS_OP_RESHAPE:
+    case WS_OP_SUB:
+    case WS_OP_MUL:
+    case WS_OP_DIV:
+    case WS_OP_CLIP:
+    case WS_OP_LEAKY_RELU:
+    case WS_OP_PRELU:
+    case WS_OP_SIGMOID:
+    case WS_OP_TANH:
+    case WS_OP_HARD_SIGMOID:
+    case WS_OP_HARD_SWISH:
+    case WS_OP_CHANNEL_AFFINE:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static ws_status check_operator(const ws_model *m, uint32_t o) {
     ws_op op;
-    ws_tensor_info in[3], y;
-    uint32_t min_in, max_in, options, i;
+    ws_tensor_info in[4], x, y;
+    const ws_signature *sig;
+    uint32_t i;
     int32_t out;
     ws_read_operator(m, o, &op);
-    if (!op_signature(op.info.opcode, &min_in, &max_in, &options)) return WS_ERR_OPERATOR;
-    if (op.info.num_inputs < min_in || op.info.num_inputs > max_in || op.info.num_outputs != 1u)
+    if ((uint32_t)op.info.opcode > WS_OP_CHANNEL_AFFINE) return WS_ERR_OPERATOR;
+    sig = &signatures[op.info.opcode];
+    if (op.info.num_inputs < sig->min_in || (sig->max_in && op.info.num_inputs > sig->max_in) ||
+        op.info.num_outputs != 1u)
         return WS_ERR_OPERATOR;
-    if (op.options_type != WS_OPTIONS_NONE && op.options_type != options) return WS_ERR_OPERATOR;
+    if (op.options_type != WS_OPTIONS_NONE && op.options_type != sig->options) return WS_ERR_OPERATOR;
+    if (sig->required && !op.has_options) return WS_ERR_OPERATOR;
 
     out = op.info.outputs[0];
     if (out < 0 || (uint32_t)out >= m->num_tensors) return WS_ERR_OPERATOR;
@@ -221,22 +442,25 @@ static ws_status check_operator(const ws_model *m, uint32_t o) {
 
     memset(in, 0, sizeof in);
     for (i = 0; i < op.info.num_inputs; i++) {
-        int32_t t = op.info.inputs[i];
-        if (t == -1 && op.info.opcode == WS_OP_GEMM && i == 2u) continue; /* absent C */
+        int32_t t = ws_read_op_input(m, o, i);
+        if (t == -1 && is_optional(op.info.opcode, i)) continue;
         if (t < 0 || (uint32_t)t >= m->num_tensors) return WS_ERR_OPERATOR;
-        ws_read_tensor(m, (uint32_t)t, &in[i]);
-        /* Only the dense kernels decode shared weights, and only as their A or B operand. */
-        if (in[i].kind == WS_TENSOR_SHARED && !(is_dense(op.info.opcode) && i < 2u)) return WS_ERR_OPERATOR;
+        ws_read_tensor(m, (uint32_t)t, &x);
+        /* Only weight operands are decoded from the codebook. */
+        if (x.kind == WS_TENSOR_SHARED && !accepts_shared(op.info.opcode, i)) return WS_ERR_OPERATOR;
+        if (i < 4u) in[i] = x;
     }
 
-    WS_TRY(check_shapes(&op, in, &y));
+    WS_TRY(check_shapes(m, o, &op, in, &y));
 
     for (i = 0; i < op.info.num_inputs; i++) {
-        int32_t t = op.info.inputs[i];
-        if (t < 0 || in[i].kind != WS_TENSOR_ACTIVATION) continue;
+        int32_t t = ws_read_op_input(m, o, i);
+        if (t < 0) continue;
+        ws_read_tensor(m, (uint32_t)t, &x);
+        if (x.kind != WS_TENSOR_ACTIVATION) continue;
         /* The planner may put an element-wise output exactly on its input; any other overlap is refused. */
-        if (overlaps(&in[i], &y) && !(allows_in_place(op.info.opcode) && in[i].arena_offset == y.arena_offset &&
-                                      in[i].elements == y.elements))
+        if (overlaps(&x, &y) && !(allows_in_place(op.info.opcode) && x.arena_offset == y.arena_offset &&
+                                  x.elements == y.elements))
             return WS_ERR_ARENA;
         if (!is_graph_input(m, t) && !written_before(m, t, o)) return WS_ERR_GRAPH;
     }

@@ -11,8 +11,8 @@
 #include "test_support.h"
 #include "ws_test.h"
 
-#define MUTATIONS 20000
-#define NUM_MODELS 4
+#define MUTATIONS 30000
+#define NUM_MODELS 6
 
 typedef struct {
     uint8_t *data;
@@ -101,6 +101,90 @@ static blob model_tiny(void) {
     return keep(&m);
 }
 
+#define U32(...) ((const uint32_t[]){__VA_ARGS__})
+
+/* The CNN op set: Conv (shared W, B, S), Clip in place, MaxPool (ceil), ConvTranspose, Resize, Pad, Concat,
+ * Transpose, ChannelAffine, PRelu, GlobalAveragePool, Gemm with S. */
+static blob model_cnn(void) {
+    static float w1[3 * 1 * 3 * 3], wt[3 * 2 * 2 * 2];
+    tm m;
+    int32_t x, c1, r1, p1, ct, rs, pd, cat, tr, ca, pr, g, f, y;
+    uint32_t i;
+    for (i = 0; i < 27; i++) w1[i] = (float)(i % 5) - 2.0f;
+    for (i = 0; i < 24; i++) wt[i] = (float)(i % 3) * 0.5f;
+    tm_init(&m);
+    tm_codebook(&m, FLOATS(-2, -1, 0, 0.5f, 1, 2), 6);
+    x = tm_act(&m, DIMS(1, 1, 6, 6));
+    c1 = tm_act(&m, DIMS(1, 3, 6, 6));
+    r1 = tm_act_at(&m, DIMS(1, 3, 6, 6), 144); /* in place over c1 */
+    p1 = tm_act(&m, DIMS(1, 3, 3, 3));
+    ct = tm_act(&m, DIMS(1, 2, 6, 6));
+    rs = tm_act(&m, DIMS(1, 3, 6, 6));
+    pd = tm_act(&m, DIMS(1, 2, 6, 6));
+    cat = tm_act(&m, DIMS(1, 5, 6, 6));
+    tr = tm_act(&m, DIMS(1, 6, 6, 5));
+    ca = tm_act(&m, DIMS(1, 6, 6, 5));
+    pr = tm_act(&m, DIMS(1, 6, 6, 5));
+    g = tm_act(&m, DIMS(1, 6, 1, 1));
+    f = tm_act(&m, DIMS(1, 6));
+    y = tm_act(&m, DIMS(1, 2));
+    wsm_builder_add_conv(m.b, WS_OP_CONV, "conv", TENSORS(x, tm_shared(&m, DIMS(3, 1, 3, 3), w1),
+                                                          tm_raw(&m, DIMS(3), FLOATS(0.5f, 0, -0.5f)),
+                                                          tm_raw(&m, DIMS(3), FLOATS(1, 2, 0.5f))),
+                         &c1, 1, 1, U32(1, 1), U32(1, 1), U32(1, 1, 1, 1), NULL, 2);
+    wsm_builder_add_activation_op(m.b, WS_OP_CLIP, "relu6", &c1, 1, &r1, 1, 0, 6);
+    wsm_builder_add_pool(m.b, WS_OP_MAX_POOL, "pool", &r1, 1, &p1, 1, U32(2, 2), U32(2, 2), NULL, NULL, 2, 0);
+    wsm_builder_add_conv(m.b, WS_OP_CONV_TRANSPOSE, "up", TENSORS(p1, tm_shared(&m, DIMS(3, 2, 2, 2), wt), -1), &ct,
+                         1, 1, U32(2, 2), NULL, NULL, U32(0, 0), 2);
+    wsm_builder_add_resize(m.b, "resize", &p1, 1, &rs, 1, 1, 0, 0, NULL, 0);
+    wsm_builder_add_pad(m.b, "pad", TENSORS(ct), &pd, 1, 1, U32(0, 0, 0, 0, 0, 0, 0, 0), 8, 0);
+    wsm_builder_add_concat(m.b, "cat", TENSORS(rs, pd), &cat, 1, 1);
+    wsm_builder_add_transpose(m.b, "t", TENSORS(cat), &tr, 1, U32(0, 3, 2, 1), 4);
+    tm_op(&m, WS_OP_CHANNEL_AFFINE, TENSORS(tr, tm_raw(&m, DIMS(6), FLOATS(1, 2, 3, 4, 5, 6)),
+                                            tm_raw(&m, DIMS(6), FLOATS(0, 0, 1, 1, 2, 2))), TENSORS(ca));
+    tm_op(&m, WS_OP_PRELU, TENSORS(ca, tm_raw(&m, DIMS(6, 1, 1), FLOATS(0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f))),
+          TENSORS(pr));
+    tm_op(&m, WS_OP_GLOBAL_AVERAGE_POOL, TENSORS(pr), TENSORS(g));
+    tm_op(&m, WS_OP_RESHAPE, TENSORS(g), TENSORS(f));
+    tm_gemm(&m, TENSORS(f, tm_shared(&m, DIMS(2, 6), FLOATS(1, 0, -1, 2, 0.5f, 0, 0, 1, 1, -2, 0, 0.5f)), -1,
+                        tm_raw(&m, DIMS(2), FLOATS(2, 0.5f))), y, 1, 1, 0, 1);
+    if (tm_finish(&m, &x, 1, TENSORS(y, cat)) != WS_OK) abort();
+    return keep(&m);
+}
+
+/* Element-wise ops with broadcasting and activations, AveragePool with pads, Sub/Mul/Div in place. */
+static blob model_elementwise(void) {
+    tm m;
+    int32_t x, a, s, mu, d, hs, sg, th, lr, hg, ap, ps;
+    tm_init(&m);
+    x = tm_act(&m, DIMS(1, 2, 4, 4));
+    a = tm_act(&m, DIMS(1, 2, 4, 4));
+    s = tm_act_at(&m, DIMS(1, 2, 4, 4), 128); /* over a */
+    mu = tm_act_at(&m, DIMS(1, 2, 4, 4), 128);
+    d = tm_act_at(&m, DIMS(1, 2, 4, 4), 128);
+    hs = tm_act(&m, DIMS(1, 2, 4, 4));
+    sg = tm_act_at(&m, DIMS(1, 2, 4, 4), 256);
+    th = tm_act_at(&m, DIMS(1, 2, 4, 4), 256);
+    lr = tm_act_at(&m, DIMS(1, 2, 4, 4), 256);
+    hg = tm_act_at(&m, DIMS(1, 2, 4, 4), 256);
+    ap = tm_act(&m, DIMS(1, 2, 3, 3));
+    ps = tm_act(&m, DIMS(1, 2, 2, 2));
+    tm_op(&m, WS_OP_ADD, TENSORS(x, tm_raw(&m, DIMS(4), FLOATS(1, 2, 3, 4))), TENSORS(a));
+    tm_op(&m, WS_OP_SUB, TENSORS(a, tm_raw(&m, DIMS(2, 1, 1), FLOATS(1, -1))), TENSORS(s));
+    tm_op(&m, WS_OP_MUL, TENSORS(s, x), TENSORS(mu));
+    tm_op(&m, WS_OP_DIV, TENSORS(mu, tm_raw(&m, DIMS(1), FLOATS(4))), TENSORS(d));
+    tm_op(&m, WS_OP_HARD_SWISH, TENSORS(d), TENSORS(hs));
+    tm_op(&m, WS_OP_SIGMOID, TENSORS(hs), TENSORS(sg));
+    tm_op(&m, WS_OP_TANH, TENSORS(sg), TENSORS(th));
+    wsm_builder_add_activation_op(m.b, WS_OP_LEAKY_RELU, "lr", &th, 1, &lr, 1, 0.01f, 0);
+    wsm_builder_add_activation_op(m.b, WS_OP_HARD_SIGMOID, "hg", &lr, 1, &hg, 1, 0.2f, 0.5f);
+    wsm_builder_add_pool(m.b, WS_OP_AVERAGE_POOL, "ap", &hg, 1, &ap, 1, U32(3, 3), U32(2, 2), U32(1, 1),
+                         U32(1, 1, 1, 1), 2, 1);
+    wsm_builder_add_pool(m.b, WS_OP_MAX_POOL, "mp", &ap, 1, &ps, 1, U32(2, 2), U32(1, 1), U32(1, 1), NULL, 2, 0);
+    if (tm_finish(&m, &x, 1, TENSORS(ps)) != WS_OK) abort();
+    return keep(&m);
+}
+
 /* Uses everything an accepted model offers; ASan/UBSan catch what verification let through. */
 static void exercise(const ws_model *model) {
     ws_tensor_info info;
@@ -161,6 +245,8 @@ int main(void) {
     models[1] = model_mix();
     models[2] = model_gemm();
     models[3] = model_tiny();
+    models[4] = model_cnn();
+    models[5] = model_elementwise();
     for (k = 0; k < NUM_MODELS; k++) {
         ws_model model;
         CHECK(wsm_flatbuffers_verify(models[k].data, models[k].len));

@@ -10,32 +10,6 @@
 
 #define TOL 1e-5
 
-enum { ACT, RAW, SHARED };
-
-/* A model plus the graph inputs to fill before running it. */
-typedef struct {
-    tm m;
-    int32_t inputs[8];
-    const float *values[8];
-    uint32_t num_inputs;
-} harness;
-
-static void h_init(harness *h, const float *codebook, uint32_t codebook_size) {
-    memset(h, 0, sizeof *h);
-    tm_init(&h->m);
-    if (codebook) tm_codebook(&h->m, codebook, codebook_size);
-}
-
-/* A tensor of the given kind holding `values`; activations become graph inputs. */
-static int32_t operand(harness *h, int kind, const uint32_t *shape, uint32_t rank, const float *values) {
-    int32_t t;
-    if (kind == RAW) return tm_raw(&h->m, shape, rank, values);
-    if (kind == SHARED) return tm_shared(&h->m, shape, rank, values);
-    t = tm_act(&h->m, shape, rank);
-    h->inputs[h->num_inputs] = t;
-    h->values[h->num_inputs++] = values;
-    return t;
-}
 
 /* Builds, loads and runs; returns 1 when everything succeeded (failures are reported as checks). */
 static int h_run(harness *h, const int32_t *outputs, uint32_t num_outputs) {

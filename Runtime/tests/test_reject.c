@@ -335,11 +335,15 @@ static void test_operators(void) {
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_ADD, TENSORS(0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_MATMUL, TENSORS(0, 1, 2), TENSORS(extra = tm_act(m, DIMS(1, 3)))));
     MLP_CASE(WS_ERR_OPERATOR, tm_gemm(m, TENSORS(0), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1));
-    MLP_CASE(WS_ERR_OPERATOR, tm_gemm(m, TENSORS(0, 1, 2, 2), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1));
+    MLP_CASE(WS_ERR_OPERATOR, tm_gemm(m, TENSORS(0, 1, 2, 2, 2), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1));
+    MLP_CASE(WS_OK, tm_gemm(m, TENSORS(0, 1, 2, 2), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1)); /* S [3] */
+    MLP_CASE(WS_OK, tm_gemm(m, TENSORS(0, 1, -1, 2), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1)); /* no C */
+    MLP_CASE(WS_ERR_OPERATOR, tm_gemm(m, TENSORS(0, 1, 2, 1), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1));
+    MLP_CASE(WS_ERR_SHAPE, tm_gemm(m, TENSORS(0, 1, 2, 0), extra = tm_act(m, DIMS(1, 3)), 1, 1, 0, 1));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_SOFTMAX, TENSORS(0, 0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RESHAPE, TENSORS(0, 0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     /* Unknown opcode, tensor indices out of range, -1 where nothing is optional. */
-    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, (ws_opcode)6, TENSORS(0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, (ws_opcode)26, TENSORS(0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(99), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(0), TENSORS(99)));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(-1), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
@@ -486,6 +490,278 @@ static void test_graph(void) {
     }
 }
 
+/* ---- the CNN op set ------------------------------------------------------------------------------------- */
+
+#define U32(...) ((const uint32_t[]){__VA_ARGS__})
+
+/* Conv/ConvTranspose over X [1,4,6,6] with W of the given shape and kind, Y of the given shape. */
+static ws_status conv_status(ws_opcode op, const uint32_t *w_shape, int w_shared, const uint32_t *y_shape,
+                             uint32_t group, const uint32_t *strides, const uint32_t *dilations, const uint32_t *pads,
+                             const uint32_t *opad, uint32_t spatial, const int32_t *extra, uint32_t n_extra) {
+    tm m;
+    int32_t in[6], y;
+    uint32_t n = 2, i;
+    ws_status s;
+    static const float zeros[256] = {0};
+    tm_init(&m);
+    tm_codebook(&m, FLOATS(0), 1);
+    in[0] = tm_act(&m, DIMS(1, 4, 6, 6));
+    in[1] = w_shared ? tm_shared(&m, w_shape, 4, zeros) : tm_raw(&m, w_shape, 4, zeros);
+    for (i = 0; i < n_extra; i++)
+        in[n++] = extra[i] == -1 ? -1 : extra[i] == -2 ? tm_raw(&m, DIMS(2), zeros) : extra[i] == -3 ? tm_raw(&m, DIMS(3), zeros) : tm_shared(&m, DIMS(2), zeros);
+    y = tm_act(&m, y_shape, 4);
+    wsm_builder_add_conv(m.b, (uint8_t)op, "c", in, n, &y, 1, group, strides, dilations, pads, opad, spatial);
+    s = tm_finish(&m, in, 1, &y, 1);
+    tm_free(&m);
+    return s;
+}
+
+static void test_conv_rejects(void) {
+    const uint32_t *one = U32(1, 1), *no_pad = U32(0, 0, 0, 0);
+    /* Valid: W [2,4,3,3] -> Y [1,2,4,4]; grouped W [2,2,3,3] with group 2; B and S. */
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, one, one, no_pad, NULL, 2, NULL, 0), WS_OK);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 2, 3, 3), 0, U32(1, 2, 4, 4), 2, one, one, no_pad, NULL, 2, NULL, 0), WS_OK);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, NULL, NULL, NULL, NULL, 2,
+                             (const int32_t[]){-1, -2}, 2), WS_OK);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, NULL, NULL, NULL, NULL, 2,
+                             (const int32_t[]){-3}, 1), WS_ERR_SHAPE); /* B [3] vs M 2 */
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, NULL, NULL, NULL, NULL, 2,
+                             (const int32_t[]){-2, -3}, 2), WS_ERR_SHAPE); /* S [3] */
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, NULL, NULL, NULL, NULL, 2,
+                             (const int32_t[]){-4}, 1), WS_ERR_OPERATOR); /* shared B */
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, NULL, NULL, NULL, NULL, 2,
+                             (const int32_t[]){-2, -2, -2}, 3), WS_ERR_OPERATOR); /* 5 inputs */
+    /* Options: group 0, group not dividing C, strides/dilations 0, wrong vector lengths, output_padding. */
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 0, one, one, no_pad, NULL, 2, NULL, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(3, 1, 3, 3), 1, U32(1, 3, 4, 4), 3, one, one, no_pad, NULL, 2, NULL, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(3, 2, 3, 3), 1, U32(1, 3, 4, 4), 2, one, one, no_pad, NULL, 2, NULL, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, U32(0, 1), one, no_pad, NULL, 2, NULL, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, one, U32(1, 0), no_pad, NULL, 2, NULL, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, U32(1, 1, 1), NULL, NULL, NULL, 3, NULL, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 4), 1, one, one, no_pad, U32(0, 0), 2, NULL, 0), WS_ERR_OPERATOR);
+    /* Shapes: Y spatial off by one, W channels, rank. */
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 4, 5), 1, one, one, no_pad, NULL, 2, NULL, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 6, 6), 1, one, one, U32(1, 1, 1, 1), NULL, 2, NULL, 0), WS_OK);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 6, 6), 1, one, one, U32(1, 1, 1, 0), NULL, 2, NULL, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 2, 2), 1, U32(2, 2), one, no_pad, NULL, 2, NULL, 0), WS_OK);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 2, 2), 1, one, U32(2, 2), no_pad, NULL, 2, NULL, 0), WS_OK);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 2, 2, 2), 1, one, U32(4, 4), no_pad, NULL, 2, NULL, 0), WS_ERR_SHAPE); /* kernel extent 9 > 6 */
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 3, 3, 3), 1, U32(1, 2, 4, 4), 1, one, one, no_pad, NULL, 2, NULL, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(conv_status(WS_OP_CONV, U32(2, 4, 3, 3), 1, U32(1, 3, 4, 4), 1, one, one, no_pad, NULL, 2, NULL, 0), WS_ERR_SHAPE);
+    /* ConvTranspose: X [1,4,6,6], W [4,1,3,3] group 2 -> M 2; stride 2, output_padding 1: 2*5+1+3 = 14. */
+    CHECK_STATUS(conv_status(WS_OP_CONV_TRANSPOSE, U32(4, 1, 3, 3), 1, U32(1, 2, 14, 14), 2, U32(2, 2), one, no_pad, U32(1, 1), 2, NULL, 0), WS_OK);
+    CHECK_STATUS(conv_status(WS_OP_CONV_TRANSPOSE, U32(4, 1, 3, 3), 1, U32(1, 2, 13, 13), 2, U32(2, 2), one, no_pad, NULL, 2, NULL, 0), WS_OK);
+    CHECK_STATUS(conv_status(WS_OP_CONV_TRANSPOSE, U32(4, 1, 3, 3), 1, U32(1, 2, 14, 13), 2, U32(2, 2), one, no_pad, U32(1, 1), 2, NULL, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(conv_status(WS_OP_CONV_TRANSPOSE, U32(4, 1, 3, 3), 1, U32(1, 2, 15, 15), 2, U32(2, 2), one, no_pad, U32(2, 2), 2, NULL, 0), WS_ERR_OPERATOR); /* output_padding >= stride */
+    CHECK_STATUS(conv_status(WS_OP_CONV_TRANSPOSE, U32(4, 1, 3, 3), 1, U32(1, 2, 14, 14), 2, NULL, NULL, NULL, U32(1, 1, 1), 3, NULL, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(conv_status(WS_OP_CONV_TRANSPOSE, U32(3, 1, 3, 3), 1, U32(1, 2, 8, 8), 1, one, one, no_pad, NULL, 2, NULL, 0), WS_ERR_SHAPE); /* W[0] != C */
+    CHECK_STATUS(conv_status(WS_OP_CONV_TRANSPOSE, U32(4, 1, 3, 3), 1, U32(1, 2, 1, 1), 2, one, one, U32(4, 4, 4, 4), NULL, 2, NULL, 0), WS_ERR_SHAPE); /* pads eat the output */
+    /* Conv options missing or of another type. */
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_CONV, TENSORS(0, 1), TENSORS(tm_act(m, DIMS(1, 3, 1, 1)))));
+    MLP_CASE(WS_ERR_OPERATOR, wsm_builder_add_pool(m->b, WS_OP_CONV, "c", TENSORS(0, 1), TENSORS(tm_act(m, DIMS(1, 3))),
+                                                   U32(1, 1), NULL, NULL, NULL, 2, 0));
+}
+
+static uint32_t pool_rank = 4;
+static ws_status pool_status(ws_opcode op, const uint32_t *x_shape, const uint32_t *y_shape, const uint32_t *kernel,
+                             const uint32_t *strides, const uint32_t *dilations, const uint32_t *pads, uint32_t spatial) {
+    tm m;
+    int32_t x, y;
+    ws_status s;
+    tm_init(&m);
+    x = tm_act(&m, x_shape, pool_rank);
+    y = tm_act(&m, y_shape, pool_rank);
+    wsm_builder_add_pool(m.b, (uint8_t)op, "p", &x, 1, &y, 1, kernel, strides, dilations, pads, spatial, 0);
+    s = tm_finish(&m, &x, 1, &y, 1);
+    tm_free(&m);
+    return s;
+}
+
+static void test_pool_rejects(void) {
+    const uint32_t *x = U32(1, 2, 5, 5), *k2 = U32(2, 2), *s2 = U32(2, 2);
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 2, 2), k2, s2, NULL, NULL, 2), WS_OK);     /* floor */
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 3, 3), k2, s2, NULL, NULL, 2), WS_OK);     /* ceil */
+    CHECK_STATUS(pool_status(WS_OP_AVERAGE_POOL, x, U32(1, 2, 3, 2), k2, s2, NULL, NULL, 2), WS_OK);
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 4, 4), k2, s2, NULL, NULL, 2), WS_ERR_SHAPE);
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 1, 1), k2, s2, NULL, NULL, 2), WS_ERR_SHAPE);
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 3, 2, 2), k2, s2, NULL, NULL, 2), WS_ERR_SHAPE); /* C */
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 2, 2), NULL, s2, NULL, NULL, 2), WS_ERR_OPERATOR); /* no kernel */
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 2, 2), U32(0, 2), s2, NULL, NULL, 2), WS_ERR_OPERATOR);
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 2, 2), k2, U32(2, 0), NULL, NULL, 2), WS_ERR_OPERATOR);
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 2, 2), k2, s2, U32(0, 1), NULL, 2), WS_ERR_OPERATOR);
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 2, 2), U32(2, 2, 2), U32(2, 2, 2), NULL, NULL, 3), WS_ERR_OPERATOR);
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 1, 1), U32(6, 6), s2, NULL, NULL, 2), WS_ERR_SHAPE); /* window > input */
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, x, U32(1, 2, 1, 1), U32(6, 6), s2, NULL, U32(1, 0, 0, 1), 2), WS_OK);
+    pool_rank = 3;
+    CHECK_STATUS(pool_status(WS_OP_MAX_POOL, U32(2, 5, 5), U32(2, 2, 2), k2, s2, NULL, NULL, 2), WS_ERR_SHAPE); /* rank 3 */
+    pool_rank = 4;
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_MAX_POOL, TENSORS(0), TENSORS(tm_act(m, DIMS(1, 4)))));
+    /* GlobalAveragePool */
+    op_case(WS_OK, WS_OP_GLOBAL_AVERAGE_POOL, DIMS(1, 2, 3, 3), NULL, 0, DIMS(1, 2, 1, 1));
+    op_case(WS_ERR_SHAPE, WS_OP_GLOBAL_AVERAGE_POOL, DIMS(1, 2, 3, 3), NULL, 0, DIMS(1, 2));
+    op_case(WS_ERR_SHAPE, WS_OP_GLOBAL_AVERAGE_POOL, DIMS(1, 2, 3, 3), NULL, 0, DIMS(1, 2, 1, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_GLOBAL_AVERAGE_POOL, DIMS(2, 3), NULL, 0, DIMS(2, 1));
+    op_case(WS_ERR_OPERATOR, WS_OP_GLOBAL_AVERAGE_POOL, DIMS(1, 2, 3, 3), DIMS(1), DIMS(1, 2, 1, 1));
+}
+
+static void test_elementwise_rejects(void) {
+    static const ws_opcode bin[] = {WS_OP_SUB, WS_OP_MUL, WS_OP_DIV};
+    static const ws_opcode unary[] = {WS_OP_SIGMOID, WS_OP_TANH, WS_OP_HARD_SWISH};
+    static const ws_opcode with_options[] = {WS_OP_CLIP, WS_OP_LEAKY_RELU, WS_OP_HARD_SIGMOID};
+    size_t i;
+    for (i = 0; i < 3; i++) {
+        op_case(WS_OK, bin[i], DIMS(2, 3), DIMS(3), DIMS(2, 3));
+        op_case(WS_OK, bin[i], DIMS(2, 1), DIMS(1, 3), DIMS(2, 3));
+        op_case(WS_ERR_SHAPE, bin[i], DIMS(2, 3), DIMS(2), DIMS(2, 3));
+        op_case(WS_ERR_SHAPE, bin[i], DIMS(2, 1), DIMS(1, 3), DIMS(2, 1));
+        op_case(WS_ERR_OPERATOR, bin[i], DIMS(2, 3), NULL, 0, DIMS(2, 3));
+        op_case(WS_OK, unary[i], DIMS(2, 3), NULL, 0, DIMS(2, 3));
+        op_case(WS_ERR_SHAPE, unary[i], DIMS(2, 3), NULL, 0, DIMS(3, 2));
+        op_case(WS_ERR_OPERATOR, unary[i], DIMS(2, 3), DIMS(2, 3), DIMS(2, 3));
+        /* Clip/LeakyRelu/HardSigmoid need their ActivationOptions. */
+        op_case(WS_ERR_OPERATOR, with_options[i], DIMS(2, 3), NULL, 0, DIMS(2, 3));
+        MLP_CASE(WS_OK, wsm_builder_add_activation_op(m->b, (uint8_t)with_options[i], "a", TENSORS(0),
+                                                      TENSORS(tm_act(m, DIMS(1, 4))), 0, 1));
+        MLP_CASE(WS_ERR_SHAPE, wsm_builder_add_activation_op(m->b, (uint8_t)with_options[i], "a", TENSORS(0),
+                                                           TENSORS(tm_act(m, DIMS(4))), 0, 1));
+        MLP_CASE(WS_ERR_OPERATOR, wsm_builder_add_concat(m->b, "a", TENSORS(0), TENSORS(tm_act(m, DIMS(1, 4))), 0);
+                 tm_op(m, with_options[i], TENSORS(0), TENSORS(tm_act(m, DIMS(1, 4)))));
+        /* Shared operands are weights only. */
+        MLP_CASE(WS_ERR_OPERATOR, tm_op(m, bin[i], TENSORS(1, 1), TENSORS(tm_act(m, DIMS(3, 4)))));
+    }
+    /* PRelu: slope must broadcast to X without growing it. */
+    op_case(WS_OK, WS_OP_PRELU, DIMS(1, 2, 3), DIMS(2, 1), DIMS(1, 2, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_PRELU, DIMS(1, 2, 1), DIMS(2, 3), DIMS(1, 2, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_PRELU, DIMS(1, 2, 3), DIMS(3, 1), DIMS(1, 2, 3));
+    op_case(WS_ERR_OPERATOR, WS_OP_PRELU, DIMS(1, 2, 3), NULL, 0, DIMS(1, 2, 3));
+    /* ChannelAffine: X rank >= 2, scale and shift [C]. */
+    {
+        tm m;
+        int32_t x, y;
+        int k;
+        for (k = 0; k < 5; k++) {
+            tm_init(&m);
+            x = tm_act(&m, k == 3 ? U32(4) : U32(2, 3, 2), k == 3 ? 1 : 3);
+            y = tm_act(&m, k == 3 ? U32(4) : U32(2, 3, 2), k == 3 ? 1 : 3);
+            if (k == 4) {
+                tm_op(&m, WS_OP_CHANNEL_AFFINE, TENSORS(x, tm_raw(&m, DIMS(3), FLOATS(1, 1, 1))), TENSORS(y));
+            } else {
+                int32_t sc = tm_raw(&m, k == 1 ? U32(2) : U32(3), 1, FLOATS(1, 1, 1));
+                int32_t sh = tm_raw(&m, k == 2 ? U32(1, 3) : U32(3), k == 2 ? 2 : 1, FLOATS(0, 0, 0));
+                tm_op(&m, WS_OP_CHANNEL_AFFINE, TENSORS(x, sc, sh), TENSORS(y));
+            }
+            CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), k == 0 ? WS_OK : k == 4 ? WS_ERR_OPERATOR : WS_ERR_SHAPE);
+            tm_free(&m);
+        }
+    }
+}
+
+static ws_status layout_status(int which, const uint32_t *x_shape, uint32_t x_rank, const uint32_t *y_shape,
+                               uint32_t y_rank, const uint32_t *vec, uint32_t n, uint32_t mode) {
+    tm m;
+    int32_t x, y;
+    ws_status s;
+    tm_init(&m);
+    x = tm_act(&m, x_shape, x_rank);
+    y = tm_act(&m, y_shape, y_rank);
+    if (which == 0) wsm_builder_add_transpose(m.b, "t", &x, 1, &y, 1, vec, n);
+    else if (which == 1) wsm_builder_add_pad(m.b, "p", &x, 1, &y, 1, (uint8_t)mode, vec, n, 0);
+    else wsm_builder_add_resize(m.b, "r", &x, 1, &y, 1, (uint8_t)(mode & 3), (uint8_t)(mode >> 2 & 7),
+                                (uint8_t)(mode >> 5), (const float *)(const void *)vec, n);
+    s = tm_finish(&m, &x, 1, &y, 1);
+    tm_free(&m);
+    return s;
+}
+
+static void test_layout_rejects(void) {
+    static const float scales[4] = {1, 1, 2, 2}, zero_scale[4] = {1, 1, 0, 2}, nan_scale[4] = {1, 1, NAN, 2};
+    /* Transpose */
+    CHECK_STATUS(layout_status(0, DIMS(2, 3, 4), DIMS(4, 2, 3), U32(2, 0, 1), 3, 0), WS_OK);
+    CHECK_STATUS(layout_status(0, DIMS(2, 3, 4), DIMS(4, 3, 2), U32(2, 0, 1), 3, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(layout_status(0, DIMS(2, 3, 4), DIMS(4, 2, 3), U32(2, 0, 0), 3, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layout_status(0, DIMS(2, 3, 4), DIMS(4, 2, 3), U32(2, 0, 3), 3, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layout_status(0, DIMS(2, 3, 4), DIMS(4, 2, 3), U32(1, 0), 2, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layout_status(0, DIMS(2, 3, 4), DIMS(4, 2, 3), NULL, 0, 0), WS_ERR_OPERATOR);
+    op_case(WS_ERR_OPERATOR, WS_OP_TRANSPOSE, DIMS(2, 3), NULL, 0, DIMS(3, 2)); /* no options */
+    /* Pad */
+    CHECK_STATUS(layout_status(1, DIMS(2, 3), DIMS(3, 6), U32(1, 2, 0, 1), 4, 0), WS_OK);
+    CHECK_STATUS(layout_status(1, DIMS(2, 3), DIMS(3, 6), U32(1, 2, 0, 1), 4, 2), WS_OK);
+    CHECK_STATUS(layout_status(1, DIMS(2, 3), DIMS(3, 6), U32(1, 2, 0, 1), 4, 1), WS_OK);
+    CHECK_STATUS(layout_status(1, DIMS(2, 3), DIMS(3, 7), U32(1, 3, 0, 1), 4, 1), WS_ERR_OPERATOR); /* reflect 3 >= 3 */
+    CHECK_STATUS(layout_status(1, DIMS(2, 3), DIMS(3, 6), U32(1, 2, 0, 1), 4, 3), WS_ERR_OPERATOR); /* mode */
+    CHECK_STATUS(layout_status(1, DIMS(2, 3), DIMS(3, 6), U32(1, 2, 0), 3, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layout_status(1, DIMS(2, 3), DIMS(3, 7), U32(1, 2, 0, 1), 4, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(layout_status(1, DIMS(2, 3), DIMS(3, 6, 1), U32(1, 2, 0, 1), 4, 0), WS_ERR_SHAPE);
+    /* Resize: mode | coord << 2 | nearest << 5 */
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 2, 6, 6), NULL, 0, 1 | 3 << 2 | 3 << 5), WS_OK);
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 2, 6, 6), (const uint32_t *)(const void *)scales, 4, 0), WS_OK);
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 2, 6, 6), (const uint32_t *)(const void *)scales, 3, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 2, 6, 6), (const uint32_t *)(const void *)zero_scale, 4, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 2, 6, 6), (const uint32_t *)(const void *)nan_scale, 4, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 2, 6, 6), NULL, 0, 2), WS_ERR_OPERATOR);      /* mode */
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 2, 6, 6), NULL, 0, 5 << 2), WS_ERR_OPERATOR); /* coord */
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 2, 6, 6), NULL, 0, 4 << 5), WS_ERR_OPERATOR); /* nearest */
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(1, 3, 6, 6), NULL, 0, 0), WS_ERR_SHAPE);   /* C */
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(2, 2, 6, 6), NULL, 0, 0), WS_ERR_SHAPE);   /* N */
+    CHECK_STATUS(layout_status(2, DIMS(1, 2, 3, 3), DIMS(2, 6, 6), NULL, 0, 0), WS_ERR_SHAPE);      /* rank */
+    CHECK_STATUS(layout_status(2, DIMS(4), DIMS(8), NULL, 0, 0), WS_ERR_SHAPE);                     /* rank 1 */
+    /* Concat */
+    {
+        tm m;
+        int32_t a, b, y;
+        int k;
+        for (k = 0; k < 5; k++) {
+            tm_init(&m);
+            a = tm_act(&m, DIMS(2, 3));
+            b = tm_act(&m, k == 1 ? U32(3, 3) : k == 2 ? U32(1, 2, 3) : U32(2, 2), k == 2 ? 3 : 2);
+            y = tm_act(&m, k == 3 ? U32(2, 6) : U32(2, 5), 2);
+            wsm_builder_add_concat(m.b, "c", TENSORS(a, b), &y, 1, k == 4 ? 2 : 1);
+            CHECK_STATUS(tm_finish(&m, TENSORS(a, b), &y, 1), k == 0 ? WS_OK : k == 4 ? WS_ERR_OPERATOR : WS_ERR_SHAPE);
+            tm_free(&m);
+        }
+        MLP_CASE(WS_ERR_OPERATOR, wsm_builder_add_concat(m->b, "c", NULL, 0, TENSORS(tm_act(m, DIMS(1, 4))), 0));
+        MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_CONCAT, TENSORS(0), TENSORS(tm_act(m, DIMS(1, 4)))));
+        MLP_CASE(WS_ERR_OPERATOR, wsm_builder_add_concat(m->b, "c", TENSORS(0, 1), TENSORS(tm_act(m, DIMS(4, 4))), 0));
+    }
+}
+
+/* Aliasing for the new ops: exact in place only where element-wise; partial overlaps never. */
+static void test_cnn_aliasing(void) {
+    tm m;
+    int32_t x, y;
+    tm_init(&m); /* Conv exactly over its input: refused */
+    x = tm_act_at(&m, DIMS(1, 1, 3, 3), 0);
+    y = tm_act_at(&m, DIMS(1, 1, 3, 3), 0);
+    wsm_builder_add_conv(m.b, WS_OP_CONV, "c", TENSORS(x, tm_raw(&m, DIMS(1, 1, 1, 1), FLOATS(2))), &y, 1, 1, NULL,
+                         NULL, NULL, NULL, 2);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_ARENA);
+    tm_free(&m);
+    tm_init(&m); /* Transpose in place: refused */
+    x = tm_act_at(&m, DIMS(2, 2), 0);
+    y = tm_act_at(&m, DIMS(2, 2), 0);
+    wsm_builder_add_transpose(m.b, "t", &x, 1, &y, 1, U32(1, 0), 2);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_ARENA);
+    tm_free(&m);
+    tm_init(&m); /* Sigmoid shifted by one element */
+    x = tm_act_at(&m, DIMS(4), 0);
+    y = tm_act_at(&m, DIMS(4), 4);
+    tm_op(&m, WS_OP_SIGMOID, &x, 1, &y, 1);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_ARENA);
+    tm_free(&m);
+    tm_init(&m); /* Sigmoid exactly in place: accepted */
+    x = tm_act_at(&m, DIMS(4), 0);
+    y = tm_act_at(&m, DIMS(4), 0);
+    tm_op(&m, WS_OP_SIGMOID, &x, 1, &y, 1);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK);
+    tm_free(&m);
+    tm_init(&m); /* Concat over its first input: refused */
+    x = tm_act_at(&m, DIMS(2), 0);
+    y = tm_act_at(&m, DIMS(4), 0);
+    wsm_builder_add_concat(m.b, "c", TENSORS(x, tm_raw(&m, DIMS(2), FLOATS(1, 2))), &y, 1, 0);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_ARENA);
+    tm_free(&m);
+}
+
 int main(void) {
     test_truncations();
     test_byte_flips();
@@ -497,5 +773,10 @@ int main(void) {
     test_operators();
     test_arena_aliasing();
     test_graph();
+    test_conv_rejects();
+    test_pool_rejects();
+    test_elementwise_rejects();
+    test_layout_rejects();
+    test_cnn_aliasing();
     return ws_test_finish();
 }

@@ -226,3 +226,19 @@ const float *tm_get(tm *m, int32_t t) {
     need(p != NULL, "tm_get on a non-activation");
     return p;
 }
+
+void h_init(harness *h, const float *codebook, uint32_t codebook_size) {
+    memset(h, 0, sizeof *h);
+    tm_init(&h->m);
+    if (codebook) tm_codebook(&h->m, codebook, codebook_size);
+}
+
+int32_t operand(harness *h, int kind, const uint32_t *shape, uint32_t rank, const float *values) {
+    int32_t t;
+    if (kind == RAW) return tm_raw(&h->m, shape, rank, values);
+    if (kind == SHARED) return tm_shared(&h->m, shape, rank, values);
+    t = tm_act(&h->m, shape, rank);
+    h->inputs[h->num_inputs] = t;
+    h->values[h->num_inputs++] = values;
+    return t;
+}

@@ -86,4 +86,20 @@ void tm_set(tm *m, int32_t t, const float *values);
 ws_status tm_run(tm *m);
 const float *tm_get(tm *m, int32_t t);
 
+
+/* Operand kinds for harness_operand(). */
+enum { ACT, RAW, SHARED };
+
+/* A model under construction plus the graph inputs to fill before running it. */
+typedef struct {
+    tm m;
+    int32_t inputs[8];
+    const float *values[8];
+    uint32_t num_inputs;
+} harness;
+
+void h_init(harness *h, const float *codebook, uint32_t codebook_size);
+/* A tensor of the given kind holding `values`; activations become graph inputs. */
+int32_t operand(harness *h, int kind, const uint32_t *shape, uint32_t rank, const float *values);
+
 #endif /* TEST_SUPPORT_H */

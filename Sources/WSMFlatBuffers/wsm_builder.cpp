@@ -59,6 +59,13 @@ int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint
     });
 }
 
+// A uint32/float vector, or 0 (absent) for NULL.
+template <typename T>
+flatbuffers::Offset<flatbuffers::Vector<T>> optional_vector(flatbuffers::FlatBufferBuilder &fbb, const T *v,
+                                                            uint32_t n) {
+    return v ? fbb.CreateVector(v, n) : 0;
+}
+
 int add_op(wsm_builder *b, fb::OpCode opcode, const char *name, const int32_t *inputs, uint32_t num_inputs,
            const int32_t *outputs, uint32_t num_outputs, fb::OperatorOptions options_type,
            flatbuffers::Offset<void> options) {
@@ -126,6 +133,92 @@ int wsm_builder_add_softmax(wsm_builder *builder, const char *name, const int32_
         auto options = fb::CreateSoftmaxOptions(builder->fbb, axis, coerce_2d != 0);
         return add_op(builder, fb::OpCode::Softmax, name, inputs, num_inputs, outputs, num_outputs,
                       fb::OperatorOptions::SoftmaxOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_conv(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                         uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, uint32_t group,
+                         const uint32_t *strides, const uint32_t *dilations, const uint32_t *pads,
+                         const uint32_t *output_padding, uint32_t spatial) {
+    return guarded(-1, [&] {
+        auto &fbb = builder->fbb;
+        auto s = optional_vector(fbb, strides, spatial);
+        auto d = optional_vector(fbb, dilations, spatial);
+        auto p = optional_vector(fbb, pads, 2 * spatial);
+        auto op = optional_vector(fbb, output_padding, spatial);
+        auto options = fb::CreateConvOptions(fbb, group, s, d, p, op);
+        return add_op(builder, fb::OpCode(opcode), name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::ConvOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_pool(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                         uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, const uint32_t *kernel,
+                         const uint32_t *strides, const uint32_t *dilations, const uint32_t *pads, uint32_t spatial,
+                         int count_include_pad) {
+    return guarded(-1, [&] {
+        auto &fbb = builder->fbb;
+        auto k = optional_vector(fbb, kernel, spatial);
+        auto s = optional_vector(fbb, strides, spatial);
+        auto d = optional_vector(fbb, dilations, spatial);
+        auto p = optional_vector(fbb, pads, 2 * spatial);
+        auto options = fb::CreatePoolOptions(fbb, k, s, d, p, count_include_pad != 0);
+        return add_op(builder, fb::OpCode(opcode), name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::PoolOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_activation_op(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                                  uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, float alpha,
+                                  float beta) {
+    return guarded(-1, [&] {
+        auto options = fb::CreateActivationOptions(builder->fbb, alpha, beta);
+        return add_op(builder, fb::OpCode(opcode), name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::ActivationOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_concat(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                           const int32_t *outputs, uint32_t num_outputs, uint32_t axis) {
+    return guarded(-1, [&] {
+        auto options = fb::CreateAxisOptions(builder->fbb, axis);
+        return add_op(builder, fb::OpCode::Concat, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::AxisOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_transpose(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                              const int32_t *outputs, uint32_t num_outputs, const uint32_t *perm, uint32_t rank) {
+    return guarded(-1, [&] {
+        auto p = optional_vector(builder->fbb, perm, rank);
+        auto options = fb::CreateTransposeOptions(builder->fbb, p);
+        return add_op(builder, fb::OpCode::Transpose, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::TransposeOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_pad(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                        const int32_t *outputs, uint32_t num_outputs, uint8_t mode, const uint32_t *pads,
+                        uint32_t count, float value) {
+    return guarded(-1, [&] {
+        auto p = optional_vector(builder->fbb, pads, count);
+        auto options = fb::CreatePadOptions(builder->fbb, fb::PadMode(mode), p, value);
+        return add_op(builder, fb::OpCode::Pad, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::PadOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_resize(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                           const int32_t *outputs, uint32_t num_outputs, uint8_t mode,
+                           uint8_t coordinate_transform, uint8_t nearest_mode, const float *scales,
+                           uint32_t count) {
+    return guarded(-1, [&] {
+        auto s = optional_vector(builder->fbb, scales, count);
+        auto options = fb::CreateResizeOptions(builder->fbb, fb::ResizeMode(mode),
+                                               fb::CoordinateTransform(coordinate_transform),
+                                               fb::NearestMode(nearest_mode), s);
+        return add_op(builder, fb::OpCode::Resize, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::ResizeOptions, options.Union());
     });
 }
 

@@ -33,15 +33,21 @@ public struct TensorInfo: Sendable, Equatable {
 }
 
 public struct OperatorInfo: Sendable, Equatable {
+    /// Names of the schema's opcodes (`ws.fb.OpCode`), by value.
+    public static let opcodeNames = [
+        "Gemm", "MatMul", "Add", "Relu", "Softmax", "Reshape", "Conv", "ConvTranspose", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "Sub", "Mul", "Div", "Clip", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "HardSigmoid",
+        "HardSwish", "Concat", "Transpose", "Pad", "Resize", "ChannelAffine",
+    ]
+
     public var opcode: String
     public var name: String
     public var inputs: [Int?]
     public var outputs: [Int]
 
     init(_ info: ws_operator_info) {
-        let names = [WS_OP_GEMM: "Gemm", WS_OP_MATMUL: "MatMul", WS_OP_ADD: "Add", WS_OP_RELU: "Relu",
-                     WS_OP_SOFTMAX: "Softmax", WS_OP_RESHAPE: "Reshape"]
-        opcode = names[info.opcode] ?? "op\(info.opcode.rawValue)"
+        let raw = Int(info.opcode.rawValue)
+        opcode = raw < Self.opcodeNames.count ? Self.opcodeNames[raw] : "op\(raw)"
         name = info.name.map { String(cString: $0) } ?? ""
         let ins = withUnsafeBytes(of: info.inputs) { Array($0.bindMemory(to: Int32.self)) }
         let outs = withUnsafeBytes(of: info.outputs) { Array($0.bindMemory(to: Int32.self)) }

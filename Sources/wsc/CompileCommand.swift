@@ -5,21 +5,26 @@ import WeightShare
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
-        abstract: "Pack a solution into model.wsm plus model_data.c/.h (an aligned const array).",
-        discussion: "Without --solution, takes the smallest solution whose loss is within --max-loss points.")
+        abstract: "Pack a solution into model.wsm plus model_data.c/.h (an aligned const array) and, with --board, flash images.",
+        discussion: """
+        Without --solution, takes the smallest solution whose loss is within --max-loss points.
+        With --board (or --board-file), checks that the .wsm fits the board's model region and that arena + runtime
+        state + reserve fit its RAM (refusing with the numbers, and naming a solution of the run that would fit),
+        places the C array in the board's model section with its alignment, writes model.bin / model.hex (and
+        model.uf2 for UF2 boards) at the model region's address, and reports the runtime's code size for the CPU.
+        """)
 
     @Argument(help: "Run directory made by 'wsc search'.") var runDirectory: String
     @Option(help: "Solution id (see 'wsc pareto').") var solution: Int?
     @Option(name: .customLong("max-loss"), help: "Largest score loss in points when choosing automatically.")
     var maxLoss: Double = 1.0
-    @Option(help: "Target board (\(ModelCompiler.supportedBoards.joined(separator: ", ")) for now).") var board: String = "host"
+    @OptionGroup var boardOptions: BoardOptions
+    @Flag(name: .customLong("no-runtime-size"), help: "Skip measuring the runtime's code size for the board's CPU.")
+    var noRuntimeSize = false
     @Option(name: [.short, .customLong("output")], help: "Output directory.") var outputDirectory: String
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard ModelCompiler.supportedBoards.contains(board) else {
-            throw ValidationError("unknown board '\(board)'; known boards: \(ModelCompiler.supportedBoards.joined(separator: ", "))")
-        }
         guard maxLoss >= 0 else { throw ValidationError("--max-loss must be ≥ 0") }
     }
 
@@ -40,7 +45,34 @@ struct CompileCommand: ParsableCommand {
             chosen = best
         }
         let session = try SearchSession.reopen(directory)
-        let compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board)
+        let board = try boardOptions.load(defaultHost: true)
+        var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board)
+        if let fit = compiled.report.fit, !fit.fits {
+            // Which solutions of the run would fit? Name the most accurate one.
+            var fitting: [(Solution, Int)] = []
+            for other in report.solutions where other.id != chosen.id {
+                let c = try ModelCompiler.compile(session: session, solution: other, board: board)
+                if c.report.fit?.fits == true { fitting.append((other, c.wsm.count)) }
+            }
+            var message = "solution \(chosen.id) does not fit \(board.name):\n  " + fit.problems.joined(separator: "\n  ")
+            if let best = fitting.min(by: { ($0.0.result.loss, $0.1) < ($1.0.result.loss, $1.1) }) {
+                message += "\nsolution \(best.0.id) of this run fits (\(best.1) bytes, loss \(Console.fixed(best.0.result.loss * 100, 2)) pts): wsc compile \(runDirectory) --solution \(best.0.id) --board \(board.name) -o \(outputDirectory)"
+            } else {
+                message += "\nno solution of this run fits \(board.name)"
+            }
+            message += "\nnothing was written"
+            Console.progress("error: " + message)
+            throw ExitCode(2)
+        }
+        if !board.isHost && !noRuntimeSize {
+            let temp = FileManager.default.temporaryDirectory.appendingPathComponent("wsc-rtsize-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: temp) }
+            do {
+                compiled.report.runtimeSize = try RuntimeSize.measure(board: board, catalog: try boardOptions.catalog(), directory: temp)
+            } catch {
+                Console.progress("note: runtime size not measured: \(error)")
+            }
+        }
         let out = URL(fileURLWithPath: outputDirectory)
         try ModelCompiler.write(compiled, to: out)
         if output.json { try Console.printJSON(compiled.report); return }
@@ -53,6 +85,19 @@ struct CompileCommand: ParsableCommand {
             [".onnx / .wsm bytes", "\(r.onnxBytes) / \(r.wsmBytes)"],
             ["arena bytes (planned / naive)", "\(r.arenaBytes) / \(r.naiveArenaBytes)"],
             ["written to", "\(out.path)/ (\(r.files.joined(separator: ", ")))"],
-        ]))
+        ] + boardRows(r)))
+    }
+
+    private func boardRows(_ r: CompileReport) -> [[String]] {
+        var rows: [[String]] = []
+        if let fit = r.fit {
+            rows.append(["board", r.board + (r.modelAddress.map { String(format: " (model at 0x%08llX)", $0) } ?? "")])
+            rows.append(["flash: model / region", "\(fit.flashNeeded) / \(fit.modelRegionBytes) bytes"])
+            rows.append(["RAM: arena+state+reserve / RAM", "\(fit.arenaBytes)+\(fit.runtimeStateBytes)+\(fit.reserveBytes) = \(fit.ramNeeded) / \(fit.ramBytes) bytes"])
+        }
+        if let s = r.runtimeSize {
+            rows.append(["runtime -Os \(s.cpu): .text / .rodata", "\(s.text) / \(s.rodata) bytes"])
+        }
+        return rows
     }
 }

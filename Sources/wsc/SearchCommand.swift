@@ -23,12 +23,18 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .customLong("no-merge"), help: "Skip the iterative bin merge of the final front.") var noMerge = false
     @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point).") var tolerance: Double = 0
     @Option(help: "Use only the first N samples of --data.") var limit: Int?
+    @Option(name: .customLong("bn-fold"),
+            help: "Fold a BatchNormalization after a Conv/Gemm into the layer's epilogue (per-channel scale; the shared values stay the layer's weights) or into its weights.")
+    var bnFold: String = "epilogue"
     @Flag(help: "Continue the run in --out from its last completed generation.") var resume = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard Metric(rawValue: metric) != nil else {
             throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
+        }
+        guard LoweringOptions.BatchNormFolding(rawValue: bnFold) != nil else {
+            throw ValidationError("--bn-fold must be epilogue or weights, not '\(bnFold)'")
         }
         guard population >= 4 && population % 2 == 0 else { throw ValidationError("--population must be an even number ≥ 4") }
         guard generations >= 0 else { throw ValidationError("--generations must be ≥ 0") }
@@ -45,7 +51,8 @@ struct SearchCommand: ParsableCommand {
         let settings = SearchSettings(model: modelURL.path, data: dataURL.path, inputShapes: try shapes.parsed(),
                                       metric: Metric(rawValue: metric)!, seed: seed, population: population,
                                       generations: generations, kMin: kMin, kMax: kMax, merge: !noMerge,
-                                      tolerance: tolerance / 100, limit: limit)
+                                      tolerance: tolerance / 100, limit: limit,
+                                      batchNormFolding: LoweringOptions.BatchNormFolding(rawValue: bnFold))
         let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
         let session = try SearchSession(settings: settings, directory: directory)
         let report = try session.run(resume: resume, log: Console.progress)

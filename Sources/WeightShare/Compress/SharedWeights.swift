@@ -1,6 +1,7 @@
-/// The paper's shared-weight vector: every constant weight operand of Conv/Gemm/MatMul, flattened in a fixed
-/// order (operations in execution order, then input slot), one slice per tensor. Biases and other constants
-/// stay out and are stored raw.
+/// The paper's shared-weight vector: every constant weight operand of Conv/ConvTranspose/Gemm/MatMul
+/// (``OperatorKind/weightInputSlots``), flattened in a fixed order (operations in execution order, then input
+/// slot), one slice per tensor. Biases, epilogue scales (folded BatchNorm), PRelu slopes, ChannelAffine vectors
+/// and other constants stay out and are stored raw.
 public struct SharedWeights: Sendable, Equatable {
     public struct Slice: Sendable, Equatable, Codable {
         /// Index of the tensor in `LoweredModel.tensors`.

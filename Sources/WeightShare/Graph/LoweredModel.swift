@@ -1,9 +1,34 @@
 /// The model after lowering: static shapes, operators in execution order, every tensor float32.
 /// This is what the compressor, the memory planner and the container writer work on.
 
+/// Padding modes of ``OperatorKind/pad(mode:pads:value:)`` (schema `PadMode`).
+public enum PadMode: UInt8, Sendable, Equatable {
+    case constant = 0, reflect = 1, edge = 2
+}
+
+/// Interpolation of ``OperatorKind/resize(mode:coordinateTransform:nearestMode:scales:)`` (schema `ResizeMode`).
+public enum ResizeMode: UInt8, Sendable, Equatable {
+    case nearest = 0, linear = 1
+}
+
+/// ONNX `coordinate_transformation_mode` (schema `CoordinateTransform`).
+public enum CoordinateTransform: UInt8, Sendable, Equatable {
+    case halfPixel = 0, alignCorners = 1, asymmetric = 2, pytorchHalfPixel = 3, tfHalfPixelForNearest = 4
+}
+
+/// ONNX `nearest_mode` (schema `NearestMode`).
+public enum NearestMode: UInt8, Sendable, Equatable {
+    case roundPreferFloor = 0, roundPreferCeil = 1, floor = 2, ceil = 3
+}
+
 /// Operators the runtime executes, with their resolved options.
+///
+/// Spatial operators work on NCHW with two spatial dims: 1-D convolutions and pools are lowered with H = 1
+/// (reshapes around them). Every `pads` of Conv/ConvTranspose/pools is `[top, left, bottom, right]`, with
+/// `auto_pad` and `output_shape` already resolved into it.
 public enum OperatorKind: Sendable, Equatable {
-    /// Y = alpha·op(A)·op(B) + beta·C (C optional, unidirectionally broadcast).
+    /// Y = alpha·op(A)·op(B) + beta·C (C optional, unidirectionally broadcast); optional 4th input S [N] scales
+    /// each output column before C is added.
     case gemm(alpha: Float, beta: Float, transA: Bool, transB: Bool)
     /// A [..., K] × B [K, N].
     case matMul
@@ -12,18 +37,51 @@ public enum OperatorKind: Sendable, Equatable {
     case relu
     /// `axis` non-negative; `coerce2D` for opset < 13 semantics.
     case softmax(axis: Int, coerce2D: Bool)
-    /// Same data, new shape (Reshape and Flatten).
+    /// Same data, new shape (Reshape, Flatten, Squeeze, Unsqueeze, the H = 1 views).
     case reshape
+    /// Inputs X [N,C,H,W], W [M,C/group,kH,kW], optional B [M], optional epilogue scale S [M].
+    case conv(group: Int, strides: [Int], dilations: [Int], pads: [Int])
+    /// Inputs X [N,C,H,W], W [C,M/group,kH,kW], optional B [M], optional S [M].
+    case convTranspose(group: Int, strides: [Int], dilations: [Int], pads: [Int], outputPadding: [Int])
+    /// Output size already includes `ceil_mode`; windows are clipped to the padded input.
+    case maxPool(kernel: [Int], strides: [Int], dilations: [Int], pads: [Int])
+    case averagePool(kernel: [Int], strides: [Int], dilations: [Int], pads: [Int], countIncludePad: Bool)
+    /// [N,C,H,W] → [N,C,1,1].
+    case globalAveragePool
+    /// Element-wise with NumPy broadcasting, like `add`.
+    case sub
+    case mul
+    case div
+    /// min(max(x, min), max).
+    case clip(min: Float, max: Float)
+    case leakyRelu(alpha: Float)
+    /// Inputs X and slope (unidirectionally broadcast to X).
+    case prelu
+    case sigmoid
+    case tanh
+    case hardSigmoid(alpha: Float, beta: Float)
+    case hardSwish
+    /// Non-negative axis.
+    case concat(axis: Int)
+    case transpose(perm: [Int])
+    /// `pads`: every axis' begin count, then every axis' end count (all ≥ 0).
+    case pad(mode: PadMode, pads: [Int], value: Float)
+    /// Resampling of the two trailing dims of a 4-D input; `scales` one per input dim.
+    case resize(mode: ResizeMode, coordinateTransform: CoordinateTransform, nearestMode: NearestMode,
+                scales: [Float])
+    /// y = x·scale[c] + shift[c] along axis 1 (a BatchNormalization that could not be folded).
+    case channelAffine
 
-    /// Input slots whose constant operand is a weight to share (Conv/Gemm/MatMul weights, not biases).
+    /// Input slots whose constant operand is a weight to share (Conv/ConvTranspose/Gemm/MatMul weights, not
+    /// biases, epilogue scales, slopes or affine vectors).
     public var weightInputSlots: [Int] {
         switch self {
         case .gemm, .matMul: return [0, 1]
+        case .conv, .convTranspose: return [1]
         default: return []
         }
     }
 }
-
 public struct LoweredModel: Sendable, Equatable {
     public struct Tensor: Sendable, Equatable {
         public var name: String

@@ -7,26 +7,47 @@
 /// 3. drop nodes that do not reach a graph output (`LoweringDeadNodes.swift`);
 /// 4. reject operators outside ``supportedOperators``;
 /// 5. sort topologically, stable in file order (`LoweringTopologicalSort.swift`);
-/// 6. pin the input shapes: every dynamic dimension must be given in `inputShapes` (`LoweringInputShapes.swift`);
-/// 7. infer static shapes and resolve each operator's options (`ShapeInference.swift`); int64 shape constants
-///    (Reshape's `shape`) are consumed, float constants become constant tensors.
+/// 6. fold each BatchNormalization that follows a Conv/ConvTranspose/Gemm into that layer, per
+///    ``LoweringOptions/batchNormFolding`` (`LoweringBatchNorm.swift`);
+/// 7. pin the input shapes: every dynamic dimension must be given in `inputShapes` (`LoweringInputShapes.swift`);
+/// 8. in execution order, evaluate nodes whose inputs are all constants (shape arithmetic,
+///    `LoweringConstantFolding.swift`), infer the others' static shapes and resolve their options
+///    (`ShapeInference.swift`, `ShapeInferenceCNN.swift`); int64 shape constants are consumed, float constants
+///    become constant tensors.
 public enum Lowering {
-    /// ONNX operators (default domain) that lowering accepts; `Constant` nodes are folded as well.
-    public static let supportedOperators = [
+    /// ONNX operators (default domain) that lowering accepts, sorted; `Constant` nodes are folded as well.
+    public static let supportedOperators = (coreOperators + convolutionalOperators + shapeArithmeticOperators).sorted()
+
+    /// The MLP operator set of the foundation.
+    public static let coreOperators = [
         "Add", "Dropout", "Flatten", "Gemm", "Identity", "MatMul", "Relu", "Reshape", "Softmax",
     ]
+
+    /// The CNN operator set.
+    public static let convolutionalOperators = [
+        "AveragePool", "BatchNormalization", "Clip", "Concat", "Conv", "ConvTranspose", "Div", "GlobalAveragePool",
+        "HardSigmoid", "HardSwish", "LeakyRelu", "MaxPool", "Mul", "PRelu", "Pad", "Resize", "Sigmoid", "Squeeze",
+        "Sub", "Tanh", "Transpose", "Unsqueeze",
+    ]
+
+    /// Accepted on constants only (folded at compile time once input shapes are pinned); Cast of an activation
+    /// to float is a copy.
+    public static let shapeArithmeticOperators = ["Cast", "ConstantOfShape", "Gather", "Range", "Shape", "Slice"]
 
     /// Lowers `graph`.
     ///
     /// - Parameter inputShapes: a shape for graph inputs by name (`["input": [1, 64]]`); required for every input
     ///   whose declared shape has a dynamic dimension (or no shape), optional for fixed ones (then it must agree).
+    /// - Parameter options: how BatchNormalization is folded.
     /// - Throws: ``LoweringError`` naming the node, input or value at fault.
-    public static func lower(_ graph: Graph, inputShapes: [String: [Int]] = [:]) throws -> LoweredModel {
+    public static func lower(_ graph: Graph, inputShapes: [String: [Int]] = [:],
+                             options: LoweringOptions = LoweringOptions()) throws -> LoweredModel {
         var graph = try foldConstantNodes(graph)
         graph = try removeIdentities(graph)
         graph = try removeDeadNodes(graph)
         try checkSupported(graph)
         graph.nodes = try topologicallySorted(graph)
+        graph = try foldBatchNorms(graph, options: options)
         let shapes = try pinInputShapes(graph, inputShapes: inputShapes)
         return try ModelBuilder(graph: graph, inputShapes: shapes).build()
     }

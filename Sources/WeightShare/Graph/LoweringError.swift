@@ -48,7 +48,9 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unsupportedOperator(let node, let opType, let domain):
             let op = isDefaultOperatorDomain(domain) ? opType : "\(domain).\(opType)"
             return "node '\(node)' uses operator \(op), which WeightShare cannot compile; supported ops: "
-                + Lowering.supportedOperators.joined(separator: ", ")
+                + Lowering.coreOperators.joined(separator: ", ") + "; convolutional: "
+                + Lowering.convolutionalOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
+                + Lowering.shapeArithmeticOperators.joined(separator: ", ")
         case .undefinedValue(let node, let value):
             return "node '\(node)' reads '\(value)', which is neither a graph input, a constant nor any node's output"
         case .duplicateValue(let value):

@@ -1,9 +1,9 @@
 /// Ahead-of-time placement of every activation in one arena (TFLite Micro's idea: plan once, never allocate).
 ///
 /// Lifetimes come from the operator order: a tensor lives from the operator that writes it (graph inputs: from
-/// the start) to its last reader (graph outputs: to the end). An element-wise operator (Relu, Add, Softmax,
-/// Reshape) writes in place over an input of the same size that dies there, when that input is not a graph
-/// input or output. Buffers are then placed largest first, each into the smallest gap left by the buffers
+/// the start) to its last reader (graph outputs: to the end). An element-wise operator (Add, Sub, Mul, Div, the
+/// activations, ChannelAffine, Softmax, Reshape) writes in place over an input of the same size that dies there,
+/// when that input is not a graph input or output. Buffers are then placed largest first, each into the smallest gap left by the buffers
 /// whose lifetimes overlap its own (greedy best fit). Cost: O(B²) for B buffers.
 public struct MemoryPlan: Sendable, Equatable {
     /// Bytes the arena needs.
@@ -124,8 +124,12 @@ extension OperatorKind {
     /// Element-wise operators whose runtime kernels are correct with the output exactly on an input.
     var allowsInPlace: Bool {
         switch self {
-        case .relu, .add, .softmax, .reshape: return true
-        case .gemm, .matMul: return false
+        case .relu, .add, .sub, .mul, .div, .softmax, .reshape, .clip, .leakyRelu, .prelu, .sigmoid, .tanh,
+             .hardSigmoid, .hardSwish, .channelAffine:
+            return true
+        case .gemm, .matMul, .conv, .convTranspose, .maxPool, .averagePool, .globalAveragePool, .concat, .transpose,
+             .pad, .resize:
+            return false
         }
     }
 }

@@ -89,22 +89,7 @@ public enum ContainerWriter {
             let status: Int32 = inputs.withUnsafeBufferPointer { i in
                 outputs.withUnsafeBufferPointer { o in
                     let (ip, ic, op, oc) = (i.baseAddress, UInt32(i.count), o.baseAddress, UInt32(o.count))
-                    switch operation.kind {
-                    case let .gemm(alpha, beta, transA, transB):
-                        return wsm_builder_add_gemm(builder, operation.name, ip, ic, op, oc, alpha, beta,
-                                                    transA ? 1 : 0, transB ? 1 : 0)
-                    case let .softmax(axis, coerce2D):
-                        return wsm_builder_add_softmax(builder, operation.name, ip, ic, op, oc, UInt32(axis),
-                                                       coerce2D ? 1 : 0)
-                    case .matMul:
-                        return wsm_builder_add_operator(builder, UInt8(WS_OP_MATMUL.rawValue), operation.name, ip, ic, op, oc)
-                    case .add:
-                        return wsm_builder_add_operator(builder, UInt8(WS_OP_ADD.rawValue), operation.name, ip, ic, op, oc)
-                    case .relu:
-                        return wsm_builder_add_operator(builder, UInt8(WS_OP_RELU.rawValue), operation.name, ip, ic, op, oc)
-                    case .reshape:
-                        return wsm_builder_add_operator(builder, UInt8(WS_OP_RESHAPE.rawValue), operation.name, ip, ic, op, oc)
-                    }
+                    return addOperator(builder, operation, ip, ic, op, oc)
                 }
             }
             guard status == 0 else { throw ContainerError.outOfMemory }
@@ -157,5 +142,74 @@ public enum ContainerWriter {
         let bytes = Array(UnsafeBufferPointer(start: data, count: length))
         guard wsm_flatbuffers_verify(bytes, bytes.count) == 1 else { throw ContainerError.rejectedByVerifier }
         return bytes
+    }
+}
+
+/// Opcodes of the schema (`ws.fb.OpCode`), so that this file does not depend on the runtime header's enum.
+enum WSMOpCode: UInt8 {
+    case gemm = 0, matMul, add, relu, softmax, reshape, conv, convTranspose, maxPool, averagePool,
+         globalAveragePool, sub, mul, div, clip, leakyRelu, prelu, sigmoid, tanh, hardSigmoid, hardSwish, concat,
+         transpose, pad, resize, channelAffine
+}
+
+extension ContainerWriter {
+    /// Adds one operation with its options through the matching wsm_builder function; 0 or -1.
+    static func addOperator(_ builder: OpaquePointer, _ operation: LoweredModel.Operation,
+                            _ ip: UnsafePointer<Int32>?, _ ic: UInt32, _ op: UnsafePointer<Int32>?,
+                            _ oc: UInt32) -> Int32 {
+        let name = operation.name
+        func plain(_ code: WSMOpCode) -> Int32 {
+            wsm_builder_add_operator(builder, code.rawValue, name, ip, ic, op, oc)
+        }
+        func activation(_ code: WSMOpCode, _ alpha: Float, _ beta: Float) -> Int32 {
+            wsm_builder_add_activation_op(builder, code.rawValue, name, ip, ic, op, oc, alpha, beta)
+        }
+        func u32(_ v: [Int]) -> [UInt32] { v.map { UInt32(clamping: $0) } }
+        switch operation.kind {
+        case let .gemm(alpha, beta, transA, transB):
+            return wsm_builder_add_gemm(builder, name, ip, ic, op, oc, alpha, beta, transA ? 1 : 0, transB ? 1 : 0)
+        case let .softmax(axis, coerce2D):
+            return wsm_builder_add_softmax(builder, name, ip, ic, op, oc, UInt32(axis), coerce2D ? 1 : 0)
+        case .matMul: return plain(.matMul)
+        case .add: return plain(.add)
+        case .relu: return plain(.relu)
+        case .reshape: return plain(.reshape)
+        case .globalAveragePool: return plain(.globalAveragePool)
+        case .sub: return plain(.sub)
+        case .mul: return plain(.mul)
+        case .div: return plain(.div)
+        case .prelu: return plain(.prelu)
+        case .sigmoid: return plain(.sigmoid)
+        case .tanh: return plain(.tanh)
+        case .hardSwish: return plain(.hardSwish)
+        case .channelAffine: return plain(.channelAffine)
+        case let .clip(low, high): return activation(.clip, low, high)
+        case let .leakyRelu(alpha): return activation(.leakyRelu, alpha, 0)
+        case let .hardSigmoid(alpha, beta): return activation(.hardSigmoid, alpha, beta)
+        case let .conv(group, strides, dilations, pads):
+            return wsm_builder_add_conv(builder, WSMOpCode.conv.rawValue, name, ip, ic, op, oc, UInt32(group),
+                                        u32(strides), u32(dilations), u32(pads), nil, UInt32(strides.count))
+        case let .convTranspose(group, strides, dilations, pads, outputPadding):
+            return wsm_builder_add_conv(builder, WSMOpCode.convTranspose.rawValue, name, ip, ic, op, oc,
+                                        UInt32(group), u32(strides), u32(dilations), u32(pads), u32(outputPadding),
+                                        UInt32(strides.count))
+        case let .maxPool(kernel, strides, dilations, pads):
+            return wsm_builder_add_pool(builder, WSMOpCode.maxPool.rawValue, name, ip, ic, op, oc, u32(kernel),
+                                        u32(strides), u32(dilations), u32(pads), UInt32(kernel.count), 0)
+        case let .averagePool(kernel, strides, dilations, pads, countIncludePad):
+            return wsm_builder_add_pool(builder, WSMOpCode.averagePool.rawValue, name, ip, ic, op, oc, u32(kernel),
+                                        u32(strides), u32(dilations), u32(pads), UInt32(kernel.count),
+                                        countIncludePad ? 1 : 0)
+        case let .concat(axis):
+            return wsm_builder_add_concat(builder, name, ip, ic, op, oc, UInt32(axis))
+        case let .transpose(perm):
+            return wsm_builder_add_transpose(builder, name, ip, ic, op, oc, u32(perm), UInt32(perm.count))
+        case let .pad(mode, pads, value):
+            return wsm_builder_add_pad(builder, name, ip, ic, op, oc, mode.rawValue, u32(pads), UInt32(pads.count),
+                                       value)
+        case let .resize(mode, transform, nearest, scales):
+            return wsm_builder_add_resize(builder, name, ip, ic, op, oc, mode.rawValue, transform.rawValue,
+                                          nearest.rawValue, scales, UInt32(scales.count))
+        }
     }
 }

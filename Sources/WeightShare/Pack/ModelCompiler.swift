@@ -20,21 +20,43 @@ public struct CompileReport: Sendable, Equatable, Codable {
     public var arenaBytes: Int
     public var naiveArenaBytes: Int
     public var files: [String]
+    /// Fit against the board's model region and RAM (nil for `host`).
+    public var fit: FitReport?
+    /// Model region address the images are placed at (nil for `host`).
+    public var modelAddress: UInt64?
+    /// The C runtime's code size for the board's CPU (nil for `host`, or when arm-none-eabi-gcc is missing).
+    public var runtimeSize: RuntimeSize?
 }
 
-/// Packs one solution of a run into a .wsm plus its C array, for a board (only `host` so far).
+/// Packs one solution of a run into a .wsm plus its C array and, for a board, its flash images.
 public enum ModelCompiler {
-    public static let supportedBoards = ["host"]
-
     public struct Output: Sendable {
         public var wsm: [UInt8]
         public var cFiles: CArrayEmitter.Files
         public var report: CompileReport
+        /// Flash images by file name (`model.bin`, `model.hex`, `model.uf2`), for the board's model region.
+        public var images: [(name: String, bytes: [UInt8])] = []
+    }
+
+    /// Builds everything for `board` in memory; nothing is written. The C array goes to the board's model
+    /// section with its alignment; the report carries the fit check (the caller decides to refuse).
+    public static func compile(session: SearchSession, solution: Solution, board: Board,
+                               symbol: String = "ws_model_data") throws -> Output {
+        var out = try compile(session: session, solution: solution, board: board.name, symbol: symbol,
+                              alignment: board.modelRegion?.alignment ?? 16, section: board.modelRegion?.section)
+        out.images = FlashImage.images(for: out.wsm, board: board)
+        out.report.files += out.images.map(\.name)
+        if !board.isHost {
+            out.report.fit = FitCheck.check(board: board, wsmBytes: out.wsm.count, arenaBytes: out.report.arenaBytes)
+            out.report.modelAddress = board.modelRegion?.address
+        }
+        return out
     }
 
     /// Builds everything in memory; nothing is written.
     public static func compile(session: SearchSession, solution: Solution, board: String = "host",
-                               symbol: String = "ws_model_data") throws -> Output {
+                               symbol: String = "ws_model_data", alignment: Int = 16,
+                               section: String? = nil) throws -> Output {
         let q = try solution.quantization(weights: session.source.prepared.shared)
         let solutionJSON = String(decoding: try RunDirectory.encode(SolutionSummary(solution)), as: UTF8.self)
             .replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
@@ -46,7 +68,8 @@ public enum ModelCompiler {
         let wsm = try session.source.prepared.container(quantization: q, metadata: metadata)
         let size = SizeReport(quantization: q)
         let comment = "\(session.source.url.lastPathComponent), solution \(solution.id): K=\(q.k) M=\(q.codebookSize)"
-        let files = CArrayEmitter.emit(wsm, symbol: symbol, headerName: "model_data.h", comment: comment)
+        let files = CArrayEmitter.emit(wsm, symbol: symbol, headerName: "model_data.h", alignment: alignment,
+                                       section: section, comment: comment)
         let plan = session.source.prepared.plan
         let report = CompileReport(board: board, solution: solution.id, k: q.k, m: q.codebookSize,
                                    bitWidth: q.bitWidth, sharedWeights: size.sharedWeights,
@@ -65,6 +88,9 @@ public enum ModelCompiler {
         try RunDirectory.writeAtomically(Data(output.wsm), to: directory.appendingPathComponent("model.wsm"))
         try RunDirectory.writeAtomically(Data(output.cFiles.source.utf8), to: directory.appendingPathComponent("model_data.c"))
         try RunDirectory.writeAtomically(Data(output.cFiles.header.utf8), to: directory.appendingPathComponent("model_data.h"))
+        for image in output.images {
+            try RunDirectory.writeAtomically(Data(image.bytes), to: directory.appendingPathComponent(image.name))
+        }
     }
 }
 

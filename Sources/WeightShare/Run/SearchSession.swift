@@ -19,7 +19,8 @@ public struct SearchSession {
     public init(settings: SearchSettings, directory: RunDirectory) throws {
         self.settings = settings
         self.directory = directory
-        source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes)
+        source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes,
+                                       options: settings.loweringOptions)
         let dataURL = URL(fileURLWithPath: settings.data)
         samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit,
                                      labels: settings.metric.needsLabels)
@@ -102,6 +103,7 @@ public struct SearchSession {
         try check("--population", String(a.population), String(b.population))
         try check("--metric", a.metric.rawValue, b.metric.rawValue)
         try check("--k-min/--k-max", "\(a.kMin)...\(a.kMax)", "\(b.kMin)...\(b.kMax)")
+        try check("--bn-fold", a.loweringOptions.batchNormFolding.rawValue, b.loweringOptions.batchNormFolding.rawValue)
         try check("--limit", a.limit.map(String.init) ?? "none", b.limit.map(String.init) ?? "none")
         try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
     }

@@ -15,10 +15,16 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     public var tolerance: Double
     /// Use only the first `limit` samples of the data.
     public var limit: Int?
+    /// Where a BatchNormalization after a Conv/Gemm goes: the layer's epilogue (default) or its weights.
+    /// Optional so run.json files written before the option existed still load.
+    public var batchNormFolding: LoweringOptions.BatchNormFolding?
+
+    public var loweringOptions: LoweringOptions { LoweringOptions(batchNormFolding: batchNormFolding ?? .epilogue) }
 
     public init(model: String, data: String, inputShapes: [String: [Int]] = [:], metric: Metric = .accuracy,
                 seed: UInt64 = 1, population: Int = 100, generations: Int = 30, kMin: Int = 2, kMax: Int = 1024,
-                merge: Bool = true, tolerance: Double = 0, limit: Int? = nil) {
+                merge: Bool = true, tolerance: Double = 0, limit: Int? = nil,
+                batchNormFolding: LoweringOptions.BatchNormFolding? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -31,6 +37,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.merge = merge
         self.tolerance = tolerance
         self.limit = limit
+        self.batchNormFolding = batchNormFolding
     }
 }
 

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+
+/// `wsc boards`, `wsc compile --board`, `wsc flash --dry-run` and `wsc run` on the emulated boards.
+@Suite("wsc boards / compile --board / flash / run", .serialized)
+struct BoardCommandTests {
+    /// One short search shared by the tests (made once).
+    static let runDirectory: Result<String, Error> = Result {
+        let root = try WSC.temporaryDirectory()
+        let run = root.appendingPathComponent("run").path
+        let search = try WSC.run(["search", WSC.fixture("digits_mlp.onnx"), "--data", WSC.fixture("digits_val.npz"),
+                                  "--out", run, "--input-shape", "input=1,64", "--population", "8",
+                                  "--generations", "2", "--limit", "100"])
+        guard search.status == 0 else { throw SearchFailed(stderr: search.stderr) }
+        return run
+    }
+
+    struct SearchFailed: Error { var stderr: String }
+
+    static func tool(_ name: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+    }
+
+    static let qemu = tool("qemu-system-arm") && tool("arm-none-eabi-gcc")
+
+    func compile(_ board: String, _ out: String, extra: [String] = []) throws -> CommandResult {
+        try WSC.run(["compile", try Self.runDirectory.get(), "--max-loss", "100", "--board", board, "-o", out, "--json"] + extra)
+    }
+
+    @Test("wsc boards lists and validates every board")
+    func boards() throws {
+        let r = try WSC.run(["boards"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-netduinoplus2", "nucleo-f746zg", "stm32f4-discovery",
+                     "nrf52840-dk", "rp2040-pico", "host"] {
+            #expect(r.stdout.contains(name))
+        }
+        let json = try WSC.run(["boards", "--json"])
+        let list = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(list.count >= 8)
+        let dir = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.json")
+        try Data(#"{"schema": 1, "name": "bad", "kind": "mcu", "cpu": "cortex-m4"}"#.utf8).write(to: bad)
+        let r2 = try WSC.run(["boards", "--board-file", bad.path])
+        #expect(r2.status != 0)
+        #expect(r2.stderr.contains("required field 'fpu' is missing"), "\(r2.stderr)")
+        let r3 = try WSC.run(["compile", "/nonexistent", "--board", "nucleo-xyz", "-o", dir.path])
+        #expect(r3.status != 0)
+    }
+
+    @Test("compile --board: images are byte-exact, C array placed and aligned, sizes reported")
+    func compileImages() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("pico").path
+        let r = try compile("rp2040-pico", out)
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try WSC.json(r.stdout)
+        let fit = report["fit"] as? [String: Any] ?? [:]
+        #expect(fit["fitsFlash"] as? Bool == true && fit["fitsRAM"] as? Bool == true)
+        #expect(report["modelAddress"] as? Int == 0x1010_0000)
+        let wsm = try Data(contentsOf: URL(fileURLWithPath: out + "/model.wsm"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/model.bin")) == wsm)
+        let uf2 = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/model.uf2")))
+        #expect(uf2.count == (wsm.count + 255) / 256 * 512)
+        // Block 0: magics, address, family; payload is the .wsm's first 256 bytes.
+        #expect(Array(uf2[0..<8]) == [0x55, 0x46, 0x32, 0x0A, 0x57, 0x51, 0x5D, 0x9E])
+        #expect(Array(uf2[12..<16]) == [0x00, 0x00, 0x10, 0x10] && Array(uf2[28..<32]) == [0x56, 0xFF, 0x8B, 0xE4])
+        #expect(Array(uf2[32..<288]) == Array(wsm.prefix(256)))
+        let source = try String(contentsOfFile: out + "/model_data.c", encoding: .utf8)
+        #expect(source.contains(#"aligned(256), section(".ws_model")"#))
+        if Self.tool("srec_cat") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "srec_cat '\(out)/model.hex' -intel -offset -0x10100000 -o '\(out)/from_hex.bin' -binary"]
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/from_hex.bin")) == wsm)
+        }
+        if Self.tool("arm-none-eabi-gcc") {
+            let size = report["runtimeSize"] as? [String: Any] ?? [:]
+            #expect((size["text"] as? Int ?? 0) > 1000, "runtime size missing: \(r.stderr)")
+            #expect(size["cpu"] as? String == "cortex-m0plus")
+        }
+    }
+
+    @Test("a model that does not fit is refused with the numbers; nothing is written")
+    func refusal() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // A tight board: rp2040-pico with a 2 KiB model region and 20 KiB of RAM.
+        var board = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("boards/rp2040-pico.json"))) as! [String: Any]
+        board["name"] = "tiny-pico"
+        board["modelRegion"] = ["address": "0x10100000", "size": "2K", "alignment": 256, "section": ".ws_model"]
+        board["ram"] = ["origin": "0x20000000", "size": "16500"]
+        let file = root.appendingPathComponent("tiny.json")
+        try JSONSerialization.data(withJSONObject: board).write(to: file)
+        let out = root.appendingPathComponent("out").path
+        let r = try WSC.run(["compile", try Self.runDirectory.get(), "--max-loss", "100", "--board-file", file.path, "-o", out])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("bytes of flash but the model region of 'tiny-pico' has 2048"), "\(r.stderr)")
+        #expect(r.stderr.contains("bytes needed but 'tiny-pico' has 16500"), "\(r.stderr)")
+        #expect(r.stderr.contains("no solution of this run fits") || r.stderr.contains("of this run fits"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/model.wsm"))
+    }
+
+    @Test("flash --dry-run prints the command; emulated boards and missing images are clear errors")
+    func flashDryRun() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let expected = [
+            "nucleo-f746zg": "st-flash --reset write {out}/model.bin 0x08040000",
+            "stm32f4-discovery": "openocd -f board/stm32f4discovery.cfg -c 'program {out}/model.bin 0x08020000 verify reset exit'",
+            "nrf52840-dk": "nrfjprog -f NRF52 --program {out}/model.hex --sectorerase --verify --reset",
+            "rp2040-pico": "picotool load -v -t uf2 {out}/model.uf2",
+        ]
+        for (board, line) in expected.sorted(by: { $0.key < $1.key }) {
+            let out = root.appendingPathComponent(board).path
+            let missing = try WSC.run(["flash", out, "--board", board, "--dry-run"])
+            #expect(missing.status != 0 && missing.stderr.contains("does not exist"), "\(missing.stderr)")
+            #expect(try compile(board, out, extra: ["--no-runtime-size"]).status == 0)
+            let r = try WSC.run(["flash", out, "--board", board, "--dry-run"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == line.replacingOccurrences(of: "{out}", with: out))
+        }
+        let emulated = try WSC.run(["flash", root.path, "--board", "qemu-mps2-an386", "--dry-run"])
+        #expect(emulated.status != 0 && emulated.stderr.contains("emulated by QEMU"))
+        // A real flash without the tool installed (picotool is not on CI machines) names how to install it.
+        if !Self.tool("picotool") {
+            let r = try WSC.run(["flash", root.appendingPathComponent("rp2040-pico").path, "--board", "rp2040-pico"])
+            #expect(r.status != 0 && r.stderr.contains("not installed") && r.stderr.contains("picotool"), "\(r.stderr)")
+        }
+    }
+
+    @Test("run on the emulated boards: identical to the host runtime; a corrupted expectation fails",
+          .enabled(if: qemu, "qemu-system-arm or arm-none-eabi-gcc not installed (scripts/install-deps.sh installs them)"))
+    func runEmulated() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        for board in ["qemu-mps2-an386", "qemu-mps2-an500", "qemu-netduinoplus2"] {
+            let out = root.appendingPathComponent(board).path
+            #expect(try compile(board, out, extra: ["--no-runtime-size"]).status == 0)
+            let r = try WSC.run(["run", out, "--board", board, "--data", WSC.fixture("digits_test.npz"), "--limit", "5",
+                                 "--timeout", "60", "--json"])
+            #expect(r.status == 0, "\(board): \(r.stderr)")
+            let report = try WSC.json(r.stdout)
+            #expect(report["samples"] as? Int == 5 && report["top1Identical"] as? Int == 5, "\(board)")
+            #expect((report["maxAbsDiff"] as? Double ?? 1) <= 1e-5, "\(board)")
+            #expect(report["firmwareExitStatus"] as? Int == 0)
+            let instructions = report["instructionsPerInference"] as? [Int] ?? []
+            #expect(instructions.count == 5 && instructions.allSatisfy { $0 > 1000 }, "\(board)")
+        }
+        // The firmware exits non-zero when an embedded expected value is wrong.
+        let out = root.appendingPathComponent("qemu-mps2-an386").path
+        let bad = try WSC.run(["run", out, "--board", "qemu-mps2-an386", "--data", WSC.fixture("digits_test.npz"),
+                               "--limit", "2", "--corrupt-expected", "--json"])
+        #expect(bad.status != 0)
+        let report = try WSC.json(bad.stdout)
+        #expect(report["firmwareExitStatus"] as? Int == 1)
+        #expect((report["firmwareResult"] as? String ?? "").hasPrefix("result mismatch"))
+        #expect(bad.stderr.contains("does not match"))
+        // Boards without QEMU are refused.
+        let real = try WSC.run(["run", out, "--board", "nucleo-f746zg", "--data", WSC.fixture("digits_test.npz")])
+        #expect(real.status != 0 && real.stderr.contains("has no QEMU machine"))
+    }
+}

@@ -1,0 +1,127 @@
+/*
+ * WeightShare firmware template: loads the model linked into the board's model region, runs every embedded
+ * test input, prints each output over semihosting (printf; retarget _write to a UART on a real board) and
+ * compares it with the host runtime's output embedded at build time.
+ *
+ * Exit status: 0 all samples agree (same top-1, |difference| <= WS_TOLERANCE everywhere); 1 mismatch;
+ * 2 the model failed to load or run; 3 a CPU fault (startup.c).
+ *
+ * Output lines (parsed by `wsc run`; floats as their IEEE-754 bit patterns, so nothing is lost):
+ *   ws-firmware <board> model=<bytes> arena=<bytes>
+ *   sample <i> ticks=<n> top1=<k> expected=<k> out=<hex>,<hex>,...
+ *   result ok|mismatch samples=<n> mismatches=<n>
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model_data.h"
+#include "test_data.h"
+#include "ws_runtime.h"
+
+#ifndef WS_TOLERANCE
+#define WS_TOLERANCE 1e-5f
+#endif
+
+extern void ws_ticks_start(void);
+extern uint64_t ws_ticks(void);
+
+static float arena[(WS_ARENA_BYTES + 3u) / 4u + 1u] __attribute__((aligned(16)));
+
+static float bits_to_float(uint32_t bits) {
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static uint32_t float_to_bits(float f) {
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    return bits;
+}
+
+/* newlib-nano's printf has no %llu. */
+static const char *u64_text(uint64_t v, char buf[21]) {
+    char *p = buf + 20;
+    *p = 0;
+    do {
+        *--p = (char)('0' + (int)(v % 10u));
+        v /= 10u;
+    } while (v);
+    return p;
+}
+
+static uint32_t argmax_bits(const uint32_t *bits, uint32_t n) {
+    uint32_t best = 0, i;
+    for (i = 1; i < n; i++)
+        if (bits_to_float(bits[i]) > bits_to_float(bits[best])) best = i;
+    return best;
+}
+
+int main(void) {
+    ws_model model;
+    uint32_t sample, i, t, mismatches = 0;
+    ws_status status = ws_model_load(&model, ws_model_data, (size_t)ws_model_data_len);
+    printf("ws-firmware %s model=%lu arena=%lu\n", WS_BOARD_NAME, (unsigned long)ws_model_data_len,
+           (unsigned long)(status == WS_OK ? ws_model_arena_bytes(&model) : 0u));
+    if (status != WS_OK) {
+        printf("error load %d %s\n", (int)status, ws_status_string(status));
+        return 2;
+    }
+    if (ws_model_arena_bytes(&model) > sizeof arena) {
+        printf("error arena %lu > %lu\n", (unsigned long)ws_model_arena_bytes(&model), (unsigned long)sizeof arena);
+        return 2;
+    }
+    ws_ticks_start();
+    for (sample = 0; sample < WS_TEST_SAMPLES; sample++) {
+        const uint32_t *in = ws_test_inputs + (size_t)sample * WS_TEST_INPUT_FLOATS;
+        const uint32_t *expected = ws_test_expected + (size_t)sample * WS_TEST_OUTPUT_FLOATS;
+        uint32_t got[WS_TEST_OUTPUT_FLOATS];
+        uint32_t n = 0, top1, expected_top1, bad = 0;
+        uint64_t start, ticks;
+        char digits[21];
+        for (t = 0; t < ws_model_num_inputs(&model); t++) {
+            ws_tensor_info info;
+            float *dst = ws_tensor_data(&model, (uint32_t)ws_model_input(&model, t), arena);
+            ws_model_tensor(&model, (uint32_t)ws_model_input(&model, t), &info);
+            for (i = 0; i < info.elements && n < WS_TEST_INPUT_FLOATS; i++) dst[i] = bits_to_float(in[n++]);
+        }
+        if (n != WS_TEST_INPUT_FLOATS) {
+            printf("error input size %lu != %lu\n", (unsigned long)n, (unsigned long)WS_TEST_INPUT_FLOATS);
+            return 2;
+        }
+        start = ws_ticks();
+        status = ws_invoke(&model, arena, sizeof arena);
+        ticks = ws_ticks() - start;
+        if (status != WS_OK) {
+            printf("error invoke %d %s\n", (int)status, ws_status_string(status));
+            return 2;
+        }
+        n = 0;
+        for (t = 0; t < ws_model_num_outputs(&model); t++) {
+            ws_tensor_info info;
+            const float *src = ws_tensor_data(&model, (uint32_t)ws_model_output(&model, t), arena);
+            ws_model_tensor(&model, (uint32_t)ws_model_output(&model, t), &info);
+            for (i = 0; i < info.elements && n < WS_TEST_OUTPUT_FLOATS; i++) got[n++] = float_to_bits(src[i]);
+        }
+        if (n != WS_TEST_OUTPUT_FLOATS) {
+            printf("error output size %lu != %lu\n", (unsigned long)n, (unsigned long)WS_TEST_OUTPUT_FLOATS);
+            return 2;
+        }
+        top1 = argmax_bits(got, n);
+        expected_top1 = argmax_bits(expected, n);
+        for (i = 0; i < n; i++) {
+            float d = bits_to_float(got[i]) - bits_to_float(expected[i]);
+            if (d < 0) d = -d;
+            if (!(d <= WS_TOLERANCE)) bad = 1; /* also catches NaN */
+        }
+        if (top1 != expected_top1) bad = 1;
+        mismatches += bad;
+        printf("sample %lu ticks=%s top1=%lu expected=%lu%s out=", (unsigned long)sample, u64_text(ticks, digits), (unsigned long)top1, (unsigned long)expected_top1, bad ? " MISMATCH" : "");
+        for (i = 0; i < n; i++) printf(i ? ",%08lx" : "%08lx", (unsigned long)got[i]);
+        printf("\n");
+    }
+    printf("result %s samples=%lu mismatches=%lu\n", mismatches ? "mismatch" : "ok", (unsigned long)WS_TEST_SAMPLES,
+           (unsigned long)mismatches);
+    return mismatches ? 1 : 0;
+}

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Runs the digits MLP bare-metal on every emulated board (QEMU) and compares it with the host runtime;
+# also checks that the firmware fails on a corrupted expectation and that the images decode back to the .wsm.
+# Usage: scripts/boards-test.sh [path/to/wsc]   (default: builds the debug wsc). Needs qemu-system-arm,
+# gcc-arm-none-eabi, libnewlib-arm-none-eabi and srecord (scripts/install-deps.sh).
+set -eu
+cd "$(dirname "$0")/.."
+SWIFT=${SWIFT:-swift}
+if [ $# -ge 1 ]; then wsc=$1; else
+    $SWIFT build --product wsc >/dev/null
+    wsc="$($SWIFT build --show-bin-path)/wsc"
+fi
+for tool in qemu-system-arm arm-none-eabi-gcc srec_cat; do
+    command -v "$tool" >/dev/null || { echo "boards-test: $tool is missing; run scripts/install-deps.sh" >&2; exit 1; }
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fx=Tests/Fixtures
+"$wsc" search $fx/digits_mlp.onnx --data $fx/digits_val.npz --out "$work/run" --input-shape input=1,64 \
+    --population 8 --generations 2 --limit 100 >/dev/null 2>&1
+for board in qemu-mps2-an386 qemu-mps2-an500 qemu-netduinoplus2; do
+    out="$work/$board"
+    "$wsc" compile "$work/run" --max-loss 100 --board "$board" -o "$out" >/dev/null
+    cmp "$out/model.bin" "$out/model.wsm"
+    addr=$("$wsc" boards --json | python3 -c "import json,sys; print([b for b in json.load(sys.stdin) if b['name']=='$board'][0]['modelRegion']['address'])")
+    srec_cat "$out/model.hex" -intel -offset -"$addr" -o "$out/hex.bin" -binary
+    cmp "$out/hex.bin" "$out/model.wsm"
+    echo "== $board"
+    "$wsc" run "$out" --board "$board" --data $fx/digits_test.npz --limit 20 --timeout 60 2>/dev/null
+done
+if "$wsc" run "$work/qemu-mps2-an386" --board qemu-mps2-an386 --data $fx/digits_test.npz --limit 2 --corrupt-expected \
+    >/dev/null 2>&1; then
+    echo "boards-test: the firmware accepted a corrupted expected output" >&2
+    exit 1
+fi
+echo "boards-test: ok (a corrupted expectation makes the firmware exit non-zero)"
