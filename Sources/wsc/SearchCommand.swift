@@ -26,6 +26,8 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("bn-fold"),
             help: "Fold a BatchNormalization after a Conv/Gemm into the layer's epilogue (per-channel scale; the shared values stay the layer's weights) or into its weights.")
     var bnFold: String = "epilogue"
+    @OptionGroup(title: "Board constraint (solutions that do not fit are excluded from the search)")
+    var boardOptions: BoardOptions
     @Flag(help: "Continue the run in --out from its last completed generation.") var resume = false
     @OptionGroup var output: OutputOptions
 
@@ -52,7 +54,8 @@ struct SearchCommand: ParsableCommand {
                                       metric: Metric(rawValue: metric)!, seed: seed, population: population,
                                       generations: generations, kMin: kMin, kMax: kMax, merge: !noMerge,
                                       tolerance: tolerance / 100, limit: limit,
-                                      batchNormFolding: LoweringOptions.BatchNormFolding(rawValue: bnFold))
+                                      batchNormFolding: LoweringOptions.BatchNormFolding(rawValue: bnFold),
+                                      board: boardOptions.isGiven ? try boardOptions.load() : nil)
         let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
         let session = try SearchSession(settings: settings, directory: directory)
         let report = try session.run(resume: resume, log: Console.progress)

@@ -109,6 +109,45 @@ struct BoardCommandTests {
         #expect(!FileManager.default.fileExists(atPath: out + "/model.wsm"))
     }
 
+    @Test("search --board-file: fit is a constraint; every solution on the front fits the model region")
+    func constrainedSearch() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // rp2040-pico with a 7 KiB model region: the 3-bit digits MLP (≈ 8.8 KB) does not fit, 2-bit ones do.
+        var board = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("boards/rp2040-pico.json"))) as! [String: Any]
+        board["name"] = "small-pico"
+        board["modelRegion"] = ["address": "0x10100000", "size": "7K", "alignment": 256, "section": ".ws_model"]
+        let file = root.appendingPathComponent("small.json")
+        try JSONSerialization.data(withJSONObject: board).write(to: file)
+        let run = root.appendingPathComponent("run").path
+        let search = try WSC.run(["search", WSC.fixture("digits_mlp.onnx"), "--data", WSC.fixture("digits_val.npz"),
+                                  "--out", run, "--input-shape", "input=1,64", "--population", "8",
+                                  "--generations", "4", "--k-max", "16", "--limit", "100", "--board-file", file.path,
+                                  "--json"])
+        #expect(search.status == 0, "\(search.stderr)")
+        let solutions = (try WSC.json(search.stdout)["solutions"] as? [[String: Any]]) ?? []
+        #expect(!solutions.isEmpty)
+        for id in solutions.indices {
+            let out = root.appendingPathComponent("out\(id)").path
+            let c = try WSC.run(["compile", run, "--solution", String(id), "--board-file", file.path, "-o", out,
+                                 "--no-runtime-size", "--json"])
+            #expect(c.status == 0, "solution \(id): \(c.stderr)")
+            let fit = (try WSC.json(c.stdout)["fit"] as? [String: Any]) ?? [:]
+            #expect(fit["fitsFlash"] as? Bool == true)
+        }
+        // A RAM budget below arena + runtime state + reserve (768 + 96 + 1,280 bytes) is refused before any search.
+        board["ramReserve"] = ["stack": "1024", "runtime": "256"]
+        board["ram"] = ["origin": "0x20000000", "size": "2K"]
+        try JSONSerialization.data(withJSONObject: board).write(to: file)
+        let refused = try WSC.run(["search", WSC.fixture("digits_mlp.onnx"), "--data", WSC.fixture("digits_val.npz"),
+                                   "--out", root.appendingPathComponent("run2").path, "--input-shape", "input=1,64",
+                                   "--population", "8", "--generations", "1", "--board-file", file.path])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("cannot fit small-pico"), "\(refused.stderr)")
+    }
+
     @Test("flash --dry-run prints the command; emulated boards and missing images are clear errors")
     func flashDryRun() throws {
         let root = try WSC.temporaryDirectory()

@@ -9,6 +9,7 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case resumeMismatch(field: String, stored: String, given: String)
     case alreadyExists(path: String)
     case badInputShape(String)
+    case boardTooSmall(board: String, problems: [String])
 
     public var description: String {
         switch self {
@@ -23,6 +24,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
             return "cannot resume: \(field) was \(stored) in the stored run but is \(given) now (use a new --out or the same settings)"
         case .alreadyExists(let path):
             return "\(path) already holds a finished search; pass --resume to continue it or choose another --out"
+        case .boardTooSmall(let board, let problems):
+            return "the model cannot fit \(board):\n  " + problems.joined(separator: "\n  ")
         case .badInputShape(let text):
             return "bad --input-shape '\(text)': expected name=d1,d2,... with positive integers"
         }

@@ -26,6 +26,18 @@ public struct SearchSession {
                                      labels: settings.metric.needsLabels)
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
         evaluator = try RuntimeEvaluator(model: source.prepared, samples: samples, metric: settings.metric)
+        if let board = settings.board {
+            // The arena does not depend on the quantization: a board whose RAM is too small fails now.
+            let fit = FitCheck.check(board: board, wsmBytes: 0, arenaBytes: source.prepared.plan.arenaBytes)
+            guard fit.fitsRAM else { throw RunError.boardTooSmall(board: board.name, problems: fit.problems) }
+        }
+    }
+
+    /// Flash bytes a quantization's container needs beyond the board's model region (0 when it fits).
+    func flashExcess(_ quantization: Quantization, board: Board) throws -> Int {
+        let bytes = try source.prepared.container(quantization: quantization).count
+        let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes)
+        return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
     }
 
     /// Rebuilds the session of an existing run (for merge and compile).
@@ -47,6 +59,9 @@ public struct SearchSession {
     public func run(resume: Bool, log: (String) -> Void) throws -> ParetoReport {
         let problem = CompressionProblem(evaluator: evaluator, weights: source.prepared.shared,
                                          kRange: settings.kMin...settings.kMax)
+        if let board = settings.board {
+            problem.flashExcess = { [self] in try flashExcess($0, board: board) }
+        }
         let configuration = NSGA2Configuration(populationSize: settings.population)
         var engine: NSGA2<CompressionProblem>
         if resume, FileManager.default.fileExists(atPath: directory.runFile.path) {
@@ -104,6 +119,7 @@ public struct SearchSession {
         try check("--metric", a.metric.rawValue, b.metric.rawValue)
         try check("--k-min/--k-max", "\(a.kMin)...\(a.kMax)", "\(b.kMin)...\(b.kMax)")
         try check("--bn-fold", a.loweringOptions.batchNormFolding.rawValue, b.loweringOptions.batchNormFolding.rawValue)
+        try check("--board", a.board?.name ?? "none", b.board?.name ?? "none")
         try check("--limit", a.limit.map(String.init) ?? "none", b.limit.map(String.init) ?? "none")
         try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
     }
@@ -113,10 +129,12 @@ public struct SearchSession {
         // Hypervolume of the front in normalised objectives (loss, bytes / float bytes), reference (1, 1).
         let points = front.map { [$0.objectives[0], $0.objectives[1] / floatBytes] }
         let hv = Hypervolume.twoDimensional(points, reference: [1, 1])
-        let best = front.map { evaluator.floatScore - $0.objectives[0] }.max() ?? 0
-        return String(format: "gen %3d/%d  evaluations %4d (runtime %4d)  front %3d  HV %.4f  best %@ %.4f",
+        // Losses above 1 mark candidates that do not fit the board; they have no score.
+        let best = front.filter { $0.objectives[0] <= 1 }.map { evaluator.floatScore - $0.objectives[0] }.max()
+        let bestText = best.map { String(format: "best %@ %.4f", settings.metric.rawValue, $0) } ?? "nothing fits the board yet"
+        return String(format: "gen %3d/%d  evaluations %4d (runtime %4d)  front %3d  HV %.4f  %@",
                       engine.state.generation, settings.generations, engine.state.evaluations, problem.evaluations,
-                      front.count, hv, settings.metric.rawValue, best)
+                      front.count, hv, bestText)
     }
 
     /// The front's solutions (smallest first), each merged when the settings say so.
@@ -127,7 +145,12 @@ public struct SearchSession {
         for genome in front {
             let q = problem.quantization(for: genome)
             guard seen.insert(q).inserted else { continue }
+            if let board = settings.board, try flashExcess(q, board: board) > 0 { continue }
             entries.append((genome, q, try problem.score(q)))
+        }
+        if entries.isEmpty, let board = settings.board {
+            throw RunError.boardTooSmall(board: board.name, problems: [
+                "no solution on the front fits the model region (\(board.modelRegion.map { String($0.size) } ?? "?") bytes); try a smaller --k-min or a larger board"])
         }
         entries.sort { ($0.1.codebookSize, problem.k(of: $0.0)) < ($1.1.codebookSize, problem.k(of: $1.0)) }
         var solutions: [Solution] = []

@@ -19,12 +19,16 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// Optional so run.json files written before the option existed still load.
     public var batchNormFolding: LoweringOptions.BatchNormFolding?
 
+    /// When set, a solution must fit this board (the .wsm in its model region, the arena in its RAM): fit is a
+    /// constraint of the search. The whole description is stored so the run does not depend on the boards folder.
+    public var board: Board?
+
     public var loweringOptions: LoweringOptions { LoweringOptions(batchNormFolding: batchNormFolding ?? .epilogue) }
 
     public init(model: String, data: String, inputShapes: [String: [Int]] = [:], metric: Metric = .accuracy,
                 seed: UInt64 = 1, population: Int = 100, generations: Int = 30, kMin: Int = 2, kMax: Int = 1024,
                 merge: Bool = true, tolerance: Double = 0, limit: Int? = nil,
-                batchNormFolding: LoweringOptions.BatchNormFolding? = nil) {
+                batchNormFolding: LoweringOptions.BatchNormFolding? = nil, board: Board? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -38,6 +42,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.tolerance = tolerance
         self.limit = limit
         self.batchNormFolding = batchNormFolding
+        self.board = board
     }
 }
 
