@@ -51,12 +51,13 @@ struct CompileCommand: ParsableCommand {
             // Which solutions of the run would fit? Name the most accurate one.
             var fitting: [(Solution, Int)] = []
             for other in report.solutions where other.id != chosen.id {
-                let c = try ModelCompiler.compile(session: session, solution: other, board: board)
-                if c.report.fit?.fits == true { fitting.append((other, c.wsm.count)) }
+                let otherFit = try ModelCompiler.fit(session: session, solution: other, board: board)
+                if otherFit.fits { fitting.append((other, otherFit.wsmBytes)) }
             }
+            let boardFlag = boardOptions.boardFile.map { "--board-file \($0)" } ?? "--board \(board.name)"
             var message = "solution \(chosen.id) does not fit \(board.name):\n  " + fit.problems.joined(separator: "\n  ")
             if let best = fitting.min(by: { ($0.0.result.loss, $0.1) < ($1.0.result.loss, $1.1) }) {
-                message += "\nsolution \(best.0.id) of this run fits (\(best.1) bytes, loss \(Console.fixed(best.0.result.loss * 100, 2)) pts): wsc compile \(runDirectory) --solution \(best.0.id) --board \(board.name) -o \(outputDirectory)"
+                message += "\nsolution \(best.0.id) of this run fits (\(best.1) bytes, loss \(Console.fixed(best.0.result.loss * 100, 2)) pts): wsc compile \(runDirectory) --solution \(best.0.id) \(boardFlag) -o \(outputDirectory)"
             } else {
                 message += "\nno solution of this run fits \(board.name)"
             }

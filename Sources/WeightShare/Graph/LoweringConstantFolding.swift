@@ -125,23 +125,7 @@ enum ConstantFolding {
         let rank = shape.count
         var strides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * shape[i + 1] }
-        let outShape = perm.map { shape[$0] }
-        let count = shape.reduce(1, *)
-        var result = [Int](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: rank)
-        for e in 0..<count {
-            var source = 0
-            for a in 0..<rank { source += index[a] * strides[perm[a]] }
-            result[e] = source
-            var a = rank - 1
-            while a >= 0 {
-                index[a] += 1
-                if index[a] < outShape[a] { break }
-                index[a] = 0
-                a -= 1
-            }
-        }
-        return result
+        return sourceIndices(shape: perm.map { shape[$0] }, sourceStrides: perm.map { strides[$0] })
     }
 
     static func pick(_ storage: ConstantTensor.Storage, _ map: [Int]) -> ConstantTensor.Storage {
@@ -161,17 +145,23 @@ enum ConstantFolding {
             strides[a] = padded[a] == 1 ? 0 : s
             s *= padded[a]
         }
-        let count = target.reduce(1, *)
+        return sourceIndices(shape: target, sourceStrides: strides)
+    }
+
+    /// For each element of `shape` in row-major order, Σ index[a]·sourceStrides[a]: the flat index it reads.
+    static func sourceIndices(shape: [Int], sourceStrides: [Int]) -> [Int] {
+        let rank = shape.count
+        let count = shape.reduce(1, *)
         var result = [Int](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: rank)
         for e in 0..<count {
             var source = 0
-            for a in 0..<rank { source += index[a] * strides[a] }
+            for a in 0..<rank { source += index[a] * sourceStrides[a] }
             result[e] = source
             var a = rank - 1
             while a >= 0 {
                 index[a] += 1
-                if index[a] < target[a] { break }
+                if index[a] < shape[a] { break }
                 index[a] = 0
                 a -= 1
             }

@@ -145,24 +145,17 @@ public enum ContainerWriter {
     }
 }
 
-/// Opcodes of the schema (`ws.fb.OpCode`), so that this file does not depend on the runtime header's enum.
-enum WSMOpCode: UInt8 {
-    case gemm = 0, matMul, add, relu, softmax, reshape, conv, convTranspose, maxPool, averagePool,
-         globalAveragePool, sub, mul, div, clip, leakyRelu, prelu, sigmoid, tanh, hardSigmoid, hardSwish, concat,
-         transpose, pad, resize, channelAffine
-}
-
 extension ContainerWriter {
     /// Adds one operation with its options through the matching wsm_builder function; 0 or -1.
     static func addOperator(_ builder: OpaquePointer, _ operation: LoweredModel.Operation,
                             _ ip: UnsafePointer<Int32>?, _ ic: UInt32, _ op: UnsafePointer<Int32>?,
                             _ oc: UInt32) -> Int32 {
         let name = operation.name
-        func plain(_ code: WSMOpCode) -> Int32 {
-            wsm_builder_add_operator(builder, code.rawValue, name, ip, ic, op, oc)
+        func plain(_ code: ws_opcode) -> Int32 {
+            wsm_builder_add_operator(builder, UInt8(code.rawValue), name, ip, ic, op, oc)
         }
-        func activation(_ code: WSMOpCode, _ alpha: Float, _ beta: Float) -> Int32 {
-            wsm_builder_add_activation_op(builder, code.rawValue, name, ip, ic, op, oc, alpha, beta)
+        func activation(_ code: ws_opcode, _ alpha: Float, _ beta: Float) -> Int32 {
+            wsm_builder_add_activation_op(builder, UInt8(code.rawValue), name, ip, ic, op, oc, alpha, beta)
         }
         func u32(_ v: [Int]) -> [UInt32] { v.map { UInt32(clamping: $0) } }
         switch operation.kind {
@@ -170,34 +163,34 @@ extension ContainerWriter {
             return wsm_builder_add_gemm(builder, name, ip, ic, op, oc, alpha, beta, transA ? 1 : 0, transB ? 1 : 0)
         case let .softmax(axis, coerce2D):
             return wsm_builder_add_softmax(builder, name, ip, ic, op, oc, UInt32(axis), coerce2D ? 1 : 0)
-        case .matMul: return plain(.matMul)
-        case .add: return plain(.add)
-        case .relu: return plain(.relu)
-        case .reshape: return plain(.reshape)
-        case .globalAveragePool: return plain(.globalAveragePool)
-        case .sub: return plain(.sub)
-        case .mul: return plain(.mul)
-        case .div: return plain(.div)
-        case .prelu: return plain(.prelu)
-        case .sigmoid: return plain(.sigmoid)
-        case .tanh: return plain(.tanh)
-        case .hardSwish: return plain(.hardSwish)
-        case .channelAffine: return plain(.channelAffine)
-        case let .clip(low, high): return activation(.clip, low, high)
-        case let .leakyRelu(alpha): return activation(.leakyRelu, alpha, 0)
-        case let .hardSigmoid(alpha, beta): return activation(.hardSigmoid, alpha, beta)
+        case .matMul: return plain(WS_OP_MATMUL)
+        case .add: return plain(WS_OP_ADD)
+        case .relu: return plain(WS_OP_RELU)
+        case .reshape: return plain(WS_OP_RESHAPE)
+        case .globalAveragePool: return plain(WS_OP_GLOBAL_AVERAGE_POOL)
+        case .sub: return plain(WS_OP_SUB)
+        case .mul: return plain(WS_OP_MUL)
+        case .div: return plain(WS_OP_DIV)
+        case .prelu: return plain(WS_OP_PRELU)
+        case .sigmoid: return plain(WS_OP_SIGMOID)
+        case .tanh: return plain(WS_OP_TANH)
+        case .hardSwish: return plain(WS_OP_HARD_SWISH)
+        case .channelAffine: return plain(WS_OP_CHANNEL_AFFINE)
+        case let .clip(low, high): return activation(WS_OP_CLIP, low, high)
+        case let .leakyRelu(alpha): return activation(WS_OP_LEAKY_RELU, alpha, 0)
+        case let .hardSigmoid(alpha, beta): return activation(WS_OP_HARD_SIGMOID, alpha, beta)
         case let .conv(group, strides, dilations, pads):
-            return wsm_builder_add_conv(builder, WSMOpCode.conv.rawValue, name, ip, ic, op, oc, UInt32(group),
+            return wsm_builder_add_conv(builder, UInt8(WS_OP_CONV.rawValue), name, ip, ic, op, oc, UInt32(group),
                                         u32(strides), u32(dilations), u32(pads), nil, UInt32(strides.count))
         case let .convTranspose(group, strides, dilations, pads, outputPadding):
-            return wsm_builder_add_conv(builder, WSMOpCode.convTranspose.rawValue, name, ip, ic, op, oc,
+            return wsm_builder_add_conv(builder, UInt8(WS_OP_CONV_TRANSPOSE.rawValue), name, ip, ic, op, oc,
                                         UInt32(group), u32(strides), u32(dilations), u32(pads), u32(outputPadding),
                                         UInt32(strides.count))
         case let .maxPool(kernel, strides, dilations, pads):
-            return wsm_builder_add_pool(builder, WSMOpCode.maxPool.rawValue, name, ip, ic, op, oc, u32(kernel),
+            return wsm_builder_add_pool(builder, UInt8(WS_OP_MAX_POOL.rawValue), name, ip, ic, op, oc, u32(kernel),
                                         u32(strides), u32(dilations), u32(pads), UInt32(kernel.count), 0)
         case let .averagePool(kernel, strides, dilations, pads, countIncludePad):
-            return wsm_builder_add_pool(builder, WSMOpCode.averagePool.rawValue, name, ip, ic, op, oc, u32(kernel),
+            return wsm_builder_add_pool(builder, UInt8(WS_OP_AVERAGE_POOL.rawValue), name, ip, ic, op, oc, u32(kernel),
                                         u32(strides), u32(dilations), u32(pads), UInt32(kernel.count),
                                         countIncludePad ? 1 : 0)
         case let .concat(axis):

@@ -53,6 +53,12 @@ public enum ModelCompiler {
         return out
     }
 
+    /// The fit of the exact container `compile` would write for `solution` (no C array or images are kept).
+    public static func fit(session: SearchSession, solution: Solution, board: Board) throws -> FitReport {
+        let wsm = try compile(session: session, solution: solution, board: board.name).wsm
+        return FitCheck.check(board: board, wsmBytes: wsm.count, arenaBytes: session.source.prepared.plan.arenaBytes)
+    }
+
     /// Builds everything in memory; nothing is written.
     public static func compile(session: SearchSession, solution: Solution, board: String = "host",
                                symbol: String = "ws_model_data", alignment: Int = 16,

@@ -48,13 +48,16 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
     /// Flash the model would still need beyond the board's budget, in bytes (0 = fits); nil = no board.
     public var flashExcess: ((Quantization) throws -> Int)?
 
+    /// First objective of a candidate that does not fit the board: beyond every feasible loss (at most 1).
+    public static let infeasibleLoss = 2.0
+
     public func evaluate(_ genomes: [Genome]) throws -> [[Double]] {
         try genomes.map { genome in
             let q = quantization(for: genome)
             // A solution that cannot fit the board is never scored: its first objective lies beyond every
-            // feasible loss (at most 1) and grows with the excess, so the search is pulled towards the budget.
+            // feasible loss and grows with the excess, so the search is pulled towards the budget.
             if let flashExcess, case let excess = try flashExcess(q), excess > 0 {
-                return [2 + Double(excess) / Double(max(1, 4 * weights.count)),
+                return [Self.infeasibleLoss + Double(excess) / Double(max(1, 4 * weights.count)),
                         Double(SizeReport.packedWeightBytes(n: q.indices.count, m: q.codebookSize))]
             }
             return objectives(score: try score(q), quantization: q)

@@ -33,7 +33,8 @@ public struct SearchSession {
         }
     }
 
-    /// Flash bytes a quantization's container needs beyond the board's model region (0 when it fits).
+    /// Flash bytes a candidate's container needs beyond the board's model region (0 when it fits). The search
+    /// container has no metadata, so this slightly underestimates; the front is checked exactly in makeReport.
     func flashExcess(_ quantization: Quantization, board: Board) throws -> Int {
         let bytes = try source.prepared.container(quantization: quantization).count
         let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes)
@@ -97,7 +98,7 @@ public struct SearchSession {
             log(progressLine(engine, problem: problem, floatBytes: floatBytes))
         }
 
-        let report = try makeReport(front: engine.paretoFront.map(\.genome), problem: problem,
+        let report = try makeReport(front: engine.paretoFront, problem: problem,
                                     evaluations: engine.state.evaluations, log: log)
         try directory.write(report)
         return report
@@ -119,7 +120,11 @@ public struct SearchSession {
         try check("--metric", a.metric.rawValue, b.metric.rawValue)
         try check("--k-min/--k-max", "\(a.kMin)...\(a.kMax)", "\(b.kMin)...\(b.kMax)")
         try check("--bn-fold", a.loweringOptions.batchNormFolding.rawValue, b.loweringOptions.batchNormFolding.rawValue)
-        try check("--board", a.board?.name ?? "none", b.board?.name ?? "none")
+        if a.board != b.board {
+            // Same name is not enough: a board file edited between runs changes the constraint.
+            try check("--board", a.board.map { "\($0.name) (as stored)" } ?? "none",
+                      b.board.map { "\($0.name)" + (a.board?.name == $0.name ? " (changed description)" : "") } ?? "none")
+        }
         try check("--limit", a.limit.map(String.init) ?? "none", b.limit.map(String.init) ?? "none")
         try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
     }
@@ -129,8 +134,7 @@ public struct SearchSession {
         // Hypervolume of the front in normalised objectives (loss, bytes / float bytes), reference (1, 1).
         let points = front.map { [$0.objectives[0], $0.objectives[1] / floatBytes] }
         let hv = Hypervolume.twoDimensional(points, reference: [1, 1])
-        // Losses above 1 mark candidates that do not fit the board; they have no score.
-        let best = front.filter { $0.objectives[0] <= 1 }.map { evaluator.floatScore - $0.objectives[0] }.max()
+        let best = front.filter { $0.objectives[0] < CompressionProblem.infeasibleLoss }.map { evaluator.floatScore - $0.objectives[0] }.max()
         let bestText = best.map { String(format: "best %@ %.4f", settings.metric.rawValue, $0) } ?? "nothing fits the board yet"
         return String(format: "gen %3d/%d  evaluations %4d (runtime %4d)  front %3d  HV %.4f  %@",
                       engine.state.generation, settings.generations, engine.state.evaluations, problem.evaluations,
@@ -138,32 +142,36 @@ public struct SearchSession {
     }
 
     /// The front's solutions (smallest first), each merged when the settings say so.
-    func makeReport(front: [Genome], problem: CompressionProblem, evaluations: Int,
+    func makeReport(front: [Individual], problem: CompressionProblem, evaluations: Int,
                     log: (String) -> Void) throws -> ParetoReport {
         var seen = Set<Quantization>()
         var entries: [(Genome, Quantization, Double)] = []
-        for genome in front {
-            let q = problem.quantization(for: genome)
+        // Candidates that do not fit the board carry a penalty instead of a score and stay off the front.
+        for individual in front where individual.objectives[0] < CompressionProblem.infeasibleLoss {
+            let q = problem.quantization(for: individual.genome)
             guard seen.insert(q).inserted else { continue }
-            if let board = settings.board, try flashExcess(q, board: board) > 0 { continue }
-            entries.append((genome, q, try problem.score(q)))
-        }
-        if entries.isEmpty, let board = settings.board {
-            throw RunError.boardTooSmall(board: board.name, problems: [
-                "no solution on the front fits the model region (\(board.modelRegion.map { String($0.size) } ?? "?") bytes); try a smaller --k-min or a larger board"])
+            entries.append((individual.genome, q, try problem.score(q)))
         }
         entries.sort { ($0.1.codebookSize, problem.k(of: $0.0)) < ($1.1.codebookSize, problem.k(of: $1.0)) }
         var solutions: [Solution] = []
-        for (id, (genome, q, score)) in entries.enumerated() {
+        for (genome, q, score) in entries {
             let k = problem.k(of: genome)
             let measured = Solution.measure(q, score: score, floatScore: evaluator.floatScore)
-            var solution = Solution(id: id, genes: ["k": Double(k)], k: k,
+            var solution = Solution(id: solutions.count, genes: ["k": Double(k)], k: k,
                                     grouping: [Int](repeating: 1, count: q.codebookSize), result: measured,
                                     searched: measured, merged: false, mergeOrder: nil)
+            // The exact file `wsc compile` writes (metadata included) must fit; merging only shrinks it.
+            if let board = settings.board, !(try ModelCompiler.fit(session: self, solution: solution, board: board).fitsFlash) {
+                continue
+            }
             if settings.merge {
                 solution = try merge(solution, log: log)
             }
             solutions.append(solution)
+        }
+        if solutions.isEmpty, let board = settings.board {
+            throw RunError.boardTooSmall(board: board.name, problems: [
+                "no solution on the front fits the model region (\(board.modelRegion.map { String($0.size) } ?? "?") bytes); try a smaller --k-min or a larger board"])
         }
         return ParetoReport(toolVersion: WeightShareVersion.string, model: source.url.path,
                             modelSHA256: source.sha256, metric: settings.metric.rawValue, seed: settings.seed,
