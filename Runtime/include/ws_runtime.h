@@ -20,8 +20,11 @@ extern "C" {
 
 /** Highest container layout version this runtime reads. */
 #define WS_FORMAT_VERSION 1u
-/** Feature bits (Model.required_features) this runtime understands. None yet. */
-#define WS_KNOWN_FEATURES 0u
+/** Feature bit: some Conv/ConvTranspose/Gemm epilogue scale S has one element that scales every output channel
+ *  (per-tensor weight normalisation). Runtimes before it reject such an S as a shape error. */
+#define WS_FEATURE_SCALAR_SCALE (1u << 1)
+/** Feature bits (Model.required_features) this runtime understands. */
+#define WS_KNOWN_FEATURES (WS_FEATURE_SCALAR_SCALE)
 /** Largest tensor rank. */
 #define WS_MAX_RANK 6u
 /** Alignment the model buffer and the arena must have, in bytes. */

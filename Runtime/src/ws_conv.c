@@ -28,7 +28,7 @@ static void epilogue(const ws_conv_params *p, float *y) {
     if (!p->bias && !p->scale) return;
     for (n = 0; n < p->n; n++)
         for (m = 0; m < p->m; m++) {
-            const float s = p->scale ? p->scale[m] : 1.0f, b = p->bias ? p->bias[m] : 0.0f;
+            const float s = p->scale ? p->scale[m * p->scale_step] : 1.0f, b = p->bias ? p->bias[m] : 0.0f;
             float *row = y + ((size_t)n * p->m + m) * plane;
             for (i = 0; i < plane; i++) row[i] = s * row[i] + b;
         }

@@ -49,7 +49,7 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
         for (i = 0; i < rows; i++) {
             for (j = 0; j < cols; j++) {
                 float v = p->alpha * y[i * cols + j];
-                if (p->s) v *= p->s[j];
+                if (p->s) v *= p->s[j * p->s_step];
                 if (p->c) v += p->beta * p->c[i * p->c_stride_m + j * p->c_stride_n];
                 y[i * cols + j] = v;
             }
@@ -70,5 +70,6 @@ void ws_matmul_f32(const ws_operand *a, const ws_operand *b, uint32_t rows, uint
     p.c_stride_m = 0;
     p.c_stride_n = 0;
     p.s = NULL;
+    p.s_step = 0;
     ws_gemm_f32(&p, a, b, y);
 }

@@ -62,6 +62,7 @@ static void run_gemm(const ws_op *op, const ws_operand *in, const ws_tensor_info
     p.c_stride_m = 0;
     p.c_stride_n = 0;
     p.s = in[3].values; /* NULL when absent */
+    p.s_step = info[3].elements == 1u ? 0u : 1u; /* S [1] scales every column */
     if (in[2].values) {
         /* Broadcast C ([], [1], [N], [1, N], [M, 1], [M, N]) through zero strides. */
         const ws_tensor_info *c = &info[2];
@@ -184,6 +185,7 @@ static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
         ws_op_conv_params(&op, &info[0], &y, info[1].shape[2], info[1].shape[3], &cp);
         cp.bias = in[2].values;
         cp.scale = in[3].values;
+        cp.scale_step = info[3].elements == 1u ? 0u : 1u; /* S [1] scales every channel */
         if (op.info.opcode == WS_OP_CONV) ws_conv2d_f32(&cp, in[0].values, &in[1], out);
         else ws_conv_transpose2d_f32(&cp, in[0].values, &in[1], out);
         break;

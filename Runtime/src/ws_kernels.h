@@ -54,7 +54,8 @@ typedef struct {
     const float *c;            /* NULL when absent */
     uint32_t c_stride_m;       /* C element strides along m and n; 0 where C is broadcast */
     uint32_t c_stride_n;
-    const float *s;            /* [n] epilogue scale, NULL when absent */
+    const float *s;            /* epilogue scale, NULL when absent: [n], or [1] for all columns */
+    uint32_t s_step;           /* 1: s[j] scales column j; 0: s[0] scales every column */
 } ws_gemm_params;
 
 /* Y = alpha * op(A) op(B) diag(S) + beta * C. B is read once in storage order; Y must not overlap A, B or C. */
@@ -104,7 +105,8 @@ typedef struct {
     uint32_t pt, pl, pb, pr;   /* pads: top, left, bottom, right */
     uint32_t group;
     const float *bias;         /* [m] or NULL */
-    const float *scale;        /* [m] or NULL: Y[m] = scale[m] * acc + bias[m] */
+    const float *scale;        /* NULL, [m] or [1]: Y[m] = scale[m * scale_step] * acc + bias[m] */
+    uint32_t scale_step;       /* 1: one scale per output channel; 0: scale[0] for every channel */
 } ws_conv_params;
 
 /* W [m, c/group, kh, kw] read once in storage order (weight-stationary). Y must not overlap X or W. */

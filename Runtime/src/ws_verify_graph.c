@@ -106,6 +106,9 @@ static int same_shape(const ws_tensor_info *a, const ws_tensor_info *b) {
 
 static int is_vector_of(const ws_tensor_info *t, uint32_t n) { return t->rank == 1u && t->shape[0] == n; }
 
+/* An epilogue scale S: one per output channel [n], or one for all [1] (feature WS_FEATURE_SCALAR_SCALE). */
+static int is_epilogue_scale(const ws_tensor_info *t, uint32_t n) { return is_vector_of(t, n) || is_vector_of(t, 1u); }
+
 /* An optional input `i` that is present. */
 static int present(const ws_op *op, uint32_t i) { return op->info.num_inputs > i && op->info.inputs[i] >= 0; }
 
@@ -124,7 +127,7 @@ static ws_status check_gemm_shapes(const ws_op *op, const ws_tensor_info *in, co
         if (c->rank >= 1u && c->shape[c->rank - 1u] != 1u && c->shape[c->rank - 1u] != n) return WS_ERR_SHAPE;
         if (c->rank == 2u && c->shape[0] != 1u && c->shape[0] != m) return WS_ERR_SHAPE;
     }
-    if (present(op, 3) && !is_vector_of(&in[3], n)) return WS_ERR_SHAPE; /* S [N] */
+    if (present(op, 3) && !is_epilogue_scale(&in[3], n)) return WS_ERR_SHAPE; /* S [N] or [1] */
     return WS_OK;
 }
 
@@ -172,7 +175,7 @@ static ws_status check_conv_shapes(const ws_op *op, const ws_tensor_info *in, co
     }
     if (y->shape[0] != x->shape[0] || y->shape[1] != m) return WS_ERR_SHAPE;
     if (present(op, 2) && !is_vector_of(&in[2], m)) return WS_ERR_SHAPE; /* B [M] */
-    if (present(op, 3) && !is_vector_of(&in[3], m)) return WS_ERR_SHAPE; /* S [M] */
+    if (present(op, 3) && !is_epilogue_scale(&in[3], m)) return WS_ERR_SHAPE; /* S [M] or [1] */
     ws_op_conv_params(op, x, y, w->shape[2], w->shape[3], &p);
     for (d = 0; d < 2u; d++) {
         const uint64_t in_n = d ? p.w : p.h, out_n = d ? p.ow : p.oh, k = d ? p.kw : p.kh;
