@@ -20,11 +20,14 @@ extern "C" {
 
 /** Highest container layout version this runtime reads. */
 #define WS_FORMAT_VERSION 1u
+/** Feature bit: some shared tensor carries an exact-outlier table (Tensor.outlier_positions/values). Runtimes
+ *  before it would ignore the table and compute with the codebook value instead. */
+#define WS_FEATURE_OUTLIERS (1u << 0)
 /** Feature bit: some Conv/ConvTranspose/Gemm epilogue scale S has one element that scales every output channel
  *  (per-tensor weight normalisation). Runtimes before it reject such an S as a shape error. */
 #define WS_FEATURE_SCALAR_SCALE (1u << 1)
 /** Feature bits (Model.required_features) this runtime understands. */
-#define WS_KNOWN_FEATURES (WS_FEATURE_SCALAR_SCALE)
+#define WS_KNOWN_FEATURES (WS_FEATURE_OUTLIERS | WS_FEATURE_SCALAR_SCALE)
 /** Largest tensor rank. */
 #define WS_MAX_RANK 6u
 /** Alignment the model buffer and the arena must have, in bytes. */
@@ -130,6 +133,7 @@ typedef struct {
     uint32_t bit_width;
     uint32_t arena_bytes;
     uint32_t metadata;       /* offset of the Metadata table, 0 when absent */
+    uint64_t features;       /* Model.required_features */
 } ws_model;
 
 /**
@@ -161,6 +165,10 @@ typedef struct {
     uint32_t arena_offset;  /* activations */
     uint32_t index_offset;  /* shared constants: first element in the index stream */
     const float *raw;       /* raw constants, NULL otherwise */
+    /* Shared constants: elements stored exactly (positions strictly ascending, < elements); 0 / NULL if none. */
+    uint32_t num_outliers;
+    const uint32_t *outlier_positions;
+    const float *outlier_values;
 } ws_tensor_info;
 
 /** Fills `info` for tensor `t`. Returns WS_ERR_ARGUMENT for a bad index or null pointer. */

@@ -19,6 +19,9 @@ static void bind(const ws_model *m, const ws_tensor_info *t, uint8_t *arena, ws_
         x->codebook = ws_fb_floats(m->buf, m->codebook);
         x->first = t->index_offset;
         x->bit_width = m->bit_width;
+        x->num_outliers = t->num_outliers;
+        x->outlier_positions = t->outlier_positions;
+        x->outlier_values = t->outlier_values;
         break;
     }
 }

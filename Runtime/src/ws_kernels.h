@@ -9,26 +9,39 @@
 #include "ws_index_stream.h"
 #include "ws_runtime.h"
 
-/* An operand read by a kernel: float values (activation or raw), or indices into the codebook (shared). */
+/* An operand read by a kernel: float values (activation or raw), or indices into the codebook (shared) with
+ * the tensor's exact outliers, which replace the codebook value at their positions. */
 typedef struct {
     const float *values;     /* NULL for a shared tensor */
     const uint8_t *stream;   /* shared: IndexStream.data */
     const float *codebook;   /* shared */
     uint32_t first;          /* shared: stream position of element 0 */
     uint32_t bit_width;      /* shared */
+    uint32_t num_outliers;   /* shared: exact elements, positions strictly ascending */
+    const uint32_t *outlier_positions;
+    const float *outlier_values;
 } ws_operand;
+
+/* Element `e` of a shared operand, outliers included (out of line: outliers are rare and code size counts). */
+float ws_operand_shared_at(const ws_operand *x, uint32_t e);
 
 /* Element `e` in storage order (random access; decodes one index for a shared operand). */
 static inline float ws_operand_at(const ws_operand *x, uint32_t e) {
     if (x->values) return x->values[e];
-    return x->codebook[ws_index_at(x->stream, x->bit_width, x->first + e)];
+    return ws_operand_shared_at(x, e);
 }
 
-/* Reads an operand once, in storage order: what lets kernels decode shared weights on the fly. */
+/* Reads an operand once, in storage order: what lets kernels decode shared weights on the fly. Outliers cost
+ * one compare per weight: `next_outlier` is the position of the next one (UINT32_MAX when none is left). */
 typedef struct {
     const float *values;
     const float *codebook;
     ws_index_reader indices;
+    uint32_t position;       /* element number of the next weight */
+    uint32_t next_outlier;
+    const uint32_t *outlier_positions; /* after the next outlier */
+    const float *outlier_values;       /* the next outlier's value */
+    const uint32_t *outliers_end;
 } ws_operand_reader;
 
 static inline void ws_operand_reader_init(ws_operand_reader *r, const ws_operand *x) {
@@ -36,12 +49,21 @@ static inline void ws_operand_reader_init(ws_operand_reader *r, const ws_operand
     r->values = x->values;
     r->codebook = x->codebook;
     r->indices = unused;
+    r->position = 0;
+    r->next_outlier = x->num_outliers > 0 ? x->outlier_positions[0] : UINT32_MAX;
+    r->outlier_positions = x->num_outliers > 0 ? x->outlier_positions + 1 : NULL;
+    r->outlier_values = x->outlier_values;
+    r->outliers_end = x->num_outliers > 0 ? x->outlier_positions + x->num_outliers : NULL;
     if (!x->values) ws_index_reader_init(&r->indices, x->stream, x->bit_width, x->first);
 }
 
+/* The next outlier's value; advances to the one after it (out of line, see ws_operand_shared_at). */
+float ws_operand_take_outlier(ws_operand_reader *r);
+
 static inline float ws_operand_next(ws_operand_reader *r) {
-    if (r->values) return *r->values++;
-    return r->codebook[ws_index_next(&r->indices)];
+    const float v = r->values ? *r->values++ : r->codebook[ws_index_next(&r->indices)];
+    if (r->values || r->position++ != r->next_outlier) return v;
+    return ws_operand_take_outlier(r);
 }
 
 /* ---- dense: ws_dense.c --------------------------------------------------------------------------------- */

@@ -27,6 +27,16 @@ void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) {
         uint32_t raw = ws_fb_vector(buf, table, WS_VT_TENSOR_RAW, &raw_count);
         info->raw = raw ? ws_fb_floats(buf, raw) : NULL;
     }
+    if (info->kind == WS_TENSOR_SHARED) {
+        uint32_t values_count, values = ws_fb_vector(buf, table, WS_VT_TENSOR_OUTLIER_VALUES, &values_count);
+        uint32_t positions = ws_fb_vector(buf, table, WS_VT_TENSOR_OUTLIER_POSITIONS, &info->num_outliers);
+        /* The verifier refuses unequal lengths; the smaller one keeps trusted reads in bounds before it ran. */
+        if (values_count < info->num_outliers) info->num_outliers = values_count;
+        if (info->num_outliers > 0) {
+            info->outlier_positions = (const uint32_t *)(const void *)(buf + positions);
+            info->outlier_values = ws_fb_floats(buf, values);
+        }
+    }
 }
 
 /* Up to `cap` entries of a uint32 vector field into `out`; returns the stored length (0 when absent). */
@@ -217,6 +227,7 @@ ws_status ws_tensor_decode(const ws_model *model, uint32_t t, float *out, uint32
         ws_index_reader r;
         ws_index_reader_init(&r, model->buf + model->stream, model->bit_width, info.index_offset);
         for (e = 0; e < info.elements; e++) out[e] = codebook[ws_index_next(&r)];
+        for (e = 0; e < info.num_outliers; e++) out[info.outlier_positions[e]] = info.outlier_values[e];
     }
     return WS_OK;
 }

@@ -30,7 +30,7 @@ static ws_status check_crc(const ws_fbv *v, const ws_fbv_table *root) {
     return crc == ws_ld_u32(v->buf + pos) ? WS_OK : WS_ERR_CRC;
 }
 
-static ws_status check_version(const ws_fbv *v, const ws_fbv_table *root) {
+static ws_status check_version(const ws_fbv *v, const ws_fbv_table *root, ws_model *m) {
     uint32_t pos;
     uint32_t version;
     uint64_t features;
@@ -39,6 +39,7 @@ static ws_status check_version(const ws_fbv *v, const ws_fbv_table *root) {
     if (version == 0 || version > WS_FORMAT_VERSION) return WS_ERR_VERSION;
     WS_TRY(ws_fbv_scalar(v, root, WS_VT_MODEL_REQUIRED_FEATURES, 8, &pos));
     features = pos ? ws_ld_u64(v->buf + pos) : 0u;
+    m->features = features;
     return (features & ~(uint64_t)WS_KNOWN_FEATURES) ? WS_ERR_FEATURE : WS_OK;
 }
 
@@ -63,7 +64,9 @@ static ws_status check_tensor_layout(ws_fbv *v, uint32_t first, uint32_t i) {
     WS_TRY(ws_fbv_scalar(v, &t, WS_VT_TENSOR_KIND, 1, &pos));
     WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_RAW, 4, &pos, &n));
     WS_TRY(ws_fbv_scalar(v, &t, WS_VT_TENSOR_INDEX_OFFSET, 8, &pos));
-    return ws_fbv_scalar(v, &t, WS_VT_TENSOR_ARENA_OFFSET, 4, &pos);
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_TENSOR_ARENA_OFFSET, 4, &pos));
+    WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_OUTLIER_POSITIONS, 4, &pos, &n));
+    return ws_fbv_vector(v, &t, WS_VT_TENSOR_OUTLIER_VALUES, 4, &pos, &n);
 }
 
 /* Fields of each options table (indexed by union type): pairs of vtable offset and kind, 0-terminated. */
@@ -153,7 +156,7 @@ static ws_status load(ws_model *m, const void *buf, size_t len) {
     v.tables = 0;
     WS_TRY(check_header(&v, &root));
     WS_TRY(check_crc(&v, &root)); /* early: corrupted bytes are reported as corruption, not as whatever broke */
-    WS_TRY(check_version(&v, &root));
+    WS_TRY(check_version(&v, &root, m));
     m->buf = v.buf;
     m->len = v.len;
     m->root = root.pos;

@@ -65,6 +65,23 @@ static ws_status check_indices(const ws_model *m) {
     return WS_OK;
 }
 
+/* An exact-outlier table: only on shared tensors of a file that declares the feature; both vectors of one
+ * length, positions strictly ascending and inside the tensor, values finite. */
+static ws_status check_outliers(const ws_model *m, uint32_t table, const ws_tensor_info *info, uint32_t elements) {
+    uint32_t n_pos, n_val, i;
+    ws_fb_vector(m->buf, table, WS_VT_TENSOR_OUTLIER_POSITIONS, &n_pos);
+    ws_fb_vector(m->buf, table, WS_VT_TENSOR_OUTLIER_VALUES, &n_val);
+    if (n_pos == 0 && n_val == 0) return WS_OK; /* no table (empty vectors are the same as none) */
+    if (!(m->features & WS_FEATURE_OUTLIERS) || info->kind != WS_TENSOR_SHARED) return WS_ERR_TENSOR;
+    if (n_pos != n_val) return WS_ERR_TENSOR;
+    for (i = 0; i < n_pos; i++) {
+        if (info->outlier_positions[i] >= elements) return WS_ERR_TENSOR;
+        if (i > 0 && info->outlier_positions[i - 1u] >= info->outlier_positions[i]) return WS_ERR_TENSOR;
+        if (!is_finite((const uint8_t *)(info->outlier_values + i))) return WS_ERR_TENSOR;
+    }
+    return WS_OK;
+}
+
 static ws_status check_tensor(const ws_model *m, uint32_t t) {
     uint32_t table = ws_fb_vector_table(m->buf, m->tensors, t);
     ws_tensor_info info;
@@ -77,6 +94,7 @@ static ws_status check_tensor(const ws_model *m, uint32_t t) {
         elements *= info.shape[i];
         if (elements > WS_MAX_ELEMENTS) return WS_ERR_TENSOR;
     }
+    WS_TRY(check_outliers(m, table, &info, (uint32_t)elements));
     switch (info.kind) {
     case WS_TENSOR_ACTIVATION:
         if (info.arena_offset % 4u != 0) return WS_ERR_ARENA;
@@ -106,13 +124,17 @@ static int same_shape(const ws_tensor_info *a, const ws_tensor_info *b) {
 
 static int is_vector_of(const ws_tensor_info *t, uint32_t n) { return t->rank == 1u && t->shape[0] == n; }
 
-/* An epilogue scale S: one per output channel [n], or one for all [1] (feature WS_FEATURE_SCALAR_SCALE). */
-static int is_epilogue_scale(const ws_tensor_info *t, uint32_t n) { return is_vector_of(t, n) || is_vector_of(t, 1u); }
+/* An epilogue scale S: one per output channel [n], or one for all [1] when the file declares that feature. */
+static int is_epilogue_scale(const ws_tensor_info *t, uint32_t n, uint64_t features) {
+    return is_vector_of(t, n) || ((features & WS_FEATURE_SCALAR_SCALE) && is_vector_of(t, 1u));
+}
 
 /* An optional input `i` that is present. */
 static int present(const ws_op *op, uint32_t i) { return op->info.num_inputs > i && op->info.inputs[i] >= 0; }
 
-static ws_status check_gemm_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y) {
+
+static ws_status check_gemm_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y,
+                                   uint64_t features) {
     uint32_t m, k, kb, n;
     if (in[0].rank != 2u || in[1].rank != 2u) return WS_ERR_SHAPE;
     m = op->trans_a ? in[0].shape[1] : in[0].shape[0];
@@ -127,7 +149,7 @@ static ws_status check_gemm_shapes(const ws_op *op, const ws_tensor_info *in, co
         if (c->rank >= 1u && c->shape[c->rank - 1u] != 1u && c->shape[c->rank - 1u] != n) return WS_ERR_SHAPE;
         if (c->rank == 2u && c->shape[0] != 1u && c->shape[0] != m) return WS_ERR_SHAPE;
     }
-    if (present(op, 3) && !is_epilogue_scale(&in[3], n)) return WS_ERR_SHAPE; /* S [N] or [1] */
+    if (present(op, 3) && !is_epilogue_scale(&in[3], n, features)) return WS_ERR_SHAPE; /* S [N] or [1] */
     return WS_OK;
 }
 
@@ -155,7 +177,8 @@ static ws_status check_window_options(const ws_op *op) {
     return WS_OK;
 }
 
-static ws_status check_conv_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y) {
+static ws_status check_conv_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y,
+                                   uint64_t features) {
     const ws_tensor_info *x = &in[0], *w = &in[1];
     const int transposed = op->info.opcode == WS_OP_CONV_TRANSPOSE;
     uint32_t m, d;
@@ -175,7 +198,7 @@ static ws_status check_conv_shapes(const ws_op *op, const ws_tensor_info *in, co
     }
     if (y->shape[0] != x->shape[0] || y->shape[1] != m) return WS_ERR_SHAPE;
     if (present(op, 2) && !is_vector_of(&in[2], m)) return WS_ERR_SHAPE; /* B [M] */
-    if (present(op, 3) && !is_epilogue_scale(&in[3], m)) return WS_ERR_SHAPE; /* S [M] or [1] */
+    if (present(op, 3) && !is_epilogue_scale(&in[3], m, features)) return WS_ERR_SHAPE; /* S [M] or [1] */
     ws_op_conv_params(op, x, y, w->shape[2], w->shape[3], &p);
     for (d = 0; d < 2u; d++) {
         const uint64_t in_n = d ? p.w : p.h, out_n = d ? p.ow : p.oh, k = d ? p.kw : p.kh;
@@ -281,7 +304,7 @@ static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, co
                               const ws_tensor_info *y) {
     switch (op->info.opcode) {
     case WS_OP_GEMM:
-        return check_gemm_shapes(op, in, y);
+        return check_gemm_shapes(op, in, y, m->features);
     case WS_OP_MATMUL:
         return check_matmul_shapes(&in[0], &in[1], y);
     case WS_OP_ADD:
@@ -306,7 +329,7 @@ static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, co
         return in[0].elements == y->elements ? WS_OK : WS_ERR_SHAPE;
     case WS_OP_CONV:
     case WS_OP_CONV_TRANSPOSE:
-        return check_conv_shapes(op, in, y);
+        return check_conv_shapes(op, in, y, m->features);
     case WS_OP_MAX_POOL:
     case WS_OP_AVERAGE_POOL:
         return check_pool_shapes(op, &in[0], y);

@@ -12,7 +12,7 @@
 #include "ws_test.h"
 
 #define MUTATIONS 30000
-#define NUM_MODELS 6
+#define NUM_MODELS 7
 
 typedef struct {
     uint8_t *data;
@@ -86,6 +86,27 @@ static blob model_gemm(void) {
     wsm_builder_add_gemm(m.b, NULL, TENSORS(a, b, c), &y, 1, 2.0f, -1.0f, 1, 0);
     tm_op(&m, WS_OP_RESHAPE, TENSORS(y), TENSORS(z));
     if (tm_finish(&m, TENSORS(a, c), &z, 1) != WS_OK) abort();
+    return keep(&m);
+}
+
+/* Both feature bits: a shared Gemm B with exact outliers and a Conv whose epilogue scale has one element. */
+static blob model_features(void) {
+    tm m;
+    int32_t a, b, y, x, w, z;
+    tm_init(&m);
+    m.features = WS_FEATURE_OUTLIERS | WS_FEATURE_SCALAR_SCALE;
+    tm_codebook(&m, FLOATS(-1, 0, 1, 2), 4);
+    a = tm_act(&m, DIMS(1, 3));
+    b = tm_shared_outliers(&m, DIMS(3, 2), (const uint32_t[]){0, 1, 2, 3, 1, 2}, (const uint32_t[]){1, 4},
+                           FLOATS(10, -7.5f), 2);
+    y = tm_act(&m, DIMS(1, 2));
+    wsm_builder_add_gemm(m.b, NULL, TENSORS(a, b), &y, 1, 1.0f, 1.0f, 0, 0);
+    x = tm_act(&m, DIMS(1, 1, 2, 2));
+    w = tm_shared_outliers(&m, DIMS(2, 1, 1, 1), (const uint32_t[]){2, 3}, (const uint32_t[]){0}, FLOATS(0.5f), 1);
+    z = tm_act(&m, DIMS(1, 2, 2, 2));
+    wsm_builder_add_conv(m.b, WS_OP_CONV, NULL, TENSORS(x, w, -1, tm_raw(&m, DIMS(1), FLOATS(3))), &z, 1, 1,
+                         (const uint32_t[]){1, 1}, (const uint32_t[]){1, 1}, (const uint32_t[]){0, 0, 0, 0}, NULL, 2);
+    if (tm_finish(&m, TENSORS(a, x), TENSORS(y, z)) != WS_OK) abort();
     return keep(&m);
 }
 
@@ -247,6 +268,7 @@ int main(void) {
     models[3] = model_tiny();
     models[4] = model_cnn();
     models[5] = model_elementwise();
+    models[6] = model_features();
     for (k = 0; k < NUM_MODELS; k++) {
         ws_model model;
         CHECK(wsm_flatbuffers_verify(models[k].data, models[k].len));

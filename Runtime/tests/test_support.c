@@ -144,6 +144,18 @@ int32_t tm_shared_indices(tm *m, const uint32_t *shape, uint32_t rank, const uin
     return t;
 }
 
+int32_t tm_shared_outliers(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices,
+                           const uint32_t *positions, const float *values, uint32_t num_outliers) {
+    uint32_t n = elements(shape, rank);
+    int32_t t;
+    need(m->count + n <= TM_MAX_INDICES, "index capacity");
+    t = wsm_builder_add_shared_with_outliers(m->b, NULL, shape, rank, m->count, positions, values, num_outliers);
+    need(t >= 0, "add_shared_with_outliers");
+    memcpy(m->indices + m->count, indices, n * sizeof(uint32_t));
+    m->count += n;
+    return t;
+}
+
 int32_t tm_shared(tm *m, const uint32_t *shape, uint32_t rank, const float *values) {
     uint32_t n = elements(shape, rank), e, c;
     uint32_t *idx = (uint32_t *)malloc((n + 1) * sizeof(uint32_t));

@@ -76,6 +76,9 @@ void tm_codebook(tm *m, const float *values, uint32_t n);
 int32_t tm_shared(tm *m, const uint32_t *shape, uint32_t rank, const float *values);
 /* A shared tensor given by raw indices (which may be out of range on purpose). */
 int32_t tm_shared_indices(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices);
+/* A shared tensor by indices with an exact-outlier table (positions and values as given, even invalid ones). */
+int32_t tm_shared_outliers(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices,
+                           const uint32_t *positions, const float *values, uint32_t num_outliers);
 void tm_op(tm *m, ws_opcode op, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout);
 void tm_gemm(tm *m, const int32_t *in, uint32_t nin, int32_t out, float alpha, float beta, int ta, int tb);
 void tm_softmax(tm *m, int32_t in, int32_t out, uint32_t axis, int coerce_2d);

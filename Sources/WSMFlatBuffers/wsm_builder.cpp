@@ -39,14 +39,28 @@ template <typename R, typename Body> R guarded(R failure, Body body) {
     }
 }
 
+// Exact outliers of a shared tensor; absent (both vectors) when there are none.
+struct Outliers {
+    const uint32_t *positions = nullptr;
+    const float *values = nullptr;
+    uint32_t count = 0;
+};
+
 int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint32_t rank, fb::TensorKind kind,
-                   const float *values, uint32_t count, uint64_t index_offset, uint32_t arena_offset) {
+                   const float *values, uint32_t count, uint64_t index_offset, uint32_t arena_offset,
+                   Outliers outliers = {}) {
     return guarded(int32_t(-1), [&]() -> int32_t {
         auto &fbb = b->fbb;
         auto name_offset = optional_string(fbb, name);
         auto shape_offset = fbb.CreateVector(shape, rank);
         flatbuffers::Offset<flatbuffers::Vector<float>> raw_offset = 0;
         if (kind == fb::TensorKind::Raw) raw_offset = fbb.CreateVector(values, count);
+        flatbuffers::Offset<flatbuffers::Vector<uint32_t>> outlier_positions = 0;
+        flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values = 0;
+        if (outliers.count > 0) {
+            outlier_positions = fbb.CreateVector(outliers.positions, outliers.count);
+            outlier_values = fbb.CreateVector(outliers.values, outliers.count);
+        }
         fb::TensorBuilder tb(fbb);
         tb.add_name(name_offset);
         tb.add_shape(shape_offset);
@@ -54,6 +68,10 @@ int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint
         if (kind == fb::TensorKind::Raw) tb.add_raw(raw_offset);
         if (kind == fb::TensorKind::Shared) tb.add_index_offset(index_offset);
         if (kind == fb::TensorKind::Activation) tb.add_arena_offset(arena_offset);
+        if (outliers.count > 0) {
+            tb.add_outlier_positions(outlier_positions);
+            tb.add_outlier_values(outlier_values);
+        }
         b->tensors.push_back(tb.Finish());
         return int32_t(b->tensors.size() - 1);
     });
@@ -107,6 +125,16 @@ int32_t wsm_builder_add_raw(wsm_builder *builder, const char *name, const uint32
 int32_t wsm_builder_add_shared(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
                                uint64_t index_offset) {
     return add_tensor(builder, name, shape, rank, fb::TensorKind::Shared, nullptr, 0, index_offset, 0);
+}
+
+int32_t wsm_builder_add_shared_with_outliers(wsm_builder *builder, const char *name, const uint32_t *shape,
+                                             uint32_t rank, uint64_t index_offset, const uint32_t *positions,
+                                             const float *values, uint32_t num_outliers) {
+    Outliers outliers;
+    outliers.positions = positions;
+    outliers.values = values;
+    outliers.count = num_outliers;
+    return add_tensor(builder, name, shape, rank, fb::TensorKind::Shared, nullptr, 0, index_offset, 0, outliers);
 }
 
 int wsm_builder_add_operator(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,

@@ -98,7 +98,8 @@ enum class TensorKind : uint8_t {
   Activation = 0,
   /// Constant float32 values stored in `raw`.
   Raw = 1,
-  /// Constant whose element e is codebook[index[index_offset + e]].
+  /// Constant whose element e is codebook[index[index_offset + e]], or its exact value when e is one of the
+  /// tensor's outlier positions.
   Shared = 2,
   MIN = Activation,
   MAX = Shared
@@ -1424,7 +1425,9 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_KIND = 8,
     VT_RAW = 10,
     VT_INDEX_OFFSET = 12,
-    VT_ARENA_OFFSET = 14
+    VT_ARENA_OFFSET = 14,
+    VT_OUTLIER_POSITIONS = 16,
+    VT_OUTLIER_VALUES = 18
   };
   const flatbuffers::String *name() const {
     return GetPointer<const flatbuffers::String *>(VT_NAME);
@@ -1466,6 +1469,21 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   bool mutate_arena_offset(uint32_t _arena_offset = 0) {
     return SetField<uint32_t>(VT_ARENA_OFFSET, _arena_offset, 0);
   }
+  /// kind == Shared, feature OUTLIERS: elements whose value is stored exactly instead of taken from the
+  /// codebook. Positions are element numbers within the tensor, strictly ascending; values are float32 (in the
+  /// same domain as the codebook: an epilogue scale still applies to them). Both vectors have the same length.
+  const flatbuffers::Vector<uint32_t> *outlier_positions() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_OUTLIER_POSITIONS);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_outlier_positions() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_OUTLIER_POSITIONS);
+  }
+  const flatbuffers::Vector<float> *outlier_values() const {
+    return GetPointer<const flatbuffers::Vector<float> *>(VT_OUTLIER_VALUES);
+  }
+  flatbuffers::Vector<float> *mutable_outlier_values() {
+    return GetPointer<flatbuffers::Vector<float> *>(VT_OUTLIER_VALUES);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_NAME) &&
@@ -1477,6 +1495,10 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            verifier.VerifyVector(raw()) &&
            VerifyField<uint64_t>(verifier, VT_INDEX_OFFSET, 8) &&
            VerifyField<uint32_t>(verifier, VT_ARENA_OFFSET, 4) &&
+           VerifyOffset(verifier, VT_OUTLIER_POSITIONS) &&
+           verifier.VerifyVector(outlier_positions()) &&
+           VerifyOffset(verifier, VT_OUTLIER_VALUES) &&
+           verifier.VerifyVector(outlier_values()) &&
            verifier.EndTable();
   }
 };
@@ -1503,6 +1525,12 @@ struct TensorBuilder {
   void add_arena_offset(uint32_t arena_offset) {
     fbb_.AddElement<uint32_t>(Tensor::VT_ARENA_OFFSET, arena_offset, 0);
   }
+  void add_outlier_positions(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> outlier_positions) {
+    fbb_.AddOffset(Tensor::VT_OUTLIER_POSITIONS, outlier_positions);
+  }
+  void add_outlier_values(flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values) {
+    fbb_.AddOffset(Tensor::VT_OUTLIER_VALUES, outlier_values);
+  }
   explicit TensorBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -1521,9 +1549,13 @@ inline flatbuffers::Offset<Tensor> CreateTensor(
     ws::fb::TensorKind kind = ws::fb::TensorKind::Activation,
     flatbuffers::Offset<flatbuffers::Vector<float>> raw = 0,
     uint64_t index_offset = 0,
-    uint32_t arena_offset = 0) {
+    uint32_t arena_offset = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> outlier_positions = 0,
+    flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values = 0) {
   TensorBuilder builder_(_fbb);
   builder_.add_index_offset(index_offset);
+  builder_.add_outlier_values(outlier_values);
+  builder_.add_outlier_positions(outlier_positions);
   builder_.add_arena_offset(arena_offset);
   builder_.add_raw(raw);
   builder_.add_shape(shape);
@@ -1539,10 +1571,14 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
     ws::fb::TensorKind kind = ws::fb::TensorKind::Activation,
     const std::vector<float> *raw = nullptr,
     uint64_t index_offset = 0,
-    uint32_t arena_offset = 0) {
+    uint32_t arena_offset = 0,
+    const std::vector<uint32_t> *outlier_positions = nullptr,
+    const std::vector<float> *outlier_values = nullptr) {
   auto name__ = name ? _fbb.CreateString(name) : 0;
   auto shape__ = shape ? _fbb.CreateVector<uint32_t>(*shape) : 0;
   auto raw__ = raw ? _fbb.CreateVector<float>(*raw) : 0;
+  auto outlier_positions__ = outlier_positions ? _fbb.CreateVector<uint32_t>(*outlier_positions) : 0;
+  auto outlier_values__ = outlier_values ? _fbb.CreateVector<float>(*outlier_values) : 0;
   return ws::fb::CreateTensor(
       _fbb,
       name__,
@@ -1550,7 +1586,9 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
       kind,
       raw__,
       index_offset,
-      arena_offset);
+      arena_offset,
+      outlier_positions__,
+      outlier_values__);
 }
 
 struct IndexStream FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {

@@ -43,6 +43,11 @@ int32_t wsm_builder_add_raw(wsm_builder *builder, const char *name, const uint32
                             const float *values, uint32_t count);
 int32_t wsm_builder_add_shared(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
                                uint64_t index_offset);
+/* A shared tensor with an exact-outlier table (positions strictly ascending; the file then needs the OUTLIERS
+ * feature bit in wsm_builder_finish). num_outliers = 0 is the same as wsm_builder_add_shared. */
+int32_t wsm_builder_add_shared_with_outliers(wsm_builder *builder, const char *name, const uint32_t *shape,
+                                             uint32_t rank, uint64_t index_offset, const uint32_t *positions,
+                                             const float *values, uint32_t num_outliers);
 
 /* Operators, in execution order. `opcode` is a ws_opcode. Each returns 0, or -1 after an allocation failure. */
 int wsm_builder_add_operator(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,

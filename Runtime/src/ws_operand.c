@@ -1,0 +1,20 @@
+/* The rare paths of shared operands: exact outliers. Kept out of line so that every kernel inlines only the
+ * common case (one compare per weight). */
+#include "ws_kernels.h"
+
+float ws_operand_shared_at(const ws_operand *x, uint32_t e) {
+    uint32_t lo = 0, hi = x->num_outliers; /* binary search for the first outlier position >= e */
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2u;
+        if (x->outlier_positions[mid] < e) lo = mid + 1u;
+        else hi = mid;
+    }
+    if (lo < x->num_outliers && x->outlier_positions[lo] == e) return x->outlier_values[lo];
+    return x->codebook[ws_index_at(x->stream, x->bit_width, x->first + e)];
+}
+
+float ws_operand_take_outlier(ws_operand_reader *r) {
+    const float v = *r->outlier_values++;
+    r->next_outlier = r->outlier_positions < r->outliers_end ? *r->outlier_positions++ : UINT32_MAX;
+    return v;
+}
