@@ -204,6 +204,7 @@ void ws_model_stream(const ws_model *model, ws_stream_info *info);
 /** Metadata; strings are "" and numbers 0 when absent. */
 typedef struct {
     uint32_t format_version;
+    uint64_t required_features; /* WS_FEATURE_* bits the file declares */
     const char *tool_version;
     const char *source_sha256;
     const char *source_name;

@@ -195,6 +195,7 @@ void ws_model_metadata(const ws_model *model, ws_metadata *meta) {
     if (!model || !model->buf) return;
     buf = model->buf;
     meta->format_version = ws_fb_u32(buf, model->root, WS_VT_MODEL_FORMAT_VERSION, 0);
+    meta->required_features = model->features;
     t = model->metadata;
     if (t == 0) return;
     meta->tool_version = ws_fb_string(buf, t, WS_VT_META_TOOL_VERSION);

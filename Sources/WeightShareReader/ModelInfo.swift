@@ -15,6 +15,8 @@ public struct TensorInfo: Sendable, Equatable {
     public var arenaOffset: Int
     /// First index in the stream (shared constants).
     public var indexOffset: Int
+    /// Elements stored exactly instead of through the codebook (shared constants).
+    public var outlierCount: Int
 
     init(index: Int, _ info: ws_tensor_info) {
         self.index = index
@@ -29,6 +31,7 @@ public struct TensorInfo: Sendable, Equatable {
         elementCount = Int(info.elements)
         arenaOffset = Int(info.arena_offset)
         indexOffset = Int(info.index_offset)
+        outlierCount = Int(info.num_outliers)
     }
 }
 
@@ -67,6 +70,8 @@ public struct StreamInfo: Sendable, Equatable {
 
 public struct ModelMetadata: Sendable, Equatable {
     public var formatVersion: Int
+    /// Feature bits the file declares (`WS_FEATURE_*`: 1 = exact outliers, 2 = one-element epilogue scales).
+    public var requiredFeatures: UInt64
     public var toolVersion: String
     public var sourceSHA256: String
     public var sourceName: String
@@ -81,6 +86,7 @@ public struct ModelMetadata: Sendable, Equatable {
     init(_ m: ws_metadata) {
         func text(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
         formatVersion = Int(m.format_version)
+        requiredFeatures = m.required_features
         toolVersion = text(m.tool_version)
         sourceSHA256 = text(m.source_sha256)
         sourceName = text(m.source_name)

@@ -82,7 +82,8 @@ struct CompileCommand: ParsableCommand {
             ["solution", "\(r.solution) (K=\(r.k), M=\(r.m), \(r.bitWidth)-bit indices)"],
             ["\(r.metric) (search data)", "\(Console.fixed(r.score, 4)) (float \(Console.fixed(r.floatScore, 4)), loss \(Console.fixed(r.lossPoints, 2)) pts)"],
             ["weight CR fixed / Huffman", "\(Console.fixed(r.compressionRatioFixed, 2))x / \(Console.fixed(r.compressionRatioHuffman, 2))x"],
-            ["shared weights", "\(r.sharedWeights) → \(r.packedWeightBytes) bytes packed"],
+            ["shared weights", "\(r.sharedWeights) → \(r.packedWeightBytes) bytes packed"
+                + (r.scales + r.outliers > 0 ? " (incl. \(r.scales) scales, \(r.outliers) exact outliers)" : "")],
             [".onnx / .wsm bytes", "\(r.onnxBytes) / \(r.wsmBytes)"],
             ["arena bytes (planned / naive)", "\(r.arenaBytes) / \(r.naiveArenaBytes)"],
             ["written to", "\(out.path)/ (\(r.files.joined(separator: ", ")))"],

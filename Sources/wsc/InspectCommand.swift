@@ -10,10 +10,11 @@ struct InspectCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     struct Report: Encodable {
-        struct Tensor: Encodable { var index: Int; var name: String; var kind: String; var shape: [Int]; var elements: Int; var arenaOffset: Int?; var indexOffset: Int? }
+        struct Tensor: Encodable { var index: Int; var name: String; var kind: String; var shape: [Int]; var elements: Int; var arenaOffset: Int?; var indexOffset: Int?; var outliers: Int? }
         struct Operator: Encodable { var opcode: String; var name: String; var inputs: [Int?]; var outputs: [Int] }
         var bytes: Int
         var formatVersion: Int
+        var requiredFeatures: [String]
         var toolVersion: String
         var sourceName: String
         var sourceSHA256: String
@@ -34,11 +35,21 @@ struct InspectCommand: ParsableCommand {
         var operators: [Operator]
     }
 
+    /// Names of the feature bits (schema comment in Runtime/schema/wsm.fbs); unknown bits by number.
+    static func featureNames(_ bits: UInt64) -> [String] {
+        let known: [(UInt64, String)] = [(1, "outliers"), (2, "scalar-scale")]
+        var names = known.filter { bits & $0.0 != 0 }.map(\.1)
+        let unknown = bits & ~known.reduce(0) { $0 | $1.0 }
+        if unknown != 0 { names.append(String(format: "bits 0x%llx", unknown)) }
+        return names
+    }
+
     func run() throws {
         let model = try WSMModel(contentsOf: try requireFile(wsm, option: "wsm"))
         let meta = model.metadata
         let report = Report(
-            bytes: model.byteCount, formatVersion: meta.formatVersion, toolVersion: meta.toolVersion,
+            bytes: model.byteCount, formatVersion: meta.formatVersion,
+            requiredFeatures: Self.featureNames(meta.requiredFeatures), toolVersion: meta.toolVersion,
             sourceName: meta.sourceName, sourceSHA256: meta.sourceSHA256, metric: meta.metric, score: meta.score,
             floatScore: meta.floatScore, seed: meta.seed, k: meta.k, m: model.codebook.count,
             bitWidth: model.stream.bitWidth, indexCount: model.stream.count, streamBytes: model.stream.bytes,
@@ -47,18 +58,21 @@ struct InspectCommand: ParsableCommand {
             tensors: model.tensors.map {
                 .init(index: $0.index, name: $0.name, kind: $0.kind.rawValue, shape: $0.shape, elements: $0.elementCount,
                       arenaOffset: $0.kind == .activation ? $0.arenaOffset : nil,
-                      indexOffset: $0.kind == .shared ? $0.indexOffset : nil)
+                      indexOffset: $0.kind == .shared ? $0.indexOffset : nil,
+                      outliers: $0.kind == .shared ? $0.outlierCount : nil)
             },
             operators: model.operators.map { .init(opcode: $0.opcode, name: $0.name, inputs: $0.inputs, outputs: $0.outputs) })
         if output.json { try Console.printJSON(report); return }
-        print("\(wsm): \(report.bytes) bytes, format \(report.formatVersion), written by wsc \(report.toolVersion)")
+        let features = report.requiredFeatures.isEmpty ? "" : " + " + report.requiredFeatures.joined(separator: ", ")
+        print("\(wsm): \(report.bytes) bytes, format \(report.formatVersion)\(features), written by wsc \(report.toolVersion)")
         print("source \(report.sourceName) (sha256 \(report.sourceSHA256.prefix(16))…), \(report.metric) \(Console.fixed(report.score, 4)) (float \(Console.fixed(report.floatScore, 4))), seed \(report.seed)")
         print("codebook: K=\(report.k) → M=\(report.m) values, \(report.bitWidth)-bit indices × \(report.indexCount) (\(report.streamBytes) bytes with padding)")
         print("  " + report.codebook.map { String(format: "%.5g", $0) }.joined(separator: " "))
         print("arena: \(report.arenaBytes) bytes; inputs \(report.inputs), outputs \(report.outputs)")
-        print(Console.table(["#", "tensor", "kind", "shape", "elements", "where"], report.tensors.map {
+        print(Console.table(["#", "tensor", "kind", "shape", "elements", "where", "outliers"], report.tensors.map {
             [String($0.index), $0.name, $0.kind, "[" + $0.shape.map(String.init).joined(separator: ",") + "]", String($0.elements),
-             $0.arenaOffset.map { "arena+\($0)" } ?? $0.indexOffset.map { "stream@\($0)" } ?? "raw"]
+             $0.arenaOffset.map { "arena+\($0)" } ?? $0.indexOffset.map { "stream@\($0)" } ?? "raw",
+             $0.outliers.map { $0 > 0 ? String($0) : "" } ?? ""]
         }))
         print(Console.table(["op", "name", "inputs", "outputs"], report.operators.map {
             [$0.opcode, $0.name, $0.inputs.map { $0.map(String.init) ?? "-" }.joined(separator: ","),

@@ -5,7 +5,7 @@ import WeightShare
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Search the number of bins K with NSGA-II (accuracy vs size), then merge neighbouring bins.",
+        abstract: "Search the one-codebook encoding with NSGA-II (accuracy vs size), then merge neighbouring bins.",
         discussion: "Writes run.json, checkpoint.json (after every generation) and pareto.json/.csv/.svg into --out. A killed search continues with --resume and ends with the same result."
     )
 
@@ -23,6 +23,8 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .customLong("no-merge"), help: "Skip the iterative bin merge of the final front.") var noMerge = false
     @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point).") var tolerance: Double = 0
     @Option(help: "Use only the first N samples of --data.") var limit: Int?
+    @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget) or k (the paper: K alone over the raw weights' [min, max]).")
+    var genome: String = "full"
     @Option(name: .customLong("bn-fold"),
             help: "Fold a BatchNormalization after a Conv/Gemm into the layer's epilogue (per-channel scale; the shared values stay the layer's weights) or into its weights.")
     var bnFold: String = "epilogue"
@@ -34,6 +36,9 @@ struct SearchCommand: ParsableCommand {
     func validate() throws {
         guard Metric(rawValue: metric) != nil else {
             throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
+        }
+        guard GenomeKind(rawValue: genome) != nil else {
+            throw ValidationError("--genome must be full or k, not '\(genome)'")
         }
         guard LoweringOptions.BatchNormFolding(rawValue: bnFold) != nil else {
             throw ValidationError("--bn-fold must be epilogue or weights, not '\(bnFold)'")
@@ -55,7 +60,8 @@ struct SearchCommand: ParsableCommand {
                                       generations: generations, kMin: kMin, kMax: kMax, merge: !noMerge,
                                       tolerance: tolerance / 100, limit: limit,
                                       batchNormFolding: LoweringOptions.BatchNormFolding(rawValue: bnFold),
-                                      board: boardOptions.isGiven ? try boardOptions.load() : nil)
+                                      board: boardOptions.isGiven ? try boardOptions.load() : nil,
+                                      genome: GenomeKind(rawValue: genome))
         let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
         let session = try SearchSession(settings: settings, directory: directory)
         let report = try session.run(resume: resume, log: Console.progress)

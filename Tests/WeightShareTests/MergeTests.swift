@@ -6,7 +6,7 @@ struct ScriptedEvaluator: Evaluator {
     var metric: Metric { .accuracy }
     var floatScore: Double { 1 }
     let rule: @Sendable (Quantization) -> Double
-    func score(_ quantization: Quantization) throws -> Double { rule(quantization) }
+    func score(_ encoding: WeightEncoding) throws -> Double { rule(encoding.quantization) }
 }
 
 @Suite("Iterative bin merge")

@@ -18,13 +18,19 @@ public struct BinMerger {
         public var kept: Int
     }
 
-    public let evaluator: any Evaluator
+    /// Scores a merged quantization (in the candidate's context: its normalisation and outliers).
+    public let score: (Quantization) throws -> Double
     /// Largest score drop accepted, in score units (0.01 = one accuracy point).
     public let tolerance: Double
 
-    public init(evaluator: any Evaluator, tolerance: Double = 0) {
-        self.evaluator = evaluator
+    public init(tolerance: Double = 0, score: @escaping (Quantization) throws -> Double) {
+        self.score = score
         self.tolerance = tolerance
+    }
+
+    /// The paper's setting: plain quantizations (no scales, no outliers) scored by `evaluator`.
+    public init(evaluator: any Evaluator, tolerance: Double = 0) {
+        self.init(tolerance: tolerance) { try evaluator.score($0) }
     }
 
     /// Merges in one order, starting from `grouping` whose score is `score`.
@@ -46,7 +52,7 @@ public struct BinMerger {
                 if let cached = cache[candidate] {
                     score = cached
                 } else {
-                    score = try evaluator.score(quantization)
+                    score = try self.score(quantization)
                     cache[candidate] = score
                     current.tried += 1
                 }

@@ -16,15 +16,26 @@ public struct UniformBinning: Sendable, Equatable {
     public static let maximumK = 65_535
 
     public init(values: [Float], k: Int) {
+        self.init(values: values, k: k, range: nil)
+    }
+
+    /// Binning over a given `range` instead of [min, max] (clipping): values outside it fall into the first or
+    /// last bin. Positions in `excluded` (ascending; exact outliers stored elsewhere) get the bin of their clamped
+    /// value but count in no bin's sum or count, so they move no shared value.
+    public init(values: [Float], k: Int, range: ClosedRange<Float>?, excluded: [Int] = []) {
         precondition(k >= 1 && k <= Self.maximumK, "K must be in 1...\(Self.maximumK)")
         self.k = k
         var lo = Float.infinity
         var hi = -Float.infinity
-        for v in values {
-            lo = Swift.min(lo, v)
-            hi = Swift.max(hi, v)
+        if let range {
+            (lo, hi) = (range.lowerBound, range.upperBound)
+        } else {
+            for v in values {
+                lo = Swift.min(lo, v)
+                hi = Swift.max(hi, v)
+            }
+            if values.isEmpty { (lo, hi) = (0, 0) }
         }
-        if values.isEmpty { (lo, hi) = (0, 0) }
         minimum = lo
         maximum = hi
 
@@ -34,14 +45,20 @@ public struct UniformBinning: Sendable, Equatable {
         var bins = [UInt16](repeating: 0, count: values.count)
         var sums = [Double](repeating: 0, count: k)
         var counts = [Int](repeating: 0, count: k)
+        var nextExcluded = excluded.makeIterator()
+        var skip = nextExcluded.next()
         for (i, v) in values.enumerated() {
-            let x = Double(v)
+            let x = Swift.min(Swift.max(Double(v), low), Double(hi))
             var b = width > 0 ? Int(((x - low) / width).rounded(.down)) : 0
             b = Swift.min(Swift.max(b, 0), k - 1)
             // The division can land one bin off next to an edge; the edge table decides.
             if b > 0 && x < edges[b] { b -= 1 }
             if b < k - 1 && x >= edges[b + 1] { b += 1 }
             bins[i] = UInt16(b)
+            if i == skip {
+                skip = nextExcluded.next()
+                continue
+            }
             sums[b] += x
             counts[b] += 1
         }

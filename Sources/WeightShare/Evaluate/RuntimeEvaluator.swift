@@ -5,36 +5,48 @@ import WeightShareReader
 public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     public let metric: Metric
     public let floatScore: Double
-    public let model: PreparedModel
+    /// The model and its normalised variants, which candidates are written from.
+    public let encoder: WeightEncoder
+    public var model: PreparedModel { encoder.base }
     public let samples: SampleSet
     /// The float model's outputs on `samples` (the reference of `agreement` and `cosine`).
     public let floatOutputs: [Float]
     public let outputWidth: Int
     public let workers: Int
 
-    public init(model: PreparedModel, samples: SampleSet, metric: Metric,
+    public convenience init(model: PreparedModel, samples: SampleSet, metric: Metric,
+                            workers: Int = BatchRunner.defaultWorkers) throws {
+        try self.init(encoder: WeightEncoder(base: model), samples: samples, metric: metric, workers: workers)
+    }
+
+    public init(encoder: WeightEncoder, samples: SampleSet, metric: Metric,
                 workers: Int = BatchRunner.defaultWorkers) throws {
         if metric.needsLabels && samples.labels == nil { throw EvaluationError.labelsRequired(metric: metric) }
-        self.model = model
+        self.encoder = encoder
         self.samples = samples
         self.metric = metric
         self.workers = workers
-        let reference = try WSMModel(bytes: try model.container(quantization: nil))
+        let reference = try WSMModel(bytes: try encoder.container(nil))
         outputWidth = reference.outputs.first?.elementCount ?? 0
         floatOutputs = try BatchRunner.run(reference, samples: samples, workers: workers)
         floatScore = metric.score(outputs: floatOutputs, width: outputWidth, labels: samples.labels,
                                   reference: floatOutputs)
     }
 
-    public func score(_ quantization: Quantization) throws -> Double {
-        metric.score(outputs: try outputs(quantization), width: outputWidth, labels: samples.labels,
+    public func score(_ encoding: WeightEncoding) throws -> Double {
+        metric.score(outputs: try outputs(encoding), width: outputWidth, labels: samples.labels,
                      reference: floatOutputs)
     }
 
-    /// Outputs of the model with `quantization` (nil: the float model) on every sample.
-    public func outputs(_ quantization: Quantization?) throws -> [Float] {
-        let candidate = try WSMModel(bytes: try model.container(quantization: quantization))
+    /// Outputs of the model with `encoding` (nil: the float model) on every sample.
+    public func outputs(_ encoding: WeightEncoding?) throws -> [Float] {
+        let candidate = try WSMModel(bytes: try encoder.container(encoding))
         return try BatchRunner.run(candidate, samples: samples, workers: workers)
+    }
+
+    /// Outputs of the model with the paper's plain `quantization` (nil: the float model).
+    public func outputs(_ quantization: Quantization?) throws -> [Float] {
+        try outputs(quantization.map { WeightEncoding(quantization: $0) })
     }
 }
 

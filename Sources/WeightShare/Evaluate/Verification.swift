@@ -62,6 +62,9 @@ public enum Verification {
         let bits = compressed.stream.bitWidth
         let huffman = HuffmanLengths.totalBits(frequencies: histogram)
         let floatBits = Double(32 * n)
+        // Scales and outliers as the compiler recorded them in the metadata (none in the paper's mode).
+        let summary = try? JSONDecoder().decode(SolutionSummary.self, from: Data(compressed.metadata.solutionJSON.utf8))
+        let sideBits = 32 * (summary?.scales ?? 0) + 64 * (summary?.outliers ?? 0)
         let accuracy = { (o: [Float]) in
             samples.labels.map { _ in Metric.accuracy.score(outputs: o, width: width, labels: samples.labels, reference: []) }
         }
@@ -70,8 +73,8 @@ public enum Verification {
             agreement: Metric.agreement.score(outputs: out, width: width, labels: nil, reference: floatOut),
             meanCosine: Metric.cosine.score(outputs: out, width: width, labels: nil, reference: floatOut),
             maxAbsDiff: maxAbs, k: compressed.metadata.k, m: codebook.count, bitWidth: bits, sharedWeights: n,
-            compressionRatioFixed: n == 0 ? 1 : floatBits / Double(32 * codebook.count + n * bits),
-            compressionRatioHuffman: n == 0 ? 1 : floatBits / Double(32 * codebook.count + huffman),
+            compressionRatioFixed: n == 0 ? 1 : floatBits / Double(32 * codebook.count + n * bits + sideBits),
+            compressionRatioHuffman: n == 0 ? 1 : floatBits / Double(32 * codebook.count + huffman + sideBits),
             onnxBytes: source.fileBytes, wsmBytes: compressed.byteCount, arenaBytes: compressed.arenaBytes,
             sourceMatches: compressed.metadata.sourceSHA256 == source.sha256, predictions: predictions)
     }

@@ -48,6 +48,7 @@ public enum ContainerWriter {
 
     public static func write(model: LoweredModel, plan: MemoryPlan,
                              sharing: (weights: SharedWeights, quantization: Quantization)? = nil,
+                             outliers: OutlierTable = OutlierTable(),
                              metadata: ContainerMetadata? = nil) throws -> [UInt8] {
         guard let builder = wsm_builder_create() else { throw ContainerError.outOfMemory }
         defer { wsm_builder_destroy(builder) }
@@ -59,6 +60,11 @@ public enum ContainerWriter {
                 throw ContainerError.sharingMismatch("\(weights.count) shared weights, \(quantization.indices.count) indices")
             }
             for slice in weights.slices { sharedSlices[slice.tensor] = slice }
+            guard outliers.positions.allSatisfy({ $0 < weights.count }) else {
+                throw ContainerError.sharingMismatch("an outlier lies past the \(weights.count) shared weights")
+            }
+        } else if outliers.count > 0 {
+            throw ContainerError.sharingMismatch("outliers given without shared weights")
         }
 
         for (t, tensor) in model.tensors.enumerated() {
@@ -68,8 +74,14 @@ public enum ContainerWriter {
             }
             let index: Int32 = shape.withUnsafeBufferPointer { dims in
                 if let slice = sharedSlices[t] {
-                    return wsm_builder_add_shared(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
-                                                  UInt64(slice.offset))
+                    let (positions, values) = Self.outliers(outliers, in: slice)
+                    return positions.withUnsafeBufferPointer { p in
+                        values.withUnsafeBufferPointer { v in
+                            wsm_builder_add_shared_with_outliers(builder, tensor.name, dims.baseAddress,
+                                                                 UInt32(dims.count), UInt64(slice.offset),
+                                                                 p.baseAddress, v.baseAddress, UInt32(p.count))
+                        }
+                    }
                 } else if let values = tensor.constant {
                     return values.withUnsafeBufferPointer {
                         wsm_builder_add_raw(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
@@ -134,7 +146,8 @@ public enum ContainerWriter {
                 }
             }
         }
-        guard metaStatus == 0, wsm_builder_finish(builder, formatVersion, 0) == 0 else {
+        guard metaStatus == 0,
+              wsm_builder_finish(builder, formatVersion, requiredFeatures(model, outliers: outliers)) == 0 else {
             throw ContainerError.outOfMemory
         }
         var length = 0
@@ -146,6 +159,30 @@ public enum ContainerWriter {
 }
 
 extension ContainerWriter {
+    /// Feature bits the file needs: OUTLIERS when it stores any, SCALAR_SCALE when an epilogue scale of one
+    /// element serves several channels. A file with neither loads in every reader of its version.
+    static func requiredFeatures(_ model: LoweredModel, outliers: OutlierTable) -> UInt64 {
+        var features: UInt64 = outliers.count > 0 ? UInt64(WS_FEATURE_OUTLIERS) : 0
+        for operation in model.operations {
+            switch operation.kind {
+            case .conv, .convTranspose, .gemm:
+                guard operation.inputs.count > 3, let s = operation.inputs[3] else { continue }
+                let channels = model.tensors[operation.outputs[0]].shape.dropFirst().first ?? 1
+                if model.tensors[s].elementCount == 1 && channels > 1 { features |= UInt64(WS_FEATURE_SCALAR_SCALE) }
+            default:
+                continue
+            }
+        }
+        return features
+    }
+
+    /// The outliers of one shared tensor: positions within it (ascending) and values.
+    static func outliers(_ table: OutlierTable, in slice: SharedWeights.Slice) -> (positions: [UInt32], values: [Float]) {
+        let range = slice.offset..<(slice.offset + slice.count)
+        let chosen = table.positions.indices.filter { range.contains(table.positions[$0]) }
+        return (chosen.map { UInt32(table.positions[$0] - slice.offset) }, chosen.map { table.values[$0] })
+    }
+
     /// Adds one operation with its options through the matching wsm_builder function; 0 or -1.
     static func addOperator(_ builder: OpaquePointer, _ operation: LoweredModel.Operation,
                             _ ip: UnsafePointer<Int32>?, _ ic: UInt32, _ op: UnsafePointer<Int32>?,

@@ -15,6 +15,11 @@ public struct CompileReport: Sendable, Equatable, Codable {
     public var compressionRatioFixed: Double
     public var compressionRatioHuffman: Double
     public var packedWeightBytes: Int
+    /// Scale values and exact outliers of the encoding (both counted in packedWeightBytes and the CR).
+    public var scales: Int
+    public var outliers: Int
+    /// The solution's genes by name (scale mode and statistic as indices, see `wsc pareto`).
+    public var genes: [String: Double]
     public var onnxBytes: Int
     public var wsmBytes: Int
     public var arenaBytes: Int
@@ -63,16 +68,17 @@ public enum ModelCompiler {
     public static func compile(session: SearchSession, solution: Solution, board: String = "host",
                                symbol: String = "ws_model_data", alignment: Int = 16,
                                section: String? = nil) throws -> Output {
-        let q = try solution.quantization(weights: session.source.prepared.shared)
-        let solutionJSON = String(decoding: try RunDirectory.encode(SolutionSummary(solution)), as: UTF8.self)
+        let encoding = try solution.encoding(encoder: session.evaluator.encoder)
+        let q = encoding.quantization
+        let solutionJSON = String(decoding: try RunDirectory.encode(SolutionSummary(solution, encoding)), as: UTF8.self)
             .replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
         let metadata = ContainerMetadata(sourceSHA256: session.source.sha256,
                                          sourceName: session.source.url.lastPathComponent,
                                          metric: session.settings.metric.rawValue, seed: session.settings.seed,
                                          score: solution.result.score, floatScore: session.evaluator.floatScore,
                                          solutionJSON: solutionJSON)
-        let wsm = try session.source.prepared.container(quantization: q, metadata: metadata)
-        let size = SizeReport(quantization: q)
+        let wsm = try session.evaluator.encoder.container(encoding, metadata: metadata)
+        let size = SizeReport(encoding: encoding)
         let comment = "\(session.source.url.lastPathComponent), solution \(solution.id): K=\(q.k) M=\(q.codebookSize)"
         let files = CArrayEmitter.emit(wsm, symbol: symbol, headerName: "model_data.h", alignment: alignment,
                                        section: section, comment: comment)
@@ -83,7 +89,8 @@ public enum ModelCompiler {
                                    lossPoints: solution.result.loss * 100, metric: session.settings.metric.rawValue,
                                    compressionRatioFixed: size.compressionRatioFixed,
                                    compressionRatioHuffman: size.compressionRatioHuffman,
-                                   packedWeightBytes: size.packedWeightBytes, onnxBytes: session.source.fileBytes,
+                                   packedWeightBytes: size.packedWeightBytes, scales: size.scales,
+                                   outliers: size.outliers, genes: solution.genes, onnxBytes: session.source.fileBytes,
                                    wsmBytes: wsm.count, arenaBytes: plan.arenaBytes, naiveArenaBytes: plan.naiveBytes,
                                    files: ["model.wsm", "model_data.c", "model_data.h"])
         return Output(wsm: wsm, cFiles: files, report: report)
@@ -107,12 +114,17 @@ struct SolutionSummary: Codable {
     var k: Int
     var grouping: [Int]
     var merged: Bool
+    /// Scale values and outliers, so that `wsc verify` counts them in the CR as compile did.
+    var scales: Int?
+    var outliers: Int?
 
-    init(_ s: Solution) {
+    init(_ s: Solution, _ encoding: WeightEncoding) {
         id = s.id
         genes = s.genes
         k = s.k
         grouping = s.grouping
         merged = s.merged
+        scales = encoding.scaleCount
+        outliers = encoding.outliers.count
     }
 }

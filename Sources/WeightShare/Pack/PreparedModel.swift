@@ -16,4 +16,11 @@ public struct PreparedModel: Sendable, Equatable {
         try ContainerWriter.write(model: lowered, plan: plan, sharing: quantization.map { (shared, $0) },
                                   metadata: metadata)
     }
+
+    /// The container with `encoding` applied: this model must be the one normalised as `encoding` says
+    /// (``WeightEncoder/variant(_:)``).
+    public func container(encoding: WeightEncoding, metadata: ContainerMetadata? = nil) throws -> [UInt8] {
+        try ContainerWriter.write(model: lowered, plan: plan, sharing: (shared, encoding.quantization),
+                                  outliers: encoding.outliers, metadata: metadata)
+    }
 }

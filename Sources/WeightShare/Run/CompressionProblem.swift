@@ -1,66 +1,70 @@
 import Foundation
 
-/// The paper's search problem for NSGA-II: a genome decodes to a binning configuration (today only K), the
-/// binning to a quantization; objectives are the score loss against the float model and the packed weight
-/// bytes (codebook + fixed-width indices). Scores are cached by the resulting quantization, so genomes that
-/// quantize identically cost one evaluation.
+/// The search problem for NSGA-II: a genome decodes to ``EncodingGenes`` (the paper's K, and with the full genome
+/// the scale mode, clip quantiles and outlier budget), those to a ``WeightEncoding``; objectives are the score loss
+/// against the float model and every byte of the encoding (codebook, fixed-width indices, scales, outliers).
+/// Scores are cached by the resulting encoding, so genomes that encode identically cost one evaluation.
 public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendable {
     public let evaluator: any Evaluator
-    public let weights: SharedWeights
+    public let encoder: WeightEncoder
     public let geneSpace: GeneSpace
     public var objectiveCount: Int { 2 }
 
     private let lock = NSLock()
-    private var scores: [Quantization: Double] = [:]
+    private var scores: [WeightEncoding: Double] = [:]
     /// Evaluations actually run (cache misses).
     public private(set) var evaluations = 0
 
-    public init(evaluator: any Evaluator, weights: SharedWeights, kRange: ClosedRange<Int>) {
+    public init(evaluator: any Evaluator, encoder: WeightEncoder, kRange: ClosedRange<Int>,
+                genome: GenomeKind = .k) {
         self.evaluator = evaluator
-        self.weights = weights
-        geneSpace = GeneSpace([Gene(name: "k", lower: Double(kRange.lowerBound), upper: Double(kRange.upperBound),
-                                    kind: .integer)])
+        self.encoder = encoder
+        geneSpace = genome.geneSpace(kRange: kRange)
+    }
+
+    /// The decoded genes of `genome`.
+    public func genes(of genome: Genome) -> EncodingGenes {
+        EncodingGenes(named: genome.named(in: geneSpace))
     }
 
     /// K from a genome.
-    public func k(of genome: Genome) -> Int { Int(genome.genes[0]) }
+    public func k(of genome: Genome) -> Int { genes(of: genome).k }
 
-    public func quantization(for genome: Genome) -> Quantization {
-        Quantization(binning: UniformBinning(values: weights.values, k: k(of: genome)))
+    public func encoding(for genome: Genome) -> WeightEncoding {
+        encoder.encode(genes(of: genome))
     }
 
-    /// Score of a quantization, from the cache when it was seen before.
-    public func score(_ quantization: Quantization) throws -> Double {
-        if let cached = lock.withLock({ scores[quantization] }) { return cached }
-        let value = try evaluator.score(quantization)
+    /// Score of an encoding, from the cache when it was seen before.
+    public func score(_ encoding: WeightEncoding) throws -> Double {
+        if let cached = lock.withLock({ scores[encoding] }) { return cached }
+        let value = try evaluator.score(encoding)
         lock.withLock {
-            scores[quantization] = value
+            scores[encoding] = value
             evaluations += 1
         }
         return value
     }
 
-    public func objectives(score: Double, quantization: Quantization) -> [Double] {
-        [evaluator.floatScore - score,
-         Double(SizeReport.packedWeightBytes(n: quantization.indices.count, m: quantization.codebookSize))]
+    public func objectives(score: Double, encoding: WeightEncoding) -> [Double] {
+        [evaluator.floatScore - score, Double(SizeReport.packedWeightBytes(encoding))]
     }
 
     /// Flash the model would still need beyond the board's budget, in bytes (0 = fits); nil = no board.
-    public var flashExcess: ((Quantization) throws -> Int)?
+    public var flashExcess: ((WeightEncoding) throws -> Int)?
 
     /// First objective of a candidate that does not fit the board: beyond every feasible loss (at most 1).
     public static let infeasibleLoss = 2.0
 
     public func evaluate(_ genomes: [Genome]) throws -> [[Double]] {
         try genomes.map { genome in
-            let q = quantization(for: genome)
+            let encoding = encoding(for: genome)
             // A solution that cannot fit the board is never scored: its first objective lies beyond every
             // feasible loss and grows with the excess, so the search is pulled towards the budget.
-            if let flashExcess, case let excess = try flashExcess(q), excess > 0 {
-                return [Self.infeasibleLoss + Double(excess) / Double(max(1, 4 * weights.count)),
-                        Double(SizeReport.packedWeightBytes(n: q.indices.count, m: q.codebookSize))]
+            if let flashExcess, case let excess = try flashExcess(encoding), excess > 0 {
+                return [Self.infeasibleLoss + Double(excess) / Double(max(1, 4 * encoder.base.shared.count)),
+                        Double(SizeReport.packedWeightBytes(encoding))]
             }
-            return objectives(score: try score(q), quantization: q)
+            return objectives(score: try score(encoding), encoding: encoding)
         }
     }
 }

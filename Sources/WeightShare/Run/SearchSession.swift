@@ -5,7 +5,7 @@ struct Checkpoint: Codable {
     var state: NSGA2State
 }
 
-/// A search run end to end: NSGA-II over K, then the iterative merge of the final front, then the pareto files.
+/// A search run end to end: NSGA-II over the genome (K, or K with scales, clipping and outliers), then the iterative merge of the final front, then the pareto files.
 /// Every completed generation is checkpointed, so `resume` continues a killed run to the same result.
 public struct SearchSession {
     public let settings: SearchSettings
@@ -25,7 +25,8 @@ public struct SearchSession {
         samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit,
                                      labels: settings.metric.needsLabels)
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
-        evaluator = try RuntimeEvaluator(model: source.prepared, samples: samples, metric: settings.metric)
+        evaluator = try RuntimeEvaluator(encoder: WeightEncoder(base: source.prepared), samples: samples,
+                                         metric: settings.metric)
         if let board = settings.board {
             // The arena does not depend on the quantization: a board whose RAM is too small fails now.
             let fit = FitCheck.check(board: board, wsmBytes: 0, arenaBytes: source.prepared.plan.arenaBytes)
@@ -35,8 +36,8 @@ public struct SearchSession {
 
     /// Flash bytes a candidate's container needs beyond the board's model region (0 when it fits). The search
     /// container has no metadata, so this slightly underestimates; the front is checked exactly in makeReport.
-    func flashExcess(_ quantization: Quantization, board: Board) throws -> Int {
-        let bytes = try source.prepared.container(quantization: quantization).count
+    func flashExcess(_ encoding: WeightEncoding, board: Board) throws -> Int {
+        let bytes = try evaluator.encoder.container(encoding).count
         let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes)
         return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
     }
@@ -58,8 +59,8 @@ public struct SearchSession {
 
     /// Runs (or resumes) the search and writes the pareto files. `log` receives one line per step.
     public func run(resume: Bool, log: (String) -> Void) throws -> ParetoReport {
-        let problem = CompressionProblem(evaluator: evaluator, weights: source.prepared.shared,
-                                         kRange: settings.kMin...settings.kMax)
+        let problem = CompressionProblem(evaluator: evaluator, encoder: evaluator.encoder,
+                                         kRange: settings.kMin...settings.kMax, genome: settings.genomeKind)
         if let board = settings.board {
             problem.flashExcess = { [self] in try flashExcess($0, board: board) }
         }
@@ -119,6 +120,7 @@ public struct SearchSession {
         try check("--population", String(a.population), String(b.population))
         try check("--metric", a.metric.rawValue, b.metric.rawValue)
         try check("--k-min/--k-max", "\(a.kMin)...\(a.kMax)", "\(b.kMin)...\(b.kMax)")
+        try check("--genome", a.genomeKind.rawValue, b.genomeKind.rawValue)
         try check("--bn-fold", a.loweringOptions.batchNormFolding.rawValue, b.loweringOptions.batchNormFolding.rawValue)
         if a.board != b.board {
             // Same name is not enough: a board file edited between runs changes the constraint.
@@ -144,22 +146,23 @@ public struct SearchSession {
     /// The front's solutions (smallest first), each merged when the settings say so.
     func makeReport(front: [Individual], problem: CompressionProblem, evaluations: Int,
                     log: (String) -> Void) throws -> ParetoReport {
-        var seen = Set<Quantization>()
-        var entries: [(Genome, Quantization, Double)] = []
+        var seen = Set<WeightEncoding>()
+        var entries: [(Genome, WeightEncoding, Double)] = []
         // Candidates that do not fit the board carry a penalty instead of a score and stay off the front.
         for individual in front where individual.objectives[0] < CompressionProblem.infeasibleLoss {
-            let q = problem.quantization(for: individual.genome)
-            guard seen.insert(q).inserted else { continue }
-            entries.append((individual.genome, q, try problem.score(q)))
+            let encoding = problem.encoding(for: individual.genome)
+            guard seen.insert(encoding).inserted else { continue }
+            entries.append((individual.genome, encoding, try problem.score(encoding)))
         }
-        entries.sort { ($0.1.codebookSize, problem.k(of: $0.0)) < ($1.1.codebookSize, problem.k(of: $1.0)) }
+        // Smallest first; ties by the genome, so the order does not depend on the front's order.
+        entries.sort { (SizeReport.packedWeightBytes($0.1), $0.0) < (SizeReport.packedWeightBytes($1.1), $1.0) }
         var solutions: [Solution] = []
-        for (genome, q, score) in entries {
+        for (genome, encoding, score) in entries {
             let k = problem.k(of: genome)
-            let measured = Solution.measure(q, score: score, floatScore: evaluator.floatScore)
-            var solution = Solution(id: solutions.count, genes: ["k": Double(k)], k: k,
-                                    grouping: [Int](repeating: 1, count: q.codebookSize), result: measured,
-                                    searched: measured, merged: false, mergeOrder: nil)
+            let measured = Solution.measure(encoding, score: score, floatScore: evaluator.floatScore)
+            var solution = Solution(id: solutions.count, genes: genome.named(in: problem.geneSpace), k: k,
+                                    grouping: [Int](repeating: 1, count: encoding.quantization.codebookSize),
+                                    result: measured, searched: measured, merged: false, mergeOrder: nil)
             // The exact file `wsc compile` writes (metadata included) must fit; merging only shrinks it.
             if let board = settings.board, !(try ModelCompiler.fit(session: self, solution: solution, board: board).fitsFlash) {
                 continue
@@ -184,13 +187,23 @@ public struct SearchSession {
 
     /// Iterative merge of one solution, from its current grouping.
     public func merge(_ solution: Solution, tolerance: Double? = nil, log: (String) -> Void) throws -> Solution {
-        let binning = UniformBinning(values: source.prepared.shared.values, k: solution.k)
-        let merger = BinMerger(evaluator: evaluator, tolerance: tolerance ?? settings.tolerance)
+        // Merging regroups bins only: the normalisation, clip range and outliers of the solution stay.
+        let start = try solution.encoding(encoder: evaluator.encoder)
+        let binning = evaluator.encoder.binning(solution.encodingGenes).binning
+        func withBins(_ q: Quantization) -> WeightEncoding {
+            var encoding = start
+            encoding.quantization = q
+            return encoding
+        }
+        let merger = BinMerger(tolerance: tolerance ?? settings.tolerance) { [evaluator] in
+            try evaluator.score(withBins($0))
+        }
         let result = try merger.mergeBest(binning: binning, grouping: BinGrouping(runLengths: solution.grouping),
                                           score: solution.result.score)
         var merged = solution
         merged.grouping = result.grouping.runLengths
-        merged.result = Solution.measure(result.quantization, score: result.score, floatScore: evaluator.floatScore)
+        merged.result = Solution.measure(withBins(result.quantization), score: result.score,
+                                         floatScore: evaluator.floatScore)
         merged.merged = true
         merged.mergeOrder = result.order.rawValue
         log(String(format: "merge #%d K=%d: M %d -> %d (%@), %@ %.4f -> %.4f, CR %.2fx -> %.2fx",

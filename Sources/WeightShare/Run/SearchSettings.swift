@@ -23,12 +23,17 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// constraint of the search. The whole description is stored so the run does not depend on the boards folder.
     public var board: Board?
 
+    /// The genes searched (nil in run.json files written before the option existed: the paper's K-only search).
+    public var genome: GenomeKind?
+    public var genomeKind: GenomeKind { genome ?? .k }
+
     public var loweringOptions: LoweringOptions { LoweringOptions(batchNormFolding: batchNormFolding ?? .epilogue) }
 
     public init(model: String, data: String, inputShapes: [String: [Int]] = [:], metric: Metric = .accuracy,
                 seed: UInt64 = 1, population: Int = 100, generations: Int = 30, kMin: Int = 2, kMax: Int = 1024,
                 merge: Bool = true, tolerance: Double = 0, limit: Int? = nil,
-                batchNormFolding: LoweringOptions.BatchNormFolding? = nil, board: Board? = nil) {
+                batchNormFolding: LoweringOptions.BatchNormFolding? = nil, board: Board? = nil,
+                genome: GenomeKind? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -43,6 +48,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.limit = limit
         self.batchNormFolding = batchNormFolding
         self.board = board
+        self.genome = genome
     }
 }
 

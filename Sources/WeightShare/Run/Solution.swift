@@ -11,10 +11,13 @@ public struct Solution: Sendable, Equatable, Codable {
         public var packedWeightBytes: Int
         public var compressionRatioFixed: Double
         public var compressionRatioHuffman: Double
+        /// Scale values and exact outliers the encoding adds (absent in files written before they existed).
+        public var scales: Int?
+        public var outliers: Int?
     }
 
     public var id: Int
-    /// Decoded genes by name (today: "k").
+    /// Decoded genes by name (``EncodingGenes/names``; only "k" with the paper's genome).
     public var genes: [String: Double]
     public var k: Int
     /// Run lengths over the non-empty uniform bins (see BinGrouping); all ones before merging.
@@ -27,22 +30,31 @@ public struct Solution: Sendable, Equatable, Codable {
     /// Order that won the merge ("left-to-right" / "centre-to-ends"), when merged.
     public var mergeOrder: String?
 
-    public static func measure(_ q: Quantization, score: Double, floatScore: Double) -> Measurement {
-        let size = SizeReport(quantization: q)
+    public static func measure(_ encoding: WeightEncoding, score: Double, floatScore: Double) -> Measurement {
+        let size = SizeReport(encoding: encoding)
+        let q = encoding.quantization
         return Measurement(m: q.codebookSize, bitWidth: q.bitWidth, score: score, loss: floatScore - score,
                            packedWeightBytes: size.packedWeightBytes,
                            compressionRatioFixed: size.compressionRatioFixed,
-                           compressionRatioHuffman: size.compressionRatioHuffman)
+                           compressionRatioHuffman: size.compressionRatioHuffman,
+                           scales: size.scales, outliers: size.outliers)
     }
 
-    /// Rebuilds the quantization from the shared weights.
-    public func quantization(weights: SharedWeights) throws -> Quantization {
-        let binning = UniformBinning(values: weights.values, k: k)
+    /// The decoded genes (the paper's defaults for genes the run did not search).
+    public var encodingGenes: EncodingGenes {
+        var named = genes
+        named[EncodingGenes.names.k] = Double(k)
+        return EncodingGenes(named: named)
+    }
+
+    /// Rebuilds the encoding (normalisation, binning, outliers, merged groups) on the model of `encoder`.
+    public func encoding(encoder: WeightEncoder) throws -> WeightEncoding {
+        let binning = encoder.binning(encodingGenes).binning
         guard grouping.reduce(0, +) == binning.nonEmptyBins.count, grouping.allSatisfy({ $0 > 0 }) else {
             throw RunError.corrupt(file: "pareto.json",
                                    reason: "solution \(id): grouping does not match K=\(k) on this model")
         }
-        return Quantization(binning: binning, grouping: BinGrouping(runLengths: grouping))
+        return encoder.encode(encodingGenes, grouping: BinGrouping(runLengths: grouping))
     }
 }
 

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Turns ``EncodingGenes`` into a ``WeightEncoding`` for one model: normalises the model once per normalisation
+/// (cached), clips the binning range at quantiles of the normalised vector, picks the exact outliers and bins.
+/// Deterministic; safe to call from several threads.
+public final class WeightEncoder: @unchecked Sendable {
+    /// The model as lowered, with no normalisation.
+    public let base: PreparedModel
+
+    /// A normalised variant of the model: what the container is written from, its shared vector sorted (for
+    /// quantiles) and the number of scale values it adds.
+    public struct Variant: Sendable {
+        public let prepared: PreparedModel
+        public let scaleCount: Int
+        let sorted: [Float]
+    }
+
+    private let lock = NSLock()
+    private var variants: [WeightNormalization: Variant] = [:]
+
+    public init(base: PreparedModel) {
+        self.base = base
+    }
+
+    /// The model normalised as `normalization` says (built once).
+    public func variant(_ normalization: WeightNormalization) -> Variant {
+        if let cached = lock.withLock({ variants[normalization] }) { return cached }
+        let (model, scaleCount) = normalization.apply(to: base.lowered)
+        let prepared = normalization == .none ? base : PreparedModel(lowered: model)
+        let variant = Variant(prepared: prepared, scaleCount: scaleCount, sorted: prepared.shared.values.sorted())
+        lock.withLock { variants[normalization] = variant }
+        return variant
+    }
+
+    /// The binning a candidate starts from, and the outliers it keeps exactly.
+    public func binning(_ genes: EncodingGenes) -> (binning: UniformBinning, outliers: OutlierTable) {
+        let variant = variant(genes.normalization)
+        let values = variant.prepared.shared.values
+        guard genes.clipLow > 0 || genes.clipHigh > 0, !values.isEmpty else {
+            return (UniformBinning(values: values, k: genes.k), OutlierTable())
+        }
+        let lo = Self.quantile(variant.sorted, genes.clipLow)
+        let hi = Swift.max(lo, Self.quantile(variant.sorted, 1 - genes.clipHigh))
+        let outliers = Self.outliers(values, range: lo...hi,
+                                     budget: Swift.min(Int(genes.outlierFraction * Double(values.count)),
+                                                       values.count - 1))
+        return (UniformBinning(values: values, k: genes.k, range: lo...hi, excluded: outliers.positions), outliers)
+    }
+
+    /// The candidate's encoding, its non-empty bins grouped as `grouping` says (nil: every bin alone).
+    public func encode(_ genes: EncodingGenes, grouping: BinGrouping? = nil) -> WeightEncoding {
+        let (binning, outliers) = binning(genes)
+        return WeightEncoding(normalization: genes.normalization,
+                              quantization: Quantization(binning: binning, grouping: grouping), outliers: outliers,
+                              scaleCount: variant(genes.normalization).scaleCount)
+    }
+
+    /// The container of `encoding` (nil: the float model, every weight raw).
+    public func container(_ encoding: WeightEncoding?, metadata: ContainerMetadata? = nil) throws -> [UInt8] {
+        guard let encoding else { return try base.container(quantization: nil, metadata: metadata) }
+        return try variant(encoding.normalization).prepared.container(encoding: encoding, metadata: metadata)
+    }
+
+    /// NumPy's default (linear) quantile of ascending, non-empty `sorted` at `q` in [0, 1].
+    static func quantile(_ sorted: [Float], _ q: Double) -> Float {
+        let rank = Swift.min(Swift.max(q, 0), 1) * Double(sorted.count - 1)
+        let below = Int(rank.rounded(.down)), above = Swift.min(below + 1, sorted.count - 1)
+        return Float(Double(sorted[below]) + (Double(sorted[above]) - Double(sorted[below])) * (rank - Double(below)))
+    }
+
+    /// Up to `budget` values outside `range`, the farthest from it first (ties: lower position), by position.
+    static func outliers(_ values: [Float], range: ClosedRange<Float>, budget: Int) -> OutlierTable {
+        guard budget > 0 else { return OutlierTable() }
+        var outside: [(distance: Float, position: Int)] = []
+        for (i, v) in values.enumerated() where !range.contains(v) {
+            outside.append((v < range.lowerBound ? range.lowerBound - v : v - range.upperBound, i))
+        }
+        let kept = outside.sorted { $0.distance != $1.distance ? $0.distance > $1.distance : $0.position < $1.position }
+            .prefix(budget).map(\.position).sorted()
+        return OutlierTable(positions: kept, values: kept.map { values[$0] })
+    }
+}

@@ -1,0 +1,77 @@
+/// Everything a search candidate decides about the shared weights, beyond the paper's K: the scale mode, the clip
+/// range of the binning (as quantiles of the normalised vector) and the outlier budget.
+public struct EncodingGenes: Sendable, Hashable, Codable {
+    public var k: Int
+    public var normalization: WeightNormalization
+    /// Fractions of the normalised values cut off below and above the binning range (0 = the paper's min/max).
+    public var clipLow: Double
+    public var clipHigh: Double
+    /// Largest fraction of all shared weights kept exactly (only values outside the clip range qualify).
+    public var outlierFraction: Double
+
+    public init(k: Int, normalization: WeightNormalization = .none, clipLow: Double = 0, clipHigh: Double = 0,
+                outlierFraction: Double = 0) {
+        self.k = k
+        self.normalization = normalization
+        self.clipLow = clipLow
+        self.clipHigh = clipHigh
+        self.outlierFraction = outlierFraction
+    }
+
+    /// Gene names as stored in pareto.json (see ``GenomeKind``).
+    public static let names = (k: "k", scaleMode: "scale_mode", scaleStatistic: "scale_stat", clipLow: "clip_low",
+                               clipHigh: "clip_high", outliers: "outliers")
+
+    /// From decoded genes by name; genes a genome does not have keep the paper's values (the K-only genome).
+    public init(named genes: [String: Double]) {
+        let n = Self.names
+        func choice<T: CaseIterable>(_ name: String, _: T.Type) -> T {
+            let all = Array(T.allCases)
+            return all[min(max(Int(genes[name] ?? 0), 0), all.count - 1)]
+        }
+        self.init(k: Int(genes[n.k] ?? 2),
+                  normalization: WeightNormalization(mode: choice(n.scaleMode, ScaleMode.self),
+                                                     statistic: choice(n.scaleStatistic, ScaleStatistic.self)),
+                  clipLow: genes[n.clipLow] ?? 0, clipHigh: genes[n.clipHigh] ?? 0,
+                  outlierFraction: genes[n.outliers] ?? 0)
+    }
+}
+
+/// Exact values of a few shared weights, by position in the shared vector (ascending), in the normalised domain
+/// (an epilogue scale still applies to them).
+public struct OutlierTable: Sendable, Hashable {
+    public var positions: [Int]
+    public var values: [Float]
+
+    public init(positions: [Int] = [], values: [Float] = []) {
+        self.positions = positions
+        self.values = values
+    }
+
+    public var count: Int { positions.count }
+}
+
+/// A candidate's shared weights as the container stores them: which normalisation, the one codebook with its
+/// indices over the normalised values, and the exact outliers.
+public struct WeightEncoding: Sendable, Hashable {
+    public var normalization: WeightNormalization
+    public var quantization: Quantization
+    public var outliers: OutlierTable
+    /// Scale values the normalisation adds to the model (counted in the size).
+    public var scaleCount: Int
+
+    public init(normalization: WeightNormalization = .none, quantization: Quantization,
+                outliers: OutlierTable = OutlierTable(), scaleCount: Int = 0) {
+        self.normalization = normalization
+        self.quantization = quantization
+        self.outliers = outliers
+        self.scaleCount = scaleCount
+    }
+
+    /// The dequantized (normalised) shared vector, outliers included.
+    public var values: [Float] {
+        var v = quantization.values
+        for (p, x) in zip(outliers.positions, outliers.values) { v[p] = x }
+        return v
+    }
+}
