@@ -36,6 +36,7 @@ struct BoardCommandTests {
                      "nrf52840-dk", "rp2040-pico", "host"] {
             #expect(r.stdout.contains(name))
         }
+        #expect(r.stdout.contains("cmsdk-apb-uart 0x40004000") && r.stdout.contains("stm32-usart 0x40011000"))
         let json = try WSC.run(["boards", "--json"])
         let list = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(list.count >= 8)
