@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# WeightShare benchmark: writes bench/results.json (see bench/README.md).
-#   bench/run.sh            (needs swift, cc, python3 with numpy, onnxruntime, scikit-learn)
+# WeightShare benchmark: writes bench/results.json and bench/sizes.json (see bench/README.md).
+#   bench/run.sh            (needs swift, cc, python3 with numpy, onnxruntime, scikit-learn; arm-none-eabi-gcc
+#                            for the sizes, which SIZES=0 skips)
 # SCRATCH=<folder> changes the build folder (default .build-bench); RUNS=<n> the runs per timing (>= 5).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,3 +22,8 @@ ${CC:-cc} -O2 -std=c99 -Wall -Wextra -pedantic -I Runtime/include bench/runtime_
 echo "== timings" >&2
 ${PYTHON:-python3} bench/bench.py --models "$MODELS" --driver "$SCRATCH/runtime_bench" \
     --out "$ROOT/bench/results.json" --runs "${RUNS:-7}"
+
+if [ "${SIZES:-1}" != 0 ]; then
+    echo "== sizes (bench/sizes.sh)" >&2
+    SCRATCH="$SCRATCH" MODELS="$MODELS" DRIVER="$SCRATCH/runtime_bench" bench/sizes.sh >/dev/null
+fi

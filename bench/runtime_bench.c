@@ -5,6 +5,7 @@
  *
  *   cc -O2 -std=c99 -IRuntime/include bench/runtime_bench.c Runtime/src/(every .c) -lm -o runtime_bench
  *   runtime_bench model.wsm inputs.f32 runs passes [out.f32]
+ *   runtime_bench --info model.wsm          -> {"model": ..., "model_bytes": n, "arena_bytes": n} (bench/sizes.py)
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdint.h>
@@ -63,8 +64,24 @@ int main(int argc, char **argv) {
     ws_status status;
     double checksum = 0.0;
 
+    if (argc == 3 && strcmp(argv[1], "--info") == 0) {
+        model_buf = read_file(argv[2], &model_len);
+        if (!model_buf) {
+            fprintf(stderr, "cannot read %s\n", argv[2]);
+            return 2;
+        }
+        status = ws_model_load(&model, model_buf, model_len);
+        if (status != WS_OK) {
+            fprintf(stderr, "%s: ws_model_load: %d %s\n", argv[2], (int)status, ws_status_string(status));
+            return 1;
+        }
+        printf("{\"model\": \"%s\", \"model_bytes\": %lu, \"arena_bytes\": %lu}\n", argv[2], (unsigned long)model_len,
+               (unsigned long)ws_model_arena_bytes(&model));
+        free(model_buf);
+        return 0;
+    }
     if (argc < 5) {
-        fprintf(stderr, "usage: %s model.wsm inputs.f32 runs passes [out.f32]\n", argv[0]);
+        fprintf(stderr, "usage: %s model.wsm inputs.f32 runs passes [out.f32] | %s --info model.wsm\n", argv[0], argv[0]);
         return 2;
     }
     runs = atoi(argv[3]);

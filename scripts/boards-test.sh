@@ -1,6 +1,8 @@
 #!/bin/sh
-# Runs the digits MLP bare-metal on every emulated board (QEMU) and compares it with the host runtime;
-# also checks that the firmware fails on a corrupted expectation and that the images decode back to the .wsm.
+# Runs the digits MLP bare-metal on every emulated board (QEMU) and compares it with the host runtime, both with
+# semihosting output and with the UART build (make IO=uart: no semihosting, output on the board's UART);
+# also checks that the firmware fails on a corrupted expectation (both outputs) and that the images decode back
+# to the .wsm.
 # Usage: scripts/boards-test.sh [path/to/wsc]   (default: builds the debug wsc). Needs qemu-system-arm,
 # gcc-arm-none-eabi, libnewlib-arm-none-eabi and srecord (scripts/install-deps.sh).
 set -eu
@@ -27,10 +29,14 @@ for board in qemu-mps2-an386 qemu-mps2-an500 qemu-netduinoplus2; do
     cmp "$out/hex.bin" "$out/model.wsm"
     echo "== $board"
     "$wsc" run "$out" --board "$board" --data $fx/digits_test.npz --limit 20 --timeout 60 2>/dev/null
+    echo "== $board (UART)"
+    "$wsc" run "$out" --board "$board" --io uart --data $fx/digits_test.npz --limit 20 --timeout 60 2>/dev/null
 done
-if "$wsc" run "$work/qemu-mps2-an386" --board qemu-mps2-an386 --data $fx/digits_test.npz --limit 2 --corrupt-expected \
-    >/dev/null 2>&1; then
-    echo "boards-test: the firmware accepted a corrupted expected output" >&2
-    exit 1
-fi
-echo "boards-test: ok (a corrupted expectation makes the firmware exit non-zero)"
+for io in semihosting uart; do
+    if "$wsc" run "$work/qemu-mps2-an386" --board qemu-mps2-an386 --io $io --data $fx/digits_test.npz --limit 2 \
+        --corrupt-expected >/dev/null 2>&1; then
+        echo "boards-test: the firmware ($io) accepted a corrupted expected output" >&2
+        exit 1
+    fi
+done
+echo "boards-test: ok (a corrupted expectation makes the firmware exit non-zero, over semihosting and the UART)"

@@ -36,7 +36,7 @@ struct BoardOptions: ParsableArguments {
 struct BoardsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "boards",
-        abstract: "List the boards (flash/RAM map, model region, flasher, QEMU machine); validates every board file.")
+        abstract: "List the boards (flash/RAM map, model region, flasher, QEMU machine, UART); validates every board file.")
 
     @Option(name: .customLong("boards-dir"), help: "The boards folder.") var boardsDir: String?
     @Option(name: .customLong("board-file"), help: "Validate and show one board file.") var boardFile: String?
@@ -50,11 +50,11 @@ struct BoardsCommand: ParsableCommand {
         if output.json { try Console.printJSON(boards); return }
         func kib(_ v: UInt64?) -> String { v.map { $0 % 1024 == 0 ? "\($0 / 1024) KiB" : "\($0) B" } ?? "-" }
         func hex(_ v: UInt64?) -> String { v.map { String(format: "0x%08llX", $0) } ?? "-" }
-        print(Console.table(["board", "cpu", "fpu", "flash", "RAM", "model region", "images", "flasher", "qemu"], boards.map { b in
+        print(Console.table(["board", "cpu", "fpu", "flash", "RAM", "model region", "images", "flasher", "qemu", "uart"], boards.map { b in
             [b.name, b.cpu, b.fpu, kib(b.flash?.size), kib(b.ram?.size),
              b.modelRegion.map { "\(hex($0.address)) \(kib($0.size))" } ?? "-",
              b.imageFormats.isEmpty ? "-" : b.imageFormats.joined(separator: ","), b.flasher?.tool ?? "-",
-             b.qemu?.machine ?? "-"]
+             b.qemu?.machine ?? "-", b.uart.map { "\($0.kind) \(hex($0.base))" } ?? "-"]
         }))
     }
 }

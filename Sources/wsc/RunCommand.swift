@@ -3,14 +3,18 @@ import Foundation
 import WeightShare
 import WeightShareReader
 
+extension FirmwareIO: ExpressibleByArgument {}
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Build the firmware for an emulated board with the compiled model and test samples, run it in QEMU, and compare with the host runtime.",
         discussion: """
         The firmware (boards/firmware) embeds the first --limit samples and the host runtime's outputs for them,
-        runs the model bare-metal, prints every output over semihosting and exits non-zero on a mismatch
-        (different top-1 or |difference| > 1e-5). Instruction counts are exact: QEMU runs with -icount shift=0.
+        runs the model bare-metal, prints every output and exits non-zero on a mismatch (different top-1 or
+        |difference| > 1e-5). Instruction counts are exact: QEMU runs with -icount shift=0.
+        --io semihosting (default) prints over semihosting; --io uart builds the firmware without semihosting
+        (make IO=uart) and reads the board's UART (the board file's 'uart' field) on QEMU's serial port.
         """)
 
     @Argument(help: "Output folder of 'wsc compile' (or its model.wsm).") var directory: String
@@ -18,6 +22,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Data (.npz with x; y is ignored).") var data: String
     @Option(help: "Run only the first N samples.") var limit: Int = 20
     @Option(help: "Seconds before QEMU is killed.") var timeout: Double = 60
+    @Option(help: "How the firmware prints: semihosting or uart (the board's UART; no semihosting).")
+    var io: FirmwareIO = .semihosting
     @Option(name: .customLong("work-dir"), help: "Firmware build folder (default: <directory>/firmware-<board>).")
     var workDir: String?
     @Flag(name: .customLong("corrupt-expected"), help: .hidden) var corruptExpected = false
@@ -26,6 +32,7 @@ struct RunCommand: ParsableCommand {
     struct Report: Codable {
         var board: String
         var machine: String
+        var io: FirmwareIO
         var samples: Int
         var top1Identical: Int
         var maxAbsDiff: Double
@@ -48,6 +55,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let board = try boardOptions.load()
         guard let qemu = board.qemu else { throw BoardError.notEmulated(board: board.name) }
+        if io == .uart && board.uart == nil { throw BoardError.noUART(board: board.name) }
         let catalog = try boardOptions.firmwareCatalog()
         var folder = URL(fileURLWithPath: directory)
         if folder.pathExtension == "wsm" { folder.deleteLastPathComponent() }
@@ -71,11 +79,11 @@ struct RunCommand: ParsableCommand {
         if corruptExpected { embedded[0][0] += 1 }
 
         let work = workDir.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("firmware-\(board.name)")
-        Console.progress("building firmware for \(board.name) (\(dataset.count) samples) in \(work.path)")
+        Console.progress("building firmware (\(io.rawValue)) for \(board.name) (\(dataset.count) samples) in \(work.path)")
         let elf = try Firmware.build(board: board, catalog: catalog, wsm: wsm, inputs: inputs, expected: embedded,
-                                     arenaBytes: model.arenaBytes, directory: work)
+                                     arenaBytes: model.arenaBytes, directory: work, io: io)
         Console.progress("running \(qemu.machine) under QEMU (timeout \(Int(timeout)) s)")
-        let run = try QEMURunner.run(board: board, elf: elf, timeout: timeout)
+        let run = try QEMURunner.run(board: board, elf: elf, timeout: timeout, io: io)
 
         guard run.samples.count == dataset.count || run.exitStatus != 0 else {
             throw BoardError.badFirmwareOutput(reason: "\(run.samples.count) samples printed, \(dataset.count) embedded", output: run.output)
@@ -95,7 +103,7 @@ struct RunCommand: ParsableCommand {
         let text = try? ExternalTool.run(["arm-none-eabi-size", "-B", "-d", elf.path]).stdout
             .split(separator: "\n").dropFirst().first.flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") }
         let passed = run.exitStatus == 0 && identical == dataset.count && maxDiff <= 1e-5 && run.samples.count == dataset.count
-        let report = Report(board: board.name, machine: qemu.machine, samples: run.samples.count, top1Identical: identical,
+        let report = Report(board: board.name, machine: qemu.machine, io: io, samples: run.samples.count, top1Identical: identical,
                             maxAbsDiff: maxDiff, firmwareExitStatus: run.exitStatus,
                             firmwareResult: run.resultLine ?? "(none)", passed: passed, ticksPerInference: ticks,
                             instructionsPerInference: instructions,
@@ -108,7 +116,7 @@ struct RunCommand: ParsableCommand {
                 instr = lo == hi ? "\(lo)" : "\(lo) – \(hi) (mean \(Int(report.meanInstructions ?? 0)))"
             } else { instr = "n/a (board file has no qemu.systickHz); SysTick ticks \(ticks.min() ?? 0) – \(ticks.max() ?? 0)" }
             print(Console.table(["what", "value"], [
-                ["board / machine", "\(board.name) / \(qemu.machine)"],
+                ["board / machine / output", "\(board.name) / \(qemu.machine) / \(io.rawValue)"],
                 ["samples run", "\(run.samples.count) of \(dataset.count)"],
                 ["top-1 identical to host", "\(identical) / \(dataset.count)"],
                 ["max abs diff vs host", String(format: "%.3g", maxDiff)],

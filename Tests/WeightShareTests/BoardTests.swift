@@ -113,6 +113,45 @@ struct BoardTests {
         #expect(parsed.modelRegion?.address == 0x0020_0000 && parsed.modelRegion?.size == 2 << 20)
     }
 
+    @Test("uart field: the QEMU boards have one, bad ones get clear errors, board.mk carries it")
+    func uart() throws {
+        let an386 = try Self.catalog.board(named: "qemu-mps2-an386")
+        #expect(an386.uart == Board.UART(kind: "cmsdk-apb-uart", base: 0x4000_4000, clockHz: 25_000_000))
+        #expect(try Self.catalog.board(named: "qemu-mps2-an500").uart?.kind == "cmsdk-apb-uart")
+        #expect(try Self.catalog.board(named: "qemu-netduinoplus2").uart == Board.UART(kind: "stm32-usart", base: 0x4001_1000, clockHz: 16_000_000))
+        let mk = Firmware.boardMakefile(an386)
+        #expect(mk.contains("UART_KIND     = cmsdk-apb-uart\n") && mk.contains("UART_BASE     = 0x40004000\n")
+                && mk.contains("UART_CLOCK_HZ = 25000000\n"), "\(mk)")
+        #expect(!Firmware.boardMakefile(try Self.catalog.board(named: "rp2040-pico")).contains("UART_"))
+
+        var o = try Self.baseJSON()
+        o["uart"] = ["kind": "pl011", "base": "0x40034000", "clockHz": 1]
+        #expect(Self.error(o).contains("'uart.kind' is 'pl011'; known kinds: cmsdk-apb-uart, stm32-usart"))
+        o["uart"] = ["kind": "stm32-usart", "base": "0x40011002", "clockHz": 16_000_000]
+        #expect(Self.error(o).contains("'uart.base' 0x40011002 must be a 4-byte aligned 32-bit address"))
+        o["uart"] = ["kind": "stm32-usart", "base": "0x40011000"]
+        #expect(Self.error(o).contains("required field 'uart.clockHz' is missing"))
+        o["uart"] = ["kind": "stm32-usart", "base": "0x40011000", "clockHz": 0]
+        #expect(Self.error(o).contains("'uart.clockHz' must be > 0"))
+        o["uart"] = ["kind": "stm32-usart", "base": "0x40011000", "clockHz": 1, "baud": 9600]
+        #expect(Self.error(o).contains("unknown field 'uart.baud'"))
+        o["uart"] = "0x40004000"
+        #expect(Self.error(o).contains("'uart' must be an object"))
+    }
+
+    @Test("UART runs: QEMU arguments without semihosting, exit status from the 'exit' line")
+    func uartRunner() {
+        let elf = URL(fileURLWithPath: "/tmp/fw.elf")
+        let uart = QEMURunner.arguments(machine: "mps2-an386", elf: elf, io: .uart)
+        #expect(uart.contains("-no-reboot") && !uart.contains("-semihosting-config"))
+        #expect(uart.firstIndex(of: "-serial").map { uart[$0 + 1] } == "stdio")
+        let semi = QEMURunner.arguments(machine: "mps2-an386", elf: elf)
+        #expect(semi.contains("-semihosting-config") && !semi.contains("-no-reboot"))
+        #expect(QEMURunner.exitStatus("ws-firmware x\nresult ok samples=1 mismatches=0\nexit 0\n") == 0)
+        #expect(QEMURunner.exitStatus("result mismatch samples=1 mismatches=1\nexit 1\n") == 1)
+        #expect(QEMURunner.exitStatus("sample 0 ticks=1\n") == nil)
+    }
+
     @Test("fit check: numbers for flash and RAM")
     func fit() throws {
         let pico = try Self.catalog.board(named: "rp2040-pico")

@@ -36,6 +36,7 @@ struct BoardCommandTests {
                      "nrf52840-dk", "rp2040-pico", "host"] {
             #expect(r.stdout.contains(name))
         }
+        #expect(r.stdout.contains("cmsdk-apb-uart 0x40004000") && r.stdout.contains("stm32-usart 0x40011000"))
         let json = try WSC.run(["boards", "--json"])
         let list = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(list.count >= 8)
@@ -206,5 +207,46 @@ struct BoardCommandTests {
         // Boards without QEMU are refused.
         let real = try WSC.run(["run", out, "--board", "nucleo-f746zg", "--data", WSC.fixture("digits_test.npz")])
         #expect(real.status != 0 && real.stderr.contains("has no QEMU machine"))
+    }
+
+    @Test("run --io uart: the UART build (no semihosting) matches the host; a corrupted expectation fails",
+          .enabled(if: qemu, "qemu-system-arm or arm-none-eabi-gcc not installed (scripts/install-deps.sh installs them)"))
+    func runUART() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        for board in ["qemu-mps2-an386", "qemu-netduinoplus2"] {
+            let out = root.appendingPathComponent(board).path
+            #expect(try compile(board, out, extra: ["--no-runtime-size"]).status == 0)
+            let r = try WSC.run(["run", out, "--board", board, "--io", "uart", "--data", WSC.fixture("digits_test.npz"),
+                                 "--limit", "3", "--timeout", "60", "--json"])
+            #expect(r.status == 0, "\(board): \(r.stderr)")
+            let report = try WSC.json(r.stdout)
+            #expect(report["io"] as? String == "uart")
+            #expect(report["samples"] as? Int == 3 && report["top1Identical"] as? Int == 3, "\(board)")
+            #expect((report["maxAbsDiff"] as? Double ?? 1) <= 1e-5, "\(board)")
+            #expect(report["firmwareExitStatus"] as? Int == 0)
+            #expect(!(report["qemuCommand"] as? String ?? "").contains("semihosting"))
+            // The UART firmware links no semihosting code.
+            let map = try String(contentsOfFile: out + "/firmware-\(board)/build-uart/firmware.map", encoding: .utf8)
+            #expect(!map.contains("librdimon") && !map.contains("initialise_monitor_handles"))
+        }
+        let out = root.appendingPathComponent("qemu-mps2-an386").path
+        let bad = try WSC.run(["run", out, "--board", "qemu-mps2-an386", "--io", "uart", "--data",
+                               WSC.fixture("digits_test.npz"), "--limit", "2", "--corrupt-expected", "--json"])
+        #expect(bad.status != 0)
+        let report = try WSC.json(bad.stdout)
+        #expect(report["firmwareExitStatus"] as? Int == 1)
+        #expect((report["firmwareResult"] as? String ?? "").hasPrefix("result mismatch"))
+        // A board without a 'uart' field is refused with the reason.
+        let dir = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var board = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("boards/qemu-mps2-an386.json"))) as! [String: Any]
+        board.removeValue(forKey: "uart")
+        let file = dir.appendingPathComponent("no-uart.json")
+        try JSONSerialization.data(withJSONObject: board).write(to: file)
+        let none = try WSC.run(["run", out, "--board-file", file.path, "--io", "uart", "--data", WSC.fixture("digits_test.npz")])
+        #expect(none.status != 0 && none.stderr.contains("has no 'uart' field"), "\(none.stderr)")
     }
 }

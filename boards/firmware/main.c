@@ -1,7 +1,7 @@
 /*
  * WeightShare firmware template: loads the model linked into the board's model region, runs every embedded
- * test input, prints each output over semihosting (printf; retarget _write to a UART on a real board) and
- * compares it with the host runtime's output embedded at build time.
+ * test input, prints each output (printf: over semihosting, or with `make IO=uart` through board_write() to a
+ * UART, see board_io.h) and compares it with the host runtime's output embedded at build time.
  *
  * Exit status: 0 all samples agree (same top-1, |difference| <= WS_TOLERANCE everywhere); 1 mismatch;
  * 2 the model failed to load or run; 3 a CPU fault (startup.c).
@@ -10,6 +10,7 @@
  *   ws-firmware <board> model=<bytes> arena=<bytes>
  *   sample <i> ticks=<n> top1=<k> expected=<k> out=<hex>,<hex>,...
  *   result ok|mismatch samples=<n> mismatches=<n>
+ *   exit <status>                                   (IO=uart only: the exit status, from syscalls_uart.c)
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,14 +1,19 @@
 /*
  * Minimal Cortex-M startup for the WeightShare firmware template (any ARMv6-M/ARMv7-M/ARMv7E-M core).
  * Vector table, reset handler that copies .data, zeroes .bss, enables the FPU when the build has one,
- * sets up newlib's semihosting handles and runs exit(main()). SysTick counts wrap-arounds for ws_ticks().
+ * sets up the output (newlib's semihosting handles, or board_io_init() for a UART build: -DWS_IO_UART) and runs
+ * exit(main()). SysTick counts wrap-arounds for ws_ticks().
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, __stack_top;
 extern int main(void);
+#if defined(WS_IO_UART)
+#include "board_io.h"
+#else
 extern void initialise_monitor_handles(void);
+#endif
 extern void __libc_init_array(void);
 
 void reset_handler(void);
@@ -79,7 +84,11 @@ void reset_handler(void) {
     *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
     __asm volatile("dsb\n\tisb" ::: "memory");
 #endif
+#if defined(WS_IO_UART)
+    board_io_init();
+#else
     initialise_monitor_handles();
+#endif
     __libc_init_array();
     exit(main());
 }

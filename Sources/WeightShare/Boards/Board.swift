@@ -49,6 +49,17 @@ public struct Board: Sendable, Equatable, Codable {
         public var systickHz: UInt64?
     }
 
+    /// The UART the firmware prints to when built with `IO=uart` (`wsc run --io uart`); the default drivers of
+    /// `boards/firmware/board_io.c` know these kinds.
+    public struct UART: Sendable, Equatable, Codable {
+        /// `cmsdk-apb-uart` (ARM CMSDK APB UART, MPS2) or `stm32-usart` (STM32F1/F2/F4 USART register layout).
+        public var kind: String
+        /// Base address of its registers.
+        public var base: UInt64
+        /// Input clock of the UART at reset, for the baud rate divisor.
+        public var clockHz: UInt64
+    }
+
     public var name: String
     public var description: String
     public var kind: Kind
@@ -64,6 +75,7 @@ public struct Board: Sendable, Equatable, Codable {
     public var uf2FamilyID: UInt32?
     public var flasher: Flasher?
     public var qemu: QEMU?
+    public var uart: UART?
     /// Where it was loaded from.
     public var file: String
 
@@ -71,6 +83,7 @@ public struct Board: Sendable, Equatable, Codable {
     public var isHost: Bool { kind == .host }
 
     public static let imageFormatNames = ["bin", "hex", "uf2"]
+    public static let uartKinds = ["cmsdk-apb-uart", "stm32-usart"]
 }
 
 /// What is wrong with a board file or a board name; each message names the file and the field.
@@ -84,6 +97,7 @@ public enum BoardError: Error, CustomStringConvertible, Equatable {
     case unknownBoard(name: String, known: [String], directory: String)
     case noBoardsDirectory(searched: [String])
     case notEmulated(board: String)
+    case noUART(board: String)
     case noFlasher(board: String, reason: String)
     case flasherMissing(tool: String, board: String, install: String)
     case missingImage(path: String, hint: String)
@@ -107,6 +121,8 @@ public enum BoardError: Error, CustomStringConvertible, Equatable {
         case let .noBoardsDirectory(searched):
             return "cannot find the boards/ folder (looked in \(searched.joined(separator: ", "))); pass --boards-dir, set WSC_BOARDS_DIR, or use --board-file path.json"
         case let .notEmulated(board): return "board '\(board)' has no QEMU machine: 'wsc run' needs an emulated board (qemu-…)"
+        case let .noUART(board):
+            return "board '\(board)' has no 'uart' field: a UART build needs the UART's kind, base address and clock (boards/README.md); for another UART build boards/firmware with IO=uart BOARD_IO=your_board_io.c"
         case let .noFlasher(board, reason): return "board '\(board)' has no flasher: \(reason)"
         case let .flasherMissing(tool, board, install):
             return "flasher '\(tool)' for board '\(board)' is not installed (not found on PATH); install it: \(install)"
@@ -218,7 +234,8 @@ private struct FieldReader {
 
     mutating func board(_ root: [String: Any]) throws -> Board {
         try check(root, allowed: ["schema", "name", "description", "kind", "cpu", "fpu", "compilerFlags", "flash", "ram",
-                                  "modelRegion", "ramReserve", "imageFormats", "uf2FamilyID", "flasher", "qemu"], prefix: "")
+                                  "modelRegion", "ramReserve", "imageFormats", "uf2FamilyID", "flasher", "qemu", "uart"],
+                  prefix: "")
         let schema = try number(root, "schema")
         guard schema == 1 else { throw bad("schema", "is \(schema); this wsc reads schema 1") }
         let name = try string(root, "name")
@@ -231,7 +248,7 @@ private struct FieldReader {
         if kind == .host {
             return Board(name: name, description: description, kind: .host, cpu: "host", fpu: "host", compilerFlags: [],
                          flash: nil, ram: nil, modelRegion: nil, ramReserve: .init(stack: 0, runtime: 0), imageFormats: [],
-                         uf2FamilyID: nil, flasher: nil, qemu: nil, file: path)
+                         uf2FamilyID: nil, flasher: nil, qemu: nil, uart: nil, file: path)
         }
         let cpu = try string(root, "cpu")
         let fpu = try string(root, "fpu")
@@ -312,9 +329,24 @@ private struct FieldReader {
                               systickHz: q["systickHz"] == nil ? nil : try number(q, "systickHz", "qemu."))
             if qemu?.systickHz == 0 { throw bad("qemu.systickHz", "must be > 0") }
         }
+        var uart: Board.UART?
+        if root["uart"] != nil, !(root["uart"] is NSNull) {
+            let u = try object(root, "uart")
+            try check(u, allowed: ["kind", "base", "clockHz"], prefix: "uart.")
+            let x = Board.UART(kind: try string(u, "kind", "uart."), base: try number(u, "base", "uart."),
+                               clockHz: try number(u, "clockHz", "uart."))
+            guard Board.uartKinds.contains(x.kind) else {
+                throw bad("uart.kind", "is '\(x.kind)'; known kinds: \(Board.uartKinds.joined(separator: ", ")) (for another UART write your own board_io.c, boards/README.md)")
+            }
+            guard x.base <= UInt32.max, x.base % 4 == 0 else {
+                throw bad("uart.base", String(format: "0x%llx must be a 4-byte aligned 32-bit address", x.base))
+            }
+            guard x.clockHz > 0, x.clockHz <= UInt32.max else { throw bad("uart.clockHz", "must be > 0 and fit 32 bits") }
+            uart = x
+        }
         return Board(name: name, description: description, kind: kind, cpu: cpu, fpu: fpu, compilerFlags: flags, flash: flash,
                      ram: ram, modelRegion: model, ramReserve: reserve, imageFormats: formats, uf2FamilyID: family,
-                     flasher: flasher, qemu: qemu, file: path)
+                     flasher: flasher, qemu: qemu, uart: uart, file: path)
     }
 
     func region(_ root: [String: Any], _ key: String) throws -> Board.Region {

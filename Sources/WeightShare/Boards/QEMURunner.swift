@@ -1,6 +1,8 @@
 import Foundation
 
-/// Runs firmware under `qemu-system-arm` with semihosting and `-icount shift=0`, and reads what it printed.
+/// Runs firmware under `qemu-system-arm` with `-icount shift=0` and reads what it printed: over semihosting, or
+/// for a UART build (`IO=uart`) from the board's first serial port, with the exit status from its `exit <code>`
+/// line (the firmware resets at the end, and `-no-reboot` makes QEMU exit).
 public enum QEMURunner {
     public struct Sample: Sendable, Equatable, Codable {
         public var index: Int
@@ -19,24 +21,42 @@ public enum QEMURunner {
         public var argv: [String]
     }
 
-    public static func arguments(machine: String, elf: URL) -> [String] {
-        ["qemu-system-arm", "-M", machine, "-nographic", "-monitor", "none", "-serial", "none",
-         "-semihosting-config", "enable=on,target=native", "-icount", "shift=0", "-kernel", elf.path]
+    public static func arguments(machine: String, elf: URL, io: FirmwareIO = .semihosting) -> [String] {
+        // A UART build runs without semihosting: a semihosting call would stop the core.
+        let output = io == .uart ? ["-serial", "stdio", "-no-reboot"]
+            : ["-serial", "none", "-semihosting-config", "enable=on,target=native"]
+        return ["qemu-system-arm", "-M", machine, "-nographic", "-monitor", "none"] + output
+            + ["-icount", "shift=0", "-kernel", elf.path]
     }
 
     /// Runs `elf` on the board's QEMU machine; kills QEMU after `timeout` seconds.
-    public static func run(board: Board, elf: URL, timeout: Double) throws -> Run {
+    public static func run(board: Board, elf: URL, timeout: Double, io: FirmwareIO = .semihosting) throws -> Run {
         guard let qemu = board.qemu else { throw BoardError.notEmulated(board: board.name) }
         guard ExternalTool.find("qemu-system-arm") != nil else {
             throw BoardError.toolMissing(tool: "qemu-system-arm", hint: "install qemu-system-arm (scripts/install-deps.sh)")
         }
-        let argv = arguments(machine: qemu.machine, elf: elf)
+        let argv = arguments(machine: qemu.machine, elf: elf, io: io)
         let result = try ExternalTool.run(argv, timeout: timeout)
-        let output = result.stdout + (result.stderr.isEmpty ? "" : "\n[stderr]\n" + result.stderr)
+        // A UART sends "\r\n" (one Character in Swift, so split on lines after normalising).
+        let stdout = result.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+        let output = stdout + (result.stderr.isEmpty ? "" : "\n[stderr]\n" + result.stderr)
         if result.timedOut { throw BoardError.qemuTimeout(seconds: timeout, output: String(output.suffix(4000))) }
-        return Run(exitStatus: result.status, samples: try parse(result.stdout), resultLine:
-                    result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("result ") }).map(String.init),
+        var status = result.status
+        if io == .uart {
+            guard result.status == 0 else { throw BoardError.qemuFailed(status: result.status, output: String(output.suffix(4000))) }
+            guard let code = exitStatus(stdout) else {
+                throw BoardError.badFirmwareOutput(reason: "no 'exit <status>' line on the UART", output: String(output.suffix(4000)))
+            }
+            status = code
+        }
+        return Run(exitStatus: status, samples: try parse(stdout), resultLine:
+                    stdout.split(separator: "\n").last(where: { $0.hasPrefix("result ") }).map(String.init),
                    output: output, argv: argv)
+    }
+
+    /// The status of the last `exit <code>` line (UART builds, boards/firmware/syscalls_uart.c).
+    public static func exitStatus(_ text: String) -> Int32? {
+        text.split(separator: "\n").last(where: { $0.hasPrefix("exit ") }).flatMap { Int32($0.dropFirst(5)) }
     }
 
     /// Parses the firmware's `sample …` lines (boards/firmware/main.c).
