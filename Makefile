@@ -1,7 +1,7 @@
 # WeightShare: `make demo` runs the bundled model through search -> compile -> verify; `make test` runs every test.
 SWIFT ?= swift
 
-.PHONY: deps demo test swift-test runtime-test boards-test generated-check release fixtures clean
+.PHONY: deps demo test swift-test runtime-test boards-test generated-check release fixtures folded-fixtures clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,6 +36,13 @@ boards-test:
 fixtures:
 	scripts/install-deps.sh --python
 	python3 scripts/make_fixtures.py
+
+# Regenerates Tests/Fixtures/folded (folded BatchNorm, re-parameterised outliers, autoencoder; issue 5). Needs torch:
+# FIXTURES_PYTHON is a Python with torch, numpy, onnx and onnxruntime (e.g. a venv made with
+# --system-site-packages and `pip install torch`). Deterministic; scripts/probe_scales.py re-runs the binning probe.
+FIXTURES_PYTHON ?= .venv-fixtures/bin/python
+folded-fixtures:
+	$(FIXTURES_PYTHON) scripts/make_folded_fixtures.py
 
 clean:
 	rm -rf .build Runtime/build

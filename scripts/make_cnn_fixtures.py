@@ -20,7 +20,8 @@ For each net: <name>_test_ref.npz with `y` = onnxruntime's (one thread) logits o
 [360, 10]. fixtures.json: seeds, versions, op counts, shapes, parameter counts and float accuracies.
 
 Usage: .venv-fixtures/bin/python scripts/make_cnn_fixtures.py   (needs torch, numpy, onnx, onnxruntime; a venv
-made with --system-site-packages and `pip install torch` is enough). Only this script needs torch.
+made with --system-site-packages and `pip install torch` is enough). Only this script and
+scripts/make_folded_fixtures.py (which imports its nets and helpers) need torch.
 """
 import os
 
@@ -159,16 +160,20 @@ def load_split(name):
 
 
 def train(name, x_train, y_train):
-    seed = SEEDS[name]
+    return train_model(NETS[name], SEEDS[name], TRAINING, nn.CrossEntropyLoss(), x_train, y_train)
+
+
+def train_model(make_net, seed, settings, loss_fn, x_train, target):
+    """Seeds torch, builds the net and trains it (Adam, cosine schedule, shuffled batches); returns it in eval
+    mode. Also used by scripts/make_folded_fixtures.py."""
     torch.manual_seed(seed)
-    model = NETS[name]()
+    model = make_net()
     generator = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=TRAINING["lr"], weight_decay=TRAINING["weight_decay"])
-    epochs, batch = TRAINING["epochs"], TRAINING["batch_size"]
+    opt = torch.optim.Adam(model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"])
+    epochs, batch = settings["epochs"], settings["batch_size"]
     steps = epochs * ((len(x_train) + batch - 1) // batch)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, steps) / steps)))
-    xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train)
-    loss_fn = nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x_train), torch.from_numpy(target)
     model.train()
     for _ in range(epochs):
         order = torch.randperm(len(xt), generator=generator)
@@ -183,32 +188,43 @@ def train(name, x_train, y_train):
     return model
 
 
-def export(model, name):
-    dummy = torch.zeros(1, 1, 8, 8)
+def export_onnx(model, file, name, example, output_name="logits", training=torch.onnx.TrainingMode.PRESERVE):
+    """Exports `model` (opset 13, input `input`, dynamic batch) to `file` with deterministic bytes; returns the
+    proto. Also used by scripts/make_folded_fixtures.py (training=EVAL)."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, (dummy,), buffer, dynamo=False, opset_version=OPSET, input_names=["input"],
-                          output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                          do_constant_folding=True, training=torch.onnx.TrainingMode.PRESERVE)
+        torch.onnx.export(model, (example,), buffer, dynamo=False, opset_version=OPSET, input_names=["input"],
+                          output_names=[output_name], dynamic_axes={"input": {0: "batch"}, output_name: {0: "batch"}},
+                          do_constant_folding=True, training=training)
     proto = onnx.load_from_string(buffer.getvalue())
     proto.graph.name = name
     proto.doc_string = ""
     for node in proto.graph.node:
         node.doc_string = ""
     data = proto.SerializeToString(deterministic=True)
-    with open(path(f"{name}.onnx"), "wb") as f:
+    with open(file, "wb") as f:
         f.write(data)
-    written.append(f"{name}.onnx")
-    onnx.checker.check_model(path(f"{name}.onnx"), full_check=True)
+    onnx.checker.check_model(file, full_check=True)
     return proto
 
 
-def session(name):
+def export(model, name):
+    proto = export_onnx(model, path(f"{name}.onnx"), name, torch.zeros(1, 1, 8, 8))
+    written.append(f"{name}.onnx")
+    return proto
+
+
+def session_for(file):
+    """An onnxruntime CPU session with one thread."""
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
-    return ort.InferenceSession(path(f"{name}.onnx"), sess_options=opts, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(file, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def session(name):
+    return session_for(path(f"{name}.onnx"))
 
 
 def run(sess, x):
@@ -269,6 +285,22 @@ def make(name, splits):
     }
 
 
+def write_facts(out, files, facts, what):
+    """Adds the files' sizes and SHA-256s to `facts`, writes out/fixtures.json and checks the total size."""
+    sizes = {name: os.path.getsize(os.path.join(out, name)) for name in sorted(files)}
+    facts["files"] = {name: {"bytes": size,
+                             "sha256": hashlib.sha256(open(os.path.join(out, name), "rb").read()).hexdigest()}
+                      for name, size in sizes.items()}
+    facts["total_bytes"] = sum(sizes.values())
+    with open(os.path.join(out, "fixtures.json"), "w") as f:
+        json.dump(facts, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(f"{len(files) + 1} files in {os.path.relpath(out, ROOT)}, "
+          f"{facts['total_bytes'] + os.path.getsize(os.path.join(out, 'fixtures.json'))} bytes")
+    if facts["total_bytes"] > MAX_TOTAL_BYTES:
+        sys.exit(f"error: {what} take {facts['total_bytes']} bytes, more than {MAX_TOTAL_BYTES}")
+
+
 def main():
     torch.manual_seed(0)
     torch.use_deterministic_algorithms(True)
@@ -297,18 +329,7 @@ def main():
                      "onnx": onnx.__version__, "onnxruntime": ort.__version__},
         "models": models,
     }
-    sizes = {name: os.path.getsize(path(name)) for name in sorted(written)}
-    facts["files"] = {name: {"bytes": size, "sha256": hashlib.sha256(open(path(name), "rb").read()).hexdigest()}
-                      for name, size in sizes.items()}
-    facts["total_bytes"] = sum(sizes.values())
-    with open(path("fixtures.json"), "w") as f:
-        json.dump(facts, f, indent=1, sort_keys=True)
-        f.write("\n")
-    print(f"{len(written) + 1} files in {os.path.relpath(OUT, ROOT)}, "
-          f"{facts['total_bytes'] + os.path.getsize(path('fixtures.json'))} bytes")
-    if facts["total_bytes"] > MAX_TOTAL_BYTES:
-        sys.exit(f"error: CNN fixtures take {facts['total_bytes']} bytes, more than {MAX_TOTAL_BYTES}")
-
+    write_facts(OUT, written, facts, "CNN fixtures")
 
 if __name__ == "__main__":
     main()
