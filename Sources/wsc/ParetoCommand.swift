@@ -4,27 +4,64 @@ import WeightShare
 
 struct ParetoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pareto", abstract: "Show a run's Pareto front as a table.")
+        commandName: "pareto", abstract: "Show a run's Pareto front as a table.",
+        discussion: "With --data, every solution is also scored on that data (e.g. a held-out test split): the front was selected on the search data, which it overfits.")
 
     @Argument(help: "Run directory made by 'wsc search'.") var runDirectory: String
+    @Option(help: "Also score every solution on this data (.npz), with the run's metric.") var data: String?
+    @Option(help: "Use only the first N samples of --data.") var limit: Int?
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let report = try RunDirectory(URL(fileURLWithPath: runDirectory)).readReport()
-        if output.json { try Console.printJSON(report) } else { print(Self.render(report)) }
+    /// `--json` with `--data`: the front and the held-out scores.
+    struct HeldOutReport: Encodable {
+        var front: ParetoReport
+        var heldOutData: String
+        var heldOutFloatScore: Double
+        var heldOut: [HeldOutScore]
     }
 
-    static func render(_ report: ParetoReport) -> String {
-        let rows = report.solutions.map { s -> [String] in
-            let r = s.result
-            return [String(s.id), String(s.k), s.merged ? "\(s.searched.m)→\(r.m)" : String(r.m), String(r.bitWidth),
-                    Console.fixed(r.score, 4), Console.fixed(r.loss * 100, 2), String(r.packedWeightBytes),
-                    Console.fixed(r.compressionRatioFixed, 2), Console.fixed(r.compressionRatioHuffman, 2),
-                    describe(s)]
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+    }
+
+    func run() throws {
+        let directory = RunDirectory(URL(fileURLWithPath: runDirectory))
+        let report = try directory.readReport()
+        guard let data else {
+            if output.json { try Console.printJSON(report) } else { print(Self.render(report)) }
+            return
         }
-        let title = "\(report.metric) of the float model: \(Console.fixed(report.floatScore, 4)) on \(report.samples) samples; \(report.sharedWeights) shared weights (\(report.floatWeightBytes) bytes as float32)"
-        return title + "\n" + Console.table(["id", "K", "M", "bits", report.metric, "loss pts", "bytes", "CR fixed",
-                                             "CR huffman", "encoding"], rows)
+        let dataURL = try requireFile(data, option: "--data")
+        let session = try SearchSession.reopen(directory)
+        let (floatScore, scores) = try HeldOutScoring.score(session: session, report: report, data: dataURL,
+                                                            limit: limit)
+        if output.json {
+            try Console.printJSON(HeldOutReport(front: report, heldOutData: dataURL.path, heldOutFloatScore: floatScore,
+                                                heldOut: scores))
+        } else {
+            print(Self.render(report, heldOut: (dataURL.lastPathComponent, floatScore, scores)))
+        }
+    }
+
+    static func render(_ report: ParetoReport,
+                       heldOut: (name: String, floatScore: Double, scores: [HeldOutScore])? = nil) -> String {
+        let rows = report.solutions.enumerated().map { index, s -> [String] in
+            let r = s.result
+            var row = [String(s.id), String(s.k), s.merged ? "\(s.searched.m)→\(r.m)" : String(r.m), String(r.bitWidth),
+                       Console.fixed(r.score, 4), Console.fixed(r.loss * 100, 2), String(r.packedWeightBytes),
+                       Console.fixed(r.compressionRatioFixed, 2), Console.fixed(r.compressionRatioHuffman, 2)]
+            if let heldOut {
+                row += [Console.fixed(heldOut.scores[index].score, 4), Console.fixed(heldOut.scores[index].loss * 100, 2)]
+            }
+            return row + [describe(s)]
+        }
+        var title = "\(report.metric) of the float model: \(Console.fixed(report.floatScore, 4)) on \(report.samples) samples; \(report.sharedWeights) shared weights (\(report.floatWeightBytes) bytes as float32)"
+        var headers = ["id", "K", "M", "bits", report.metric, "loss pts", "bytes", "CR fixed", "CR huffman"]
+        if let heldOut {
+            title += "\non \(heldOut.name): float \(Console.fixed(heldOut.floatScore, 4))"
+            headers += ["\(report.metric) (\(heldOut.name))", "loss pts"]
+        }
+        return title + "\n" + Console.table(headers + ["encoding"], rows)
     }
 
     /// Scale mode and statistic, clip quantiles and outliers in a few words ("raw" for the paper's encoding).

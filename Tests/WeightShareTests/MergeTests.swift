@@ -34,9 +34,11 @@ struct MergeTests {
         }
         let start = Quantization(binning: binning)
         let startScore = try evaluator.score(start)
+        var tried = 0
         let r = try BinMerger(evaluator: evaluator).mergeBest(binning: binning, grouping: .identity(nonEmptyBins: 16),
-                                                               score: startScore)
+                                                               score: startScore, tried: &tried)
         #expect(r.score >= startScore)
+        #expect(tried >= r.tried && tried > 0)
         #expect(r.grouping.groupCount < 16)
         #expect(try evaluator.score(r.quantization) == r.score)
     }

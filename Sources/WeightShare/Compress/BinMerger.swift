@@ -70,11 +70,13 @@ public struct BinMerger {
     }
 
     /// Runs both orders and returns the better result: fewer codebook entries, then the higher score.
-    public func mergeBest(binning: UniformBinning, grouping: BinGrouping, score: Double,
+    /// `tried` grows by the merges scored in both orders.
+    public func mergeBest(binning: UniformBinning, grouping: BinGrouping, score: Double, tried: inout Int,
                           progress: ((Result) -> Void)? = nil) throws -> Result {
         let results = try Order.allCases.map {
             try merge(binning: binning, grouping: grouping, score: score, order: $0, progress: progress)
         }
+        tried += results.reduce(0) { $0 + $1.tried }
         return results.min { a, b in
             a.grouping.groupCount != b.grouping.groupCount
                 ? a.grouping.groupCount < b.grouping.groupCount : a.score > b.score

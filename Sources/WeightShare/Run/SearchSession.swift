@@ -146,16 +146,17 @@ public struct SearchSession {
     /// The front's solutions (smallest first), each merged when the settings say so.
     func makeReport(front: [Individual], problem: CompressionProblem, evaluations: Int,
                     log: (String) -> Void) throws -> ParetoReport {
-        var seen = Set<WeightEncoding>()
         var entries: [(Genome, WeightEncoding, Double)] = []
         // Candidates that do not fit the board carry a penalty instead of a score and stay off the front.
         for individual in front where individual.objectives[0] < CompressionProblem.infeasibleLoss {
             let encoding = problem.encoding(for: individual.genome)
-            guard seen.insert(encoding).inserted else { continue }
             entries.append((individual.genome, encoding, try problem.score(encoding)))
         }
-        // Smallest first; ties by the genome, so the order does not depend on the front's order.
+        // Smallest first; ties by the genome, so the order does not depend on the front's order. Genomes that
+        // differ only in genes without effect here (same bytes, same score) are one solution: the first.
         entries.sort { (SizeReport.packedWeightBytes($0.1), $0.0) < (SizeReport.packedWeightBytes($1.1), $1.0) }
+        var seen = Set<[Double]>()
+        entries = entries.filter { seen.insert([Double(SizeReport.packedWeightBytes($0.1)), $0.2]).inserted }
         var solutions: [Solution] = []
         for (genome, encoding, score) in entries {
             let k = problem.k(of: genome)
@@ -172,6 +173,7 @@ public struct SearchSession {
             }
             solutions.append(solution)
         }
+        let mergeEvaluations = solutions.reduce(0) { $0 + ($1.mergeEvaluations ?? 0) }
         if solutions.isEmpty, let board = settings.board {
             throw RunError.boardTooSmall(board: board.name, problems: [
                 "no solution on the front fits the model region (\(board.modelRegion.map { String($0.size) } ?? "?") bytes); try a smaller --k-min or a larger board"])
@@ -181,8 +183,8 @@ public struct SearchSession {
                             floatScore: evaluator.floatScore, samples: samples.count,
                             sharedWeights: source.prepared.shared.count,
                             floatWeightBytes: 4 * source.prepared.shared.count, onnxBytes: source.fileBytes,
-                            generations: settings.generations, evaluations: evaluations + problem.evaluations,
-                            solutions: solutions)
+                            generations: settings.generations, evaluations: evaluations + mergeEvaluations,
+                            runtimeEvaluations: problem.evaluations + mergeEvaluations, solutions: solutions)
     }
 
     /// Iterative merge of one solution, from its current grouping.
@@ -198,14 +200,16 @@ public struct SearchSession {
         let merger = BinMerger(tolerance: tolerance ?? settings.tolerance) { [evaluator] in
             try evaluator.score(withBins($0))
         }
+        var tried = 0
         let result = try merger.mergeBest(binning: binning, grouping: BinGrouping(runLengths: solution.grouping),
-                                          score: solution.result.score)
+                                          score: solution.result.score, tried: &tried)
         var merged = solution
         merged.grouping = result.grouping.runLengths
         merged.result = Solution.measure(withBins(result.quantization), score: result.score,
                                          floatScore: evaluator.floatScore)
         merged.merged = true
         merged.mergeOrder = result.order.rawValue
+        merged.mergeEvaluations = tried
         log(String(format: "merge #%d K=%d: M %d -> %d (%@), %@ %.4f -> %.4f, CR %.2fx -> %.2fx",
                    solution.id, solution.k, solution.result.m, merged.result.m, result.order.rawValue,
                    settings.metric.rawValue, solution.result.score, merged.result.score,

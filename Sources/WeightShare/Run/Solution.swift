@@ -29,6 +29,8 @@ public struct Solution: Sendable, Equatable, Codable {
     public var merged: Bool
     /// Order that won the merge ("left-to-right" / "centre-to-ends"), when merged.
     public var mergeOrder: String?
+    /// Merges scored (both orders, cache misses), when merged.
+    public var mergeEvaluations: Int?
 
     public static func measure(_ encoding: WeightEncoding, score: Double, floatScore: Double) -> Measurement {
         let size = SizeReport(encoding: encoding)
@@ -72,7 +74,11 @@ public struct ParetoReport: Sendable, Equatable, Codable {
     public var floatWeightBytes: Int
     public var onnxBytes: Int
     public var generations: Int
+    /// Distinct genomes NSGA-II scored plus the merges scored: what the run cost, in evaluations.
     public var evaluations: Int
+    /// Of those, the ones that ran the model on the data (genomes that encode alike share one run); counted in
+    /// the process that finished the run (absent in files written before it existed).
+    public var runtimeEvaluations: Int?
     /// Sorted by packed weight bytes (smallest first) before merging; ids are positions.
     public var solutions: [Solution]
 

@@ -1,0 +1,27 @@
+import Foundation
+
+/// A solution's score on data the search did not see. The front is selected on the search data, which a search
+/// overfits (it picks what happens to score well there), so users check the front on a held-out split.
+public struct HeldOutScore: Sendable, Equatable, Codable {
+    public var id: Int
+    public var score: Double
+    /// Float score on the same data minus `score` (score units).
+    public var loss: Double
+}
+
+public enum HeldOutScoring {
+    /// Scores every solution of `report` (its final, merged encoding) on `data` with the run's metric. Returns the
+    /// float model's score there and one entry per solution, in the report's order.
+    public static func score(session: SearchSession, report: ParetoReport, data: URL,
+                             limit: Int? = nil) throws -> (floatScore: Double, solutions: [HeldOutScore]) {
+        let samples = try SampleSet.load(data, for: session.source.lowered, limit: limit,
+                                         labels: session.settings.metric.needsLabels)
+        let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples,
+                                             metric: session.settings.metric)
+        let scores = try report.solutions.map { solution in
+            let score = try evaluator.score(try solution.encoding(encoder: session.evaluator.encoder))
+            return HeldOutScore(id: solution.id, score: score, loss: evaluator.floatScore - score)
+        }
+        return (evaluator.floatScore, scores)
+    }
+}

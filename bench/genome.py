@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Summarises bench/genome.sh's runs into JSON (standard library only).
+
+For every run folder <name>-<genome> holding heldout.json (`wsc pareto --data test --json`), picks the front solution
+with the best fixed-width weight CR (every byte counted) whose held-out loss is within the budget: accuracy drop
+<= 1 point, or held-out cosine >= 0.99 for the cosine metric. Reports it with the run's evaluations and wall time,
+and for each fixture the ratio of the full genome's CR to the K-only one's.
+"""
+import argparse
+import json
+import os
+import platform
+
+
+def best(heldout):
+    front = heldout["front"]
+    metric = front["metric"]
+    scores = {s["id"]: s for s in heldout["heldOut"]}
+    ok = []
+    for s in front["solutions"]:
+        h = scores[s["id"]]
+        within = h["score"] >= 0.99 if metric == "cosine" else h["loss"] <= 0.01 + 1e-12
+        if within:
+            ok.append((s["result"]["compressionRatioFixed"], s, h))
+    if not ok:
+        return None
+    cr, s, h = max(ok, key=lambda t: (t[0], t[2]["score"]))
+    return {
+        "solution": s["id"],
+        "genes": s["genes"],
+        "k": s["k"],
+        "m": s["result"]["m"],
+        "bit_width": s["result"]["bitWidth"],
+        "scales": s["result"].get("scales") or 0,
+        "outliers": s["result"].get("outliers") or 0,
+        "packed_weight_bytes": s["result"]["packedWeightBytes"],
+        "compression_ratio_fixed": cr,
+        "compression_ratio_huffman": s["result"]["compressionRatioHuffman"],
+        "search_score": s["result"]["score"],
+        "test_score": h["score"],
+        "test_loss_points": h["loss"] * 100,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--settings", default="")
+    args = ap.parse_args()
+    fixtures = {}
+    for entry in sorted(os.listdir(args.runs)):
+        path = os.path.join(args.runs, entry, "heldout.json")
+        if not os.path.exists(path):
+            continue
+        name, genome = entry.rsplit("-", 1)
+        with open(path) as f:
+            heldout = json.load(f)
+        with open(os.path.join(args.runs, entry, "bench-seconds")) as f:
+            start, end = map(float, f.read().split())
+        front = heldout["front"]
+        fixtures.setdefault(name, {"metric": front["metric"], "shared_weights": front["sharedWeights"],
+                                   "float_search_score": front["floatScore"],
+                                   "float_test_score": heldout["heldOutFloatScore"]})
+        fixtures[name][genome] = {
+            "best_within_budget": best(heldout),
+            "evaluations": front["evaluations"],
+            "runtime_evaluations": front.get("runtimeEvaluations"),
+            "front_size": len(front["solutions"]),
+            "seconds": round(end - start, 1),
+        }
+    for facts in fixtures.values():
+        k, full = facts.get("k", {}).get("best_within_budget"), facts.get("full", {}).get("best_within_budget")
+        if k and full:
+            facts["cr_ratio_full_to_k"] = full["compression_ratio_fixed"] / k["compression_ratio_fixed"]
+    result = {
+        "budget": "test accuracy drop <= 1 point (cosine metric: test cosine >= 0.99)",
+        "settings": args.settings,
+        "platform": platform.platform(),
+        "load_average": os.getloadavg(),
+        "fixtures": fixtures,
+    }
+    text = json.dumps(result, indent=2, sort_keys=True)
+    with open(args.out, "w") as f:
+        f.write(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

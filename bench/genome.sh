@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Genome benchmark (issue 5): for each fixture, `wsc search --genome k` (the paper: K alone over the raw weights)
+# against `--genome full` (K, scale mode and statistic, clip quantiles, outlier budget), same seed, population and
+# generations; every front solution is then scored on the held-out test split (`wsc pareto --data`), and
+# bench/genome.py writes bench/genome.json: per fixture and genome, the best weight CR (fixed width, every byte
+# counted) at <= 1 point test-accuracy drop (cosine >= 0.99 for the autoencoder) and the evaluations it took.
+# Also the BatchNorm-folding comparison of issue 3 (cnn/resnet, cnn/mobilenet: --bn-fold epilogue vs weights).
+#   bench/genome.sh        (needs swift, python3; ~40 min on 2 cores)
+# SCRATCH=<folder> build and run folder (default .build-bench); POP, GENS, KMAX, SEED; ONLY="name ..." a subset.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SCRATCH=${SCRATCH:-$ROOT/.build-bench}
+RUNS=$SCRATCH/genome-runs
+POP=${POP:-40}; GENS=${GENS:-12}; KMAX=${KMAX:-1024}; SEED=${SEED:-1}
+cd "$ROOT"
+mkdir -p "$RUNS"
+
+echo "== release build of wsc" >&2
+swift build -c release --scratch-path "$SCRATCH" --product wsc >&2
+WSC=$SCRATCH/release/wsc
+FIX=Tests/Fixtures
+
+# name | model | metric | input shape | extra search options
+CASES="
+resnet_folded|$FIX/folded/resnet_folded.onnx|accuracy|input=1,1,8,8|
+mobilenet_folded|$FIX/folded/mobilenet_folded.onnx|accuracy|input=1,1,8,8|
+repvgg|$FIX/folded/repvgg.onnx|accuracy|input=1,1,8,8|
+autoencoder|$FIX/folded/autoencoder.onnx|cosine|input=1,64|
+digits_mlp|$FIX/digits_mlp.onnx|accuracy|input=1,64|
+lenet|$FIX/cnn/lenet.onnx|accuracy|input=1,1,8,8|
+resnet|$FIX/cnn/resnet.onnx|accuracy|input=1,1,8,8|
+mobilenet|$FIX/cnn/mobilenet.onnx|accuracy|input=1,1,8,8|
+resnet_bnweights|$FIX/cnn/resnet.onnx|accuracy|input=1,1,8,8|--bn-fold weights
+mobilenet_bnweights|$FIX/cnn/mobilenet.onnx|accuracy|input=1,1,8,8|--bn-fold weights
+"
+echo "$CASES" | while IFS='|' read -r name model metric shape extra; do
+    [ -n "$name" ] || continue
+    if [ -n "${ONLY:-}" ] && ! [[ " $ONLY " == *" $name "* ]]; then continue; fi
+    genomes="k full"
+    case "$name" in *_bnweights) genomes="k" ;; esac
+    for genome in $genomes; do
+        out=$RUNS/$name-$genome
+        rm -rf "$out"
+        echo "== $name, --genome $genome" >&2
+        start=$(date +%s.%N)
+        # shellcheck disable=SC2086
+        "$WSC" search "$model" --data $FIX/digits_val.npz --out "$out" --input-shape "$shape" --metric "$metric" \
+            --genome "$genome" --population "$POP" --generations "$GENS" --k-max "$KMAX" --seed "$SEED" $extra \
+            --json > /dev/null
+        end=$(date +%s.%N)
+        echo "$start $end" > "$out/bench-seconds"
+        "$WSC" pareto "$out" --data $FIX/digits_test.npz --json > "$out/heldout.json"
+    done
+done
+
+${PYTHON:-python3} bench/genome.py --runs "$RUNS" --out "$ROOT/bench/genome.json" \
+    --settings "population=$POP generations=$GENS k_max=$KMAX seed=$SEED"
