@@ -18,9 +18,12 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
         self.outlierFraction = outlierFraction
     }
 
-    /// Gene names as stored in pareto.json (see ``GenomeKind``).
-    public static let names = (k: "k", scaleMode: "scale_mode", scaleStatistic: "scale_stat", clipLow: "clip_low",
-                               clipHigh: "clip_high", outliers: "outliers")
+    /// Gene names as stored in pareto.json (see ``GenomeKind``). Clip genes count tenths of a percent of the
+    /// normalised values, the outlier gene hundredths of a percent of N: whole numbers, so that the paper's 0 is
+    /// a value the search draws and equal settings are one genome.
+    public static let names = (k: "k", scaleMode: "scale_mode", scaleStatistic: "scale_stat",
+                               clipLow: "clip_low_permille", clipHigh: "clip_high_permille",
+                               outliers: "outliers_per_10k")
 
     /// From decoded genes by name; genes a genome does not have keep the paper's values (the K-only genome).
     public init(named genes: [String: Double]) {
@@ -32,8 +35,8 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
         self.init(k: Int(genes[n.k] ?? 2),
                   normalization: WeightNormalization(mode: choice(n.scaleMode, ScaleMode.self),
                                                      statistic: choice(n.scaleStatistic, ScaleStatistic.self)),
-                  clipLow: genes[n.clipLow] ?? 0, clipHigh: genes[n.clipHigh] ?? 0,
-                  outlierFraction: genes[n.outliers] ?? 0)
+                  clipLow: (genes[n.clipLow] ?? 0) / 1000, clipHigh: (genes[n.clipHigh] ?? 0) / 1000,
+                  outlierFraction: (genes[n.outliers] ?? 0) / 10_000)
     }
 }
 

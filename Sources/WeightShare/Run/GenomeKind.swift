@@ -4,9 +4,10 @@ public enum GenomeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case k
     case full
 
-    /// Largest fraction clipped off each end of the normalised vector, and largest outlier budget (of N).
-    public static let maximumClip = 0.02
-    public static let maximumOutliers = 0.01
+    /// Largest clip off each end of the normalised vector (‰: 2 %), and largest outlier budget (in 1/10,000 of N:
+    /// 1 %).
+    public static let maximumClipPermille = 20
+    public static let maximumOutliersPer10k = 100
 
     /// The gene space over `kRange` (names as in ``EncodingGenes/names``; categorical genes index
     /// `ScaleMode.allCases` and `ScaleStatistic.allCases`).
@@ -20,9 +21,9 @@ public enum GenomeKind: String, Sendable, Hashable, Codable, CaseIterable {
             return GeneSpace([k,
                               .integer(n.scaleMode, 0...(ScaleMode.allCases.count - 1)),
                               .integer(n.scaleStatistic, 0...(ScaleStatistic.allCases.count - 1)),
-                              .real(n.clipLow, 0...Self.maximumClip),
-                              .real(n.clipHigh, 0...Self.maximumClip),
-                              .real(n.outliers, 0...Self.maximumOutliers)])
+                              .integer(n.clipLow, 0...Self.maximumClipPermille),
+                              .integer(n.clipHigh, 0...Self.maximumClipPermille),
+                              .integer(n.outliers, 0...Self.maximumOutliersPer10k)])
         }
     }
 }
