@@ -9,7 +9,7 @@ demo=${DEMO_DIR:-.build/demo}
 rm -rf "$demo"
 mkdir -p "$demo"
 
-echo "== search (NSGA-II over K, then bin merging) =="
+echo "== search (NSGA-II over K, scales, clipping and outliers; then bin merging) =="
 "$wsc" search "$fixtures/digits_mlp.onnx" --data "$fixtures/digits_val.npz" --out "$demo/run" \
     --input-shape input=1,64 --seed 1 --population "${POPULATION:-100}" --generations "${GENERATIONS:-30}"
 echo

@@ -60,8 +60,8 @@ public enum ModelCompiler {
 
     /// The fit of the exact container `compile` would write for `solution` (no C array or images are kept).
     public static func fit(session: SearchSession, solution: Solution, board: Board) throws -> FitReport {
-        let wsm = try compile(session: session, solution: solution, board: board.name).wsm
-        return FitCheck.check(board: board, wsmBytes: wsm.count, arenaBytes: session.source.prepared.plan.arenaBytes)
+        let out = try compile(session: session, solution: solution, board: board.name)
+        return FitCheck.check(board: board, wsmBytes: out.wsm.count, arenaBytes: out.report.arenaBytes)
     }
 
     /// Builds everything in memory; nothing is written.
@@ -82,7 +82,8 @@ public enum ModelCompiler {
         let comment = "\(session.source.url.lastPathComponent), solution \(solution.id): K=\(q.k) M=\(q.codebookSize)"
         let files = CArrayEmitter.emit(wsm, symbol: symbol, headerName: "model_data.h", alignment: alignment,
                                        section: section, comment: comment)
-        let plan = session.source.prepared.plan
+        // The normalised variant's plan: a MatMul's scale adds a Mul (and a tensor) to the graph.
+        let plan = session.evaluator.encoder.variant(encoding.normalization).prepared.plan
         let report = CompileReport(board: board, solution: solution.id, k: q.k, m: q.codebookSize,
                                    bitWidth: q.bitWidth, sharedWeights: size.sharedWeights,
                                    score: solution.result.score, floatScore: session.evaluator.floatScore,

@@ -3,18 +3,28 @@ import Foundation
 /// The front as CSV and as an SVG plot (score against packed weight bytes, before and after merging).
 public enum ParetoExport {
     public static let csvHeader =
-        "id,k,m,bit_width,score,loss_points,packed_weight_bytes,cr_fixed,cr_huffman,merged,searched_m,searched_score"
+        "id,k,m,bit_width,score,loss_points,packed_weight_bytes,cr_fixed,cr_huffman,merged,searched_m,searched_score," +
+        "scale_mode,scale_stat,clip_low,clip_high,outliers,scales"
 
     public static func csv(_ report: ParetoReport) -> String {
         var lines = [csvHeader]
         for s in report.solutions {
             let r = s.result
-            lines.append([String(s.id), String(s.k), String(r.m), String(r.bitWidth), fmt(r.score, 6),
-                          fmt(r.loss * 100, 4), String(r.packedWeightBytes), fmt(r.compressionRatioFixed, 4),
-                          fmt(r.compressionRatioHuffman, 4), s.merged ? "1" : "0", String(s.searched.m),
-                          fmt(s.searched.score, 6)].joined(separator: ","))
+            let columns = [String(s.id), String(s.k), String(r.m), String(r.bitWidth), fmt(r.score, 6),
+                           fmt(r.loss * 100, 4), String(r.packedWeightBytes), fmt(r.compressionRatioFixed, 4),
+                           fmt(r.compressionRatioHuffman, 4), s.merged ? "1" : "0", String(s.searched.m),
+                           fmt(s.searched.score, 6)]
+            lines.append((columns + encodingColumns(s)).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Scale mode and statistic (names), clip fractions, outlier and scale counts of the final encoding.
+    static func encodingColumns(_ s: Solution) -> [String] {
+        let genes = s.encodingGenes
+        let mode = genes.normalization.mode
+        return [mode.rawValue, mode == .none ? "" : genes.normalization.statistic.rawValue, fmt(genes.clipLow, 4),
+                fmt(genes.clipHigh, 4), String(s.result.outliers ?? 0), String(s.result.scales ?? 0)]
     }
 
     public static func svg(_ report: ParetoReport) -> String {
@@ -32,7 +42,7 @@ public enum ParetoExport {
         <text x="\(Int(w / 2))" y="20" text-anchor="middle" font-size="14">\(escape(URL(fileURLWithPath: report.model).lastPathComponent)): \(report.metric) vs packed weight bytes</text>
         <line x1="\(margin)" y1="\(h - margin)" x2="\(w - margin)" y2="\(h - margin)" stroke="black"/>
         <line x1="\(margin)" y1="\(margin)" x2="\(margin)" y2="\(h - margin)" stroke="black"/>
-        <text x="\(Int(w / 2))" y="\(Int(h - 15))" text-anchor="middle">packed weight bytes (codebook + indices)</text>
+        <text x="\(Int(w / 2))" y="\(Int(h - 15))" text-anchor="middle">packed weight bytes (codebook, indices, scales, outliers)</text>
         <text x="15" y="\(Int(h / 2))" transform="rotate(-90 15 \(Int(h / 2)))" text-anchor="middle">\(report.metric)</text>
         <line x1="\(margin)" y1="\(fmt(py(report.floatScore), 1))" x2="\(w - margin)" y2="\(fmt(py(report.floatScore), 1))" stroke="gray" stroke-dasharray="4 3"/>
         <text x="\(w - margin)" y="\(fmt(py(report.floatScore) - 4, 1))" text-anchor="end" fill="gray">float \(fmt(report.floatScore, 4))</text>

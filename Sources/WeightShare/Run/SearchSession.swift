@@ -38,7 +38,8 @@ public struct SearchSession {
     /// container has no metadata, so this slightly underestimates; the front is checked exactly in makeReport.
     func flashExcess(_ encoding: WeightEncoding, board: Board) throws -> Int {
         let bytes = try evaluator.encoder.container(encoding).count
-        let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes)
+        let arena = evaluator.encoder.variant(encoding.normalization).prepared.plan.arenaBytes
+        let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: arena)
         return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
     }
 
