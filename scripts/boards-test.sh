@@ -32,6 +32,19 @@ for board in qemu-mps2-an386 qemu-mps2-an500 qemu-netduinoplus2; do
     echo "== $board (UART)"
     "$wsc" run "$out" --board "$board" --io uart --data $fx/digits_test.npz --limit 20 --timeout 60 2>/dev/null
 done
+# A BN-folded ResNet with the full genome: a normalised solution (epilogue scales, exact outliers when it has
+# them) runs bare-metal like on the host.
+"$wsc" search $fx/folded/resnet_folded.onnx --data $fx/digits_val.npz --out "$work/folded" \
+    --input-shape input=1,1,8,8 --population 12 --generations 2 --k-max 64 --limit 60 --no-merge >/dev/null 2>&1
+solution=$("$wsc" pareto "$work/folded" --json | python3 -c "
+import json, sys
+front = json.load(sys.stdin)['solutions']
+scaled = [s for s in front if s['genes']['scale_mode'] > 0]
+best = max(scaled, key=lambda s: (s['result'].get('outliers', 0) > 0, s['result']['score']))
+print(best['id'])")
+"$wsc" compile "$work/folded" --solution "$solution" --board qemu-mps2-an386 -o "$work/folded-out" >/dev/null
+echo "== qemu-mps2-an386, resnet_folded solution $solution (normalised)"
+"$wsc" run "$work/folded-out" --board qemu-mps2-an386 --data $fx/digits_test.npz --limit 10 --timeout 120 2>/dev/null
 for io in semihosting uart; do
     if "$wsc" run "$work/qemu-mps2-an386" --board qemu-mps2-an386 --io $io --data $fx/digits_test.npz --limit 2 \
         --corrupt-expected >/dev/null 2>&1; then
