@@ -6,25 +6,28 @@
 # counted) at <= 1 point test-accuracy drop (cosine >= 0.99 for the autoencoder) and the evaluations it took.
 # Also the BatchNorm-folding comparison of issue 3 (cnn/resnet, cnn/mobilenet: --bn-fold epilogue vs weights).
 #   bench/genome.sh        (needs swift, python3; ~40 min on 2 cores)
-# SCRATCH=<folder> build and run folder (default .build-bench); POP, GENS, KMAX, SEED; ONLY="name ..." a subset.
+# SCRATCH=<folder> build and run folder (default .build-bench); POP, GENS, KMAX, SEED; TOL (merge tolerance in
+# points, default 1: the budget); ONLY="name ..." a subset; WSC=<path> uses that wsc instead of building one.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCRATCH=${SCRATCH:-$ROOT/.build-bench}
 RUNS=$SCRATCH/genome-runs
-POP=${POP:-40}; GENS=${GENS:-12}; KMAX=${KMAX:-1024}; SEED=${SEED:-1}
+POP=${POP:-40}; GENS=${GENS:-12}; KMAX=${KMAX:-1024}; SEED=${SEED:-1}; TOL=${TOL:-1}
 cd "$ROOT"
 mkdir -p "$RUNS"
 
-echo "== release build of wsc" >&2
-swift build -c release --scratch-path "$SCRATCH" --product wsc >&2
-WSC=$SCRATCH/release/wsc
+if [ -z "${WSC:-}" ]; then
+    echo "== release build of wsc" >&2
+    swift build -c release --scratch-path "$SCRATCH" --product wsc >&2
+    WSC=$SCRATCH/release/wsc
+fi
 FIX=Tests/Fixtures
 
 # name | model | metric | input shape | extra search options
 CASES="
 resnet_folded|$FIX/folded/resnet_folded.onnx|accuracy|input=1,1,8,8|
-mobilenet_folded|$FIX/folded/mobilenet_folded.onnx|accuracy|input=1,1,8,8|
 repvgg|$FIX/folded/repvgg.onnx|accuracy|input=1,1,8,8|
+mobilenet_folded|$FIX/folded/mobilenet_folded.onnx|accuracy|input=1,1,8,8|
 autoencoder|$FIX/folded/autoencoder.onnx|cosine|input=1,64|
 digits_mlp|$FIX/digits_mlp.onnx|accuracy|input=1,64|
 lenet|$FIX/cnn/lenet.onnx|accuracy|input=1,1,8,8|
@@ -45,7 +48,8 @@ echo "$CASES" | while IFS='|' read -r name model metric shape extra; do
         start=$(date +%s.%N)
         # shellcheck disable=SC2086
         "$WSC" search "$model" --data $FIX/digits_val.npz --out "$out" --input-shape "$shape" --metric "$metric" \
-            --genome "$genome" --population "$POP" --generations "$GENS" --k-max "$KMAX" --seed "$SEED" $extra \
+            --genome "$genome" --population "$POP" --generations "$GENS" --k-max "$KMAX" --seed "$SEED" \
+            --tolerance "$TOL" $extra \
             --json > /dev/null
         end=$(date +%s.%N)
         echo "$start $end" > "$out/bench-seconds"
@@ -54,4 +58,4 @@ echo "$CASES" | while IFS='|' read -r name model metric shape extra; do
 done
 
 ${PYTHON:-python3} bench/genome.py --runs "$RUNS" --out "$ROOT/bench/genome.json" \
-    --settings "population=$POP generations=$GENS k_max=$KMAX seed=$SEED"
+    --settings "population=$POP generations=$GENS k_max=$KMAX seed=$SEED merge_tolerance_points=$TOL"

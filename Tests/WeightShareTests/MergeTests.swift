@@ -54,6 +54,20 @@ struct MergeTests {
         #expect(r.score >= 0.66 - 0.035)
     }
 
+    @Test("a start above the float score may merge down to the float score (minus the tolerance), not below")
+    func referenceFloor() throws {
+        // Each codebook entry lost costs 0.01; start 0.66 (16 entries), float model 0.62.
+        let evaluator = ScriptedEvaluator { q in 0.5 + Double(q.codebookSize) * 0.01 }
+        let merger = BinMerger(tolerance: 0.01, reference: 0.62) { try evaluator.score($0) }
+        let r = try merger.merge(binning: binning, grouping: .identity(nonEmptyBins: 16), score: 0.66,
+                                 order: .leftToRight)
+        #expect(r.grouping.groupCount == 11)  // 0.61 = 0.62 − 0.01; one more entry lost would be 0.60
+        // A start below the float score keeps the start as its reference: 0.65 = 0.66 − 0.01.
+        let below = try BinMerger(tolerance: 0.01, reference: 0.9) { try evaluator.score($0) }
+            .merge(binning: binning, grouping: .identity(nonEmptyBins: 16), score: 0.66, order: .leftToRight)
+        #expect(below.grouping.groupCount == 15)
+    }
+
     @Test("left-to-right joins from the left; centre-to-ends from the middle")
     func orders() throws {
         // Only two merges may happen in total (score drops when M < 14).

@@ -1,6 +1,8 @@
 /// Iterative merge of neighbouring bins (Khosrowshahli et al. 2025): remove one boundary between two
 /// neighbouring groups (their shared value becomes the mean of all their members) and keep the merge when
-/// the score has not dropped more than `tolerance` below the starting score. Passes repeat until one full
+/// the score has not dropped more than `tolerance` below the starting score — or below the float model's score,
+/// when the start lies above it (`reference`): a start above the float model is luck on the search data, and
+/// merges may spend it. Passes repeat until one full
 /// pass merges nothing. Two visiting orders, as in the paper: left to right, and from the centre to the ends.
 public struct BinMerger {
     public enum Order: String, Sendable, Codable, CaseIterable {
@@ -22,10 +24,13 @@ public struct BinMerger {
     public let score: (Quantization) throws -> Double
     /// Largest score drop accepted, in score units (0.01 = one accuracy point).
     public let tolerance: Double
+    /// The float model's score; nil: the start is the only reference.
+    public let reference: Double?
 
-    public init(tolerance: Double = 0, score: @escaping (Quantization) throws -> Double) {
+    public init(tolerance: Double = 0, reference: Double? = nil, score: @escaping (Quantization) throws -> Double) {
         self.score = score
         self.tolerance = tolerance
+        self.reference = reference
     }
 
     /// The paper's setting: plain quantizations (no scales, no outliers) scored by `evaluator`.
@@ -36,7 +41,7 @@ public struct BinMerger {
     /// Merges in one order, starting from `grouping` whose score is `score`.
     public func merge(binning: UniformBinning, grouping start: BinGrouping, score startScore: Double,
                       order: Order, progress: ((Result) -> Void)? = nil) throws -> Result {
-        let floor = startScore - tolerance
+        let floor = Swift.min(startScore, reference ?? startScore) - tolerance
         var current = Result(grouping: start, quantization: Quantization(binning: binning, grouping: start),
                              score: startScore, order: order, tried: 0, kept: 0)
         var cache: [BinGrouping: Double] = [start: startScore]

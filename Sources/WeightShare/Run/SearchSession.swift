@@ -198,7 +198,7 @@ public struct SearchSession {
             encoding.quantization = q
             return encoding
         }
-        let merger = BinMerger(tolerance: tolerance ?? settings.tolerance) { [evaluator] in
+        let merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: evaluator.floatScore) { [evaluator] in
             try evaluator.score(withBins($0))
         }
         var tried = 0
