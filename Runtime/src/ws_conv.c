@@ -1,9 +1,16 @@
 /*
- * Conv and ConvTranspose, NCHW, groups (depthwise included), pads, strides, dilations. Weight-stationary: the
- * weight tensor is read exactly once, in storage order, so each shared index is decoded once per call and no
- * weight is ever expanded; Y is the only accumulator. For each weight the kernel sweeps every batch item and
- * output row; the inner loop runs over a contiguous range of output columns (input columns at stride sw).
+ * Conv and ConvTranspose, NCHW, groups (depthwise included), pads, strides, dilations. Each shared index is
+ * decoded once per call and no weight tensor is ever expanded.
+ *
+ * Streaming kernels (ConvTranspose; Conv shapes the fast paths do not take; every Conv with WS_SMALL):
+ * weight-stationary, the weight tensor read exactly once in storage order, Y the only accumulator. For each
+ * weight the kernel sweeps every batch item and output row; the inner loop runs over a contiguous range of
+ * output columns (input columns at stride sw).
+ *
+ * Fast paths (Conv without WS_SMALL): conv_pointwise and conv_blocked below.
  */
+#include <string.h>
+
 #include "ws_kernels.h"
 
 /* Valid range [*lo, *hi) of o in [0, n_out) with 0 <= o * s + off < n_in (off may be negative). */
@@ -39,12 +46,209 @@ static void zero(float *y, size_t count) {
     for (i = 0; i < count; i++) y[i] = 0.0f;
 }
 
+#ifndef WS_SMALL
+/*
+ * Fast paths (host builds; compiled out by WS_SMALL, which the -Os Cortex-M build defines to keep .text small).
+ * Both decode a block of up to LANES output channels' weights into a stack buffer with ws_operand_at (each
+ * weight is decoded once per call) and then run float loops over TILE output columns whose fixed trip count lets
+ * compilers vectorise them. Accumulation order per output element is the streaming kernel's (input channel,
+ * kernel row, kernel column), and the epilogue is fused into the last pass. Stack: at most 1 KiB of buffers
+ * (WS_CONV_BUF floats) plus a LANES x TILE accumulator. Shapes that do not fit fall back to streaming.
+ */
+enum { TILE = 8, LANES = 4, WS_CONV_BUF = 256 };
+
+/* a = the first `count` columns of y (zeros past them), or zeros on the first pass. */
+static inline void get_tile(float *restrict a, const float *restrict y, uint32_t count, int first) {
+    uint32_t i;
+    if (first) {
+        for (i = 0; i < TILE; i++) a[i] = 0.0f;
+    } else if (count == TILE) {
+        for (i = 0; i < TILE; i++) a[i] = y[i];
+    } else {
+        for (i = 0; i < TILE; i++) a[i] = i < count ? y[i] : 0.0f;
+    }
+}
+
+/* y = a (first `count` columns), through output channel m's epilogue on the last pass. */
+static inline void put_tile(const ws_conv_params *p, uint32_t m, float *restrict a, float *restrict y,
+                            uint32_t count, int last) {
+    uint32_t i;
+    if (last && (p->scale || p->bias)) {
+        const float s = p->scale ? p->scale[m * p->scale_step] : 1.0f, b = p->bias ? p->bias[m] : 0.0f;
+        for (i = 0; i < TILE; i++) a[i] = s * a[i] + b;
+    }
+    if (count == TILE) {
+        for (i = 0; i < TILE; i++) y[i] = a[i];
+    } else {
+        for (i = 0; i < count; i++) y[i] = a[i];
+    }
+}
+
+/* Output channels of a block starting at m0: up to LANES, within m0's group. */
+static uint32_t block_lanes(uint32_t m0, uint32_t mg) {
+    const uint32_t left = mg - m0 % mg;
+    return left < LANES ? left : LANES;
+}
+
+/* a[j][i] += w[j * w_step] * xs[i * sx] for the LANES lanes: one input load serves every lane. */
+static inline void mac4(float (*restrict a)[TILE], const float *restrict w, uint32_t w_step, const float *restrict xs,
+                 uint32_t sx) {
+    const float w0 = w[0], w1 = w[w_step], w2 = w[2u * w_step], w3 = w[3u * w_step];
+    uint32_t i;
+    if (sx == 1u) {
+        for (i = 0; i < TILE; i++) {
+            const float v = xs[i];
+            a[0][i] += w0 * v;
+            a[1][i] += w1 * v;
+            a[2][i] += w2 * v;
+            a[3][i] += w3 * v;
+        }
+    } else {
+        for (i = 0; i < TILE; i++) {
+            const float v = xs[i * sx];
+            a[0][i] += w0 * v;
+            a[1][i] += w1 * v;
+            a[2][i] += w2 * v;
+            a[3][i] += w3 * v;
+        }
+    }
+}
+
+/* 1x1, stride 1, no pads: per block, Y[m, i] = sum_c W[m, c] X[c, i] over the flattened plane, TILE at a time. */
+static int conv_pointwise(const ws_conv_params *p, const float *x, const ws_operand *w, float *y) {
+    const uint32_t cg = p->c / p->group, mg = p->m / p->group;
+    const size_t plane = (size_t)p->h * p->w;
+    float wb[WS_CONV_BUF], a[LANES][TILE];
+    uint32_t m0, lanes, j, ci, n, i;
+    size_t i0;
+    if (p->kh != 1u || p->kw != 1u || p->sh != 1u || p->sw != 1u || p->pt || p->pl || p->pb || p->pr ||
+        cg > WS_CONV_BUF / LANES)
+        return 0;
+    for (m0 = 0; m0 < p->m; m0 += lanes) {
+        const uint32_t c0 = (m0 / mg) * cg;
+        lanes = block_lanes(m0, mg);
+        for (j = 0; j < LANES * cg; j++) wb[j] = j < lanes * cg ? ws_operand_at(w, m0 * cg + j) : 0.0f;
+        for (n = 0; n < p->n; n++) {
+            const float *xp = x + ((size_t)n * p->c + c0) * plane;
+            float *yp = y + ((size_t)n * p->m + m0) * plane;
+            for (i0 = 0; i0 < plane; i0 += TILE) {
+                const uint32_t count = plane - i0 < TILE ? (uint32_t)(plane - i0) : TILE;
+                for (j = 0; j < LANES; j++) get_tile(a[j], NULL, 0, 1);
+                if (count == TILE) { /* wb[j * cg + ci] */
+                    for (ci = 0; ci < cg; ci++) mac4(a, wb + ci, cg, xp + ci * plane + i0, 1u);
+                } else { /* the last, partial tile: no reads past the plane */
+                    for (j = 0; j < lanes; j++)
+                        for (ci = 0; ci < cg; ci++)
+                            for (i = 0; i < count; i++) a[j][i] += wb[j * cg + ci] * xp[ci * plane + i0 + i];
+                }
+                for (j = 0; j < lanes; j++) put_tile(p, m0 + j, a[j], yp + j * plane + i0, count, 1);
+            }
+        }
+    }
+    return 1;
+}
+
+/* a += sum over kernel rows ki in `rows` and columns kj of w[ki * kw + kj] * r[ki * len + kj * dw + i * sw]. */
+static void tile_taps(const ws_conv_params *p, float *restrict a, const float *restrict w, const float *restrict r,
+                      uint32_t len, uint32_t rows) {
+    const uint32_t kh = p->kh, kw = p->kw, dw = p->dw, sw = p->sw; /* locals: the loops below store to a */
+    uint32_t ki, kj, i;
+    for (ki = 0; ki < kh; ki++, w += kw, r += len) {
+        if (!(rows >> ki & 1u)) continue;
+        if (sw == 1u) {
+            for (kj = 0; kj < kw; kj++) {
+                const float wv = w[kj], *restrict xs = r + kj * dw;
+                for (i = 0; i < TILE; i++) a[i] += wv * xs[i];
+            }
+        } else {
+            for (kj = 0; kj < kw; kj++) {
+                const float wv = w[kj], *restrict xs = r + kj * dw;
+                for (i = 0; i < TILE; i++) a[i] += wv * xs[i * sw];
+            }
+        }
+    }
+}
+
+/* The same for LANES output channels at once (weights w + j * taps). */
+static void tile_taps4(const ws_conv_params *p, float (*restrict a)[TILE], const float *restrict w, uint32_t taps,
+                       const float *restrict r, uint32_t len, uint32_t rows) {
+    const uint32_t kh = p->kh, kw = p->kw, dw = p->dw, sw = p->sw;
+    uint32_t ki, kj;
+    for (ki = 0; ki < kh; ki++, w += kw, r += len) {
+        if (!(rows >> ki & 1u)) continue;
+        for (kj = 0; kj < kw; kj++) mac4(a, w + kj, taps, r + kj * dw, sw);
+    }
+}
+
+/*
+ * Any other conv whose kernel has at most WS_CONV_BUF / (2 LANES) taps and whose kh zero-padded input rows fit
+ * in the other half of the buffer. For each block and input channel: decode the block's weights for that
+ * channel, then for each output row copy the kh input rows it reads into zero-padded rows (the pads are zeroed
+ * once), and accumulate TILE columns at a time into Y (the first channel starts from zero, the last applies
+ * the epilogue). Depthwise convs are blocks of one channel.
+ */
+static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operand *w, float *y) {
+    enum { HALF = WS_CONV_BUF / 2 };
+    const uint32_t cg = p->c / p->group, mg = p->m / p->group, taps = p->kh * p->kw;
+    const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
+    float wb[HALF], xb[HALF], a[LANES][TILE];
+    uint32_t tiles, len, copy, m0, lanes, j, ci, n, oy, ki, t, e;
+    if (taps > HALF / LANES || p->ow > HALF || p->sw > HALF || p->dw > HALF) return 0; /* no overflow below */
+    tiles = (p->ow + TILE - 1u) / TILE;
+    len = (tiles * TILE - 1u) * p->sw + (p->kw - 1u) * p->dw + 1u; /* padded row: every tile's reads */
+    if (len * p->kh > HALF) return 0;
+    copy = len > p->pl ? len - p->pl : 0; /* input columns a padded row holds */
+    if (copy > p->w) copy = p->w;
+    for (e = 0; e < len * p->kh; e++) xb[e] = 0.0f;
+    for (m0 = 0; m0 < p->m; m0 += lanes) {
+        const uint32_t c0 = (m0 / mg) * cg;
+        lanes = block_lanes(m0, mg);
+        for (ci = 0; ci < cg; ci++) {
+            for (j = 0; j < LANES; j++) /* wb[j * taps + ki * kw + kj]; zeros past the block */
+                for (e = 0; e < taps; e++)
+                    wb[j * taps + e] = j < lanes ? ws_operand_at(w, ((m0 + j) * cg + ci) * taps + e) : 0.0f;
+            for (n = 0; n < p->n; n++) {
+                const float *xp = x + ((size_t)n * p->c + c0 + ci) * in_plane;
+                float *yp = y + ((size_t)n * p->m + m0) * out_plane;
+                for (oy = 0; oy < p->oh; oy++) {
+                    uint32_t rows = 0; /* bit ki: kernel row ki reads an input row */
+                    for (ki = 0; ki < p->kh; ki++) {
+                        const int32_t iy = (int32_t)(oy * p->sh + ki * p->dh) - (int32_t)p->pt;
+                        if (iy < 0 || iy >= (int32_t)p->h) continue;
+                        rows |= 1u << ki;
+                        if (copy) memcpy(xb + ki * len + p->pl, xp + (size_t)iy * p->w, copy * sizeof(float));
+                    }
+                    for (t = 0; t < tiles; t++) {
+                        const uint32_t ox0 = t * TILE, count = p->ow - ox0 < TILE ? p->ow - ox0 : TILE;
+                        float *yt = yp + (size_t)oy * p->ow + ox0;
+                        if (lanes == 1u) {
+                            get_tile(a[0], yt, count, ci == 0);
+                            tile_taps(p, a[0], wb, xb + ox0 * p->sw, len, rows);
+                            put_tile(p, m0, a[0], yt, count, ci + 1u == cg);
+                            continue;
+                        }
+                        for (j = 0; j < LANES; j++) /* lanes past the block: zero weights, never stored */
+                            get_tile(a[j], j < lanes ? yt + j * out_plane : yt, count, ci == 0 || j >= lanes);
+                        tile_taps4(p, a, wb, taps, xb + ox0 * p->sw, len, rows);
+                        for (j = 0; j < lanes; j++) put_tile(p, m0 + j, a[j], yt + j * out_plane, count, ci + 1u == cg);
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+#endif /* WS_SMALL */
+
 void ws_conv2d_f32(const ws_conv_params *p, const float *x, const ws_operand *w, float *y) {
     const uint32_t cg = p->c / p->group, mg = p->m / p->group;
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
     ws_operand_reader r;
     uint32_t m, ci, ki, kj, n, oy, ox, lo, hi, ylo, yhi;
 
+#ifndef WS_SMALL
+    if (conv_pointwise(p, x, w, y) || conv_blocked(p, x, w, y)) return;
+#endif
     zero(y, (size_t)p->n * p->m * out_plane);
     ws_operand_reader_init(&r, w);
     for (m = 0; m < p->m; m++) {
