@@ -9,8 +9,6 @@
  *
  * Fast paths (Conv without WS_SMALL): conv_pointwise and conv_blocked below.
  */
-#include <string.h>
-
 #include "ws_kernels.h"
 
 /* Valid range [*lo, *hi) of o in [0, n_out) with 0 <= o * s + off < n_in (off may be negative). */
@@ -90,29 +88,41 @@ static uint32_t block_lanes(uint32_t m0, uint32_t mg) {
     return left < LANES ? left : LANES;
 }
 
-/* a[j][i] += w[j * w_step] * xs[i * sx] for the LANES lanes: one input load serves every lane. */
-static inline void mac4(float (*restrict a)[TILE], const float *restrict w, uint32_t w_step, const float *restrict xs,
-                 uint32_t sx) {
-    const float w0 = w[0], w1 = w[w_step], w2 = w[2u * w_step], w3 = w[3u * w_step];
-    uint32_t i;
-    if (sx == 1u) {
-        for (i = 0; i < TILE; i++) {
-            const float v = xs[i];
-            a[0][i] += w0 * v;
-            a[1][i] += w1 * v;
-            a[2][i] += w2 * v;
-            a[3][i] += w3 * v;
-        }
-    } else {
-        for (i = 0; i < TILE; i++) {
-            const float v = xs[i * sx];
-            a[0][i] += w0 * v;
-            a[1][i] += w1 * v;
-            a[2][i] += w2 * v;
-            a[3][i] += w3 * v;
+/*
+ * a[j][i] += w[j * lane + o * wo + q] * x[o * xo + q * xq + i] over the outer steps o < no whose bit is set
+ * in `mask` and the inner steps q < nq, for the LANES x TILE accumulators. Written with scalar locals so that
+ * compilers keep the accumulators in vector registers (gcc's SLP vectoriser does at -O2); one input load
+ * serves every lane.
+ */
+#define WS_MAC_LANE(j)                                                                                         \
+    do {                                                                                                       \
+        const float wv = wq[(j) * lane];                                                                       \
+        acc[j][0] += wv * x0, acc[j][1] += wv * x1, acc[j][2] += wv * x2, acc[j][3] += wv * x3;                \
+        acc[j][4] += wv * x4, acc[j][5] += wv * x5, acc[j][6] += wv * x6, acc[j][7] += wv * x7;                \
+    } while (0)
+static inline void tile4(float (*restrict a)[TILE], const float *restrict w, uint32_t lane, uint32_t wo,
+                         const float *restrict x, uint32_t xo, uint32_t xq, uint32_t no, uint32_t nq,
+                         uint32_t mask) {
+    float acc[LANES][TILE];
+    uint32_t o, q, j, i;
+    for (j = 0; j < LANES; j++)
+        for (i = 0; i < TILE; i++) acc[j][i] = a[j][i];
+    for (o = 0; o < no; o++) {
+        if (!(mask >> o & 1u)) continue;
+        for (q = 0; q < nq; q++) {
+            const float *restrict xs = x + o * xo + q * xq, *restrict wq = w + o * wo + q;
+            const float x0 = xs[0], x1 = xs[1], x2 = xs[2], x3 = xs[3];
+            const float x4 = xs[4], x5 = xs[5], x6 = xs[6], x7 = xs[7];
+            WS_MAC_LANE(0);
+            WS_MAC_LANE(1);
+            WS_MAC_LANE(2);
+            WS_MAC_LANE(3);
         }
     }
+    for (j = 0; j < LANES; j++)
+        for (i = 0; i < TILE; i++) a[j][i] = acc[j][i];
 }
+#undef WS_MAC_LANE
 
 /* 1x1, stride 1, no pads: per block, Y[m, i] = sum_c W[m, c] X[c, i] over the flattened plane, TILE at a time. */
 static int conv_pointwise(const ws_conv_params *p, const float *x, const ws_operand *w, float *y) {
@@ -135,7 +145,7 @@ static int conv_pointwise(const ws_conv_params *p, const float *x, const ws_oper
                 const uint32_t count = plane - i0 < TILE ? (uint32_t)(plane - i0) : TILE;
                 for (j = 0; j < LANES; j++) get_tile(a[j], NULL, 0, 1);
                 if (count == TILE) { /* wb[j * cg + ci] */
-                    for (ci = 0; ci < cg; ci++) mac4(a, wb + ci, cg, xp + ci * plane + i0, 1u);
+                    tile4(a, wb, cg, 0, xp + i0, 0, (uint32_t)plane, 1, cg, 1u);
                 } else { /* the last, partial tile: no reads past the plane */
                     for (j = 0; j < lanes; j++)
                         for (ci = 0; ci < cg; ci++)
@@ -148,35 +158,32 @@ static int conv_pointwise(const ws_conv_params *p, const float *x, const ws_oper
     return 1;
 }
 
+/* dst[0..n) = src[0..n): rows are short, so fixed TILE chunks beat a call to memcpy. */
+static void copy_row(float *restrict dst, const float *restrict src, uint32_t n) {
+    uint32_t i0, i;
+    for (i0 = 0; i0 + TILE <= n; i0 += TILE)
+        for (i = 0; i < TILE; i++) dst[i0 + i] = src[i0 + i];
+    for (; i0 < n; i0++) dst[i0] = src[i0];
+}
+
 /* a += sum over kernel rows ki in `rows` and columns kj of w[ki * kw + kj] * r[ki * len + kj * dw + i * sw]. */
 static void tile_taps(const ws_conv_params *p, float *restrict a, const float *restrict w, const float *restrict r,
                       uint32_t len, uint32_t rows) {
     const uint32_t kh = p->kh, kw = p->kw, dw = p->dw, sw = p->sw; /* locals: the loops below store to a */
     uint32_t ki, kj, i;
-    for (ki = 0; ki < kh; ki++, w += kw, r += len) {
+    for (ki = 0; ki < kh; ki++) {
         if (!(rows >> ki & 1u)) continue;
         if (sw == 1u) {
             for (kj = 0; kj < kw; kj++) {
-                const float wv = w[kj], *restrict xs = r + kj * dw;
+                const float wv = w[ki * kw + kj], *restrict xs = r + ki * len + kj * dw;
                 for (i = 0; i < TILE; i++) a[i] += wv * xs[i];
             }
         } else {
             for (kj = 0; kj < kw; kj++) {
-                const float wv = w[kj], *restrict xs = r + kj * dw;
+                const float wv = w[ki * kw + kj], *restrict xs = r + ki * len + kj * dw;
                 for (i = 0; i < TILE; i++) a[i] += wv * xs[i * sw];
             }
         }
-    }
-}
-
-/* The same for LANES output channels at once (weights w + j * taps). */
-static void tile_taps4(const ws_conv_params *p, float (*restrict a)[TILE], const float *restrict w, uint32_t taps,
-                       const float *restrict r, uint32_t len, uint32_t rows) {
-    const uint32_t kh = p->kh, kw = p->kw, dw = p->dw, sw = p->sw;
-    uint32_t ki, kj;
-    for (ki = 0; ki < kh; ki++, w += kw, r += len) {
-        if (!(rows >> ki & 1u)) continue;
-        for (kj = 0; kj < kw; kj++) mac4(a, w + kj, taps, r + kj * dw, sw);
     }
 }
 
@@ -191,7 +198,7 @@ static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operan
     enum { HALF = WS_CONV_BUF / 2 };
     const uint32_t cg = p->c / p->group, mg = p->m / p->group, taps = p->kh * p->kw;
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
-    float wb[HALF], xb[HALF], a[LANES][TILE];
+    float wb[HALF], xb[HALF], a[LANES][TILE], a1[TILE];
     uint32_t tiles, len, copy, m0, lanes, j, ci, n, oy, ki, t, e;
     if (taps > HALF / LANES || p->ow > HALF || p->sw > HALF || p->dw > HALF) return 0; /* no overflow below */
     tiles = (p->ow + TILE - 1u) / TILE;
@@ -216,20 +223,22 @@ static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operan
                         const int32_t iy = (int32_t)(oy * p->sh + ki * p->dh) - (int32_t)p->pt;
                         if (iy < 0 || iy >= (int32_t)p->h) continue;
                         rows |= 1u << ki;
-                        if (copy) memcpy(xb + ki * len + p->pl, xp + (size_t)iy * p->w, copy * sizeof(float));
+                        copy_row(xb + ki * len + p->pl, xp + (size_t)iy * p->w, copy);
                     }
                     for (t = 0; t < tiles; t++) {
                         const uint32_t ox0 = t * TILE, count = p->ow - ox0 < TILE ? p->ow - ox0 : TILE;
                         float *yt = yp + (size_t)oy * p->ow + ox0;
-                        if (lanes == 1u) {
-                            get_tile(a[0], yt, count, ci == 0);
-                            tile_taps(p, a[0], wb, xb + ox0 * p->sw, len, rows);
-                            put_tile(p, m0, a[0], yt, count, ci + 1u == cg);
+                        if (lanes == 1u || p->sw != 1u) { /* depthwise, or strided: one lane at a time */
+                            for (j = 0; j < lanes; j++) {
+                                get_tile(a1, yt + j * out_plane, count, ci == 0);
+                                tile_taps(p, a1, wb + j * taps, xb + ox0 * p->sw, len, rows);
+                                put_tile(p, m0 + j, a1, yt + j * out_plane, count, ci + 1u == cg);
+                            }
                             continue;
                         }
                         for (j = 0; j < LANES; j++) /* lanes past the block: zero weights, never stored */
                             get_tile(a[j], j < lanes ? yt + j * out_plane : yt, count, ci == 0 || j >= lanes);
-                        tile_taps4(p, a, wb, taps, xb + ox0 * p->sw, len, rows);
+                        tile4(a, wb, taps, p->kw, xb + ox0, len, p->dw, p->kh, p->kw, rows);
                         for (j = 0; j < lanes; j++) put_tile(p, m0 + j, a[j], yt + j * out_plane, count, ci + 1u == cg);
                     }
                 }
