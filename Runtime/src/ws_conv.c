@@ -158,12 +158,15 @@ static int conv_pointwise(const ws_conv_params *p, const float *x, const ws_oper
     return 1;
 }
 
-/* dst[0..n) = src[0..n): rows are short, so fixed TILE chunks beat a call to memcpy. */
+/* dst[0..n) = src[0..n). Rows are short: four floats a step, spelled out so that compilers move them as one
+ * vector instead of calling memcpy. */
 static void copy_row(float *restrict dst, const float *restrict src, uint32_t n) {
-    uint32_t i0, i;
-    for (i0 = 0; i0 + TILE <= n; i0 += TILE)
-        for (i = 0; i < TILE; i++) dst[i0 + i] = src[i0 + i];
-    for (; i0 < n; i0++) dst[i0] = src[i0];
+    uint32_t i = 0;
+    for (; i + 4u <= n; i += 4u) {
+        const float v0 = src[i], v1 = src[i + 1u], v2 = src[i + 2u], v3 = src[i + 3u];
+        dst[i] = v0, dst[i + 1u] = v1, dst[i + 2u] = v2, dst[i + 3u] = v3;
+    }
+    for (; i < n; i++) dst[i] = src[i];
 }
 
 /* a += sum over kernel rows ki in `rows` and columns kj of w[ki * kw + kj] * r[ki * len + kj * dw + i * sw]. */
@@ -189,57 +192,68 @@ static void tile_taps(const ws_conv_params *p, float *restrict a, const float *r
 
 /*
  * Any other conv whose kernel has at most WS_CONV_BUF / (2 LANES) taps and whose kh zero-padded input rows fit
- * in the other half of the buffer. For each block and input channel: decode the block's weights for that
- * channel, then for each output row copy the kh input rows it reads into zero-padded rows (the pads are zeroed
- * once), and accumulate TILE columns at a time into Y (the first channel starts from zero, the last applies
- * the epilogue). Depthwise convs are blocks of one channel.
+ * in the other half of the buffer. For each block, a pass takes `cb` input channels at once (as many as the
+ * buffers hold): decode the block's weights for them, then for each output row copy the cb x kh input rows it
+ * reads into zero-padded rows (the pads are zeroed once), and accumulate TILE columns at a time into Y (the first
+ * pass starts from zero, the last applies the epilogue). Depthwise convs are blocks of one channel.
  */
 static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operand *w, float *y) {
     enum { HALF = WS_CONV_BUF / 2 };
-    const uint32_t cg = p->c / p->group, mg = p->m / p->group, taps = p->kh * p->kw;
+    const uint32_t cg = p->c / p->group, mg = p->m / p->group, kh = p->kh, taps = kh * p->kw;
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
     float wb[HALF], xb[HALF], a[LANES][TILE], a1[TILE];
-    uint32_t tiles, len, copy, m0, lanes, j, ci, n, oy, ki, t, e;
+    uint32_t tiles, len, copy, cb_max, cb, m0, lanes, j, ci, c, n, oy, ki, t, e, rows, mask;
     if (taps > HALF / LANES || p->ow > HALF || p->sw > HALF || p->dw > HALF) return 0; /* no overflow below */
     tiles = (p->ow + TILE - 1u) / TILE;
     len = (tiles * TILE - 1u) * p->sw + (p->kw - 1u) * p->dw + 1u; /* padded row: every tile's reads */
-    if (len * p->kh > HALF) return 0;
+    if (len * kh > HALF) return 0;
+    cb_max = HALF / (LANES * taps); /* channels per pass: weights, rows, and a 32-bit row mask */
+    if (cb_max > HALF / (len * kh)) cb_max = HALF / (len * kh);
+    if (cb_max > 32u / kh) cb_max = 32u / kh;
     copy = len > p->pl ? len - p->pl : 0; /* input columns a padded row holds */
     if (copy > p->w) copy = p->w;
-    for (e = 0; e < len * p->kh; e++) xb[e] = 0.0f;
+    for (e = 0; e < len * kh * cb_max; e++) xb[e] = 0.0f;
     for (m0 = 0; m0 < p->m; m0 += lanes) {
         const uint32_t c0 = (m0 / mg) * cg;
         lanes = block_lanes(m0, mg);
-        for (ci = 0; ci < cg; ci++) {
-            for (j = 0; j < LANES; j++) /* wb[j * taps + ki * kw + kj]; zeros past the block */
-                for (e = 0; e < taps; e++)
-                    wb[j * taps + e] = j < lanes ? ws_operand_at(w, ((m0 + j) * cg + ci) * taps + e) : 0.0f;
+        for (ci = 0; ci < cg; ci += cb) {
+            const int first = ci == 0;
+            int last;
+            cb = cg - ci < cb_max ? cg - ci : cb_max;
+            last = ci + cb == cg;
+            for (j = 0; j < LANES; j++) /* wb[((j * cb + c) * kh + ki) * kw + kj]; zeros past the block */
+                for (e = 0; e < cb * taps; e++)
+                    wb[j * cb * taps + e] = j < lanes ? ws_operand_at(w, ((m0 + j) * cg + ci) * taps + e) : 0.0f;
             for (n = 0; n < p->n; n++) {
                 const float *xp = x + ((size_t)n * p->c + c0 + ci) * in_plane;
                 float *yp = y + ((size_t)n * p->m + m0) * out_plane;
                 for (oy = 0; oy < p->oh; oy++) {
-                    uint32_t rows = 0; /* bit ki: kernel row ki reads an input row */
-                    for (ki = 0; ki < p->kh; ki++) {
+                    rows = 0; /* bit ki: kernel row ki reads an input row */
+                    for (ki = 0; ki < kh; ki++) {
                         const int32_t iy = (int32_t)(oy * p->sh + ki * p->dh) - (int32_t)p->pt;
                         if (iy < 0 || iy >= (int32_t)p->h) continue;
                         rows |= 1u << ki;
-                        copy_row(xb + ki * len + p->pl, xp + (size_t)iy * p->w, copy);
+                        for (c = 0; c < cb; c++) /* row (c, ki) at xb + (c * kh + ki) * len */
+                            copy_row(xb + (c * kh + ki) * len + p->pl, xp + c * in_plane + (size_t)iy * p->w, copy);
                     }
+                    for (mask = 0, c = 0; c < cb; c++) mask |= rows << (c * kh);
                     for (t = 0; t < tiles; t++) {
                         const uint32_t ox0 = t * TILE, count = p->ow - ox0 < TILE ? p->ow - ox0 : TILE;
                         float *yt = yp + (size_t)oy * p->ow + ox0;
                         if (lanes == 1u || p->sw != 1u) { /* depthwise, or strided: one lane at a time */
                             for (j = 0; j < lanes; j++) {
-                                get_tile(a1, yt + j * out_plane, count, ci == 0);
-                                tile_taps(p, a1, wb + j * taps, xb + ox0 * p->sw, len, rows);
-                                put_tile(p, m0 + j, a1, yt + j * out_plane, count, ci + 1u == cg);
+                                get_tile(a1, yt + j * out_plane, count, first);
+                                for (c = 0; c < cb; c++)
+                                    tile_taps(p, a1, wb + (j * cb + c) * taps, xb + c * kh * len + ox0 * p->sw, len,
+                                              rows);
+                                put_tile(p, m0 + j, a1, yt + j * out_plane, count, last);
                             }
                             continue;
                         }
                         for (j = 0; j < LANES; j++) /* lanes past the block: zero weights, never stored */
-                            get_tile(a[j], j < lanes ? yt + j * out_plane : yt, count, ci == 0 || j >= lanes);
-                        tile4(a, wb, taps, p->kw, xb + ox0, len, p->dw, p->kh, p->kw, rows);
-                        for (j = 0; j < lanes; j++) put_tile(p, m0 + j, a[j], yt + j * out_plane, count, ci + 1u == cg);
+                            get_tile(a[j], j < lanes ? yt + j * out_plane : yt, count, first || j >= lanes);
+                        tile4(a, wb, cb * taps, p->kw, xb + ox0, len, p->dw, cb * kh, p->kw, mask);
+                        for (j = 0; j < lanes; j++) put_tile(p, m0 + j, a[j], yt + j * out_plane, count, last);
                     }
                 }
             }
