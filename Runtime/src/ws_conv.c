@@ -51,7 +51,8 @@ static void zero(float *y, size_t count) {
  * weight is decoded once per call) and then run float loops over TILE output columns whose fixed trip count lets
  * compilers vectorise them. Accumulation order per output element is the streaming kernel's (input channel,
  * kernel row, kernel column), and the epilogue is fused into the last pass. Stack: at most 1 KiB of buffers
- * (WS_CONV_BUF floats) plus a LANES x TILE accumulator. Shapes that do not fit fall back to streaming.
+ * (WS_CONV_BUF floats) plus accumulator tiles (at most 2 LANES x TILE + TILE floats, 288 bytes, the second
+ * LANES x TILE in tile4 usually in registers). Shapes that do not fit fall back to streaming.
  */
 enum { TILE = 8, LANES = 4, WS_CONV_BUF = 256 };
 
