@@ -7,7 +7,7 @@
  * weight the kernel sweeps every batch item and output row; the inner loop runs over a contiguous range of
  * output columns (input columns at stride sw).
  *
- * Fast paths (Conv without WS_SMALL): conv_pointwise and conv_blocked below.
+ * Fast paths (Conv without WS_SMALL): conv_pointwise, conv_depthwise and conv_blocked below.
  */
 #include "ws_kernels.h"
 
@@ -170,25 +170,86 @@ static void copy_row(float *restrict dst, const float *restrict src, uint32_t n)
     for (; i < n; i++) dst[i] = src[i];
 }
 
-/* a += sum over kernel rows ki in `rows` and columns kj of w[ki * kw + kj] * r[ki * len + kj * dw + i * sw]. */
+/* a += sum over kernel rows ki in `rows` and columns kj of w[ki * kw + kj] * r[ki * rs + kj * dw + i * sw]. */
 static void tile_taps(const ws_conv_params *p, float *restrict a, const float *restrict w, const float *restrict r,
-                      uint32_t len, uint32_t rows) {
+                      uint32_t rs, uint32_t rows) {
     const uint32_t kh = p->kh, kw = p->kw, dw = p->dw, sw = p->sw; /* locals: the loops below store to a */
     uint32_t ki, kj, i;
     for (ki = 0; ki < kh; ki++) {
         if (!(rows >> ki & 1u)) continue;
         if (sw == 1u) {
             for (kj = 0; kj < kw; kj++) {
-                const float wv = w[ki * kw + kj], *restrict xs = r + ki * len + kj * dw;
+                const float wv = w[ki * kw + kj], *restrict xs = r + ki * rs + kj * dw;
                 for (i = 0; i < TILE; i++) a[i] += wv * xs[i];
             }
         } else {
             for (kj = 0; kj < kw; kj++) {
-                const float wv = w[ki * kw + kj], *restrict xs = r + ki * len + kj * dw;
+                const float wv = w[ki * kw + kj], *restrict xs = r + ki * rs + kj * dw;
                 for (i = 0; i < TILE; i++) a[i] += wv * xs[i * sw];
             }
         }
     }
+}
+
+/* Length of a zero-padded input row that holds every read of the output tiles: 0 when the shape is past the
+ * buffers (also keeps the arithmetic here and in the callers far from overflow). */
+static uint32_t padded_row(const ws_conv_params *p, uint32_t taps, uint32_t max_taps, uint32_t max_len) {
+    uint32_t len;
+    if (taps > max_taps || p->ow > max_len || p->sw > max_len || p->dw > max_len) return 0;
+    len = ((p->ow + TILE - 1u) / TILE * TILE - 1u) * p->sw + (p->kw - 1u) * p->dw + 1u;
+    return len <= max_len ? len : 0;
+}
+
+/* dst = every row of an input plane, each at stride len after pl zeros (the pads stay zero). */
+static void copy_plane(const ws_conv_params *p, float *restrict dst, const float *restrict src, uint32_t len,
+                       uint32_t copy) {
+    uint32_t iy;
+    for (iy = 0; iy < p->h; iy++) copy_row(dst + iy * len + p->pl, src + (size_t)iy * p->w, copy);
+}
+
+/*
+ * Depthwise (group = C = M) whose zero-padded input plane fits the buffer: per channel, decode its kh x kw
+ * weights, copy the plane once into zero-padded rows, then each output row is TILE-column tiles over the kernel
+ * rows that fall inside the input (one accumulator tile, no pass over Y).
+ */
+static int conv_depthwise(const ws_conv_params *p, const float *x, const ws_operand *w, float *y) {
+    enum { WB = 32, XB = WS_CONV_BUF - WB };
+    const uint32_t taps = p->kh * p->kw, tiles = (p->ow + TILE - 1u) / TILE;
+    const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
+    float wb[WB], xb[XB], a1[TILE];
+    uint32_t len, copy, c, n, oy, ki, ki0, t, e, rows;
+    if (p->group != p->c || p->m != p->c) return 0;
+    len = padded_row(p, taps, WB, XB);
+    if (!len || p->h > XB / len || p->kh > 32u) return 0;
+    copy = len > p->pl ? len - p->pl : 0;
+    if (copy > p->w) copy = p->w;
+    for (e = 0; e < len * p->h; e++) xb[e] = 0.0f;
+    for (c = 0; c < p->c; c++) {
+        for (e = 0; e < taps; e++) wb[e] = ws_operand_at(w, c * taps + e);
+        for (n = 0; n < p->n; n++) {
+            float *yp = y + ((size_t)n * p->c + c) * out_plane;
+            copy_plane(p, xb, x + ((size_t)n * p->c + c) * in_plane, len, copy);
+            for (oy = 0; oy < p->oh; oy++) {
+                int32_t iy0 = 0;
+                rows = 0; /* bit ki - ki0: kernel row ki reads input row iy0 + (ki - ki0) * dh */
+                for (ki = 0, ki0 = p->kh; ki < p->kh; ki++) {
+                    const int32_t iy = (int32_t)(oy * p->sh + ki * p->dh) - (int32_t)p->pt;
+                    if (iy < 0 || iy >= (int32_t)p->h) continue;
+                    if (ki0 == p->kh) ki0 = ki, iy0 = iy;
+                    rows |= 1u << (ki - ki0);
+                }
+                for (t = 0; t < tiles; t++) { /* no kernel row inside the input: the epilogue of zero */
+                    const uint32_t ox0 = t * TILE, count = p->ow - ox0 < TILE ? p->ow - ox0 : TILE;
+                    get_tile(a1, NULL, 0, 1);
+                    if (rows)
+                        tile_taps(p, a1, wb + ki0 * p->kw, xb + (uint32_t)iy0 * len + ox0 * p->sw, p->dh * len,
+                                  rows);
+                    put_tile(p, c, a1, yp + (size_t)oy * p->ow + ox0, count, 1);
+                }
+            }
+        }
+    }
+    return 1;
 }
 
 /*
@@ -196,7 +257,7 @@ static void tile_taps(const ws_conv_params *p, float *restrict a, const float *r
  * in the other half of the buffer. For each block, a pass takes `cb` input channels at once (as many as the
  * buffers hold): decode the block's weights for them, then for each output row copy the cb x kh input rows it
  * reads into zero-padded rows (the pads are zeroed once), and accumulate TILE columns at a time into Y (the first
- * pass starts from zero, the last applies the epilogue). Depthwise convs are blocks of one channel.
+ * pass starts from zero, the last applies the epilogue). Groups of one output channel are blocks of one.
  */
 static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operand *w, float *y) {
     enum { HALF = WS_CONV_BUF / 2 };
@@ -204,10 +265,9 @@ static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operan
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
     float wb[HALF], xb[HALF], a[LANES][TILE], a1[TILE];
     uint32_t tiles, len, copy, cb_max, cb, m0, lanes, j, ci, c, n, oy, ki, t, e, rows, mask;
-    if (taps > HALF / LANES || p->ow > HALF || p->sw > HALF || p->dw > HALF) return 0; /* no overflow below */
+    len = padded_row(p, taps, HALF / LANES, HALF);
+    if (!len || len * kh > HALF) return 0;
     tiles = (p->ow + TILE - 1u) / TILE;
-    len = (tiles * TILE - 1u) * p->sw + (p->kw - 1u) * p->dw + 1u; /* padded row: every tile's reads */
-    if (len * kh > HALF) return 0;
     cb_max = HALF / (LANES * taps); /* channels per pass: weights, rows, and a 32-bit row mask */
     if (cb_max > HALF / (len * kh)) cb_max = HALF / (len * kh);
     if (cb_max > 32u / kh) cb_max = 32u / kh;
@@ -271,7 +331,7 @@ void ws_conv2d_f32(const ws_conv_params *p, const float *x, const ws_operand *w,
     uint32_t m, ci, ki, kj, n, oy, ox, lo, hi, ylo, yhi;
 
 #ifndef WS_SMALL
-    if (conv_pointwise(p, x, w, y) || conv_blocked(p, x, w, y)) return;
+    if (conv_pointwise(p, x, w, y) || conv_depthwise(p, x, w, y) || conv_blocked(p, x, w, y)) return;
 #endif
     zero(y, (size_t)p->n * p->m * out_plane);
     ws_operand_reader_init(&r, w);
