@@ -61,8 +61,11 @@ static float *random_codebook_values(uint32_t n) {
 typedef struct {
     uint32_t n, c, h, w, m, kh, kw, group;
     uint32_t s[2], d[2], pads[4], opad[2];
-    int bias, scale;
+    int bias, scale; /* scale: 0 none, 1 S [M], 2 S [1] */
 } conv_case;
+
+/* The scale of output channel m (S [M] or S [1]). */
+static double scale_of(const conv_case *k, const float *s, uint32_t m) { return s ? s[k->scale == 2 ? 0 : m] : 1.0; }
 
 static void conv_ref(const conv_case *k, const float *x, const float *w, const float *b, const float *s,
                      uint32_t oh, uint32_t ow, float *y) {
@@ -83,8 +86,7 @@ static void conv_ref(const conv_case *k, const float *x, const float *w, const f
                                 acc += (double)x[((n * k->c + c) * k->h + (uint32_t)iy) * k->w + (uint32_t)ix] *
                                        w[((m * cg + ci) * k->kh + ki) * k->kw + kj];
                             }
-                    y[((n * k->m + m) * oh + yy) * ow + xx] =
-                        (float)((s ? s[m] : 1.0) * acc + (b ? b[m] : 0.0));
+                    y[((n * k->m + m) * oh + yy) * ow + xx] = (float)(scale_of(k, s, m) * acc + (b ? b[m] : 0.0));
                 }
 }
 
@@ -110,7 +112,7 @@ static void conv_transpose_ref(const conv_case *k, const float *x, const float *
                             }
     for (i = 0; i < k->n * k->m * oh * ow; i++) {
         uint32_t m = (i / (oh * ow)) % k->m;
-        y[i] = (float)((s ? s[m] : 1.0) * acc[i] + (b ? b[m] : 0.0));
+        y[i] = (float)(scale_of(k, s, m) * acc[i] + (b ? b[m] : 0.0));
     }
     free(acc);
 }
@@ -127,7 +129,8 @@ static float *run_conv(const conv_case *k, int transposed, int w_kind, const flo
     if (transposed) in[1] = operand(&h, w_kind, DIMS(k->c, k->m / k->group, k->kh, k->kw), w);
     else in[1] = operand(&h, w_kind, DIMS(k->m, k->c / k->group, k->kh, k->kw), w);
     if (b || s) in[nin++] = b ? tm_raw(&h.m, DIMS(k->m), b) : -1;
-    if (s) in[nin++] = tm_raw(&h.m, DIMS(k->m), s);
+    if (s) in[nin++] = tm_raw(&h.m, DIMS(k->scale == 2 ? 1 : k->m), s);
+    if (s && k->scale == 2) h.m.features |= WS_FEATURE_SCALAR_SCALE; /* S [1]: the file must declare it */
     y = tm_act(&h.m, DIMS(k->n, k->m, oh, ow));
     CHECK(wsm_builder_add_conv(h.m.b, transposed ? WS_OP_CONV_TRANSPOSE : WS_OP_CONV, "conv", in, nin, &y, 1,
                                k->group, k->s, k->d, k->pads, transposed ? k->opad : NULL, 2) == 0);
@@ -158,10 +161,12 @@ static void conv_check(const conv_case *k, int transposed) {
     got = run_conv(k, transposed, RAW, x, w, b, s, oh, ow);
     got2 = run_conv(k, transposed, SHARED, x, w, b, s, oh, ow);
     if (got) {
-        if (!CHECK(fabsf(got[0] - expected[0]) <= 1e-4f))
-            fprintf(stderr, "    conv t=%d c=%u m=%u g=%u k=%ux%u s=%u,%u d=%u,%u\n", transposed, k->c, k->m, k->group,
-                    k->kh, k->kw, k->s[0], k->s[1], k->d[0], k->d[1]);
+        unsigned before = ws_test_failed;
         CHECK_FLOATS(got, expected, ny, 1e-4);
+        if (ws_test_failed != before)
+            fprintf(stderr, "    conv t=%d n=%u c=%u h=%u w=%u m=%u g=%u k=%ux%u s=%u,%u d=%u,%u pads=%u,%u,%u,%u\n",
+                    transposed, k->n, k->c, k->h, k->w, k->m, k->group, k->kh, k->kw, k->s[0], k->s[1], k->d[0],
+                    k->d[1], k->pads[0], k->pads[1], k->pads[2], k->pads[3]);
     }
     /* Shared (codebook) weights give exactly what the same values stored raw give. */
     if (got && got2) CHECK(memcmp(got, got2, ny * sizeof(float)) == 0);
@@ -193,6 +198,50 @@ static void test_conv(void) {
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) conv_check(&cases[i], 0);
     for (i = 0; i < sizeof tcases / sizeof tcases[0]; i++) conv_check(&tcases[i], 1);
+}
+
+/* Random Conv shapes against the reference, one family per kernel path of ws_conv.c: pointwise (1x1, stride 1,
+ * no pads), depthwise (group = C = M), general (groups, strides, dilations, pads, non-square kernels and planes),
+ * and shapes past the fast paths' buffers (kernels over 16 taps, rows over 128 columns), which stream. */
+static uint32_t pick(uint32_t lo, uint32_t hi) { return lo + lcg_below(&rng, hi - lo + 1u); }
+
+static void random_conv_case(conv_case *k, int family) {
+    uint32_t ext_h, ext_w, cg, mg;
+    memset(k, 0, sizeof *k);
+    k->n = pick(1, 2);
+    k->group = family == 1 ? pick(1, 12) : pick(1, 3);
+    cg = family == 1 ? 1 : pick(1, 6);
+    mg = family == 1 ? 1 : pick(1, 7);
+    k->c = cg * k->group;
+    k->m = mg * k->group;
+    k->kh = family == 0 ? 1 : family == 3 ? pick(1, 7) : pick(1, 4);
+    k->kw = family == 0 ? 1 : family == 3 ? pick(3, 7) : pick(1, 4);
+    k->s[0] = family == 0 ? 1 : pick(1, 3);
+    k->s[1] = family == 0 ? 1 : pick(1, 3);
+    if (family >= 1 && lcg_below(&rng, 2)) k->s[0] = k->s[1] = 1; /* the common, vectorised case */
+    k->d[0] = family == 0 ? 1 : pick(1, 2);
+    k->d[1] = family == 0 ? 1 : pick(1, 2);
+    if (family != 0) {
+        k->pads[0] = pick(0, 2), k->pads[1] = pick(0, 2), k->pads[2] = pick(0, 2), k->pads[3] = pick(0, 2);
+    }
+    ext_h = (k->kh - 1) * k->d[0] + 1;
+    ext_w = (k->kw - 1) * k->d[1] + 1;
+    k->h = pick(1, 11);
+    k->w = family == 3 && lcg_below(&rng, 2) ? pick(130, 140) : pick(1, 19);
+    if (k->h + k->pads[0] + k->pads[2] < ext_h) k->h = ext_h;
+    if (k->w + k->pads[1] + k->pads[3] < ext_w) k->w = ext_w;
+    k->bias = (int)lcg_below(&rng, 2);
+    k->scale = (int)lcg_below(&rng, 3);
+}
+
+static void test_conv_random(void) {
+    int family, i;
+    for (family = 0; family < 4; family++)
+        for (i = 0; i < 40; i++) {
+            conv_case k;
+            random_conv_case(&k, family);
+            conv_check(&k, 0);
+        }
 }
 
 /* A hand-computed Conv: x = 1..9 [1,1,3,3], w = [[1,0],[0,-1]], pads 0: y[i,j] = x[i,j] - x[i+1,j+1] = -4;
@@ -808,6 +857,7 @@ static void test_chain(void) {
 int main(void) {
     init_codebook16();
     test_conv();
+    test_conv_random();
     test_conv_hand();
     test_gemm_scale();
     test_pools();
