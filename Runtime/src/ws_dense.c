@@ -30,9 +30,10 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
     ws_operand_reader_start(&w, b, p->b_off);
     if (p->trans_b && rows == 1u && a->values) {
         /* The common dense layer (batch 1, weights [N, K]): one dot product per output, in a register. */
+        const float *x = a->values + p->a_off; /* one row: contiguous */
         for (j = 0; j < cols; j++) {
             float acc = 0.0f;
-            for (k = 0; k < depth; k++) acc += a->values[p->a_off + k] * ws_operand_next(&w); /* contiguous */
+            for (k = 0; k < depth; k++) acc += x[k] * ws_operand_next(&w);
             y[j] = acc;
         }
     } else {
