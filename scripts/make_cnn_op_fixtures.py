@@ -221,6 +221,13 @@ single("resize_opset10_nearest", [1, 2, 2, 3], "Resize", [np.array([1, 1, 2, 3],
 single("resize_opset10_linear", [1, 1, 3, 3], "Resize", [np.array([1, 1, 2, 2], dtype=np.float32)], opset=10,
        mode="linear")
 
+# MatMul with NumPy semantics: a batched constant B (rank 3; rank 4 broadcast against A's batch dims), and B an
+# activation (x times its own transpose).
+single("matmul_batched_b", [2, 3, 4], "MatMul", [rand(2, 4, 5)])
+single("matmul_broadcast_4d", [2, 1, 3, 4], "MatMul", [rand(3, 4, 2)])
+mm = Case("matmul_activation_b", [2, 3, 4])
+mm.finish(mm.node("MatMul", ["x", mm.node("Transpose", ["x"], perm=[0, 2, 1])]))
+
 with open(os.path.join(OUT, "cases.json"), "w") as f:
     json.dump({"seed": SEED, "onnx": onnx.__version__, "onnxruntime": ort.__version__, "cases": cases}, f, indent=1)
     f.write("\n")

@@ -76,7 +76,8 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
  */
 typedef enum {
     WS_OP_GEMM = 0,      /* A[w], B[w], C?, S? [N]: Y = alpha·op(A)·op(B)·diag(S) + beta·C (GemmOptions) */
-    WS_OP_MATMUL = 1,    /* A[w] [..., K], B[w] [K, N] -> Y [..., N] */
+    WS_OP_MATMUL = 1,    /* A[w] [..., M, K], B[w] [..., K, N] -> Y [..., M, N], NumPy matmul: batch dims broadcast;
+                            a rank-1 A is [1, K], a rank-1 B [K, 1], that 1 left out of Y */
     WS_OP_ADD = 2,       /* A, B, NumPy broadcasting (in place) */
     WS_OP_RELU = 3,      /* X (in place) */
     WS_OP_SOFTMAX = 4,   /* X, SoftmaxOptions axis < rank (in place) */

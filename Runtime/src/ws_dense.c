@@ -1,7 +1,10 @@
 /*
  * Gemm and MatMul. B (usually the shared weight matrix) is read exactly once per call, in storage order, so
- * each weight index is decoded once and no tensor is ever expanded: Y is the only accumulator.
+ * each weight index is decoded once and no tensor is ever expanded: Y is the only accumulator. A batched MatMul
+ * is one such call per batch slice, the operands offset to the slice (a B slice is read once per output batch).
  */
+#include <string.h>
+
 #include "ws_kernels.h"
 
 /* y[m * ldy] += op(A)[m, k] * w for every row m; op(A)[m, k] is stored at m * a_sm + k * a_sk. */
@@ -24,52 +27,84 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
     ws_operand_reader w;
     uint32_t i, j, k;
 
-    ws_operand_reader_init(&w, b);
+    ws_operand_reader_start(&w, b, p->b_off);
     if (p->trans_b && rows == 1u && a->values) {
         /* The common dense layer (batch 1, weights [N, K]): one dot product per output, in a register. */
+        const float *x = a->values + p->a_off; /* one row: contiguous */
         for (j = 0; j < cols; j++) {
             float acc = 0.0f;
-            for (k = 0; k < depth; k++) acc += a->values[k] * ws_operand_next(&w); /* one row: contiguous */
+            for (k = 0; k < depth; k++) acc += x[k] * ws_operand_next(&w);
             y[j] = acc;
         }
     } else {
         for (i = 0; i < rows * cols; i++) y[i] = 0.0f;
-        if (p->trans_b) { /* B stored [N, K] */
-            for (j = 0; j < cols; j++)
-                for (k = 0; k < depth; k++)
-                    add_scaled_column(a, a_sm, k * a_sk, ws_operand_next(&w), y + j, cols, rows);
-        } else { /* B stored [K, N] */
-            for (k = 0; k < depth; k++)
-                for (j = 0; j < cols; j++)
-                    add_scaled_column(a, a_sm, k * a_sk, ws_operand_next(&w), y + j, cols, rows);
+        /* (k, j) walk B in storage order: [N, K] (for j, for k) when trans_b, else [K, N] (for k, for j). */
+        for (k = j = 0; k < depth && j < cols;) {
+            add_scaled_column(a, a_sm, p->a_off + k * a_sk, ws_operand_next(&w), y + j, cols, rows);
+            if (p->trans_b) {
+                if (++k == depth) {
+                    k = 0;
+                    j++;
+                }
+            } else if (++j == cols) {
+                j = 0;
+                k++;
+            }
         }
     }
 
-    if (p->c || p->s || p->alpha != 1.0f) {
-        for (i = 0; i < rows; i++) {
-            for (j = 0; j < cols; j++) {
-                float v = p->alpha * y[i * cols + j];
-                if (p->s) v *= p->s[j * p->s_step];
-                if (p->c) v += p->beta * p->c[i * p->c_stride_m + j * p->c_stride_n];
-                y[i * cols + j] = v;
-            }
+    /* Epilogue, one pass over Y (exact when alpha is 1 and C and S are absent: cheap next to the products). */
+    for (i = 0; i < rows; i++) {
+        for (j = 0; j < cols; j++) {
+            float v = p->alpha * y[i * cols + j];
+            if (p->s) v *= p->s[j * p->s_step];
+            if (p->c) v += p->beta * p->c[i * p->c_stride_m + j * p->c_stride_n];
+            y[i * cols + j] = v;
         }
     }
 }
 
-void ws_matmul_f32(const ws_operand *a, const ws_operand *b, uint32_t rows, uint32_t k, uint32_t n, float *y) {
+uint32_t ws_matmul_dims(ws_broadcast *bc, ws_gemm_params *p, const uint32_t *a_shape, uint32_t a_rank,
+                        const uint32_t *b_shape, uint32_t b_rank) {
+    uint32_t r;
+    if (a_rank < 1u || b_rank < 1u) return 0;
+    p->m = a_rank >= 2u ? a_shape[a_rank - 2u] : 1u;
+    p->k = a_shape[a_rank - 1u];
+    p->n = b_rank >= 2u ? b_shape[b_rank - 1u] : 1u;
+    if (p->k != b_shape[b_rank >= 2u ? b_rank - 2u : 0u]) return 0;
+    if (!ws_broadcast_init(bc, a_shape, a_rank > 2u ? a_rank - 2u : 0u, b_shape, b_rank > 2u ? b_rank - 2u : 0u))
+        return 0;
+    r = bc->rank;
+    if (a_rank >= 2u) bc->shape[r++] = p->m;
+    if (b_rank >= 2u) bc->shape[r++] = p->n;
+    return r + 1u;
+}
+
+void ws_matmul_f32(const ws_operand *a, const uint32_t *a_shape, uint32_t a_rank, const ws_operand *b,
+                   const uint32_t *b_shape, uint32_t b_rank, float *y) {
     ws_gemm_params p;
-    p.m = rows;
-    p.k = k;
-    p.n = n;
-    p.trans_a = 0;
-    p.trans_b = 0;
+    ws_broadcast bc;
+    uint32_t batches = 1, b_batched = 0, t, r, i, d;
+    memset(&p, 0, sizeof p);
     p.alpha = 1.0f;
-    p.beta = 0.0f;
-    p.c = NULL;
-    p.c_stride_m = 0;
-    p.c_stride_n = 0;
-    p.s = NULL;
-    p.s_step = 0;
-    ws_gemm_f32(&p, a, b, y);
+    (void)ws_matmul_dims(&bc, &p, a_shape, a_rank, b_shape, b_rank);
+    for (d = 0; d < bc.rank; d++) {
+        batches *= bc.shape[d];
+        b_batched |= bc.b_stride[d];
+    }
+    if (!b_batched) { /* one B for every batch: A's batch dims are rows */
+        p.m *= batches;
+        batches = 1;
+    }
+    for (t = 0; t < batches; t++) {
+        p.a_off = p.b_off = 0;
+        for (r = t, d = bc.rank; d-- > 0; r /= bc.shape[d]) { /* batch index t, last dim fastest */
+            i = r % bc.shape[d];
+            p.a_off += i * bc.a_stride[d];
+            p.b_off += i * bc.b_stride[d];
+        }
+        p.a_off *= p.m * p.k;
+        p.b_off *= p.k * p.n;
+        ws_gemm_f32(&p, a, b, y + t * p.m * p.n);
+    }
 }

@@ -54,6 +54,7 @@ void ws_op_conv_params(const ws_op *op, const ws_tensor_info *x, const ws_tensor
 static void run_gemm(const ws_op *op, const ws_operand *in, const ws_tensor_info *info, const ws_tensor_info *y,
                      float *out) {
     ws_gemm_params p;
+    memset(&p, 0, sizeof p);
     p.m = y->shape[0];
     p.n = y->shape[1];
     p.k = op->trans_a ? info[0].shape[0] : info[0].shape[1];
@@ -61,9 +62,6 @@ static void run_gemm(const ws_op *op, const ws_operand *in, const ws_tensor_info
     p.trans_b = op->trans_b;
     p.alpha = op->alpha;
     p.beta = op->beta;
-    p.c = NULL;
-    p.c_stride_m = 0;
-    p.c_stride_n = 0;
     p.s = in[3].values; /* NULL when absent */
     p.s_step = info[3].elements == 1u ? 0u : 1u; /* S [1] scales every column */
     if (in[2].values) {
@@ -149,7 +147,7 @@ static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
         run_gemm(&op, in, info, &y, out);
         break;
     case WS_OP_MATMUL:
-        ws_matmul_f32(&in[0], &in[1], info[0].elements / info[1].shape[0], info[1].shape[0], info[1].shape[1], out);
+        ws_matmul_f32(&in[0], info[0].shape, info[0].rank, &in[1], info[1].shape, info[1].rank, out);
         break;
     case WS_OP_ADD:
     case WS_OP_SUB:

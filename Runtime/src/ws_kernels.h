@@ -44,17 +44,12 @@ typedef struct {
     const uint32_t *outliers_end;
 } ws_operand_reader;
 
+/* Starts reading at element `e` (outliers before it skipped: their positions count from element 0). Out of
+ * line: it runs once per kernel call, and code size counts. */
+void ws_operand_reader_start(ws_operand_reader *r, const ws_operand *x, uint32_t e);
+
 static inline void ws_operand_reader_init(ws_operand_reader *r, const ws_operand *x) {
-    static const ws_index_reader unused = {NULL, 0, 0, 0, 0};
-    r->values = x->values;
-    r->codebook = x->codebook;
-    r->indices = unused;
-    r->position = 0;
-    r->next_outlier = x->num_outliers > 0 ? x->outlier_positions[0] : UINT32_MAX;
-    r->outlier_positions = x->num_outliers > 0 ? x->outlier_positions + 1 : NULL;
-    r->outlier_values = x->outlier_values;
-    r->outliers_end = x->num_outliers > 0 ? x->outlier_positions + x->num_outliers : NULL;
-    if (!x->values) ws_index_reader_init(&r->indices, x->stream, x->bit_width, x->first);
+    ws_operand_reader_start(r, x, 0);
 }
 
 /* The next outlier's value; advances to the one after it (out of line, see ws_operand_shared_at). */
@@ -78,13 +73,12 @@ typedef struct {
     uint32_t c_stride_n;
     const float *s;            /* epilogue scale, NULL when absent: [n], or [1] for all columns */
     uint32_t s_step;           /* 1: s[j] scales column j; 0: s[0] scales every column */
+    uint32_t a_off, b_off;     /* element offsets of op(A) in A and op(B) in B (MatMul batch slices), else 0 */
 } ws_gemm_params;
 
-/* Y = alpha * op(A) op(B) diag(S) + beta * C. B is read once in storage order; Y must not overlap A, B or C. */
+/* Y = alpha * op(A) op(B) diag(S) + beta * C, op(A) and op(B) starting at elements a_off and b_off of A and B.
+ * B is read once in storage order; Y must not overlap A, B or C. */
 void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand *b, float *y);
-
-/* Y[rows, n] = A[rows, k] B[k, n] (leading dimensions of A flattened into rows). */
-void ws_matmul_f32(const ws_operand *a, const ws_operand *b, uint32_t rows, uint32_t k, uint32_t n, float *y);
 
 /* ---- element-wise: ws_elementwise.c -------------------------------------------------------------------- */
 
@@ -99,6 +93,18 @@ typedef struct {
 /* Fills `bc` for inputs of the given shapes; 0 when they do not broadcast. */
 int ws_broadcast_init(ws_broadcast *bc, const uint32_t *a_shape, uint32_t a_rank, const uint32_t *b_shape,
                       uint32_t b_rank);
+
+/* NumPy matmul: A [..., M, K] B [..., K, N] -> Y [broadcast(...), M, N]; a rank-1 A is [1, K] and a rank-1 B
+ * [K, 1], that 1 left out of Y. Fills `bc` with the broadcast batch dims (strides in matrices), p->m, k, n, and
+ * Y's shape (batch dims, then M unless A is rank 1, N unless B is) into bc->shape. Returns Y's rank + 1, or 0
+ * when the shapes do not match (a scalar, K differs or the batch dims do not broadcast). */
+uint32_t ws_matmul_dims(ws_broadcast *bc, ws_gemm_params *p, const uint32_t *a_shape, uint32_t a_rank,
+                        const uint32_t *b_shape, uint32_t b_rank);
+
+/* One gemm per batch slice on offset operands (when B has no batch, A's batch dims are rows and B is read once).
+ * Shapes as accepted by ws_matmul_dims. */
+void ws_matmul_f32(const ws_operand *a, const uint32_t *a_shape, uint32_t a_rank, const ws_operand *b,
+                   const uint32_t *b_shape, uint32_t b_rank, float *y);
 
 /* Binary operators sharing the broadcasting walker; PRelu is y = a >= 0 ? a : a * b. */
 typedef enum { WS_BIN_ADD, WS_BIN_SUB, WS_BIN_MUL, WS_BIN_DIV, WS_BIN_PRELU } ws_binary_op;

@@ -1,5 +1,7 @@
 /* The rare paths of shared operands: exact outliers. Kept out of line so that every kernel inlines only the
- * common case (one compare per weight). */
+ * common case (one compare per weight). Also the sequential reader's start (once per kernel call). */
+#include <string.h>
+
 #include "ws_kernels.h"
 
 float ws_operand_shared_at(const ws_operand *x, uint32_t e) {
@@ -17,4 +19,20 @@ float ws_operand_take_outlier(ws_operand_reader *r) {
     const float v = *r->outlier_values++;
     r->next_outlier = r->outlier_positions < r->outliers_end ? *r->outlier_positions++ : UINT32_MAX;
     return v;
+}
+
+void ws_operand_reader_start(ws_operand_reader *r, const ws_operand *x, uint32_t e) {
+    memset(r, 0, sizeof *r);
+    r->codebook = x->codebook;
+    r->position = e;
+    r->next_outlier = UINT32_MAX;
+    r->outlier_values = x->outlier_values;
+    if (x->num_outliers > 0) {
+        r->next_outlier = x->outlier_positions[0];
+        r->outlier_positions = x->outlier_positions + 1;
+        r->outliers_end = x->outlier_positions + x->num_outliers;
+    }
+    if (x->values) r->values = x->values + e;
+    else ws_index_reader_init(&r->indices, x->stream, x->bit_width, x->first + e);
+    while (r->next_outlier < e) (void)ws_operand_take_outlier(r);
 }

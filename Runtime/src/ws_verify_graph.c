@@ -153,15 +153,6 @@ static ws_status check_gemm_shapes(const ws_op *op, const ws_tensor_info *in, co
     return WS_OK;
 }
 
-static ws_status check_matmul_shapes(const ws_tensor_info *a, const ws_tensor_info *b, const ws_tensor_info *y) {
-    uint32_t i;
-    if (a->rank < 1u || b->rank != 2u || a->shape[a->rank - 1u] != b->shape[0]) return WS_ERR_SHAPE;
-    if (y->rank != a->rank || y->shape[y->rank - 1u] != b->shape[1]) return WS_ERR_SHAPE;
-    for (i = 0; i + 1u < a->rank; i++)
-        if (y->shape[i] != a->shape[i]) return WS_ERR_SHAPE;
-    return WS_OK;
-}
-
 /* Options of Conv/ConvTranspose/pools: vector lengths (absent or one per spatial dim, pads 4) and ranges. */
 static ws_status check_window_options(const ws_op *op) {
     uint32_t i;
@@ -239,11 +230,23 @@ static ws_status check_pool_shapes(const ws_op *op, const ws_tensor_info *x, con
     return WS_OK;
 }
 
+/* Y's shape is the first `rank` entries of bc->shape. */
+static ws_status check_y_shape(const ws_broadcast *bc, uint32_t rank, const ws_tensor_info *y) {
+    return rank == y->rank && memcmp(bc->shape, y->shape, rank * sizeof(uint32_t)) == 0 ? WS_OK : WS_ERR_SHAPE;
+}
+
 static ws_status check_broadcast(const ws_tensor_info *a, const ws_tensor_info *b, const ws_tensor_info *y) {
     ws_broadcast bc;
     if (!ws_broadcast_init(&bc, a->shape, a->rank, b->shape, b->rank)) return WS_ERR_SHAPE;
-    if (bc.rank != y->rank || memcmp(bc.shape, y->shape, bc.rank * sizeof(uint32_t)) != 0) return WS_ERR_SHAPE;
-    return WS_OK;
+    return check_y_shape(&bc, bc.rank, y);
+}
+
+/* NumPy matmul (see ws_matmul_dims): the batch dims broadcast, and Y is exactly [batch..., M?, N?]. */
+static ws_status check_matmul_shapes(const ws_tensor_info *a, const ws_tensor_info *b, const ws_tensor_info *y) {
+    ws_broadcast bc;
+    ws_gemm_params p;
+    uint32_t r = ws_matmul_dims(&bc, &p, a->shape, a->rank, b->shape, b->rank);
+    return r ? check_y_shape(&bc, r - 1u, y) : WS_ERR_SHAPE;
 }
 
 static ws_status check_concat_shapes(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *y) {

@@ -158,6 +158,74 @@ static void test_matmul(void) {
     tm_free(&h.m);
 }
 
+#define P4(...) ((const uint32_t[]){__VA_ARGS__})
+
+/* Naive NumPy matmul over shapes padded to rank 4 ([d0, d1, M, K] and [d0, d1, K, N], 1 where broadcast). */
+static void matmul_ref(const float *a, const uint32_t *as, const float *b, const uint32_t *bs, float *y) {
+    const uint32_t m = as[2], k = as[3], n = bs[3];
+    const uint32_t y0 = as[0] > bs[0] ? as[0] : bs[0], y1 = as[1] > bs[1] ? as[1] : bs[1];
+    uint32_t i0, i1, r, c, d;
+    for (i0 = 0; i0 < y0; i0++)
+        for (i1 = 0; i1 < y1; i1++) {
+            const float *sa = a + ((as[0] == 1 ? 0 : i0) * as[1] + (as[1] == 1 ? 0 : i1)) * m * k;
+            const float *sb = b + ((bs[0] == 1 ? 0 : i0) * bs[1] + (bs[1] == 1 ? 0 : i1)) * k * n;
+            for (r = 0; r < m; r++)
+                for (c = 0; c < n; c++) {
+                    double acc = 0;
+                    for (d = 0; d < k; d++) acc += (double)sa[r * k + d] * sb[d * n + c];
+                    *y++ = (float)acc;
+                }
+        }
+}
+
+/* A and B as stored: the last `rank` dims of their padded rank-4 shapes (K alone for a rank-1 B); Y's shape is
+ * the ONNX one. */
+static void batched_matmul_case(int a_kind, const uint32_t *as, uint32_t a_rank, int b_kind, const uint32_t *bs,
+                                uint32_t b_rank, const uint32_t *y_shape, uint32_t y_rank) {
+    static const float codebook[8] = {-2, -1, -0.5f, 0, 0.5f, 1, 1.5f, 2};
+    float a[256], b[256], expected[256];
+    uint32_t na = as[0] * as[1] * as[2] * as[3], nb = bs[0] * bs[1] * bs[2] * bs[3], ny = 1, i;
+    lcg rng = {11};
+    harness h;
+    int32_t x, w, y;
+    for (i = 0; i < na; i++) a[i] = codebook[lcg_below(&rng, 8)];
+    for (i = 0; i < nb; i++) b[i] = codebook[lcg_below(&rng, 8)];
+    for (i = 0; i < y_rank; i++) ny *= y_shape[i];
+    matmul_ref(a, as, b, bs, expected);
+    h_init(&h, codebook, 8);
+    x = operand(&h, a_kind, as + 4 - a_rank, a_rank, a);
+    w = operand(&h, b_kind, b_rank == 1 ? bs + 2 : bs + 4 - b_rank, b_rank, b); /* B [K] is [K, 1] padded */
+    y = tm_act(&h.m, y_shape, y_rank);
+    tm_op(&h.m, WS_OP_MATMUL, TENSORS(x, w), TENSORS(y));
+    if (h_run(&h, &y, 1)) {
+        const unsigned failed = ws_test_failed;
+        CHECK_FLOATS(tm_get(&h.m, y), expected, ny, TOL);
+        if (ws_test_failed != failed)
+            fprintf(stderr, "    matmul a=%d rank %u, b=%d rank %u\n", a_kind, a_rank, b_kind, b_rank);
+    }
+    tm_free(&h.m);
+}
+
+/* Batched B (ONNX test_matmul_3d/4d and broadcasting both ways), B raw, shared and an activation. */
+static void test_batched_matmul(void) {
+    int kind;
+    for (kind = ACT; kind <= SHARED; kind++) {
+        batched_matmul_case(ACT, P4(1, 2, 3, 4), 3, kind, P4(1, 2, 4, 3), 3, DIMS(2, 3, 3));
+        batched_matmul_case(ACT, P4(1, 2, 3, 4), 4, kind, P4(1, 2, 4, 3), 4, DIMS(1, 2, 3, 3));
+        batched_matmul_case(ACT, P4(1, 2, 3, 4), 4, kind, P4(3, 1, 4, 2), 4, DIMS(3, 2, 3, 2));
+        batched_matmul_case(ACT, P4(2, 3, 2, 5), 4, kind, P4(1, 3, 5, 4), 3, DIMS(2, 3, 2, 4));
+        batched_matmul_case(ACT, P4(1, 1, 3, 4), 2, kind, P4(2, 2, 4, 5), 4, DIMS(2, 2, 3, 5)); /* A broadcast */
+        batched_matmul_case(ACT, P4(2, 3, 2, 4), 4, kind, P4(1, 1, 4, 3), 2, DIMS(2, 3, 2, 3)); /* rows folded */
+        batched_matmul_case(ACT, P4(2, 1, 2, 4), 4, kind, P4(1, 1, 4, 3), 3, DIMS(2, 1, 2, 3)); /* B [1, K, N] */
+        batched_matmul_case(ACT, P4(1, 1, 1, 4), 1, kind, P4(1, 3, 4, 2), 3, DIMS(3, 2));       /* A [K] */
+        batched_matmul_case(ACT, P4(1, 2, 3, 4), 3, kind, P4(1, 1, 4, 1), 1, DIMS(2, 3));       /* B [K] */
+        batched_matmul_case(ACT, P4(1, 1, 1, 4), 1, kind, P4(1, 1, 4, 1), 1, NULL, 0);          /* dot */
+    }
+    batched_matmul_case(SHARED, P4(2, 1, 3, 4), 3, RAW, P4(1, 2, 4, 3), 3, DIMS(2, 3, 3)); /* shared A */
+    batched_matmul_case(SHARED, P4(1, 2, 3, 4), 3, ACT, P4(1, 2, 4, 3), 3, DIMS(2, 3, 3));
+    batched_matmul_case(RAW, P4(3, 1, 2, 4), 4, SHARED, P4(1, 2, 4, 3), 4, DIMS(3, 2, 2, 3));
+}
+
 /* ---- Add ---------------------------------------------------------------------------------------------- */
 
 static void add_case(int a_kind, const uint32_t *a_shape, uint32_t a_rank, const float *a, int b_kind,
@@ -437,6 +505,7 @@ int main(void) {
     test_gemm();
     test_gemm_variants();
     test_matmul();
+    test_batched_matmul();
     test_add();
     test_relu();
     test_softmax();

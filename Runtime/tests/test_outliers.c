@@ -111,6 +111,45 @@ static void test_gemm_many_outliers(void) {
     tm_free(&m);
 }
 
+/* MatMul X [2,2,M,K] · B [2,K,N], B shared with outliers in both slices (each slice read twice: its outliers are
+ * found from the slice's first element), vs a naive loop. */
+static void test_batched_matmul_outliers(void) {
+    enum { M = 3, K = 5, N = 4, S = K * N, E = 2 * S };
+    lcg rng = {5};
+    uint32_t idx[E], pos[E];
+    float vals[E], weights[E], xs[4 * M * K], expect[4 * M * N];
+    uint32_t e, i, r, c, k, count = 0;
+    tm m;
+    int32_t x, b, y;
+    for (e = 0; e < E; e++) {
+        idx[e] = lcg_below(&rng, 4);
+        weights[e] = CODEBOOK[idx[e]];
+        if (e == 0 || e == S - 1 || e == S || e == E - 1 || lcg_below(&rng, 4) == 0) {
+            pos[count] = e;
+            vals[count] = ((float)lcg_below(&rng, 200) - 100.0f) / 4.0f;
+            weights[e] = vals[count++];
+        }
+    }
+    for (i = 0; i < 4 * M * K; i++) xs[i] = ((float)lcg_below(&rng, 16) - 8.0f) / 8.0f;
+    for (i = 0; i < 4; i++) /* batch (i0, i1) = (i / 2, i % 2) reads B slice i % 2 */
+        for (r = 0; r < M; r++)
+            for (c = 0; c < N; c++) {
+                double acc = 0;
+                for (k = 0; k < K; k++) acc += (double)xs[(i * M + r) * K + k] * weights[(i % 2) * S + k * N + c];
+                expect[(i * M + r) * N + c] = (float)acc;
+            }
+    start(&m, WS_FEATURE_OUTLIERS);
+    x = tm_act(&m, DIMS(2, 2, M, K));
+    b = tm_shared_outliers(&m, DIMS(2, K, N), idx, pos, vals, count);
+    y = tm_act(&m, DIMS(2, 2, M, N));
+    tm_op(&m, WS_OP_MATMUL, TENSORS(x, b), TENSORS(y));
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK);
+    tm_set(&m, x, xs);
+    CHECK_STATUS(tm_run(&m), WS_OK);
+    CHECK_FLOATS(tm_get(&m, y), expect, 4 * M * N, 1e-4);
+    tm_free(&m);
+}
+
 /* A Gemm over a shared B [3,2] with the given outlier table and file features; returns the load status. */
 static ws_status load_with_outliers(uint64_t features, const uint32_t *pos, const float *vals, uint32_t n) {
     tm m;
@@ -163,6 +202,7 @@ int main(void) {
     test_gemm_random_access();
     test_conv_scalar_scale();
     test_gemm_many_outliers();
+    test_batched_matmul_outliers();
     test_rejected_tables();
     test_scalar_scale_feature();
     return ws_test_finish();

@@ -302,6 +302,23 @@ static void test_shapes(void) {
     op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 3), DIMS(1, 3, 4), DIMS(2, 4));
     op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(3), DIMS(3, 4), DIMS(1, 4));
     op_case(WS_ERR_SHAPE, WS_OP_MATMUL, NULL, 0, DIMS(1, 4), DIMS(4));
+    /* MatMul, NumPy semantics: batched B, broadcast batch dims, rank-1 operands */
+    op_case(WS_OK, WS_OP_MATMUL, DIMS(2, 3, 4), DIMS(2, 4, 5), DIMS(2, 3, 5));
+    op_case(WS_OK, WS_OP_MATMUL, DIMS(2, 1, 3, 4), DIMS(6, 4, 5), DIMS(2, 6, 3, 5));
+    op_case(WS_OK, WS_OP_MATMUL, DIMS(2, 3), DIMS(1, 3, 4), DIMS(1, 2, 4));
+    op_case(WS_OK, WS_OP_MATMUL, DIMS(3), DIMS(2, 3, 4), DIMS(2, 4));
+    op_case(WS_OK, WS_OP_MATMUL, DIMS(2, 5, 3), DIMS(3), DIMS(2, 5));
+    op_case(WS_OK, WS_OP_MATMUL, DIMS(3), DIMS(3), NULL, 0);
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 3, 4), DIMS(3, 4, 5), DIMS(2, 3, 5)); /* batch 2 vs 3 */
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 3, 4), DIMS(2, 3, 5), DIMS(2, 3, 5)); /* K 4 vs 3 */
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 3, 4), DIMS(2, 4, 5), DIMS(3, 5));    /* batch dim left out */
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 3, 4), DIMS(2, 4, 5), DIMS(1, 2, 3, 5));
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 3, 4), DIMS(2, 4, 5), DIMS(2, 3, 4));
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 1, 3, 4), DIMS(6, 4, 5), DIMS(2, 1, 3, 5)); /* not broadcast */
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(2, 5, 3), DIMS(3), DIMS(2, 5, 1));             /* B [K]: no N */
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(3), DIMS(2, 3, 4), DIMS(2, 1, 4));             /* A [K]: no M */
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(3), DIMS(4), NULL, 0);
+    op_case(WS_ERR_SHAPE, WS_OP_MATMUL, DIMS(3), (const uint32_t[]){1}, 0, DIMS(3));        /* scalar B */
     /* Add */
     op_case(WS_OK, WS_OP_ADD, DIMS(2, 3), DIMS(3), DIMS(2, 3));
     op_case(WS_ERR_SHAPE, WS_OP_ADD, DIMS(2, 3), DIMS(2), DIMS(2, 3));

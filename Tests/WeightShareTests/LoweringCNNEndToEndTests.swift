@@ -98,7 +98,8 @@ struct LoweringCNNEndToEndTests {
             "clip_relu6": ["Clip"], "prelu": ["PRelu"], "hard_swish": ["HardSwish"], "concat_axis1": ["Relu", "Concat"],
             "transpose_nhwc": ["Transpose"], "pad_reflect": ["Pad"], "resize_linear_half_pixel": ["Resize"],
             "maxpool2d": ["MaxPool"], "leaky_relu": ["LeakyRelu"], "sigmoid": ["Sigmoid"], "tanh": ["Tanh"],
-            "hard_sigmoid": ["HardSigmoid"],
+            "hard_sigmoid": ["HardSigmoid"], "matmul_batched_b": ["MatMul"],
+            "matmul_activation_b": ["Transpose", "MatMul"],
         ]
         for c in CNNOpFixtures.cases where expected[c.name] != nil {
             let prepared = PreparedModel(lowered: try CNNOpFixtures.load(c))
@@ -107,10 +108,11 @@ struct LoweringCNNEndToEndTests {
         }
     }
 
-    /// Shared Conv/ConvTranspose weights are decoded on the fly: the quantized container gives exactly what a
-    /// raw container holding the decoded weights gives, and the epilogue scale and bias stay raw.
-    @Test("shared conv weights with a BatchNorm epilogue decode like raw weights",
-          arguments: ["bn_after_conv", "bn_after_conv_transpose", "conv2d_depthwise", "conv1d"])
+    /// Shared Conv/ConvTranspose weights and batched MatMul Bs are decoded on the fly: the quantized container gives
+    /// exactly what a raw container holding the decoded weights gives, and the epilogue scale and bias stay raw.
+    @Test("shared conv weights (BatchNorm epilogue) and batched MatMul Bs decode like raw weights",
+          arguments: ["bn_after_conv", "bn_after_conv_transpose", "conv2d_depthwise", "conv1d", "matmul_batched_b",
+                      "matmul_broadcast_4d"])
     func sharedConvWeights(_ name: String) throws {
         let c = try #require(CNNOpFixtures.cases.first { $0.name == name })
         let prepared = PreparedModel(lowered: try CNNOpFixtures.load(c))

@@ -220,11 +220,27 @@ import WeightShare
         #expect(try single(node, inputs: [Self.input("a", [2, 3, 4])], constants: ["b": Self.weights([4, 7])]).shape
             == [2, 3, 7])
         #expect(try single(node, inputs: [Self.input("a", [4])], constants: ["b": Self.weights([4, 7])]).shape == [7])
-        let e = error {
-            try single(node, inputs: [Self.input("a", [2, 3, 4])], constants: ["b": Self.weights([2, 4, 7])])
+    }
+
+    /// NumPy matmul: batched B, batch dims broadcast both ways, rank-1 operands lose their dimension in Y.
+    @Test func matMulWithBatchedB() throws {
+        let node = Node(name: "mm", opType: "MatMul", inputs: ["a", "b"], outputs: ["y"])
+        func shape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+            try single(node, inputs: [Self.input("a", a)], constants: ["b": Self.weights(b)]).shape
         }
-        #expect(e == .invalidNode(node: "mm", opType: "MatMul",
-                                  reason: "B 'b' has shape [2, 4, 7]; WeightShare supports MatMul with a 2-D B [K, N] only"))
+        #expect(try shape([2, 3, 4], [2, 4, 7]) == [2, 3, 7])
+        #expect(try shape([2, 1, 3, 4], [5, 4, 7]) == [2, 5, 3, 7])
+        #expect(try shape([3, 4], [2, 2, 4, 7]) == [2, 2, 3, 7])
+        #expect(try shape([4], [2, 4, 7]) == [2, 7])
+        #expect(try shape([2, 3, 4], [4]) == [2, 3])
+        #expect(try shape([4], [4]) == [])
+        let batch = error { try shape([2, 3, 4], [3, 4, 7]) }
+        #expect(batch == .invalidNode(node: "mm", opType: "MatMul",
+                                      reason: "the batch dimensions of A [2, 3, 4] and B [3, 4, 7] do not broadcast"))
+        let k = error { try shape([2, 3, 4], [2, 5, 7]) }
+        #expect(k?.description.contains("inner dimensions differ: A [2, 3, 4] has K=4, B [2, 5, 7] has K=5") == true)
+        let scalar = error { try shape([2, 3, 4], []) }
+        #expect(scalar?.description.contains("B 'b' is a scalar") == true)
     }
 
     @Test func addBroadcasts() throws {

@@ -97,6 +97,49 @@ struct NormalizationTests {
         #expect(model.tensors[model.operations[2].inputs[1]!].shape == [1])
     }
 
+    /// A batched B has no channel layout: channel mode falls back to one scale, a Mul by a [1] constant after the
+    /// MatMul, and the normalised model still matches onnxruntime (raw and with the weights shared).
+    @Test("batched MatMul B, channel mode: one per-tensor scale in a Mul after the MatMul",
+          arguments: ["matmul_batched_b", "matmul_broadcast_4d"])
+    func batchedMatMulB(_ name: String) throws {
+        let c = try #require(CNNOpFixtures.cases.first { $0.name == name })
+        let source = try CNNOpFixtures.load(c)
+        let (model, scales) = WeightNormalization(mode: .channel).apply(to: source)
+        #expect(scales == 1)
+        #expect(model.operations.map(\.kind) == [.matMul, .mul])
+        let scale = try #require(model.operations[1].inputs[1])
+        #expect(model.tensors[scale].shape == [1])
+        let weight = try #require(model.operations[0].inputs[1])
+        #expect(model.tensors[weight].constant?.map { abs($0) }.max() == 1)
+        let prepared = PreparedModel(lowered: model)
+        let (x, y) = try CNNOpFixtures.io(c)
+        let raw = try WSMModel(bytes: try prepared.container(quantization: nil)).run([x])[0]
+        #expect(CNNOpFixtures.worstError(raw, y) <= 1e-4)
+        let q = Quantization(binning: UniformBinning(values: prepared.shared.values, k: 256))
+        let shared = try WSMModel(bytes: try prepared.container(quantization: q)).run([x])[0]
+        #expect(CNNOpFixtures.worstError(shared, y) <= 0.1)
+    }
+
+    /// A dot product (A [K], B [K]: Y is a scalar): the scale constant is a scalar too, so the Mul keeps Y's shape.
+    @Test("rank-1 MatMul B: a scalar Y gets a scalar scale")
+    func dotProductScale() throws {
+        let source = LoweredModel(
+            tensors: [
+                .init(name: "x", shape: [3]),
+                .init(name: "b", shape: [3], constant: [2, -4, 1]),
+                .init(name: "y", shape: []),
+            ],
+            operations: [.init(name: "dot", kind: .matMul, inputs: [0, 1], outputs: [2])],
+            inputs: [0], outputs: [2])
+        let (model, scales) = WeightNormalization(mode: .channel).apply(to: source)
+        #expect(scales == 1)
+        #expect(model.operations.map(\.kind) == [.matMul, .mul])
+        #expect(model.tensors[model.operations[1].inputs[1]!].shape == [])
+        #expect(model.tensors[model.operations[1].inputs[1]!].constant == [4])
+        let y = try WSMModel(bytes: try PreparedModel(lowered: model).container(quantization: nil)).run([[1, 0.5, 3]])
+        #expect(y == [[3]])  // 2 - 2 + 3
+    }
+
     @Test("ConvTranspose with groups: output channel of each weight")
     func convTransposeChannels() throws {
         // W [C=4, M/g=3, 1, 2] with group 2: input channels 0-1 feed outputs 0-2, channels 2-3 outputs 3-5.

@@ -134,7 +134,9 @@ enum class OpCode : uint8_t {
   /// Y = alpha * op(A) * op(B) + beta * C, A 2-D, C optional and unidirectionally broadcast to Y. An optional
   /// fourth input S [N] scales each output column before C is added (per-channel epilogue).
   Gemm = 0,
-  /// Y = A * B with A of shape [..., K] and B of shape [K, N] (B 2-D).
+  /// Y = A * B with NumPy matmul semantics: A [..., M, K], B [..., K, N], Y [broadcast(...), M, N] (the batch dims,
+  /// all but the last two, broadcast); a rank-1 A is [1, K] and a rank-1 B [K, 1], that 1 left out of Y. Runtimes
+  /// from before batched B refuse a B of rank other than 2 (shape error); no feature bit.
   MatMul = 1,
   /// Element-wise sum with multidirectional (NumPy) broadcasting.
   Add = 2,

@@ -95,13 +95,15 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
                 multiplyScaleInput(scales, of: o, slot: 3, in: &model)
             }
         case .matMul:
-            // MatMul has no epilogue: a Mul by the scales (broadcast along the last axis) follows it.
+            // MatMul has no epilogue: a Mul by the scales (broadcast along the last axis) follows it. A batched
+            // or rank-1 B has one scale, [1] (or [] for a scalar Y, so that the Mul keeps Y's shape).
             let output = operation.outputs[0]
             let unscaled = model.tensors.count
             model.tensors.append(LoweredModel.Tensor(name: model.tensors[output].name + ".unscaled",
                                                      shape: model.tensors[output].shape))
             let scaleTensor = model.tensors.count
-            model.tensors.append(LoweredModel.Tensor(name: operation.name + ".weight_scale", shape: [scales.count],
+            let scaleShape = model.tensors[output].shape.isEmpty ? [] : [scales.count]
+            model.tensors.append(LoweredModel.Tensor(name: operation.name + ".weight_scale", shape: scaleShape,
                                                      constant: scales))
             model.operations[o].outputs[0] = unscaled
             model.operations.insert(LoweredModel.Operation(name: operation.name + ".weight_scale", kind: .mul,

@@ -314,17 +314,24 @@ enum ShapeInference {
                             dataInputs: inputs, outputShape: [m, n])
         }
 
+        /// NumPy matmul: A [..., M, K] × B [..., K, N] → Y [broadcast(...), M, N]; a rank-1 A gets a 1 prepended
+        /// (M), a rank-1 B a 1 appended (N), and that dimension is left out of Y.
         func matMul() throws -> Inferred {
             let ops = try operands(2...2)
             let a = ops[0]!, b = ops[1]!
-            guard b.shape.count == 2 else {
-                throw error("B '\(b.name)' has shape \(b.shape); WeightShare supports MatMul with a 2-D B [K, N] only")
-            }
             guard let k = a.shape.last else { throw error("A '\(a.name)' is a scalar") }
-            guard k == b.shape[0] else {
-                throw error("inner dimensions differ: A \(a.shape) has K=\(k), B \(b.shape) has K=\(b.shape[0])")
+            guard let kb = b.shape.count >= 2 ? b.shape[b.shape.count - 2] : b.shape.first else {
+                throw error("B '\(b.name)' is a scalar")
             }
-            return Inferred(kind: .matMul, dataInputs: [0, 1], outputShape: Array(a.shape.dropLast()) + [b.shape[1]])
+            guard k == kb else {
+                throw error("inner dimensions differ: A \(a.shape) has K=\(k), B \(b.shape) has K=\(kb)")
+            }
+            guard let batch = ShapeInference.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) else {
+                throw error("the batch dimensions of A \(a.shape) and B \(b.shape) do not broadcast")
+            }
+            let m = a.shape.count >= 2 ? [a.shape[a.shape.count - 2]] : []
+            let n = b.shape.count >= 2 ? [b.shape[b.shape.count - 1]] : []
+            return Inferred(kind: .matMul, dataInputs: [0, 1], outputShape: batch + m + n)
         }
 
         func softmax() throws -> Inferred {
