@@ -20,6 +20,30 @@ static void add_scaled_column(const ws_operand *a, uint32_t a_sm, uint32_t a_k, 
     }
 }
 
+#ifndef WS_SMALL
+/* y[j] = x · B[j, :] for B stored [cols, depth]: weights decoded 64 at a time, four partial sums (host builds). */
+static void dense_row(const float *x, ws_operand_reader *w, uint32_t depth, uint32_t cols, float *y) {
+    float buf[64];
+    uint32_t j, k0, t, n;
+    for (j = 0; j < cols; j++) {
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+        for (k0 = 0; k0 < depth; k0 += n) {
+            const float *xs = x + k0;
+            n = depth - k0 < 64u ? depth - k0 : 64u;
+            ws_operand_read(w, buf, n);
+            for (t = 0; t + 4u <= n; t += 4u) {
+                s0 += xs[t] * buf[t];
+                s1 += xs[t + 1u] * buf[t + 1u];
+                s2 += xs[t + 2u] * buf[t + 2u];
+                s3 += xs[t + 3u] * buf[t + 3u];
+            }
+            for (; t < n; t++) s0 += xs[t] * buf[t];
+        }
+        y[j] = (s0 + s1) + (s2 + s3);
+    }
+}
+#endif
+
 void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand *b, float *y) {
     const uint32_t rows = p->m, depth = p->k, cols = p->n;
     const uint32_t a_sm = p->trans_a ? 1u : depth; /* storage strides of op(A) along m and k */
@@ -31,11 +55,15 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
     if (p->trans_b && rows == 1u && a->values) {
         /* The common dense layer (batch 1, weights [N, K]): one dot product per output, in a register. */
         const float *x = a->values + p->a_off; /* one row: contiguous */
+#ifndef WS_SMALL
+        dense_row(x, &w, depth, cols, y);
+#else
         for (j = 0; j < cols; j++) {
             float acc = 0.0f;
             for (k = 0; k < depth; k++) acc += x[k] * ws_operand_next(&w);
             y[j] = acc;
         }
+#endif
     } else {
         for (i = 0; i < rows * cols; i++) y[i] = 0.0f;
         /* (k, j) walk B in storage order: [N, K] (for j, for k) when trans_b, else [K, N] (for k, for j). */

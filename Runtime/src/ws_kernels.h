@@ -42,6 +42,8 @@ typedef struct {
     const uint32_t *outlier_positions; /* after the next outlier */
     const float *outlier_values;       /* the next outlier's value */
     const uint32_t *outliers_end;
+    const uint8_t *stream;   /* shared: for ws_operand_read's word loads */
+    uint32_t first;
 } ws_operand_reader;
 
 /* Starts reading at element `e` (outliers before it skipped: their positions count from element 0). Out of
@@ -60,6 +62,12 @@ static inline float ws_operand_next(ws_operand_reader *r) {
     if (r->values || r->position++ != r->next_outlier) return v;
     return ws_operand_take_outlier(r);
 }
+
+#ifndef WS_SMALL
+/* The next `n` elements into `out`: a tight decode loop, then the outliers among them patched in (host fast
+ * paths; compiled out by WS_SMALL). */
+void ws_operand_read(ws_operand_reader *r, float *out, uint32_t n);
+#endif
 
 /* ---- dense: ws_dense.c --------------------------------------------------------------------------------- */
 
