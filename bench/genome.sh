@@ -49,7 +49,7 @@ echo "$CASES" | while IFS='|' read -r name model metric shape extra; do
         # shellcheck disable=SC2086
         "$WSC" search "$model" --data $FIX/digits_val.npz --out "$out" --input-shape "$shape" --metric "$metric" \
             --genome "$genome" --population "$POP" --generations "$GENS" --k-max "$KMAX" --seed "$SEED" \
-            --tolerance "$TOL" $extra \
+            --tolerance "$TOL" --merge-floor float $extra \
             --json > /dev/null
         end=$(date +%s.%N)
         echo "$start $end" > "$out/bench-seconds"
@@ -58,4 +58,4 @@ echo "$CASES" | while IFS='|' read -r name model metric shape extra; do
 done
 
 ${PYTHON:-python3} bench/genome.py --runs "$RUNS" --out "$ROOT/bench/genome.json" \
-    --settings "population=$POP generations=$GENS k_max=$KMAX seed=$SEED merge_tolerance_points=$TOL"
+    --settings "population=$POP generations=$GENS k_max=$KMAX seed=$SEED merge_tolerance_points=$TOL merge_floor=float"

@@ -22,6 +22,9 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("k-max"), help: "Largest number of uniform bins.") var kMax: Int = 1024
     @Flag(name: .customLong("no-merge"), help: "Skip the iterative bin merge of the final front.") var noMerge = false
     @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point).") var tolerance: Double = 0
+    @Option(name: .customLong("merge-floor"),
+            help: "start (the paper): a merge may not drop the score below the solution's own minus --tolerance; float: below min(own, float model's) minus --tolerance — a start above the float model is luck on the search data that merges may spend.")
+    var mergeFloor: String = "start"
     @Option(help: "Use only the first N samples of --data.") var limit: Int?
     @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget) or k (the paper: K alone over the raw weights' [min, max]).")
     var genome: String = "full"
@@ -36,6 +39,9 @@ struct SearchCommand: ParsableCommand {
     func validate() throws {
         guard Metric(rawValue: metric) != nil else {
             throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
+        }
+        guard SearchSettings.MergeFloor(rawValue: mergeFloor) != nil else {
+            throw ValidationError("--merge-floor must be start or float, not '\(mergeFloor)'")
         }
         guard GenomeKind(rawValue: genome) != nil else {
             throw ValidationError("--genome must be full or k, not '\(genome)'")
@@ -61,7 +67,8 @@ struct SearchCommand: ParsableCommand {
                                       tolerance: tolerance / 100, limit: limit,
                                       batchNormFolding: LoweringOptions.BatchNormFolding(rawValue: bnFold),
                                       board: boardOptions.isGiven ? try boardOptions.load() : nil,
-                                      genome: GenomeKind(rawValue: genome))
+                                      genome: GenomeKind(rawValue: genome),
+                                      mergeFloor: SearchSettings.MergeFloor(rawValue: mergeFloor))
         let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
         let session = try SearchSession(settings: settings, directory: directory)
         let report = try session.run(resume: resume, log: Console.progress)

@@ -122,6 +122,7 @@ public struct SearchSession {
         try check("--metric", a.metric.rawValue, b.metric.rawValue)
         try check("--k-min/--k-max", "\(a.kMin)...\(a.kMax)", "\(b.kMin)...\(b.kMax)")
         try check("--genome", a.genomeKind.rawValue, b.genomeKind.rawValue)
+        try check("--merge-floor", a.mergeFloorKind.rawValue, b.mergeFloorKind.rawValue)
         try check("--bn-fold", a.loweringOptions.batchNormFolding.rawValue, b.loweringOptions.batchNormFolding.rawValue)
         if a.board != b.board {
             // Same name is not enough: a board file edited between runs changes the constraint.
@@ -198,7 +199,8 @@ public struct SearchSession {
             encoding.quantization = q
             return encoding
         }
-        let merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: evaluator.floatScore) { [evaluator] in
+        let reference = settings.mergeFloorKind == .float ? evaluator.floatScore : nil
+        let merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: reference) { [evaluator] in
             try evaluator.score(withBins($0))
         }
         var tried = 0

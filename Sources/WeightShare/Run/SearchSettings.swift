@@ -23,6 +23,15 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// constraint of the search. The whole description is stored so the run does not depend on the boards folder.
     public var board: Board?
 
+    /// The merge's reference: `.start` (the paper: never below the solution's own score, minus the tolerance) or
+    /// `.float` (never below min(start, float score), minus the tolerance). nil in older run.json files: `.start`.
+    public var mergeFloor: MergeFloor?
+    public var mergeFloorKind: MergeFloor { mergeFloor ?? .start }
+
+    public enum MergeFloor: String, Sendable, Codable, CaseIterable {
+        case start, float
+    }
+
     /// The genes searched (nil in run.json files written before the option existed: the paper's K-only search).
     public var genome: GenomeKind?
     public var genomeKind: GenomeKind { genome ?? .k }
@@ -33,7 +42,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
                 seed: UInt64 = 1, population: Int = 100, generations: Int = 30, kMin: Int = 2, kMax: Int = 1024,
                 merge: Bool = true, tolerance: Double = 0, limit: Int? = nil,
                 batchNormFolding: LoweringOptions.BatchNormFolding? = nil, board: Board? = nil,
-                genome: GenomeKind? = nil) {
+                genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -49,6 +58,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.batchNormFolding = batchNormFolding
         self.board = board
         self.genome = genome
+        self.mergeFloor = mergeFloor
     }
 }
 
