@@ -36,7 +36,9 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
     public static let none = WeightNormalization(mode: .none)
 
     /// The model with every shared weight tensor divided by its scales and the scales moved into the epilogue of
-    /// the operations that read it, and the number of scale values added. `.none` returns the model unchanged.
+    /// the operations that read it, and the number of float32 values that adds to the file: none where a scale is
+    /// multiplied into an epilogue vector the layer already has (a folded BatchNorm's S) or into Gemm's alpha.
+    /// `.none` returns the model unchanged.
     public func apply(to model: LoweredModel) -> (model: LoweredModel, scaleCount: Int) {
         guard mode != .none else { return (model, 0) }
         var result = model
@@ -57,9 +59,8 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
             }
             result.tensors[slice.tensor].constant = normalised
             for use in uses.reversed() {
-                Self.applyEpilogue(scales, to: use.operation, slot: use.slot, in: &result)
+                scaleCount += Self.applyEpilogue(scales, to: use.operation, slot: use.slot, in: &result)
             }
-            scaleCount += scales.count
         }
         return (result, scaleCount)
     }
@@ -82,18 +83,19 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
         }
     }
 
-    /// Multiplies `scales` back in after operation `o` reads the normalised tensor in `slot`.
-    static func applyEpilogue(_ scales: [Float], to o: Int, slot: Int, in model: inout LoweredModel) {
+    /// Multiplies `scales` back in after operation `o` reads the normalised tensor in `slot`; returns the float32
+    /// values that adds to the file.
+    static func applyEpilogue(_ scales: [Float], to o: Int, slot: Int, in model: inout LoweredModel) -> Int {
         let operation = model.operations[o]
         switch operation.kind {
         case .conv, .convTranspose:
-            multiplyScaleInput(scales, of: o, slot: 3, in: &model)
+            return multiplyScaleInput(scales, of: o, slot: 3, in: &model)
         case let .gemm(alpha, beta, transA, transB):
-            if scales.count == 1 {
+            if scales.count == 1 { // alpha is stored either way
                 model.operations[o].kind = .gemm(alpha: alpha * scales[0], beta: beta, transA: transA, transB: transB)
-            } else {
-                multiplyScaleInput(scales, of: o, slot: 3, in: &model)
+                return 0
             }
+            return multiplyScaleInput(scales, of: o, slot: 3, in: &model)
         case .matMul:
             // MatMul has no epilogue: a Mul by the scales (broadcast along the last axis) follows it. A batched
             // or rank-1 B has one scale, [1] (or [] for a scalar Y, so that the Mul keeps Y's shape).
@@ -109,13 +111,16 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
             model.operations.insert(LoweredModel.Operation(name: operation.name + ".weight_scale", kind: .mul,
                                                            inputs: [unscaled, scaleTensor], outputs: [output]),
                                     at: o + 1)
+            return scales.count
         default:
             preconditionFailure("normalised weight read by \(operation.kind), which has no weight slot")
         }
     }
 
-    /// S ← S · scales for Conv/ConvTranspose/Gemm (creating S when absent; a one-element S broadcasts).
-    static func multiplyScaleInput(_ scales: [Float], of o: Int, slot: Int, in model: inout LoweredModel) {
+    /// S ← S · scales for Conv/ConvTranspose/Gemm (creating S when absent; a one-element S broadcasts); returns
+    /// the float32 values that adds to the file.
+    static func multiplyScaleInput(_ scales: [Float], of o: Int, slot: Int, in model: inout LoweredModel) -> Int {
+        var added = scales.count
         var inputs = model.operations[o].inputs
         while inputs.count <= slot { inputs.append(nil) }
         if let existing = inputs[slot], let old = model.tensors[existing].constant {
@@ -124,7 +129,9 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
             if uses(of: existing, in: model).count == 1 {
                 model.tensors[existing].shape = [count]
                 model.tensors[existing].constant = product
+                added = count - old.count
             } else { // read elsewhere too: a fresh tensor
+                added = count
                 inputs[slot] = model.tensors.count
                 model.tensors.append(LoweredModel.Tensor(name: model.tensors[existing].name + ".weight_scale",
                                                          shape: [count], constant: product))
@@ -135,6 +142,7 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
                                                      shape: [scales.count], constant: scales))
         }
         model.operations[o].inputs = inputs
+        return added
     }
 }
 

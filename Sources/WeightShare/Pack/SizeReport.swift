@@ -1,7 +1,9 @@
 /// Size accounting. The paper's weight compression ratio counts the shared weights only:
 /// CR = 32·N / (32·M + index bits), with index bits N·⌈log2 M⌉ (fixed width) or the Huffman total.
 /// With normalisation and outliers every byte they add is counted too: CR = 32·N / (32·M + index bits +
-/// 32·scales + 64·outliers) (an outlier is a 32-bit position and a float32 value; its index stays in the stream).
+/// 32·scales + 64·outliers) (scales: the float32 values the normalisation adds to the file — none where they are
+/// multiplied into an existing epilogue vector or Gemm's alpha; an outlier is a 32-bit position and a float32
+/// value, its index stays in the stream).
 /// Real file sizes are reported next to it and never mixed with it.
 public struct SizeReport: Sendable, Equatable, Codable {
     /// Shared weights (N), uniform bins (K), codebook entries (M), bits per fixed-width index.
