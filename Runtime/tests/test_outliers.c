@@ -75,8 +75,9 @@ static void test_conv_scalar_scale(void) {
 }
 
 /* Y = X [rows, K] · B^T with B [N, K] shared, many outliers (first and last element included), vs a naive loop.
- * One row takes the dense fast path of host builds (weights read in chunks of 64: K = 150 crosses chunks). */
-static void gemm_many_outliers(uint32_t rows, uint32_t depth) {
+ * One row takes the dense fast path of host builds (weights read in chunks of 64: K = 150 crosses chunks; index
+ * widths dividing 8 are decoded a byte at a time, others one by one). */
+static void gemm_many_outliers(uint32_t rows, uint32_t depth, int width) {
     enum { MAX_K = 150, N = 11, MAX_E = N * MAX_K };
     lcg rng = {7};
     uint32_t idx[MAX_E], pos[MAX_E];
@@ -101,6 +102,7 @@ static void gemm_many_outliers(uint32_t rows, uint32_t depth) {
             expect[i * N + j] = (float)acc;
         }
     start(&m, WS_FEATURE_OUTLIERS);
+    m.bit_width = width;
     x = tm_act(&m, DIMS(rows, depth));
     b = tm_shared_outliers(&m, DIMS(N, depth), idx, pos, vals, count);
     y = tm_act(&m, DIMS(rows, N));
@@ -113,10 +115,13 @@ static void gemm_many_outliers(uint32_t rows, uint32_t depth) {
 }
 
 static void test_gemm_many_outliers(void) {
-    gemm_many_outliers(2, 37);
-    gemm_many_outliers(1, 37);
-    gemm_many_outliers(1, 150);
-    gemm_many_outliers(1, 64);
+    int width;
+    gemm_many_outliers(2, 37, 2);
+    for (width = 2; width <= 8; width++) {
+        gemm_many_outliers(1, 37, width);
+        gemm_many_outliers(1, 150, width);
+        gemm_many_outliers(1, 64, width);
+    }
 }
 
 /* MatMul X [2,2,M,K] · B [2,K,N], B shared with outliers in both slices (each slice read twice: its outliers are
