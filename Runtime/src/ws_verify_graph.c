@@ -132,7 +132,6 @@ static int is_epilogue_scale(const ws_tensor_info *t, uint32_t n, uint64_t featu
 /* An optional input `i` that is present. */
 static int present(const ws_op *op, uint32_t i) { return op->info.num_inputs > i && op->info.inputs[i] >= 0; }
 
-
 static ws_status check_gemm_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y,
                                    uint64_t features) {
     uint32_t m, k, kb, n;

@@ -72,6 +72,16 @@ public struct ModelMetadata: Sendable, Equatable {
     public var formatVersion: Int
     /// Feature bits the file declares (`WS_FEATURE_*`: 1 = exact outliers, 2 = one-element epilogue scales).
     public var requiredFeatures: UInt64
+
+    /// Names of the declared feature bits; bits this reader does not know by number.
+    public var requiredFeatureNames: [String] {
+        let known: [(UInt64, String)] = [(UInt64(WS_FEATURE_OUTLIERS), "outliers"),
+                                         (UInt64(WS_FEATURE_SCALAR_SCALE), "scalar-scale")]
+        var names = known.filter { requiredFeatures & $0.0 != 0 }.map(\.1)
+        let unknown = requiredFeatures & ~known.reduce(0) { $0 | $1.0 }
+        if unknown != 0 { names.append("bits 0x" + String(unknown, radix: 16)) }
+        return names
+    }
     public var toolVersion: String
     public var sourceSHA256: String
     public var sourceName: String

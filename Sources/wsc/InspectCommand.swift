@@ -35,21 +35,12 @@ struct InspectCommand: ParsableCommand {
         var operators: [Operator]
     }
 
-    /// Names of the feature bits (schema comment in Runtime/schema/wsm.fbs); unknown bits by number.
-    static func featureNames(_ bits: UInt64) -> [String] {
-        let known: [(UInt64, String)] = [(1, "outliers"), (2, "scalar-scale")]
-        var names = known.filter { bits & $0.0 != 0 }.map(\.1)
-        let unknown = bits & ~known.reduce(0) { $0 | $1.0 }
-        if unknown != 0 { names.append(String(format: "bits 0x%llx", unknown)) }
-        return names
-    }
-
     func run() throws {
         let model = try WSMModel(contentsOf: try requireFile(wsm, option: "wsm"))
         let meta = model.metadata
         let report = Report(
             bytes: model.byteCount, formatVersion: meta.formatVersion,
-            requiredFeatures: Self.featureNames(meta.requiredFeatures), toolVersion: meta.toolVersion,
+            requiredFeatures: meta.requiredFeatureNames, toolVersion: meta.toolVersion,
             sourceName: meta.sourceName, sourceSHA256: meta.sourceSHA256, metric: meta.metric, score: meta.score,
             floatScore: meta.floatScore, seed: meta.seed, k: meta.k, m: model.codebook.count,
             bitWidth: model.stream.bitWidth, indexCount: model.stream.count, streamBytes: model.stream.bytes,

@@ -1,9 +1,9 @@
 /// Iterative merge of neighbouring bins (Khosrowshahli et al. 2025): remove one boundary between two
 /// neighbouring groups (their shared value becomes the mean of all their members) and keep the merge when
-/// the score has not dropped more than `tolerance` below the starting score — or below the float model's score,
-/// when the start lies above it (`reference`): a start above the float model is luck on the search data, and
-/// merges may spend it. Passes repeat until one full
-/// pass merges nothing. Two visiting orders, as in the paper: left to right, and from the centre to the ends.
+/// the score has not dropped more than `tolerance` below the starting score — or, given a `reference` (the float
+/// model's score) below the start, below the reference: a start above the float model is luck on the search
+/// data, and merges may spend it. Passes repeat until one full pass merges nothing. Two visiting orders, as in
+/// the paper: left to right, and from the centre to the ends.
 public struct BinMerger {
     public enum Order: String, Sendable, Codable, CaseIterable {
         case leftToRight = "left-to-right"

@@ -50,9 +50,14 @@ public final class WeightEncoder: @unchecked Sendable {
     /// The candidate's encoding, its non-empty bins grouped as `grouping` says (nil: every bin alone).
     public func encode(_ genes: EncodingGenes, grouping: BinGrouping? = nil) -> WeightEncoding {
         let (binning, outliers) = binning(genes)
-        return WeightEncoding(normalization: genes.normalization,
-                              quantization: Quantization(binning: binning, grouping: grouping), outliers: outliers,
-                              scaleCount: variant(genes.normalization).scaleCount)
+        return encoding(genes.normalization, Quantization(binning: binning, grouping: grouping), outliers: outliers)
+    }
+
+    /// An encoding of the model normalised as `normalization` says, from a binning of ``binning(_:)``.
+    public func encoding(_ normalization: WeightNormalization, _ quantization: Quantization,
+                         outliers: OutlierTable) -> WeightEncoding {
+        WeightEncoding(normalization: normalization, quantization: quantization, outliers: outliers,
+                       scaleCount: variant(normalization).scaleCount)
     }
 
     /// The container of `encoding` (nil: the float model, every weight raw).

@@ -5,7 +5,8 @@ struct Checkpoint: Codable {
     var state: NSGA2State
 }
 
-/// A search run end to end: NSGA-II over the genome (K, or K with scales, clipping and outliers), then the iterative merge of the final front, then the pareto files.
+/// A search run end to end: NSGA-II over the genome (K, or K with scales, clipping and outliers), then the
+/// iterative merge of the final front, then the pareto files.
 /// Every completed generation is checkpointed, so `resume` continues a killed run to the same result.
 public struct SearchSession {
     public let settings: SearchSettings
@@ -192,12 +193,10 @@ public struct SearchSession {
     /// Iterative merge of one solution, from its current grouping.
     public func merge(_ solution: Solution, tolerance: Double? = nil, log: (String) -> Void) throws -> Solution {
         // Merging regroups bins only: the normalisation, clip range and outliers of the solution stay.
-        let start = try solution.encoding(encoder: evaluator.encoder)
-        let binning = evaluator.encoder.binning(solution.encodingGenes).binning
+        let (binning, outliers) = try solution.binning(encoder: evaluator.encoder)
+        let normalization = solution.encodingGenes.normalization
         func withBins(_ q: Quantization) -> WeightEncoding {
-            var encoding = start
-            encoding.quantization = q
-            return encoding
+            evaluator.encoder.encoding(normalization, q, outliers: outliers)
         }
         let reference = settings.mergeFloorKind == .float ? evaluator.floatScore : nil
         let merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: reference) { [evaluator] in

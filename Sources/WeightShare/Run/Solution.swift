@@ -49,14 +49,23 @@ public struct Solution: Sendable, Equatable, Codable {
         return EncodingGenes(named: named)
     }
 
-    /// Rebuilds the encoding (normalisation, binning, outliers, merged groups) on the model of `encoder`.
-    public func encoding(encoder: WeightEncoder) throws -> WeightEncoding {
-        let binning = encoder.binning(encodingGenes).binning
-        guard grouping.reduce(0, +) == binning.nonEmptyBins.count, grouping.allSatisfy({ $0 > 0 }) else {
+    /// The binning the solution starts from and its exact outliers on the model of `encoder`, checked against the
+    /// solution's grouping.
+    public func binning(encoder: WeightEncoder) throws -> (binning: UniformBinning, outliers: OutlierTable) {
+        let result = encoder.binning(encodingGenes)
+        guard grouping.reduce(0, +) == result.binning.nonEmptyBins.count, grouping.allSatisfy({ $0 > 0 }) else {
             throw RunError.corrupt(file: "pareto.json",
                                    reason: "solution \(id): grouping does not match K=\(k) on this model")
         }
-        return encoder.encode(encodingGenes, grouping: BinGrouping(runLengths: grouping))
+        return result
+    }
+
+    /// Rebuilds the encoding (normalisation, binning, outliers, merged groups) on the model of `encoder`.
+    public func encoding(encoder: WeightEncoder) throws -> WeightEncoding {
+        let (binning, outliers) = try binning(encoder: encoder)
+        return encoder.encoding(encodingGenes.normalization,
+                                Quantization(binning: binning, grouping: BinGrouping(runLengths: grouping)),
+                                outliers: outliers)
     }
 }
 
