@@ -266,18 +266,7 @@ def make(name, splits):
     weight_nodes = [n for n in proto.graph.node if n.op_type in ("Conv", "Gemm", "MatMul")]
     shared = sum(inits[n.input[1]].size for n in weight_nodes if n.input[1] in inits)
     return {
-        "file": f"{name}.onnx",
-        "reference": f"{name}_test_ref.npz",
-        "seed": SEEDS[name],
-        "opset": OPSET,
-        "inputs": {vi.name: shape_of(vi) for vi in proto.graph.input if vi.name not in inits},
-        "outputs": {vi.name: shape_of(vi) for vi in proto.graph.output},
-        "pinned_input_shape": [1, 1, 8, 8],
-        "node_count": len(proto.graph.node),
-        "op_counts": dict(sorted(ops.items())),
-        "parameter_count": int(sum(a.size for a in inits.values() if a.dtype.kind == "f")),
-        "shared_weight_count": int(shared),
-        "initializer_shapes": {k: list(v.shape) for k, v in sorted(inits.items())},
+        **model_facts(name, proto, SEEDS[name], ops, shared, [1, 1, 8, 8]),
         "float_accuracy": {"train": acc(x_train, y_train), "val": acc(x_val, y_val), "test": acc(x_test, y_test)},
         "max_abs_diff_torch_vs_onnxruntime": torch_diff,
         "max_abs_diff_batch1_vs_batched_onnxruntime": batch1_diff,
@@ -301,13 +290,45 @@ def write_facts(out, files, facts, what):
         sys.exit(f"error: {what} take {facts['total_bytes']} bytes, more than {MAX_TOTAL_BYTES}")
 
 
-def main():
+def model_facts(name, proto, seed, ops, shared, pinned_input_shape):
+    """What fixtures.json records of every model: files, seed, I/O, op and parameter counts, initializer shapes.
+    Also used by scripts/make_folded_fixtures.py."""
+    inits = {t.name: onnx.numpy_helper.to_array(t) for t in proto.graph.initializer}
+    return {
+        "file": f"{name}.onnx",
+        "reference": f"{name}_test_ref.npz",
+        "seed": seed,
+        "opset": OPSET,
+        "inputs": {vi.name: shape_of(vi) for vi in proto.graph.input if vi.name not in inits},
+        "outputs": {vi.name: shape_of(vi) for vi in proto.graph.output},
+        "pinned_input_shape": pinned_input_shape,
+        "node_count": len(proto.graph.node),
+        "op_counts": dict(sorted(ops.items())),
+        "parameter_count": int(sum(a.size for a in inits.values() if a.dtype.kind == "f")),
+        "shared_weight_count": int(shared),
+        "initializer_shapes": {k: list(v.shape) for k, v in sorted(inits.items())},
+    }
+
+
+def deterministic_start(out, load):
+    """Fixed seed, deterministic kernels, one thread; creates `out`; returns the train, val and test splits as
+    `load` reads them. Also used by scripts/make_folded_fixtures.py."""
     torch.manual_seed(0)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
-    os.makedirs(OUT, exist_ok=True)
-    splits = [load_split(s) for s in ("train", "val", "test")]
+    os.makedirs(out, exist_ok=True)
+    return [load(s) for s in ("train", "val", "test")]
+
+
+def tool_versions():
+    """The versions fixtures.json records."""
+    return {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
+            "onnx": onnx.__version__, "onnxruntime": ort.__version__}
+
+
+def main():
+    splits = deterministic_start(OUT, load_split)
 
     models = {}
     for name in NETS:
@@ -325,8 +346,7 @@ def main():
         "output": {"name": "logits", "shape": ["batch", 10]},
         "export": {"exporter": "torch.onnx.export(dynamo=False, training=PRESERVE, do_constant_folding=True)",
                    "opset": OPSET},
-        "versions": {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
-                     "onnx": onnx.__version__, "onnxruntime": ort.__version__},
+        "versions": tool_versions(),
         "models": models,
     }
     write_facts(OUT, written, facts, "CNN fixtures")

@@ -55,13 +55,12 @@ import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
-import onnxruntime as ort  # noqa: E402  (version only)
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_cnn_fixtures import (MobileNet, ResNet, export_onnx, run, session_for, shape_of,  # noqa: E402
-                               train_model, write_facts)
+from make_cnn_fixtures import (MobileNet, ResNet, deterministic_start, export_onnx, model_facts,  # noqa: E402
+                               run, session_for, tool_versions, train_model, write_facts)
 from probe_scales import shared_weights as shared_weight_names  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -314,21 +313,9 @@ def make(name, splits):
     np.savez(path(f"{name}_test_ref.npz"), y=ref)
     written.append(f"{name}_test_ref.npz")
 
-    inits = {t.name: onnx.numpy_helper.to_array(t) for t in proto.graph.initializer}
     shared = sum(w.size for _, w, _ in shared_weights(proto))
     result = {
-        "file": f"{name}.onnx",
-        "reference": f"{name}_test_ref.npz",
-        "seed": SEEDS[name],
-        "opset": OPSET,
-        "inputs": {vi.name: shape_of(vi) for vi in proto.graph.input if vi.name not in inits},
-        "outputs": {vi.name: shape_of(vi) for vi in proto.graph.output},
-        "pinned_input_shape": [1, 64] if is_ae else [1, 1, 8, 8],
-        "node_count": len(proto.graph.node),
-        "op_counts": dict(sorted(ops.items())),
-        "parameter_count": int(sum(a.size for a in inits.values() if a.dtype.kind == "f")),
-        "shared_weight_count": int(shared),
-        "initializer_shapes": {k: list(v.shape) for k, v in sorted(inits.items())},
+        **model_facts(name, proto, SEEDS[name], ops, shared, [1, 64] if is_ae else [1, 1, 8, 8]),
         "weight_statistics": weight_statistics(proto),
         "max_abs_diff_torch_vs_onnxruntime": torch_diff,
         "max_abs_diff_batch1_vs_batched_onnxruntime": batch1_diff,
@@ -352,12 +339,7 @@ def make(name, splits):
 
 
 def main():
-    torch.manual_seed(0)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
-    torch.set_num_interop_threads(1)
-    os.makedirs(OUT, exist_ok=True)
-    splits = [load_split(s) for s in ("train", "val", "test")]
+    splits = deterministic_start(OUT, load_split)
 
     models = {}
     for name in NETS:
@@ -385,8 +367,7 @@ def main():
                    "opset": OPSET, "batchnorm": "folded into Conv weights and biases by the exporter"},
         "weight_statistics": "over the shared weights: input 1 of every Conv/Gemm/MatMul (no biases); "
                              "channel_max_abs = max |w| of each output channel",
-        "versions": {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
-                     "onnx": onnx.__version__, "onnxruntime": ort.__version__},
+        "versions": tool_versions(),
         "models": models,
     }
     write_facts(OUT, written, facts, "folded fixtures")
