@@ -218,11 +218,16 @@ static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
     }
 }
 
-ws_status ws_invoke(const ws_model *model, void *arena, size_t arena_len) {
+ws_status ws_invoke_partial(const ws_model *model, void *arena, size_t arena_len, uint32_t num_operators) {
     uint32_t o;
     if (!model || !model->buf || !arena) return WS_ERR_ARGUMENT;
     if ((uintptr_t)arena % WS_ALIGNMENT != 0) return WS_ERR_ALIGNMENT;
     if (arena_len < model->arena_bytes) return WS_ERR_ARENA;
-    for (o = 0; o < model->num_operators; o++) run_operator(model, o, (uint8_t *)arena);
+    if (num_operators > model->num_operators) num_operators = model->num_operators;
+    for (o = 0; o < num_operators; o++) run_operator(model, o, (uint8_t *)arena);
     return WS_OK;
+}
+
+ws_status ws_invoke(const ws_model *model, void *arena, size_t arena_len) {
+    return ws_invoke_partial(model, arena, arena_len, 0xFFFFFFFFu);
 }

@@ -182,6 +182,33 @@ static void test_invoke_arguments(void) {
     tm_free(&m);
 }
 
+/* ws_invoke_partial runs exactly the first n operators: later outputs keep what the arena held. */
+static void test_invoke_partial(void) {
+    tm m;
+    int32_t x, y, z;
+    tm_init(&m);
+    x = tm_act(&m, DIMS(4));
+    y = tm_act(&m, DIMS(4));
+    z = tm_act(&m, DIMS(4));
+    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
+    tm_op(&m, WS_OP_ADD, TENSORS(y, y), TENSORS(z));
+    CHECK_STATUS(tm_finish(&m, &x, 1, &z, 1), WS_OK);
+    CHECK_STATUS(ws_invoke_partial(NULL, m.arena, 64, 1), WS_ERR_ARGUMENT);
+    CHECK_STATUS(ws_invoke_partial(&m.model, m.arena, 0, 1), WS_ERR_ARENA);
+
+    tm_set(&m, x, FLOATS(-1, 1, -2, 2));
+    tm_set(&m, y, FLOATS(7, 7, 7, 7));
+    tm_set(&m, z, FLOATS(9, 9, 9, 9));
+    CHECK_STATUS(ws_invoke_partial(&m.model, m.arena, ws_model_arena_bytes(&m.model), 0), WS_OK);
+    CHECK_FLOATS(tm_get(&m, y), FLOATS(7, 7, 7, 7), 4, 0);
+    CHECK_STATUS(ws_invoke_partial(&m.model, m.arena, ws_model_arena_bytes(&m.model), 1), WS_OK);
+    CHECK_FLOATS(tm_get(&m, y), FLOATS(0, 1, 0, 2), 4, 0);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(9, 9, 9, 9), 4, 0);
+    CHECK_STATUS(ws_invoke_partial(&m.model, m.arena, ws_model_arena_bytes(&m.model), 1000), WS_OK);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(0, 2, 0, 4), 4, 0);
+    tm_free(&m);
+}
+
 static void test_load_arguments(void) {
     tm m;
     ws_model model;
@@ -222,6 +249,7 @@ int main(void) {
     test_accessors();
     test_minimal_model();
     test_invoke_arguments();
+    test_invoke_partial();
     test_load_arguments();
     return ws_test_finish();
 }

@@ -37,6 +37,23 @@ public final class InferenceSession {
         return try body(outputBuffer(outputTensors[0]))
     }
 
+    /// Runs only the first `operators` operators on a single input and hands `tensor` (an activation that the last
+    /// of them writes) to `body` without copying. For host tools that look at intermediate values.
+    public func run<R>(input: UnsafeBufferPointer<Float>, operators: Int, reading tensor: TensorInfo,
+                       _ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R {
+        guard inputTensors.count == 1 else { throw WSMError.wrongInputCount(expected: inputTensors.count, got: 1) }
+        guard let values = ws_tensor_data(model.model, UInt32(tensor.index), arena.baseAddress) else {
+            throw WSMError.invocationFailed(code: WS_ERR_ARGUMENT.rawValue,
+                                            message: "tensor \(tensor.name) is not an activation")
+        }
+        try setInput(inputTensors[0], input)
+        let status = ws_invoke_partial(model.model, arena.baseAddress, arena.count, UInt32(clamping: max(0, operators)))
+        guard status == WS_OK else {
+            throw WSMError.invocationFailed(code: status.rawValue, message: WSMError.message(status))
+        }
+        return try body(UnsafeBufferPointer(start: values, count: tensor.elementCount))
+    }
+
     private func setInput(_ tensor: TensorInfo, _ values: UnsafeBufferPointer<Float>) throws {
         guard values.count == tensor.elementCount else {
             throw WSMError.wrongInputSize(input: tensor.name, expected: tensor.elementCount, got: values.count)

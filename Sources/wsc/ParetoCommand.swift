@@ -64,7 +64,8 @@ struct ParetoCommand: ParsableCommand {
         return title + "\n" + Console.table(headers + ["encoding"], rows)
     }
 
-    /// Scale mode and statistic, clip quantiles and outliers in a few words ("raw" for the paper's encoding).
+    /// Scale mode and statistic, clip quantiles, outliers, scale refit and bias correction in a few words ("raw" for
+    /// the paper's encoding).
     static func describe(_ s: Solution) -> String {
         let genes = s.encodingGenes
         var words = [genes.normalization.mode == .none ? "raw"
@@ -73,6 +74,8 @@ struct ParetoCommand: ParsableCommand {
             words.append("clip \(Console.fixed(genes.clipLow * 100, 2))%/\(Console.fixed(genes.clipHigh * 100, 2))%")
         }
         if let outliers = s.result.outliers, outliers > 0 { words.append("\(outliers) outliers") }
+        if genes.scaleRefit { words.append("refit") }
+        if genes.biasCorrection { words.append("bias-corrected") }
         return words.joined(separator: " ")
     }
 }

@@ -17,6 +17,14 @@ public final class WeightEncoder: @unchecked Sendable {
 
     private let lock = NSLock()
     private var variants: [WeightNormalization: Variant] = [:]
+    private var biasCalibration: (any BiasCalibrating)?
+
+    /// What measures bias corrections (set by the search session, with the search data); without it, a container
+    /// of an encoding that asks for bias correction cannot be written.
+    public var calibration: (any BiasCalibrating)? {
+        get { lock.withLock { biasCalibration } }
+        set { lock.withLock { biasCalibration = newValue } }
+    }
 
     public init(base: PreparedModel) {
         self.base = base
@@ -50,20 +58,28 @@ public final class WeightEncoder: @unchecked Sendable {
     /// The candidate's encoding, its non-empty bins grouped as `grouping` says (nil: every bin alone).
     public func encode(_ genes: EncodingGenes, grouping: BinGrouping? = nil) -> WeightEncoding {
         let (binning, outliers) = binning(genes)
-        return encoding(genes.normalization, Quantization(binning: binning, grouping: grouping), outliers: outliers)
+        return encoding(genes, Quantization(binning: binning, grouping: grouping), outliers: outliers)
     }
 
-    /// An encoding of the model normalised as `normalization` says, from a binning of ``binning(_:)``.
-    public func encoding(_ normalization: WeightNormalization, _ quantization: Quantization,
+    /// An encoding of the model normalised, refit and bias-corrected as `genes` say, from a binning of
+    /// ``binning(_:)``.
+    public func encoding(_ genes: EncodingGenes, _ quantization: Quantization,
                          outliers: OutlierTable) -> WeightEncoding {
-        WeightEncoding(normalization: normalization, quantization: quantization, outliers: outliers,
-                       scaleCount: variant(normalization).scaleCount)
+        WeightEncoding(normalization: genes.normalization, quantization: quantization, outliers: outliers,
+                       scaleCount: variant(genes.normalization).scaleCount, scaleRefit: genes.scaleRefit,
+                       biasCorrection: genes.biasCorrection)
     }
 
     /// The container of `encoding` (nil: the float model, every weight raw).
     public func container(_ encoding: WeightEncoding?, metadata: ContainerMetadata? = nil) throws -> [UInt8] {
         guard let encoding else { return try base.container(quantization: nil, metadata: metadata) }
-        return try variant(encoding.normalization).prepared.container(encoding: encoding, metadata: metadata)
+        let model = variant(encoding.normalization).prepared
+        var offsets = BiasOffsets()
+        if encoding.biasCorrection {
+            guard let calibration else { throw BiasCorrectionError.noCalibration }
+            offsets = try calibration.offsets(for: encoding, model: model)
+        }
+        return try model.container(encoding: encoding, biasOffsets: offsets, metadata: metadata)
     }
 
     /// NumPy's default (linear) quantile of ascending, non-empty `sorted` at `q` in [0, 1].

@@ -1,5 +1,6 @@
 /// Everything a search candidate decides about the shared weights, beyond the paper's K: the scale mode, the clip
-/// range of the binning (as quantiles of the normalised vector) and the outlier budget.
+/// range of the binning (as quantiles of the normalised vector), the outlier budget, the scale refit and bias
+/// correction.
 public struct EncodingGenes: Sendable, Hashable, Codable {
     public var k: Int
     public var normalization: WeightNormalization
@@ -8,14 +9,21 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
     public var clipHigh: Double
     /// Largest fraction of all shared weights kept exactly (only values outside the clip range qualify).
     public var outlierFraction: Double
+    /// Whether the scales are refit to the shared values (``WeightNormalization/refitScales(_:weights:shared:)``).
+    public var scaleRefit: Bool
+    /// Whether the layers' biases are corrected for the mean shift sharing causes (``BiasCorrectionSite``).
+    public var biasCorrection: Bool
 
     public init(k: Int, normalization: WeightNormalization = .none, clipLow: Double = 0, clipHigh: Double = 0,
-                outlierFraction: Double = 0) {
+                outlierFraction: Double = 0, scaleRefit: Bool = false, biasCorrection: Bool = false) {
         self.k = k
         self.normalization = normalization
         self.clipLow = clipLow
         self.clipHigh = clipHigh
         self.outlierFraction = outlierFraction
+        // Without scales there is nothing to refit: one genome for one encoding.
+        self.scaleRefit = scaleRefit && normalization.mode != .none
+        self.biasCorrection = biasCorrection
     }
 
     /// Gene names as stored in pareto.json (see ``GenomeKind``). Clip genes count tenths of a percent of the
@@ -23,7 +31,8 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
     /// a value the search draws and equal settings are one genome.
     public static let names = (k: "k", scaleMode: "scale_mode", scaleStatistic: "scale_stat",
                                clipLow: "clip_low_permille", clipHigh: "clip_high_permille",
-                               outliers: "outliers_per_10k")
+                               outliers: "outliers_per_10k", scaleRefit: "scale_refit",
+                               biasCorrection: "bias_correction")
 
     /// From decoded genes by name; genes a genome does not have keep the paper's values (the K-only genome).
     public init(named genes: [String: Double]) {
@@ -36,7 +45,9 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
                   normalization: WeightNormalization(mode: choice(n.scaleMode, ScaleMode.self),
                                                      statistic: choice(n.scaleStatistic, ScaleStatistic.self)),
                   clipLow: (genes[n.clipLow] ?? 0) / 1000, clipHigh: (genes[n.clipHigh] ?? 0) / 1000,
-                  outlierFraction: (genes[n.outliers] ?? 0) / 10_000)
+                  outlierFraction: (genes[n.outliers] ?? 0) / 10_000,
+                  scaleRefit: (genes[n.scaleRefit] ?? 0) >= 1,
+                  biasCorrection: (genes[n.biasCorrection] ?? 0) >= 1)
     }
 }
 
@@ -55,20 +66,27 @@ public struct OutlierTable: Sendable, Hashable {
 }
 
 /// A candidate's shared weights as the container stores them: which normalisation, the one codebook with its
-/// indices over the normalised values, and the exact outliers.
+/// indices over the normalised values, the exact outliers, whether the scales are refit to the shared values, and
+/// whether the biases are corrected (the offsets themselves are measured when the container is written:
+/// ``WeightEncoder/container(_:metadata:)``).
 public struct WeightEncoding: Sendable, Hashable {
     public var normalization: WeightNormalization
     public var quantization: Quantization
     public var outliers: OutlierTable
     /// Scale values the normalisation adds to the model (counted in the size).
     public var scaleCount: Int
+    public var scaleRefit: Bool
+    public var biasCorrection: Bool
 
     public init(normalization: WeightNormalization = .none, quantization: Quantization,
-                outliers: OutlierTable = OutlierTable(), scaleCount: Int = 0) {
+                outliers: OutlierTable = OutlierTable(), scaleCount: Int = 0, scaleRefit: Bool = false,
+                biasCorrection: Bool = false) {
         self.normalization = normalization
         self.quantization = quantization
         self.outliers = outliers
         self.scaleCount = scaleCount
+        self.scaleRefit = scaleRefit && normalization.mode != .none
+        self.biasCorrection = biasCorrection
     }
 
     /// The dequantized (normalised) shared vector, outliers included.

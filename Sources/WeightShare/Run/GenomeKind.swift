@@ -1,5 +1,7 @@
 /// Which genes the search varies. `k` is the paper's search (K alone, raw weights, [min, max] range); `full` adds
-/// the scale mode and statistic, the clip quantiles of the binning range and the outlier budget.
+/// the scale mode and statistic, the clip quantiles of the binning range and the outlier budget, and always refits
+/// the scales and corrects the biases. Both cost no bytes and help at almost every K; left free, they are two more
+/// dimensions for a small search budget to explore. They are fixed genes (1…1), so pareto.json names them.
 public enum GenomeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case k
     case full
@@ -23,7 +25,9 @@ public enum GenomeKind: String, Sendable, Hashable, Codable, CaseIterable {
                               .integer(n.scaleStatistic, 0...(ScaleStatistic.allCases.count - 1)),
                               .integer(n.clipLow, 0...Self.maximumClipPermille),
                               .integer(n.clipHigh, 0...Self.maximumClipPermille),
-                              .integer(n.outliers, 0...Self.maximumOutliersPer10k)])
+                              .integer(n.outliers, 0...Self.maximumOutliersPer10k),
+                              .integer(n.scaleRefit, 1...1),
+                              .integer(n.biasCorrection, 1...1)])
         }
     }
 }

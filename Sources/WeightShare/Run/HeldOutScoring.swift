@@ -7,11 +7,15 @@ public struct HeldOutScore: Sendable, Equatable, Codable {
     public var score: Double
     /// Float score on the same data minus `score` (score units).
     public var loss: Double
+    /// The same for the solution before merging (its `searched` encoding), when it was merged.
+    public var searchedScore: Double?
+    public var searchedLoss: Double?
 }
 
 public enum HeldOutScoring {
-    /// Scores every solution of `report` (its final, merged encoding) on `data` with the run's metric. Returns the
-    /// float model's score there and one entry per solution, in the report's order.
+    /// Scores every solution of `report` (its final, merged encoding, and the one before merging when it was
+    /// merged) on `data` with the run's metric. Returns the float model's score there and one entry per solution,
+    /// in the report's order.
     public static func score(session: SearchSession, report: ParetoReport, data: URL,
                              limit: Int? = nil) throws -> (floatScore: Double, solutions: [HeldOutScore]) {
         let samples = try SampleSet.load(data, for: session.source.lowered, limit: limit,
@@ -20,7 +24,13 @@ public enum HeldOutScoring {
                                              metric: session.settings.metric)
         let scores = try report.solutions.map { solution in
             let score = try evaluator.score(try solution.encoding(encoder: session.evaluator.encoder))
-            return HeldOutScore(id: solution.id, score: score, loss: evaluator.floatScore - score)
+            var entry = HeldOutScore(id: solution.id, score: score, loss: evaluator.floatScore - score)
+            if solution.merged {
+                let searched = try evaluator.score(try solution.searchedEncoding(encoder: session.evaluator.encoder))
+                entry.searchedScore = searched
+                entry.searchedLoss = evaluator.floatScore - searched
+            }
+            return entry
         }
         return (evaluator.floatScore, scores)
     }

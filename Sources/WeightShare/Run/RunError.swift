@@ -7,6 +7,7 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case noSuchSolution(id: Int, count: Int)
     case noSolutionWithinLoss(maxLoss: Double, best: Double)
     case resumeMismatch(field: String, stored: String, given: String)
+    case inputChanged(field: String, stored: String, given: String)
     case alreadyExists(path: String)
     case badInputShape(String)
     case boardTooSmall(board: String, problems: [String])
@@ -22,6 +23,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
                           maxLoss * 100, best * 100)
         case .resumeMismatch(let field, let stored, let given):
             return "cannot resume: \(field) was \(stored) in the stored run but is \(given) now (use a new --out or the same settings)"
+        case .inputChanged(let field, let stored, let given):
+            return "\(field) was \(stored) when the run searched but is \(given) now: its scores, merges and bias corrections were measured on the old file (restore it or search again)"
         case .alreadyExists(let path):
             return "\(path) already holds a finished search; pass --resume to continue it or choose another --out"
         case .boardTooSmall(let board, let problems):

@@ -26,8 +26,11 @@ public struct SearchSession {
         samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit,
                                      labels: settings.metric.needsLabels)
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
-        evaluator = try RuntimeEvaluator(encoder: WeightEncoder(base: source.prepared), samples: samples,
-                                         metric: settings.metric)
+        let encoder = WeightEncoder(base: source.prepared)
+        // Bias corrections are measured on the search data, so every container of this run (search, merge,
+        // held-out scoring, compile) carries the same offsets.
+        encoder.calibration = BiasCalibration(samples: samples)
+        evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric)
         if let board = settings.board {
             // The arena does not depend on the quantization: a board whose RAM is too small fails now.
             let fit = FitCheck.check(board: board, wsmBytes: 0, arenaBytes: source.prepared.plan.arenaBytes)
@@ -49,7 +52,11 @@ public struct SearchSession {
         let run = try directory.readRun()
         let session = try SearchSession(settings: run.settings, directory: directory)
         guard session.source.sha256 == run.modelSHA256 else {
-            throw RunError.resumeMismatch(field: "the model file's SHA-256", stored: run.modelSHA256, given: session.source.sha256)
+            throw RunError.inputChanged(field: "the model file's SHA-256", stored: run.modelSHA256, given: session.source.sha256)
+        }
+        // Scores, merges and bias corrections were measured on this data: other data would rebuild other files.
+        guard session.dataSHA256 == run.dataSHA256 else {
+            throw RunError.inputChanged(field: "the data file's SHA-256", stored: run.dataSHA256, given: session.dataSHA256)
         }
         return session
     }
@@ -192,11 +199,12 @@ public struct SearchSession {
 
     /// Iterative merge of one solution, from its current grouping.
     public func merge(_ solution: Solution, tolerance: Double? = nil, log: (String) -> Void) throws -> Solution {
-        // Merging regroups bins only: the normalisation, clip range and outliers of the solution stay.
+        // Merging regroups bins only: the normalisation, clip range, outliers, refit and bias correction of the
+        // solution stay (refit factors and bias offsets are measured again for every grouping).
         let (binning, outliers) = try solution.binning(encoder: evaluator.encoder)
-        let normalization = solution.encodingGenes.normalization
+        let genes = solution.encodingGenes
         func withBins(_ q: Quantization) -> WeightEncoding {
-            evaluator.encoder.encoding(normalization, q, outliers: outliers)
+            evaluator.encoder.encoding(genes, q, outliers: outliers)
         }
         let reference = settings.mergeFloorKind == .float ? evaluator.floatScore : nil
         let merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: reference) { [evaluator] in

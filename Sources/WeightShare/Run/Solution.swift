@@ -63,9 +63,15 @@ public struct Solution: Sendable, Equatable, Codable {
     /// Rebuilds the encoding (normalisation, binning, outliers, merged groups) on the model of `encoder`.
     public func encoding(encoder: WeightEncoder) throws -> WeightEncoding {
         let (binning, outliers) = try binning(encoder: encoder)
-        return encoder.encoding(encodingGenes.normalization,
+        return encoder.encoding(encodingGenes,
                                 Quantization(binning: binning, grouping: BinGrouping(runLengths: grouping)),
                                 outliers: outliers)
+    }
+
+    /// The encoding as the search found it, before merging (every non-empty bin alone).
+    public func searchedEncoding(encoder: WeightEncoder) throws -> WeightEncoding {
+        let (binning, outliers) = try binning(encoder: encoder)
+        return encoder.encoding(encodingGenes, Quantization(binning: binning, grouping: nil), outliers: outliers)
     }
 }
 
