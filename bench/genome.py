@@ -26,7 +26,7 @@ def candidates(front, heldout):
 
 def best(heldout):
     front = heldout["front"]
-    metric = front["metric"]
+    metric = heldout.get("heldOutMetric", front["metric"])
     ok = []
     for s, figures, merged, score, loss in candidates(front, heldout):
         within = score >= 0.99 if metric == "cosine" else loss <= 0.01 + 1e-12
@@ -70,7 +70,9 @@ def main():
         with open(os.path.join(args.runs, entry, "bench-seconds")) as f:
             start, end = map(float, f.read().split())
         front = heldout["front"]
-        fixtures.setdefault(name, {"metric": front["metric"], "shared_weights": front["sharedWeights"],
+        fixtures.setdefault(name, {"search_metric": front["metric"],
+                                   "test_metric": heldout.get("heldOutMetric", front["metric"]),
+                                   "shared_weights": front["sharedWeights"],
                                    "float_search_score": front["floatScore"],
                                    "float_test_score": heldout["heldOutFloatScore"]})
         fixtures[name][genome] = {

@@ -10,18 +10,25 @@ struct ParetoCommand: ParsableCommand {
     @Argument(help: "Run directory made by 'wsc search'.") var runDirectory: String
     @Option(help: "Also score every solution on this data (.npz), with the run's metric.") var data: String?
     @Option(help: "Use only the first N samples of --data.") var limit: Int?
+    @Option(help: "Score --data with this metric instead of the run's (accuracy, agreement, cosine), e.g. accuracy for a run searched with agreement.")
+    var metric: String?
     @OptionGroup var output: OutputOptions
 
     /// `--json` with `--data`: the front and the held-out scores.
     struct HeldOutReport: Encodable {
         var front: ParetoReport
         var heldOutData: String
+        var heldOutMetric: String
         var heldOutFloatScore: Double
         var heldOut: [HeldOutScore]
     }
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if let metric, Metric(rawValue: metric) == nil {
+            throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
+        }
+        if metric != nil && data == nil { throw ValidationError("--metric needs --data") }
     }
 
     func run() throws {
@@ -33,13 +40,16 @@ struct ParetoCommand: ParsableCommand {
         }
         let dataURL = try requireFile(data, option: "--data")
         let session = try SearchSession.reopen(directory)
+        let heldOutMetric = metric.flatMap(Metric.init(rawValue:)) ?? session.settings.metric
         let (floatScore, scores) = try HeldOutScoring.score(session: session, report: report, data: dataURL,
-                                                            limit: limit)
+                                                            limit: limit, metric: heldOutMetric)
         if output.json {
-            try Console.printJSON(HeldOutReport(front: report, heldOutData: dataURL.path, heldOutFloatScore: floatScore,
+            try Console.printJSON(HeldOutReport(front: report, heldOutData: dataURL.path,
+                                                heldOutMetric: heldOutMetric.rawValue, heldOutFloatScore: floatScore,
                                                 heldOut: scores))
         } else {
-            print(Self.render(report, heldOut: (dataURL.lastPathComponent, floatScore, scores)))
+            let name = dataURL.lastPathComponent + (heldOutMetric == session.settings.metric ? "" : ", \(heldOutMetric.rawValue)")
+            print(Self.render(report, heldOut: (name, floatScore, scores)))
         }
     }
 

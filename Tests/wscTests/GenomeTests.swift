@@ -29,6 +29,24 @@ struct GenomeTests {
         let held = try WSC.json(heldOut.stdout)
         #expect((held["heldOut"] as? [[String: Any]])?.count == solutions.count)
         #expect(held["heldOutFloatScore"] as? Double != nil)
+        #expect(held["heldOutMetric"] as? String == "accuracy")
+
+        // Another metric for the held-out data: agreement with the float model, which agrees with itself.
+        let agreement = try WSC.run(["pareto", run, "--data", WSC.fixture("digits_test.npz"), "--limit", "60",
+                                     "--metric", "agreement", "--json"])
+        #expect(agreement.status == 0, "\(agreement.stderr)")
+        let agreed = try WSC.json(agreement.stdout)
+        #expect(agreed["heldOutMetric"] as? String == "agreement")
+        #expect(agreed["heldOutFloatScore"] as? Double == 1)
+        // Accuracy can drop by at most the share of predictions that changed.
+        let accuracyLoss = (held["heldOut"] as? [[String: Any]] ?? []).map { $0["loss"] as? Double ?? .nan }
+        let agreementLoss = (agreed["heldOut"] as? [[String: Any]] ?? []).map { $0["loss"] as? Double ?? .nan }
+        #expect(accuracyLoss.count == agreementLoss.count)
+        for (a, b) in zip(accuracyLoss, agreementLoss) { #expect(a <= b + 1e-12) }
+        let badMetric = try WSC.run(["pareto", run, "--data", WSC.fixture("digits_test.npz"), "--metric", "top5"])
+        #expect(badMetric.status != 0 && badMetric.stderr.contains("--metric must be one of"))
+        let noData = try WSC.run(["pareto", run, "--metric", "accuracy"])
+        #expect(noData.status != 0 && noData.stderr.contains("--metric needs --data"))
 
         // A solution that normalises (scale_mode 1 or 2), preferring one with outliers.
         let scaled = solutions.filter { (($0["genes"] as? [String: Double])?["scale_mode"] ?? 0) > 0 }

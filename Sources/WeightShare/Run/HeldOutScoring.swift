@@ -14,14 +14,13 @@ public struct HeldOutScore: Sendable, Equatable, Codable {
 
 public enum HeldOutScoring {
     /// Scores every solution of `report` (its final, merged encoding, and the one before merging when it was
-    /// merged) on `data` with the run's metric. Returns the float model's score there and one entry per solution,
-    /// in the report's order.
-    public static func score(session: SearchSession, report: ParetoReport, data: URL,
-                             limit: Int? = nil) throws -> (floatScore: Double, solutions: [HeldOutScore]) {
-        let samples = try SampleSet.load(data, for: session.source.lowered, limit: limit,
-                                         labels: session.settings.metric.needsLabels)
-        let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples,
-                                             metric: session.settings.metric)
+    /// merged) on `data` with `metric` (default: the run's). Returns the float model's score there and one entry
+    /// per solution, in the report's order.
+    public static func score(session: SearchSession, report: ParetoReport, data: URL, limit: Int? = nil,
+                             metric: Metric? = nil) throws -> (floatScore: Double, solutions: [HeldOutScore]) {
+        let metric = metric ?? session.settings.metric
+        let samples = try SampleSet.load(data, for: session.source.lowered, limit: limit, labels: metric.needsLabels)
+        let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples, metric: metric)
         let scores = try report.solutions.map { solution in
             let score = try evaluator.score(try solution.encoding(encoder: session.evaluator.encoder))
             var entry = HeldOutScore(id: solution.id, score: score, loss: evaluator.floatScore - score)
