@@ -7,13 +7,15 @@
 # bench/genome.json: per fixture and genome, the best weight CR (fixed width, every byte counted) at <= 1 point
 # test-accuracy drop (cosine >= 0.99 for the autoencoder) and the evaluations it took.
 # Also the BatchNorm-folding comparison of issue 3 (cnn/resnet, cnn/mobilenet: --bn-fold epilogue vs weights).
-#   bench/genome.sh        (needs swift, python3; ~40 min on 2 cores)
+#   bench/genome.sh        (needs swift, python3; ~25 min on 2 cores)
 # SCRATCH=<folder> build and run folder (default .build-bench); POP, GENS, KMAX, SEED; TOL (merge tolerance in
-# points, default 1: the budget); ONLY="name ..." a subset; WSC=<path> uses that wsc instead of building one.
+# points, default 1: the budget); ONLY="name ..." a subset; WSC=<path> uses that wsc instead of building one;
+# RUNS=<folder> the run folders (default SCRATCH/genome-runs); OUT=<file> (default bench/genome.json).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCRATCH=${SCRATCH:-$ROOT/.build-bench}
-RUNS=$SCRATCH/genome-runs
+RUNS=${RUNS:-$SCRATCH/genome-runs}
+OUT=${OUT:-$ROOT/bench/genome.json}
 POP=${POP:-40}; GENS=${GENS:-12}; KMAX=${KMAX:-1024}; SEED=${SEED:-1}; TOL=${TOL:-1}
 cd "$ROOT"
 mkdir -p "$RUNS"
@@ -61,5 +63,5 @@ echo "$CASES" | while IFS='|' read -r name model metric shape extra; do
     done
 done
 
-${PYTHON:-python3} bench/genome.py --runs "$RUNS" --out "$ROOT/bench/genome.json" \
+${PYTHON:-python3} bench/genome.py --runs "$RUNS" --out "$OUT" \
     --settings "population=$POP generations=$GENS k_max=$KMAX seed=$SEED merge_tolerance_points=$TOL merge_floor=float search_metric=agreement(classifiers)/cosine"
