@@ -95,6 +95,21 @@ struct BiasCorrectionTests {
         #expect(c2 == zip(lowered.tensors[6].constant!, offsets.added[6]!).map(+))
     }
 
+    @Test("offsets do not depend on the number of workers (sums are added in sample order)")
+    func workerIndependent() throws {
+        let source = try ModelSource.load(FixturePaths.url("folded/resnet_folded.onnx"),
+                                          inputShapes: ["input": [1, 1, 8, 8]])
+        let samples = try SampleSet.load(FixturePaths.url("digits_val.npz"), for: source.lowered, limit: 50)
+        let encoder = WeightEncoder(base: source.prepared)
+        let encoding = encoder.encode(EncodingGenes(k: 6, normalization: WeightNormalization(mode: .channel),
+                                                    biasCorrection: true))
+        let model = encoder.variant(encoding.normalization).prepared
+        let one = try BiasCalibration(samples: samples, workers: 1).offsets(for: encoding, model: model)
+        let three = try BiasCalibration(samples: samples, workers: 3).offsets(for: encoding, model: model)
+        #expect(one == three)
+        #expect(one.added.count == BiasCorrectionSite.sites(in: model.lowered, shared: model.shared).count)
+    }
+
     @Test("no calibration samples: a bias-corrected container is refused with a named error")
     func needsCalibration() throws {
         let encoder = WeightEncoder(base: PreparedModel(lowered: Self.twoLayerModel()))

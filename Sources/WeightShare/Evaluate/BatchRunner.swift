@@ -48,52 +48,51 @@ public enum BatchRunner {
 
 extension BatchRunner {
     /// Per-channel means of `site`'s output over every sample, running each sample only up to the site's
-    /// operation (`model` must be written from the model the site was found in).
+    /// operation (`model` must be written from the model the site was found in). Each sample's sums are kept and
+    /// added in sample order, so the means do not depend on the number of workers.
     public static func channelMeans(_ model: WSMModel, site: BiasCorrectionSite, samples: SampleSet,
                                     workers: Int = defaultWorkers) throws -> [Double] {
         let output = model.tensor(at: site.output)
+        let channels = site.channels
         let workers = max(1, min(workers, samples.count))
         let chunk = (samples.count + workers - 1) / workers
         let failure = FirstError()
-        let partial = PartialSums(workers: workers, channels: site.channels)
-        samples.values.withUnsafeBufferPointer { x in
-            let x = SendableInput(x)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let session = InferenceSession(model: model)
-                var sums = [Double](repeating: 0, count: site.channels)
-                do {
-                    for i in (w * chunk)..<min(samples.count, (w + 1) * chunk) {
-                        let sample = UnsafeBufferPointer(rebasing: x.buffer[(i * samples.sampleSize)..<((i + 1) * samples.sampleSize)])
-                        try session.run(input: sample, operators: site.operation + 1, reading: output) {
-                            site.accumulate($0, into: &sums)
+        var perSample = [Double](repeating: 0, count: samples.count * channels)
+        perSample.withUnsafeMutableBufferPointer { rows in
+            let rows = SendableDoubles(rows)
+            samples.values.withUnsafeBufferPointer { x in
+                let x = SendableInput(x)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let session = InferenceSession(model: model)
+                    var sums = [Double](repeating: 0, count: channels)
+                    do {
+                        for i in (w * chunk)..<min(samples.count, (w + 1) * chunk) {
+                            let sample = UnsafeBufferPointer(rebasing: x.buffer[(i * samples.sampleSize)..<((i + 1) * samples.sampleSize)])
+                            for c in 0..<channels { sums[c] = 0 }
+                            try session.run(input: sample, operators: site.operation + 1, reading: output) {
+                                site.accumulate($0, into: &sums)
+                            }
+                            for c in 0..<channels { rows.buffer[i * channels + c] = sums[c] }
                         }
+                    } catch {
+                        failure.record(error)
                     }
-                } catch {
-                    failure.record(error)
                 }
-                partial.store(sums, worker: w)
             }
         }
         if let error = failure.error { throw error }
-        let perChannel = Double(samples.count) * Double(output.elementCount / site.channels)
-        return partial.total().map { $0 / perChannel }
+        var totals = [Double](repeating: 0, count: channels)
+        for i in 0..<samples.count {
+            for c in 0..<channels { totals[c] += perSample[i * channels + c] }
+        }
+        let perChannel = Double(samples.count) * Double(output.elementCount / channels)
+        return totals.map { $0 / perChannel }
     }
 }
 
-/// One sum vector per worker, added up in worker order (so the result does not depend on scheduling).
-final class PartialSums: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sums: [[Double]]
-
-    init(workers: Int, channels: Int) {
-        sums = [[Double]](repeating: [Double](repeating: 0, count: channels), count: workers)
-    }
-
-    func store(_ values: [Double], worker: Int) { lock.withLock { sums[worker] = values } }
-
-    func total() -> [Double] {
-        lock.withLock { sums.dropFirst().reduce(sums[0]) { zip($0, $1).map(+) } }
-    }
+struct SendableDoubles: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Double>
+    init(_ buffer: UnsafeMutableBufferPointer<Double>) { self.buffer = buffer }
 }
 
 /// Buffers written by disjoint ranges from several workers.

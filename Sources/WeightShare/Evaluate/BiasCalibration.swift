@@ -14,8 +14,6 @@ public final class BiasCalibration: BiasCalibrating, @unchecked Sendable {
     private let lock = NSLock()
     private var floatMeans: [WeightNormalization: [[Double]]] = [:]
     private var offsetCache: [WeightEncoding: BiasOffsets] = [:]
-    /// Calibration passes run (one per corrected layer of each encoding not seen before).
-    public private(set) var passes = 0
 
     public init(samples: SampleSet, workers: Int = BatchRunner.defaultWorkers) {
         self.samples = samples
@@ -34,10 +32,7 @@ public final class BiasCalibration: BiasCalibrating, @unchecked Sendable {
             for c in 0..<site.channels { added[c] -= Float((means[c] - float[c]) / Double(site.biasGain)) }
             offsets.added[site.bias] = added
         }
-        lock.withLock {
-            offsetCache[encoding] = offsets
-            passes += sites.count
-        }
+        lock.withLock { offsetCache[encoding] = offsets }
         return offsets
     }
 
