@@ -220,7 +220,7 @@ static int conv_depthwise(const ws_conv_params *p, const float *x, const ws_oper
     uint32_t len, copy, c, n, oy, ki, ki0, t, e, rows;
     if (p->group != p->c || p->m != p->c) return 0;
     len = padded_row(p, taps, WB, XB);
-    if (!len || p->h > XB / len || p->kh > 32u) return 0;
+    if (!len || p->h > XB / len) return 0;
     copy = len > p->pl ? len - p->pl : 0;
     if (copy > p->w) copy = p->w;
     for (e = 0; e < len * p->h; e++) xb[e] = 0.0f;

@@ -22,12 +22,16 @@ typedef struct {
     const float *outlier_values;
 } ws_operand;
 
-/* Element `e` of a shared operand, outliers included (out of line: outliers are rare and code size counts). */
+/* Element `e` of a shared operand with outliers (out of line: outliers are rare and code size counts). */
 float ws_operand_shared_at(const ws_operand *x, uint32_t e);
 
-/* Element `e` in storage order (random access; decodes one index for a shared operand). */
+/* Element `e` in storage order (random access; decodes one index for a shared operand). On host builds a file
+ * without outliers pays nothing for them (one inline index decode); WS_SMALL keeps the decode out of line. */
 static inline float ws_operand_at(const ws_operand *x, uint32_t e) {
     if (x->values) return x->values[e];
+#ifndef WS_SMALL
+    if (!x->num_outliers) return x->codebook[ws_index_at(x->stream, x->bit_width, x->first + e)];
+#endif
     return ws_operand_shared_at(x, e);
 }
 
