@@ -64,3 +64,11 @@ func requireFile(_ path: String, option: String) throws -> URL {
     }
     return url.standardizedFileURL
 }
+
+/// The value of the enumerated option `option`, or an error that lists the accepted values.
+func choice<T: RawRepresentable & CaseIterable>(_ value: String, option: String) throws -> T where T.RawValue == String {
+    if let chosen = T(rawValue: value) { return chosen }
+    let names = T.allCases.map(\.rawValue)
+    let accepted = names.count == 2 ? "\(names[0]) or \(names[1])" : "one of " + names.joined(separator: ", ")
+    throw ValidationError("\(option) must be \(accepted), not '\(value)'")
+}

@@ -25,9 +25,7 @@ struct ParetoCommand: ParsableCommand {
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
-        if let metric, Metric(rawValue: metric) == nil {
-            throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
-        }
+        if let metric { let _: Metric = try choice(metric, option: "--metric") }
         if metric != nil && data == nil { throw ValidationError("--metric needs --data") }
     }
 
@@ -40,7 +38,7 @@ struct ParetoCommand: ParsableCommand {
         }
         let dataURL = try requireFile(data, option: "--data")
         let session = try SearchSession.reopen(directory)
-        let heldOutMetric = metric.flatMap(Metric.init(rawValue:)) ?? session.settings.metric
+        let heldOutMetric: Metric = try metric.map { try choice($0, option: "--metric") } ?? session.settings.metric
         let (floatScore, scores) = try HeldOutScoring.score(session: session, report: report, data: dataURL,
                                                             limit: limit, metric: heldOutMetric)
         if output.json {

@@ -26,7 +26,7 @@ struct SearchCommand: ParsableCommand {
             help: "start (the paper): a merge may not drop the score below the solution's own minus --tolerance; float: below min(own, float model's) minus --tolerance — a start above the float model is luck on the search data that merges may spend.")
     var mergeFloor: String = "start"
     @Option(help: "Use only the first N samples of --data.") var limit: Int?
-    @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget) or k (the paper: K alone over the raw weights' [min, max]).")
+    @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget; scales refit and biases corrected on the search data) or k (the paper: K alone over the raw weights' [min, max]).")
     var genome: String = "full"
     @Option(name: .customLong("bn-fold"),
             help: "Fold a BatchNormalization after a Conv/Gemm into the layer's epilogue (per-channel scale; the shared values stay the layer's weights) or into its weights.")
@@ -37,18 +37,10 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard Metric(rawValue: metric) != nil else {
-            throw ValidationError("--metric must be one of \(Metric.allCases.map(\.rawValue).joined(separator: ", ")), not '\(metric)'")
-        }
-        guard SearchSettings.MergeFloor(rawValue: mergeFloor) != nil else {
-            throw ValidationError("--merge-floor must be start or float, not '\(mergeFloor)'")
-        }
-        guard GenomeKind(rawValue: genome) != nil else {
-            throw ValidationError("--genome must be full or k, not '\(genome)'")
-        }
-        guard LoweringOptions.BatchNormFolding(rawValue: bnFold) != nil else {
-            throw ValidationError("--bn-fold must be epilogue or weights, not '\(bnFold)'")
-        }
+        let _: Metric = try choice(metric, option: "--metric")
+        let _: SearchSettings.MergeFloor = try choice(mergeFloor, option: "--merge-floor")
+        let _: GenomeKind = try choice(genome, option: "--genome")
+        let _: LoweringOptions.BatchNormFolding = try choice(bnFold, option: "--bn-fold")
         guard population >= 4 && population % 2 == 0 else { throw ValidationError("--population must be an even number ≥ 4") }
         guard generations >= 0 else { throw ValidationError("--generations must be ≥ 0") }
         guard kMin >= 2 && kMin <= kMax && kMax <= 65_535 else {
@@ -62,13 +54,13 @@ struct SearchCommand: ParsableCommand {
         let modelURL = try requireFile(model, option: "model")
         let dataURL = try requireFile(data, option: "--data")
         let settings = SearchSettings(model: modelURL.path, data: dataURL.path, inputShapes: try shapes.parsed(),
-                                      metric: Metric(rawValue: metric)!, seed: seed, population: population,
+                                      metric: try choice(metric, option: "--metric"), seed: seed, population: population,
                                       generations: generations, kMin: kMin, kMax: kMax, merge: !noMerge,
                                       tolerance: tolerance / 100, limit: limit,
-                                      batchNormFolding: LoweringOptions.BatchNormFolding(rawValue: bnFold),
+                                      batchNormFolding: try choice(bnFold, option: "--bn-fold") as LoweringOptions.BatchNormFolding,
                                       board: boardOptions.isGiven ? try boardOptions.load() : nil,
-                                      genome: GenomeKind(rawValue: genome),
-                                      mergeFloor: SearchSettings.MergeFloor(rawValue: mergeFloor))
+                                      genome: try choice(genome, option: "--genome") as GenomeKind,
+                                      mergeFloor: try choice(mergeFloor, option: "--merge-floor") as SearchSettings.MergeFloor)
         let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
         let session = try SearchSession(settings: settings, directory: directory)
         let report = try session.run(resume: resume, log: Console.progress)

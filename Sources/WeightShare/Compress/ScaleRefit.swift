@@ -2,23 +2,18 @@
 /// (least squares, ‖w − f·q‖²) by its scale times f = ⟨w, q⟩ / ⟨q, q⟩, not by the scale the statistic chose before
 /// binning. The scales already sit in the layer's epilogue (S or Gemm's alpha), so refitting adds no bytes.
 extension WeightNormalization {
-    /// `model` (this normalisation's variant, whose shared vector is `normalised`) with every scale multiplied by
-    /// its refit factor for the shared values `shared`. Tensors read by a MatMul (whose scale is a separate Mul),
+    /// `model` (this normalisation's variant, whose shared vector is `weights`) with every scale multiplied by its
+    /// refit factor for the shared values `shared` (grouped as `apply` grouped them). Tensors read by a MatMul (whose scale is a separate Mul),
     /// or whose scale could not be changed in place, keep their scales.
     public func refitScales(_ model: LoweredModel, weights: SharedWeights, shared: [Float]) -> LoweredModel {
         guard mode != .none else { return model }
         precondition(shared.count == weights.count, "shared values do not match the model")
         var result = model
         for slice in weights.slices {
-            let uses = Self.uses(of: slice.tensor, in: result)
+            let (uses, layout) = grouping(of: slice.tensor, in: result)
             guard !uses.isEmpty, !uses.contains(where: { result.operations[$0.operation].kind == .matMul }) else {
                 continue
             }
-            // The same grouping as `apply`: a channel axis only for a single read in a slot that has one.
-            let layout = uses.count == 1 && mode == .channel
-                ? ChannelLayout(operation: result.operations[uses[0].operation], slot: uses[0].slot,
-                                shape: model.tensors[slice.tensor].shape)
-                : nil
             let channels = layout?.channels ?? 1
             var wq = [Double](repeating: 0, count: channels), qq = wq
             for e in 0..<slice.count {

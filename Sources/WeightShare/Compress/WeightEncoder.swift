@@ -17,17 +17,13 @@ public final class WeightEncoder: @unchecked Sendable {
 
     private let lock = NSLock()
     private var variants: [WeightNormalization: Variant] = [:]
-    private var biasCalibration: (any BiasCalibrating)?
+    /// What measures bias corrections (the search session's, on the search data); without it, a container of an
+    /// encoding that asks for bias correction cannot be written.
+    public let calibration: (any BiasCalibrating)?
 
-    /// What measures bias corrections (set by the search session, with the search data); without it, a container
-    /// of an encoding that asks for bias correction cannot be written.
-    public var calibration: (any BiasCalibrating)? {
-        get { lock.withLock { biasCalibration } }
-        set { lock.withLock { biasCalibration = newValue } }
-    }
-
-    public init(base: PreparedModel) {
+    public init(base: PreparedModel, calibration: (any BiasCalibrating)? = nil) {
         self.base = base
+        self.calibration = calibration
     }
 
     /// The model normalised as `normalization` says (built once).

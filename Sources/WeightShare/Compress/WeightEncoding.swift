@@ -85,7 +85,7 @@ public struct WeightEncoding: Sendable, Hashable {
         self.quantization = quantization
         self.outliers = outliers
         self.scaleCount = scaleCount
-        self.scaleRefit = scaleRefit && normalization.mode != .none
+        self.scaleRefit = scaleRefit
         self.biasCorrection = biasCorrection
     }
 

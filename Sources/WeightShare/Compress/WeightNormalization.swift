@@ -45,12 +45,7 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
         var scaleCount = 0
         for slice in SharedWeights(model: model).slices {
             // Found in `result`, whose operations shift when a MatMul gets its Mul; applied last to first.
-            let uses = Self.uses(of: slice.tensor, in: result)
-            // A channel axis only when one operation reads the tensor in a slot that has one.
-            let layout = uses.count == 1 && mode == .channel
-                ? ChannelLayout(operation: result.operations[uses[0].operation], slot: uses[0].slot,
-                                shape: model.tensors[slice.tensor].shape)
-                : nil
+            let (uses, layout) = grouping(of: slice.tensor, in: result)
             let values = model.tensors[slice.tensor].constant ?? []
             let scales = Self.scales(of: values, layout: layout, statistic: statistic)
             var normalised = values
@@ -63,6 +58,17 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
             }
         }
         return (result, scaleCount)
+    }
+
+    /// The reads of shared tensor `t` and how its scales group its elements: a channel axis only in channel mode
+    /// and when one operation reads the tensor in a slot that has one, else one scale for the whole tensor.
+    func grouping(of t: Int, in model: LoweredModel) -> (uses: [(operation: Int, slot: Int)], layout: ChannelLayout?) {
+        let uses = Self.uses(of: t, in: model)
+        let layout = uses.count == 1 && mode == .channel
+            ? ChannelLayout(operation: model.operations[uses[0].operation], slot: uses[0].slot,
+                            shape: model.tensors[t].shape)
+            : nil
+        return (uses, layout)
     }
 
     /// (operation, input slot) of every read of tensor `t`, in operation order.

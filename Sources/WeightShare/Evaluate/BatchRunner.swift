@@ -10,43 +10,14 @@ public enum BatchRunner {
 
     /// The first output of every sample, concatenated (n × outputSize).
     public static func run(_ model: WSMModel, samples: SampleSet, workers: Int = defaultWorkers) throws -> [Float] {
-        guard model.inputs.count == 1, let input = model.inputs.first, let output = model.outputs.first else {
-            throw WSMError.wrongInputCount(expected: model.inputs.count, got: 1)
-        }
-        guard input.elementCount == samples.sampleSize else {
-            throw WSMError.wrongInputSize(input: input.name, expected: input.elementCount, got: samples.sampleSize)
-        }
-        let width = output.elementCount
-        var result = [Float](repeating: 0, count: samples.count * width)
-        let workers = max(1, min(workers, samples.count))
-        let chunk = (samples.count + workers - 1) / workers
-        let failure = FirstError()
-        try result.withUnsafeMutableBufferPointer { out in
-            let out = SendableBuffer(out)
-            samples.values.withUnsafeBufferPointer { x in
-                let x = SendableInput(x)
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let session = InferenceSession(model: model)
-                    let range = (w * chunk)..<min(samples.count, (w + 1) * chunk)
-                    do {
-                        for i in range {
-                            let sample = UnsafeBufferPointer(rebasing: x.buffer[(i * samples.sampleSize)..<((i + 1) * samples.sampleSize)])
-                            try session.run(input: sample) { y in
-                                for j in 0..<width { out.buffer[i * width + j] = y[j] }
-                            }
-                        }
-                    } catch {
-                        failure.record(error)
-                    }
-                }
+        guard let output = model.outputs.first else { throw WSMError.wrongInputCount(expected: model.inputs.count, got: 1) }
+        return try rows(model, samples: samples, width: output.elementCount, workers: workers) { session, sample, row in
+            try session.run(input: sample) { y in
+                for j in row.indices { row[j] = y[j] }
             }
-            if let error = failure.error { throw error }
         }
-        return result
     }
-}
 
-extension BatchRunner {
     /// Per-channel means of `site`'s output over every sample, running each sample only up to the site's
     /// operation (`model` must be written from the model the site was found in). Each sample's sums are kept and
     /// added in sample order, so the means do not depend on the number of workers.
@@ -54,25 +25,48 @@ extension BatchRunner {
                                     workers: Int = defaultWorkers) throws -> [Double] {
         let output = model.tensor(at: site.output)
         let channels = site.channels
+        let perSample = try rows(model, samples: samples, width: channels, workers: workers) { session, sample, row in
+            var sums = [Double](repeating: 0, count: channels)
+            try session.run(input: sample, operators: site.operation + 1, reading: output) {
+                site.accumulate($0, into: &sums)
+            }
+            for c in 0..<channels { row[c] = sums[c] }
+        }
+        var totals = [Double](repeating: 0, count: channels)
+        for i in 0..<samples.count {
+            for c in 0..<channels { totals[c] += perSample[i * channels + c] }
+        }
+        let perChannel = Double(samples.count) * Double(output.elementCount / channels)
+        return totals.map { $0 / perChannel }
+    }
+
+    /// One row of `width` values per sample, in sample order, each filled by `fill` from the sample with the
+    /// worker's session; the samples are spread over the workers.
+    private static func rows<T: Numeric & Sendable>(
+        _ model: WSMModel, samples: SampleSet, width: Int, workers: Int,
+        fill: @Sendable (InferenceSession, UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<T>) throws -> Void
+    ) throws -> [T] {
+        guard model.inputs.count == 1, let input = model.inputs.first else {
+            throw WSMError.wrongInputCount(expected: model.inputs.count, got: 1)
+        }
+        guard input.elementCount == samples.sampleSize else {
+            throw WSMError.wrongInputSize(input: input.name, expected: input.elementCount, got: samples.sampleSize)
+        }
+        var result = [T](repeating: 0, count: samples.count * width)
         let workers = max(1, min(workers, samples.count))
         let chunk = (samples.count + workers - 1) / workers
         let failure = FirstError()
-        var perSample = [Double](repeating: 0, count: samples.count * channels)
-        perSample.withUnsafeMutableBufferPointer { rows in
-            let rows = SendableDoubles(rows)
+        result.withUnsafeMutableBufferPointer { out in
+            let out = SendableRows(out)
             samples.values.withUnsafeBufferPointer { x in
-                let x = SendableInput(x)
+                let x = SendableRows(UnsafeMutableBufferPointer(mutating: x))
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     let session = InferenceSession(model: model)
-                    var sums = [Double](repeating: 0, count: channels)
                     do {
                         for i in (w * chunk)..<min(samples.count, (w + 1) * chunk) {
                             let sample = UnsafeBufferPointer(rebasing: x.buffer[(i * samples.sampleSize)..<((i + 1) * samples.sampleSize)])
-                            for c in 0..<channels { sums[c] = 0 }
-                            try session.run(input: sample, operators: site.operation + 1, reading: output) {
-                                site.accumulate($0, into: &sums)
-                            }
-                            for c in 0..<channels { rows.buffer[i * channels + c] = sums[c] }
+                            try fill(session, sample,
+                                     UnsafeMutableBufferPointer(rebasing: out.buffer[(i * width)..<((i + 1) * width)]))
                         }
                     } catch {
                         failure.record(error)
@@ -81,29 +75,14 @@ extension BatchRunner {
             }
         }
         if let error = failure.error { throw error }
-        var totals = [Double](repeating: 0, count: channels)
-        for i in 0..<samples.count {
-            for c in 0..<channels { totals[c] += perSample[i * channels + c] }
-        }
-        let perChannel = Double(samples.count) * Double(output.elementCount / channels)
-        return totals.map { $0 / perChannel }
+        return result
     }
 }
 
-struct SendableDoubles: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Double>
-    init(_ buffer: UnsafeMutableBufferPointer<Double>) { self.buffer = buffer }
-}
-
-/// Buffers written by disjoint ranges from several workers.
-struct SendableBuffer: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Float>
-    init(_ buffer: UnsafeMutableBufferPointer<Float>) { self.buffer = buffer }
-}
-
-struct SendableInput: @unchecked Sendable {
-    let buffer: UnsafeBufferPointer<Float>
-    init(_ buffer: UnsafeBufferPointer<Float>) { self.buffer = buffer }
+/// A buffer shared by the workers, each touching only its own samples' rows.
+struct SendableRows<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }
 
 /// Keeps the first error thrown by a worker.

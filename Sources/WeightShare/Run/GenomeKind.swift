@@ -3,8 +3,8 @@
 /// the scales and corrects the biases. Both cost no bytes and help at almost every K; left free, they are two more
 /// dimensions for a small search budget to explore. They are fixed genes (1…1), so pareto.json names them.
 public enum GenomeKind: String, Sendable, Hashable, Codable, CaseIterable {
-    case k
     case full
+    case k
 
     /// Largest clip off each end of the normalised vector (‰: 2 %), and largest outlier budget (in 1/10,000 of N:
     /// 1 %).

@@ -26,10 +26,9 @@ public struct SearchSession {
         samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit,
                                      labels: settings.metric.needsLabels)
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
-        let encoder = WeightEncoder(base: source.prepared)
         // Bias corrections are measured on the search data, so every container of this run (search, merge,
         // held-out scoring, compile) carries the same offsets.
-        encoder.calibration = BiasCalibration(samples: samples)
+        let encoder = WeightEncoder(base: source.prepared, calibration: BiasCalibration(samples: samples))
         evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric)
         if let board = settings.board {
             // The arena does not depend on the quantization: a board whose RAM is too small fails now.
@@ -40,9 +39,11 @@ public struct SearchSession {
 
     /// Flash bytes a candidate's container needs beyond the board's model region (0 when it fits). The search
     /// container has no metadata, so this slightly underestimates; the front is checked exactly in makeReport.
+    /// Bias offsets change values, not sizes: a candidate that does not fit is never calibrated.
     func flashExcess(_ encoding: WeightEncoding, board: Board) throws -> Int {
-        let bytes = try evaluator.encoder.container(encoding).count
-        let arena = evaluator.encoder.variant(encoding.normalization).prepared.plan.arenaBytes
+        let model = evaluator.encoder.variant(encoding.normalization).prepared
+        let bytes = try model.container(encoding: encoding).count
+        let arena = model.plan.arenaBytes
         let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: arena)
         return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
     }
