@@ -50,9 +50,9 @@ echo "$CASES" | while IFS='|' read -r name model metric shape extra; do
         rm -rf "$out"
         echo "== $name, --genome $genome" >&2
         start=$(date +%s.%N)
-        # shellcheck disable=SC2086
         search_metric=$metric
         if [ "$metric" = accuracy ]; then search_metric=agreement; fi
+        # shellcheck disable=SC2086
         "$WSC" search "$model" --data $FIX/digits_val.npz --out "$out" --input-shape "$shape" --metric "$search_metric" \
             --genome "$genome" --population "$POP" --generations "$GENS" --k-max "$KMAX" --seed "$SEED" \
             --tolerance "$TOL" --merge-floor float $extra \

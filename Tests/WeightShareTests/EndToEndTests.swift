@@ -8,12 +8,6 @@ private func fixtureFile(_ name: String) -> URL {
         .appendingPathComponent("Fixtures").appendingPathComponent(name)
 }
 
-private func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ws-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 @Suite("Digits MLP end to end", .serialized)
 struct EndToEndTests {
     let source: ModelSource
@@ -46,7 +40,7 @@ struct EndToEndTests {
         let outputs = try evaluator.outputs(q)
         let predictions = (0..<test.count).map { Metric.argmax(outputs[($0 * 10)..<(($0 + 1) * 10)]) }
 
-        let directory = try temporaryDirectory()
+        let directory = try FixturePaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("model.wsm")
         try Data(try source.prepared.container(quantization: q)).write(to: file)
@@ -62,7 +56,7 @@ struct EndToEndTests {
 
     @Test("a resumed search ends exactly like an uninterrupted one; the same seed writes the same .wsm")
     func resumeAndDeterminism() throws {
-        let root = try temporaryDirectory()
+        let root = try FixturePaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         func settings(generations: Int) -> SearchSettings {
             SearchSettings(model: fixtureFile("digits_mlp.onnx").path, data: fixtureFile("digits_val.npz").path,

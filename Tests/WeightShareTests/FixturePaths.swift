@@ -14,6 +14,13 @@ enum FixturePaths {
         directory.appendingPathComponent(name)
     }
 
+    /// A new, empty folder under the system's temporary directory (the caller removes it).
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ws-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
     /// `fixtures.json`: facts the fixture script recorded (sizes, accuracies, weight values to check against).
     static func facts() throws -> FixtureFacts {
         let data = try Data(contentsOf: url("fixtures.json"))

@@ -6,7 +6,7 @@ import Testing
 struct HeldOutScoringTests {
     @Test("merged solutions are also scored as the search found them; unmerged ones only once")
     func searchedScores() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ws-heldout-\(UUID().uuidString)")
+        let root = try FixturePaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let settings = SearchSettings(model: FixturePaths.url("digits_mlp.onnx").path,
                                       data: FixturePaths.url("digits_val.npz").path, inputShapes: ["input": [1, 64]],
@@ -20,8 +20,13 @@ struct HeldOutScoringTests {
         let samples = try SampleSet.load(test, for: session.source.lowered, limit: 120)
         let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples, metric: .accuracy)
         #expect(report.solutions.contains { $0.merged && $0.result.m < $0.searched.m }, "nothing merged")
+        #expect(scores.count == report.solutions.count)
         for (solution, held) in zip(report.solutions, scores) {
             #expect(held.id == solution.id)
+            // The final form: the solution's K with its merged groups, built afresh.
+            let final = session.evaluator.encoder.encode(solution.encodingGenes,
+                                                         grouping: BinGrouping(runLengths: solution.grouping))
+            #expect(held.score == (try evaluator.score(final)))
             guard solution.merged else {
                 #expect(held.searchedScore == nil)
                 continue

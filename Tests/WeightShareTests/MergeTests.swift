@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import WeightShare
 
@@ -7,6 +8,14 @@ struct ScriptedEvaluator: Evaluator {
     var floatScore: Double { 1 }
     let rule: @Sendable (Quantization) -> Double
     func score(_ encoding: WeightEncoding) throws -> Double { rule(encoding.quantization) }
+}
+
+/// Counts calls from a `@Sendable` closure.
+final class CallCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var calls = 0
+    func add() { lock.withLock { calls += 1 } }
+    var count: Int { lock.withLock { calls } }
 }
 
 @Suite("Iterative bin merge")
@@ -28,17 +37,22 @@ struct MergeTests {
         // Score falls with the squared quantization error in accuracy-like steps of 0.01, so some merges are
         // free and others cost a step.
         let values = (0..<64).map { Float($0) }
+        let calls = CallCounter()
         let evaluator = ScriptedEvaluator { q in
+            calls.add()
             let error = zip(values, q.values).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
             return ((1 - error / 100_000) * 100).rounded(.down) / 100
         }
         let start = Quantization(binning: binning)
         let startScore = try evaluator.score(start)
+        let before = calls.count
         var tried = 0
         let r = try BinMerger(evaluator: evaluator).mergeBest(binning: binning, grouping: .identity(nonEmptyBins: 16),
                                                                score: startScore, tried: &tried)
         #expect(r.score >= startScore)
         #expect(tried >= r.tried && tried > 0)
+        // `tried` counts exactly the scorings the merges asked for (both orders).
+        #expect(tried == calls.count - before)
         #expect(r.grouping.groupCount < 16)
         #expect(try evaluator.score(r.quantization) == r.score)
     }

@@ -222,8 +222,7 @@ struct EncodingRuntimeTests {
         let data = FixturePaths.url("digits_test.npz")
         let samples = try SampleSet.load(data, for: source.lowered)
         let evaluator = try RuntimeEvaluator(model: source.prepared, samples: samples, metric: .accuracy)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ws-enc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try FixturePaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for normalization in normalizations {
             let genes = EncodingGenes(k: 12, normalization: normalization, clipLow: 0.002, clipHigh: 0.004,
