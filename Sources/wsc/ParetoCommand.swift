@@ -83,6 +83,7 @@ struct ParetoCommand: ParsableCommand {
         }
         if let outliers = s.result.outliers, outliers > 0 { words.append("\(outliers) outliers") }
         if genes.scaleRefit { words.append("refit") }
+        if genes.errorCompensation { words.append("compensated") }
         if genes.biasCorrection { words.append("bias-corrected") }
         return words.joined(separator: " ")
     }

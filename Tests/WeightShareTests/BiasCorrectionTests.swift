@@ -63,7 +63,7 @@ struct BiasCorrectionTests {
         let lowered = Self.twoLayerModel()
         let samples = Self.samples()
         let encoder = WeightEncoder(base: PreparedModel(lowered: lowered),
-                                    calibration: BiasCalibration(samples: samples, workers: 2))
+                                    calibration: Calibration(samples: samples, workers: 2))
         let encoding = encoder.encode(EncodingGenes(k: 3, biasCorrection: true))
         let model = encoder.variant(.none).prepared
         let offsets = try encoder.calibration!.offsets(for: encoding, model: model)
@@ -104,8 +104,8 @@ struct BiasCorrectionTests {
         let encoding = encoder.encode(EncodingGenes(k: 6, normalization: WeightNormalization(mode: .channel),
                                                     biasCorrection: true))
         let model = encoder.variant(encoding.normalization).prepared
-        let one = try BiasCalibration(samples: samples, workers: 1).offsets(for: encoding, model: model)
-        let three = try BiasCalibration(samples: samples, workers: 3).offsets(for: encoding, model: model)
+        let one = try Calibration(samples: samples, workers: 1).offsets(for: encoding, model: model)
+        let three = try Calibration(samples: samples, workers: 3).offsets(for: encoding, model: model)
         #expect(one == three)
         #expect(one.added.count == BiasCorrectionSite.sites(in: model.lowered, shared: model.shared).count)
     }
@@ -114,19 +114,16 @@ struct BiasCorrectionTests {
     func needsCalibration() throws {
         let encoder = WeightEncoder(base: PreparedModel(lowered: Self.twoLayerModel()))
         let encoding = encoder.encode(EncodingGenes(k: 3, biasCorrection: true))
-        #expect(throws: BiasCorrectionError.noCalibration) { try encoder.container(encoding) }
-        #expect("\(BiasCorrectionError.noCalibration)".contains("calibration samples"))
+        #expect(throws: CalibrationError.noCalibration(step: "bias correction")) { try encoder.container(encoding) }
+        #expect("\(CalibrationError.noCalibration(step: "bias correction"))"
+            .contains("asks for bias correction, but no calibration samples"))
     }
 
     /// The folded ResNet at K=8 with per-channel max-abs scales loses 21 points on test without correction
     /// (`scripts/probe_scales.py --k 8`: 98.33 → 77.22 %); here the C runtime's validation score, with and without.
     @Test("folded ResNet, K=8, channel max-abs: bias correction recovers the accuracy sharing loses")
     func foldedResNet() throws {
-        let source = try ModelSource.load(FixturePaths.url("folded/resnet_folded.onnx"),
-                                          inputShapes: ["input": [1, 1, 8, 8]])
-        let samples = try SampleSet.load(FixturePaths.url("digits_val.npz"), for: source.lowered)
-        let encoder = WeightEncoder(base: source.prepared, calibration: BiasCalibration(samples: samples))
-        let evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: .accuracy)
+        let (source, _, encoder, evaluator) = try FixturePaths.calibratedFoldedResNet(metric: .accuracy)
         let sites = BiasCorrectionSite.sites(in: source.lowered, shared: source.prepared.shared)
         #expect(sites.count == source.lowered.operations.filter {
             if case .conv = $0.kind { return true }
@@ -183,7 +180,7 @@ struct BiasCorrectionTests {
         #expect(error(model) <= error(variant.lowered) + 1e-12)
     }
 
-    @Test("compile rebuilds a refit, bias-corrected solution exactly: same score as searched, same bytes after reopening; changed data is refused")
+    @Test("compile rebuilds a refit, compensated, bias-corrected solution exactly: same score as searched, same bytes after reopening; changed data is refused")
     func compileReproduces() throws {
         let root = try FixturePaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -199,12 +196,12 @@ struct BiasCorrectionTests {
         var solution = try #require(report.solutions.first)
         let n = EncodingGenes.names
         solution.genes = [n.k: 8, n.scaleMode: 2, n.scaleStatistic: 0, n.clipLow: 0, n.clipHigh: 0, n.outliers: 0,
-                          n.scaleRefit: 1, n.biasCorrection: 1]
+                          n.scaleRefit: 1, n.errorCompensation: 1, n.biasCorrection: 1]
         solution.k = 8
         solution.grouping = [Int](repeating: 1, count: session.evaluator.encoder.binning(solution.encodingGenes)
             .binning.nonEmptyBins.count)
         let encoding = try solution.encoding(encoder: session.evaluator.encoder)
-        #expect(encoding.biasCorrection && encoding.scaleRefit)
+        #expect(encoding.biasCorrection && encoding.scaleRefit && encoding.errorCompensation)
         let searched = try session.evaluator.score(encoding)
 
         let compiled = try ModelCompiler.compile(session: session, solution: solution)

@@ -1,4 +1,5 @@
 import Foundation
+@testable import WeightShare
 
 /// Locates the committed fixtures in `Tests/Fixtures/` (made by `scripts/make_fixtures.py`) relative to this
 /// source file, so tests need no bundle resources.
@@ -19,6 +20,16 @@ enum FixturePaths {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ws-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+
+    /// The folded ResNet (`folded/resnet_folded.onnx`, input pinned to [1, 1, 8, 8]), its validation samples
+    /// (the first `limit`), and an encoder calibrated on them with an evaluator scoring `metric` on them.
+    static func calibratedFoldedResNet(metric: Metric, limit: Int? = nil) throws
+        -> (source: ModelSource, samples: SampleSet, encoder: WeightEncoder, evaluator: RuntimeEvaluator) {
+        let source = try ModelSource.load(url("folded/resnet_folded.onnx"), inputShapes: ["input": [1, 1, 8, 8]])
+        let samples = try SampleSet.load(url("digits_val.npz"), for: source.lowered, limit: limit)
+        let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
+        return (source, samples, encoder, try RuntimeEvaluator(encoder: encoder, samples: samples, metric: metric))
     }
 
     /// `fixtures.json`: facts the fixture script recorded (sizes, accuracies, weight values to check against).

@@ -43,6 +43,7 @@ struct SearchGenomeTests {
             [Gene(name: "x", lower: 0, upper: .infinity, kind: .real)],
             [Gene(name: "", lower: 0, upper: 1, kind: .real)],
             [Gene(name: "k", lower: 0, upper: 0x1.0p60, kind: .integer)],
+            [Gene(name: "k", lower: 0, upper: 8, kind: .integer, scale: .logarithmic)],
         ]
         for genes in bad {
             #expect(throws: SearchError.self) { try GeneSpace(genes).validate() }
@@ -83,6 +84,27 @@ struct SearchGenomeTests {
         for _ in 0..<1_000 { #expect(space.contains(space.randomGenome(using: &random))) }
     }
 
+    /// K uniform in log over 2…1024: K ≤ 8 when exp(u) < 8.5, probability ln(8.5/2)/ln(1024/2) = 0.232 (a linear
+    /// gene: 7/1023 = 0.7 %); every factor of two gets about 1/9 of the draws.
+    @Test func logarithmicGenesSampleEveryFactorOfTwoAlike() {
+        var random = SeededRandom(seed: 6)
+        let k = GeneSpace([.logarithmicInteger("k", 2...1024)])
+        var small = 0
+        var octaves = [Int](repeating: 0, count: 10)
+        for _ in 0..<4_000 {
+            let genome = k.randomGenome(using: &random)
+            #expect(k.contains(genome))
+            if genome[0] <= 8 { small += 1 }
+            octaves[min(9, Int(log2(genome[0])))] += 1
+        }
+        #expect(small > 860 && small < 1_000, "\(small) of 4,000 at K ≤ 8")
+        #expect(octaves[1...8].allSatisfy { $0 > 330 && $0 < 560 }, "\(octaves)")
+        #expect(throws: SearchError.self) {
+            try GeneSpace([.logarithmicInteger("k", 2...4), .integer("m", 0...1)]).validate()
+            try GeneSpace([Gene(name: "x", lower: -1, upper: 1, kind: .real, scale: .logarithmic)]).validate()
+        }
+    }
+
     @Test func genomeCodesAsPlainArrayAndOrdersLexicographically() throws {
         let genome = Genome([16, 0.1 + 0.2])
         let data = try JSONEncoder().encode(genome)
@@ -98,5 +120,10 @@ struct SearchGenomeTests {
     @Test func geneSpaceCodableRoundTrip() throws {
         let data = try JSONEncoder().encode(space)
         #expect(try JSONDecoder().decode(GeneSpace.self, from: data) == space)
+        let logarithmic = GeneSpace([.logarithmicInteger("k", 2...1024)])
+        #expect(try JSONDecoder().decode(GeneSpace.self, from: try JSONEncoder().encode(logarithmic)) == logarithmic)
+        // Files written before genes had a scale: linear.
+        let old = #"{"genes":[{"name":"k","lower":2,"upper":1024,"kind":"integer"}]}"#
+        #expect(try JSONDecoder().decode(GeneSpace.self, from: Data(old.utf8)) == GeneSpace([.integer("k", 2...1024)]))
     }
 }

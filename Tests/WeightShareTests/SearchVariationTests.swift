@@ -41,6 +41,42 @@ struct SearchVariationTests {
         }
     }
 
+    /// On a logarithmic gene SBX preserves the mean of the logarithms: the children's geometric mean is the
+    /// parents' (4 and 256: 32).
+    @Test func crossoverOnALogarithmicGenePreservesTheGeometricMean() {
+        var random = SeededRandom(seed: 15)
+        // Bounds far away on both sides in the logarithm, so that the bounded spread is symmetric.
+        let logarithmic = GeneSpace([Gene(name: "x", lower: 1e-200, upper: 1e200, kind: .real, scale: .logarithmic)])
+        let sbx = SimulatedBinaryCrossover(probability: 1, variableProbability: 1)
+        var spread = 0
+        for _ in 0..<200 {
+            let (c, d) = sbx.cross(Genome([4]), Genome([256]), in: logarithmic, using: &random)
+            #expect(abs((c[0] * d[0]).squareRoot() - 32) < 1e-9)
+            if c[0] != 4 && c[0] != 256 { spread += 1 }
+        }
+        #expect(spread > 150)
+    }
+
+    /// A logarithmic K mutates by factors: polynomial steps are a few % of the range, which for K in 2…1024 is
+    /// ln 512 on the log scale (from K = 4, a step up stays below 8) but 1,022 on the linear one (it passes 16).
+    @Test func mutationOnALogarithmicGeneStepsByFactors() {
+        var random = SeededRandom(seed: 16)
+        let pm = PolynomialMutation(probability: 1)
+        func medianStepUp(_ gene: Gene) -> Double {
+            let space = GeneSpace([gene])
+            var up: [Double] = []
+            for _ in 0..<2_000 {
+                let m = pm.mutate(Genome([4]), in: space, using: &random)
+                #expect(space.contains(m))
+                if m[0] > 4 { up.append(m[0]) }
+            }
+            return up.sorted()[up.count / 2]
+        }
+        let logarithmic = medianStepUp(.logarithmicInteger("k", 2...1024))
+        let linear = medianStepUp(.integer("k", 2...1024))
+        #expect(logarithmic <= 8 && linear >= 16, "median K after a step up: \(logarithmic) (log), \(linear) (linear)")
+    }
+
     @Test func mutationStaysValidAndForcedMutationMoves() {
         var random = SeededRandom(seed: 14)
         let pm = PolynomialMutation()

@@ -21,7 +21,8 @@ struct GenomeTests {
         for solution in solutions {
             let genes = solution["genes"] as? [String: Double] ?? [:]
             #expect(Set(genes.keys) == ["k", "scale_mode", "scale_stat", "clip_low_permille", "clip_high_permille",
-                                           "outliers_per_10k", "scale_refit", "bias_correction"])
+                                           "outliers_per_10k", "scale_refit", "error_compensation",
+                                           "bias_correction"])
         }
 
         let heldOut = try WSC.run(["pareto", run, "--data", WSC.fixture("digits_test.npz"), "--limit", "60", "--json"])

@@ -2,7 +2,7 @@
 /// Correction", §4.2): sharing the weights shifts the mean of each output channel of a layer; adding the opposite
 /// shift to the layer's own bias puts the mean back where the float model has it. The bias is stored raw anyway,
 /// so the correction costs no bytes. Layers are corrected in execution order, each measured with the layers before
-/// it already corrected (see ``BiasCalibrating``).
+/// it already corrected (see ``Calibrating``).
 
 /// A layer whose output channels can be moved by its own bias: a Conv/ConvTranspose with B [M], or a Gemm with
 /// C of N elements and beta ≠ 0, whose weight is shared and whose bias no other operation reads.
@@ -85,24 +85,5 @@ public struct BiasOffsets: Sendable, Hashable {
             model.tensors[t].constant = values
         }
         return model
-    }
-}
-
-/// Measures the bias offsets that put a shared-weight model's output-channel means back on the float model's; the
-/// samples it measures on are fixed when it is made (the search data), so every container of one run is written
-/// with the same offsets.
-public protocol BiasCalibrating: AnyObject, Sendable {
-    /// The offsets for `encoding` on `model` (the variant of the model its normalisation names).
-    func offsets(for encoding: WeightEncoding, model: PreparedModel) throws -> BiasOffsets
-}
-
-public enum BiasCorrectionError: Error, CustomStringConvertible, Equatable {
-    case noCalibration
-
-    public var description: String {
-        switch self {
-        case .noCalibration:
-            return "the encoding asks for bias correction, but no calibration samples were given to measure it on"
-        }
     }
 }

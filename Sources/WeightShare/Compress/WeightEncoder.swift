@@ -17,11 +17,11 @@ public final class WeightEncoder: @unchecked Sendable {
 
     private let lock = NSLock()
     private var variants: [WeightNormalization: Variant] = [:]
-    /// What measures bias corrections (the search session's, on the search data); without it, a container of an
-    /// encoding that asks for bias correction cannot be written.
-    public let calibration: (any BiasCalibrating)?
+    /// What measures error compensation and bias corrections (the search session's, on the search data); without
+    /// it, a container of an encoding that asks for either cannot be written.
+    public let calibration: (any Calibrating)?
 
-    public init(base: PreparedModel, calibration: (any BiasCalibrating)? = nil) {
+    public init(base: PreparedModel, calibration: (any Calibrating)? = nil) {
         self.base = base
         self.calibration = calibration
     }
@@ -57,25 +57,38 @@ public final class WeightEncoder: @unchecked Sendable {
         return encoding(genes, Quantization(binning: binning, grouping: grouping), outliers: outliers)
     }
 
-    /// An encoding of the model normalised, refit and bias-corrected as `genes` say, from a binning of
+    /// An encoding of the model normalised, refit, compensated and bias-corrected as `genes` say, from a binning of
     /// ``binning(_:)``.
     public func encoding(_ genes: EncodingGenes, _ quantization: Quantization,
                          outliers: OutlierTable) -> WeightEncoding {
         WeightEncoding(normalization: genes.normalization, quantization: quantization, outliers: outliers,
                        scaleCount: variant(genes.normalization).scaleCount, scaleRefit: genes.scaleRefit,
-                       biasCorrection: genes.biasCorrection)
+                       errorCompensation: genes.errorCompensation, biasCorrection: genes.biasCorrection)
     }
 
     /// The container of `encoding` (nil: the float model, every weight raw).
     public func container(_ encoding: WeightEncoding?, metadata: ContainerMetadata? = nil) throws -> [UInt8] {
-        guard let encoding else { return try base.container(quantization: nil, metadata: metadata) }
+        guard var encoding else { return try base.container(quantization: nil, metadata: metadata) }
         let model = variant(encoding.normalization).prepared
+        // Compensation first: the bias offsets are measured on the indices the file stores.
+        encoding = try compensated(encoding)
         var offsets = BiasOffsets()
         if encoding.biasCorrection {
-            guard let calibration else { throw BiasCorrectionError.noCalibration }
+            guard let calibration else { throw CalibrationError.noCalibration(step: "bias correction") }
             offsets = try calibration.offsets(for: encoding, model: model)
         }
         return try model.container(encoding: encoding, biasOffsets: offsets, metadata: metadata)
+    }
+
+    /// `encoding` with the indices error compensation assigns (``WeightEncoding/compensatedIndices``), when it asks
+    /// for compensation; unchanged otherwise.
+    public func compensated(_ encoding: WeightEncoding) throws -> WeightEncoding {
+        guard encoding.errorCompensation, encoding.compensatedIndices == nil else { return encoding }
+        guard let calibration else { throw CalibrationError.noCalibration(step: "error compensation") }
+        var result = encoding
+        result.compensatedIndices = try calibration.compensatedIndices(
+            for: encoding, model: variant(encoding.normalization).prepared)
+        return result
     }
 
     /// NumPy's default (linear) quantile of ascending, non-empty `sorted` at `q` in [0, 1].

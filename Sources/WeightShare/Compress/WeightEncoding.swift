@@ -1,6 +1,6 @@
 /// Everything a search candidate decides about the shared weights, beyond the paper's K: the scale mode, the clip
-/// range of the binning (as quantiles of the normalised vector), the outlier budget, the scale refit and bias
-/// correction.
+/// range of the binning (as quantiles of the normalised vector), the outlier budget, the scale refit, error
+/// compensation and bias correction.
 public struct EncodingGenes: Sendable, Hashable, Codable {
     public var k: Int
     public var normalization: WeightNormalization
@@ -11,11 +11,14 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
     public var outlierFraction: Double
     /// Whether the scales are refit to the shared values (``WeightNormalization/refitScales(_:weights:shared:)``).
     public var scaleRefit: Bool
+    /// Whether the indices are assigned with error compensation (``CompensationLayer``).
+    public var errorCompensation: Bool
     /// Whether the layers' biases are corrected for the mean shift sharing causes (``BiasCorrectionSite``).
     public var biasCorrection: Bool
 
     public init(k: Int, normalization: WeightNormalization = .none, clipLow: Double = 0, clipHigh: Double = 0,
-                outlierFraction: Double = 0, scaleRefit: Bool = false, biasCorrection: Bool = false) {
+                outlierFraction: Double = 0, scaleRefit: Bool = false, errorCompensation: Bool = false,
+                biasCorrection: Bool = false) {
         self.k = k
         self.normalization = normalization
         self.clipLow = clipLow
@@ -23,6 +26,7 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
         self.outlierFraction = outlierFraction
         // Without scales there is nothing to refit: one genome for one encoding.
         self.scaleRefit = scaleRefit && normalization.mode != .none
+        self.errorCompensation = errorCompensation
         self.biasCorrection = biasCorrection
     }
 
@@ -32,7 +36,7 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
     public static let names = (k: "k", scaleMode: "scale_mode", scaleStatistic: "scale_stat",
                                clipLow: "clip_low_permille", clipHigh: "clip_high_permille",
                                outliers: "outliers_per_10k", scaleRefit: "scale_refit",
-                               biasCorrection: "bias_correction")
+                               errorCompensation: "error_compensation", biasCorrection: "bias_correction")
 
     /// From decoded genes by name; genes a genome does not have keep the paper's values (the K-only genome).
     public init(named genes: [String: Double]) {
@@ -47,6 +51,7 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
                   clipLow: (genes[n.clipLow] ?? 0) / 1000, clipHigh: (genes[n.clipHigh] ?? 0) / 1000,
                   outlierFraction: (genes[n.outliers] ?? 0) / 10_000,
                   scaleRefit: (genes[n.scaleRefit] ?? 0) >= 1,
+                  errorCompensation: (genes[n.errorCompensation] ?? 0) >= 1,
                   biasCorrection: (genes[n.biasCorrection] ?? 0) >= 1)
     }
 }
@@ -66,9 +71,9 @@ public struct OutlierTable: Sendable, Hashable {
 }
 
 /// A candidate's shared weights as the container stores them: which normalisation, the one codebook with its
-/// indices over the normalised values, the exact outliers, whether the scales are refit to the shared values, and
-/// whether the biases are corrected (the offsets themselves are measured when the container is written:
-/// ``WeightEncoder/container(_:metadata:)``).
+/// indices over the normalised values, the exact outliers, whether the scales are refit to the shared values,
+/// whether the indices are reassigned with error compensation, and whether the biases are corrected (compensated
+/// indices and bias offsets are measured when the container is written: ``WeightEncoder/container(_:metadata:)``).
 public struct WeightEncoding: Sendable, Hashable {
     public var normalization: WeightNormalization
     public var quantization: Quantization
@@ -76,17 +81,28 @@ public struct WeightEncoding: Sendable, Hashable {
     /// Scale values the normalisation adds to the model (counted in the size).
     public var scaleCount: Int
     public var scaleRefit: Bool
+    public var errorCompensation: Bool
+    /// The indices error compensation chose (set when the container is written); `quantization` keeps the
+    /// nearest-bin indices the scale refit is measured on.
+    public var compensatedIndices: [UInt32]?
     public var biasCorrection: Bool
 
     public init(normalization: WeightNormalization = .none, quantization: Quantization,
                 outliers: OutlierTable = OutlierTable(), scaleCount: Int = 0, scaleRefit: Bool = false,
-                biasCorrection: Bool = false) {
+                errorCompensation: Bool = false, biasCorrection: Bool = false) {
         self.normalization = normalization
         self.quantization = quantization
         self.outliers = outliers
         self.scaleCount = scaleCount
         self.scaleRefit = scaleRefit
+        self.errorCompensation = errorCompensation
         self.biasCorrection = biasCorrection
+    }
+
+    /// What the container stores: the codebook with the compensated indices when there are any.
+    public var writtenQuantization: Quantization {
+        guard let compensatedIndices else { return quantization }
+        return Quantization(codebook: quantization.codebook, indices: compensatedIndices, k: quantization.k)
     }
 
     /// The dequantized (normalised) shared vector, outliers included.

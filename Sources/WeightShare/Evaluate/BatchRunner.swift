@@ -40,6 +40,54 @@ public enum BatchRunner {
         return totals.map { $0 / perChannel }
     }
 
+    /// The input Gram matrices of `layer` (``CompensationLayer/accumulate(_:into:)``: one upper triangle per
+    /// group) summed over every sample, running each sample only up to the layer's operation. The samples are
+    /// summed in fixed blocks, and the blocks in order, so the sums do not depend on the number of workers; at
+    /// most `workers` blocks are held at once.
+    public static func grams(_ model: WSMModel, layer: CompensationLayer, samples: SampleSet,
+                             workers: Int = defaultWorkers) throws -> [[Double]] {
+        let input = model.tensor(at: layer.input)
+        let zero = [[Double]](repeating: [Double](repeating: 0, count: layer.width * layer.width), count: layer.groups)
+        let blockSize = 16
+        let blocks = (samples.count + blockSize - 1) / blockSize
+        let workers = max(1, workers)
+        var total = zero
+        var first = 0
+        while first < blocks {
+            let wave = min(workers, blocks - first)
+            let partial = BlockSums(count: wave, zero: zero)
+            let failure = FirstError()
+            let start = first
+            samples.values.withUnsafeBufferPointer { x in
+                let x = SendableRows(UnsafeMutableBufferPointer(mutating: x))
+                DispatchQueue.concurrentPerform(iterations: wave) { b in
+                    let session = InferenceSession(model: model)
+                    var sums = zero
+                    do {
+                        let block = start + b
+                        for i in (block * blockSize)..<min(samples.count, (block + 1) * blockSize) {
+                            let sample = UnsafeBufferPointer(rebasing: x.buffer[(i * samples.sampleSize)..<((i + 1) * samples.sampleSize)])
+                            try session.run(input: sample, operators: layer.operation, reading: input) {
+                                layer.accumulate($0, into: &sums)
+                            }
+                        }
+                    } catch {
+                        failure.record(error)
+                    }
+                    partial.set(b, sums)
+                }
+            }
+            if let error = failure.error { throw error }
+            for sums in partial.values {
+                for g in total.indices {
+                    for i in total[g].indices { total[g][i] += sums[g][i] }
+                }
+            }
+            first += wave
+        }
+        return total
+    }
+
     /// One row of `width` values per sample, in sample order, each filled by `fill` from the sample with the
     /// worker's session; the samples are spread over the workers.
     private static func rows<T: Numeric & Sendable>(
@@ -92,4 +140,12 @@ final class FirstError: @unchecked Sendable {
     func record(_ e: Error) {
         lock.withLock { if error == nil { error = e } }
     }
+}
+
+/// Per-block sums written by the workers, each block by one worker.
+final class BlockSums: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [[[Double]]]
+    init(count: Int, zero: [[Double]]) { values = [[[Double]]](repeating: zero, count: count) }
+    func set(_ block: Int, _ sums: [[Double]]) { lock.withLock { values[block] = sums } }
 }

@@ -68,7 +68,9 @@ public enum ModelCompiler {
     public static func compile(session: SearchSession, solution: Solution, board: String = "host",
                                symbol: String = "ws_model_data", alignment: Int = 16,
                                section: String? = nil) throws -> Output {
-        let encoding = try solution.encoding(encoder: session.evaluator.encoder)
+        // With compensation resolved here, the size report counts the indices the file stores.
+        let encoder = session.evaluator.encoder
+        let encoding = try encoder.compensated(try solution.encoding(encoder: encoder))
         let q = encoding.quantization
         let solutionJSON = String(decoding: try RunDirectory.encode(SolutionSummary(solution, encoding)), as: UTF8.self)
             .replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")

@@ -17,14 +17,15 @@ public struct PreparedModel: Sendable, Equatable {
                                   metadata: metadata)
     }
 
-    /// The container with `encoding` applied (its scales refit when it says so) and `biasOffsets` added to the
-    /// biases: this model must be the one normalised as `encoding` says (``WeightEncoder/variant(_:)``).
+    /// The container with `encoding` applied (its scales refit when it says so, to its nearest-bin values; its
+    /// compensated indices when it has them) and `biasOffsets` added to the biases: this model must be the one
+    /// normalised as `encoding` says (``WeightEncoder/variant(_:)``).
     public func container(encoding: WeightEncoding, biasOffsets: BiasOffsets = BiasOffsets(),
                           metadata: ContainerMetadata? = nil) throws -> [UInt8] {
         let model = encoding.scaleRefit
             ? encoding.normalization.refitScales(lowered, weights: shared, shared: encoding.values) : lowered
         return try ContainerWriter.write(model: biasOffsets.apply(to: model), plan: plan,
-                                         sharing: (shared, encoding.quantization), outliers: encoding.outliers,
+                                         sharing: (shared, encoding.writtenQuantization), outliers: encoding.outliers,
                                          metadata: metadata)
     }
 }

@@ -37,7 +37,8 @@ public struct SizeReport: Sendable, Equatable, Codable {
         scales = encoding.scaleCount
         outliers = encoding.outliers.count
         fixedIndexBits = n * q.bitWidth
-        huffmanIndexBits = HuffmanLengths.totalBits(frequencies: q.histogram)
+        // The indices the file stores (compensated ones, once known) set the Huffman size; fixed width is the same.
+        huffmanIndexBits = HuffmanLengths.totalBits(frequencies: encoding.writtenQuantization.histogram)
         let floatBits = Double(32 * n)
         let sideBits = 32 * scales + 64 * outliers
         compressionRatioFixed = floatBits / Double(32 * m + fixedIndexBits + sideBits)

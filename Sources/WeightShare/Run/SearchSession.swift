@@ -28,7 +28,7 @@ public struct SearchSession {
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
         // Bias corrections are measured on the search data, so every container of this run (search, merge,
         // held-out scoring, compile) carries the same offsets.
-        let encoder = WeightEncoder(base: source.prepared, calibration: BiasCalibration(samples: samples))
+        let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
         evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric)
         if let board = settings.board {
             // The arena does not depend on the quantization: a board whose RAM is too small fails now.

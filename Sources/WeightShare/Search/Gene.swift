@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether a gene takes whole numbers or any real value in its bounds.
 public enum GeneKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// Whole numbers only (for instance the number of bins K). Held as exact integral `Double`s.
@@ -6,7 +8,15 @@ public enum GeneKind: String, Sendable, Hashable, Codable, CaseIterable {
     case real
 }
 
-/// One variable of the search: a name, inclusive bounds and a kind.
+/// How the search samples and varies a gene: along its values, or along their logarithm. A logarithmic gene
+/// gives every factor of two of its range equal room, which suits a count whose cost grows with its logarithm
+/// (the bins K: an index takes ⌈log2 K⌉ bits).
+public enum GeneScale: String, Sendable, Hashable, Codable, CaseIterable {
+    case linear
+    case logarithmic
+}
+
+/// One variable of the search: a name, inclusive bounds, a kind and a scale.
 ///
 /// Genes are described, not typed: a ``Genome`` is a plain list of `Double`s in the order of its
 /// ``GeneSpace``, so new genes (clip quantiles, scale mode, outlier budget) only add entries here.
@@ -25,19 +35,51 @@ public struct Gene: Sendable, Hashable, Codable {
     public var upper: Double
     /// Whether the gene takes whole numbers or reals.
     public var kind: GeneKind
+    /// Whether random genomes and the variation operators work on the value or its logarithm.
+    public var scale: GeneScale
 
     /// A gene description. Bounds are checked by ``GeneSpace/validate()`` (which the search calls), not here.
-    public init(name: String, lower: Double, upper: Double, kind: GeneKind) {
+    public init(name: String, lower: Double, upper: Double, kind: GeneKind, scale: GeneScale = .linear) {
         self.name = name
         self.lower = lower
         self.upper = upper
         self.kind = kind
+        self.scale = scale
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, lower, upper, kind, scale }
+
+    /// Files written before genes had a scale hold linear genes.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), lower: try c.decode(Double.self, forKey: .lower),
+                  upper: try c.decode(Double.self, forKey: .upper), kind: try c.decode(GeneKind.self, forKey: .kind),
+                  scale: try c.decodeIfPresent(GeneScale.self, forKey: .scale) ?? .linear)
     }
 
     /// An integer gene over `range`.
     public static func integer(_ name: String, _ range: ClosedRange<Int>) -> Gene {
         Gene(name: name, lower: Double(range.lowerBound), upper: Double(range.upperBound), kind: .integer)
     }
+
+    /// An integer gene over `range` (lower bound at least 1), sampled and varied along its logarithm.
+    public static func logarithmicInteger(_ name: String, _ range: ClosedRange<Int>) -> Gene {
+        Gene(name: name, lower: Double(range.lowerBound), upper: Double(range.upperBound), kind: .integer,
+             scale: .logarithmic)
+    }
+
+    /// Where the variation operators see `value`: itself, or its natural logarithm on a logarithmic scale.
+    public func coordinate(_ value: Double) -> Double {
+        scale == .logarithmic ? Foundation.log(value) : value
+    }
+
+    /// The value at search coordinate `c` (before ``repair(_:)``).
+    public func value(atCoordinate c: Double) -> Double {
+        scale == .logarithmic ? Foundation.exp(c) : c
+    }
+
+    /// The bounds as search coordinates.
+    public var coordinateBounds: (lower: Double, upper: Double) { (coordinate(lower), coordinate(upper)) }
 
     /// A real gene over `range`.
     public static func real(_ name: String, _ range: ClosedRange<Double>) -> Gene {
@@ -79,6 +121,9 @@ public struct Gene: Sendable, Hashable, Codable {
         if name.isEmpty { return "a gene has an empty name" }
         guard lower.isFinite, upper.isFinite else { return "gene '\(name)' has non-finite bounds \(lower)...\(upper)" }
         guard lower <= upper else { return "gene '\(name)' has lower bound \(lower) above upper bound \(upper)" }
+        if scale == .logarithmic && lower <= 0 {
+            return "logarithmic gene '\(name)' needs a positive lower bound, not \(lower)"
+        }
         if kind == .integer {
             guard lower.rounded() == lower, upper.rounded() == upper else {
                 return "integer gene '\(name)' has non-integral bounds \(lower)...\(upper)"

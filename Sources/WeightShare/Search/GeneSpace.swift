@@ -106,10 +106,15 @@ public struct GeneSpace: Sendable, Hashable, Codable {
     }
 
     /// A uniform random genome: integer genes uniform over their whole numbers, real genes uniform
-    /// between their bounds (`lower + u·(upper − lower)` with `u` uniform in [0, 1)).
+    /// between their bounds (`lower + u·(upper − lower)` with `u` uniform in [0, 1)); a logarithmic gene uniform
+    /// in the logarithm between its bounds, then rounded as its kind says.
     public func randomGenome(using random: inout SeededRandom) -> Genome {
         Genome(genes.map { gene in
             if gene.lower == gene.upper { return gene.lower + 0 }
+            if gene.scale == .logarithmic {
+                let (lower, upper) = gene.coordinateBounds
+                return gene.repair(gene.value(atCoordinate: lower + random.nextDouble() * (upper - lower)))
+            }
             switch gene.kind {
             case .integer:
                 let span = UInt64(gene.upper - gene.lower) + 1

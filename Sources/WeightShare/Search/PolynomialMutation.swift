@@ -47,8 +47,10 @@ public struct PolynomialMutation: Sendable, Hashable {
         return space.repair(mutated)
     }
 
-    private func perturb(_ y: Double, gene: Gene, using random: inout SeededRandom) -> Double {
-        let (lower, upper) = (gene.lower, gene.upper)
+    /// On a logarithmic gene the step is taken on the logarithm.
+    private func perturb(_ value: Double, gene: Gene, using random: inout SeededRandom) -> Double {
+        let y = gene.coordinate(value)
+        let (lower, upper) = gene.coordinateBounds
         let range = upper - lower
         let delta1 = (y - lower) / range, delta2 = (upper - y) / range
         let u = random.nextDouble()
@@ -61,6 +63,6 @@ public struct PolynomialMutation: Sendable, Hashable {
             let value = 2 * (1 - u) + 2 * (u - 0.5) * pow(1 - delta2, distributionIndex + 1)
             deltaq = 1 - pow(value, power)
         }
-        return min(max(y + deltaq * range, lower), upper)
+        return gene.value(atCoordinate: min(max(y + deltaq * range, lower), upper))
     }
 }

@@ -33,10 +33,11 @@ public struct SimulatedBinaryCrossover: Sendable, Hashable {
         let exponent = 1 / (distributionIndex + 1)
         for (index, gene) in space.genes.enumerated() {
             guard random.nextDouble() < variableProbability else { continue }
-            let p1 = first[index], p2 = second[index]
+            // On a logarithmic gene the children spread around the parents' logarithms.
+            let p1 = gene.coordinate(first[index]), p2 = gene.coordinate(second[index])
             guard abs(p1 - p2) > 1e-14 else { continue }
             let y1 = min(p1, p2), y2 = max(p1, p2)
-            let (lower, upper) = (gene.lower, gene.upper)
+            let (lower, upper) = gene.coordinateBounds
             let u = random.nextDouble()
 
             func spread(_ beta: Double) -> Double {
@@ -49,6 +50,7 @@ public struct SimulatedBinaryCrossover: Sendable, Hashable {
             var c2 = 0.5 * ((y1 + y2) + betaHigh * (y2 - y1))
             c1 = min(max(c1, lower), upper)
             c2 = min(max(c2, lower), upper)
+            (c1, c2) = (gene.value(atCoordinate: c1), gene.value(atCoordinate: c2))
             if random.nextDouble() < 0.5 {
                 child1[index] = c2
                 child2[index] = c1
