@@ -93,8 +93,13 @@ def main():
         "load_average": os.getloadavg(),
         "fixtures": fixtures,
     }
+    write_result(result, args.out)
+
+
+def write_result(result, path):
+    """Writes `result` as sorted, indented JSON to `path` and prints it."""
     text = json.dumps(result, indent=2, sort_keys=True)
-    with open(args.out, "w") as f:
+    with open(path, "w") as f:
         f.write(text + "\n")
     print(text)
 

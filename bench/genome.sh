@@ -7,7 +7,7 @@
 # bench/genome.json: per fixture and genome, the best weight CR (fixed width, every byte counted) at <= 1 point
 # test-accuracy drop (cosine >= 0.99 for the autoencoder) and the evaluations it took.
 # Also the BatchNorm-folding comparison of issue 3 (cnn/resnet, cnn/mobilenet: --bn-fold epilogue vs weights).
-#   bench/genome.sh        (needs swift, python3; ~25 min on 2 cores)
+#   bench/genome.sh        (needs swift, python3; ~35 min on 2 cores)
 # SCRATCH=<folder> build and run folder (default .build-bench); POP, GENS, KMAX, SEED; TOL (merge tolerance in
 # points, default 1: the budget); ONLY="name ..." a subset; WSC=<path> uses that wsc instead of building one;
 # RUNS=<folder> the run folders (default SCRATCH/genome-runs); OUT=<file> (default bench/genome.json).
@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCRATCH=${SCRATCH:-$ROOT/.build-bench}
 RUNS=${RUNS:-$SCRATCH/genome-runs}
 OUT=${OUT:-$ROOT/bench/genome.json}
-POP=${POP:-40}; GENS=${GENS:-12}; KMAX=${KMAX:-1024}; SEED=${SEED:-1}; TOL=${TOL:-1}
+POP=${POP:-60}; GENS=${GENS:-12}; KMAX=${KMAX:-1024}; SEED=${SEED:-1}; TOL=${TOL:-1}
 cd "$ROOT"
 mkdir -p "$RUNS"
 
