@@ -26,8 +26,8 @@ public struct SearchSession {
         samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit,
                                      labels: settings.metric.needsLabels)
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
-        // Bias corrections are measured on the search data, so every container of this run (search, merge,
-        // held-out scoring, compile) carries the same offsets.
+        // Error compensation and bias corrections are measured on the search data, so every container of this
+        // run (search, merge, held-out scoring, compile) carries the same indices and offsets.
         let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
         evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric)
         if let board = settings.board {

@@ -296,7 +296,9 @@ public struct NSGA2<Problem: MultiObjectiveProblem> {
     }
 
     private static func describe(_ space: GeneSpace) -> String {
-        "[" + space.genes.map { "\($0.name) \($0.kind.rawValue) \($0.lower)...\($0.upper)" }
+        "[" + space.genes.map {
+            "\($0.name) \($0.kind.rawValue)\($0.scale == .logarithmic ? " (log)" : "") \($0.lower)...\($0.upper)"
+        }
             .joined(separator: ", ") + "]"
     }
 }
