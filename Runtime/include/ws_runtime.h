@@ -242,9 +242,10 @@ float *ws_tensor_data(const ws_model *model, uint32_t t, void *arena);
 ws_status ws_invoke(const ws_model *model, void *arena, size_t arena_len);
 
 /**
- * As ws_invoke(), but runs only the first `num_operators` operators (all of them when it is larger). The outputs of
- * operator num_operators - 1 can then be read with ws_tensor_data(); later tensors are not written. For host tools
- * that look at intermediate values (the compiler's bias calibration); a board calls ws_invoke().
+ * As ws_invoke(), but runs only the first `num_operators` operators (all of them when it is larger). Every tensor
+ * still live after them (what they wrote, the inputs of operator num_operators) can then be read with
+ * ws_tensor_data(); later tensors are not written. For host tools that look at intermediate values (the compiler's
+ * bias calibration and error compensation); a board calls ws_invoke().
  */
 ws_status ws_invoke_partial(const ws_model *model, void *arena, size_t arena_len, uint32_t num_operators);
 

@@ -37,8 +37,9 @@ public final class InferenceSession {
         return try body(outputBuffer(outputTensors[0]))
     }
 
-    /// Runs only the first `operators` operators on a single input and hands `tensor` (an activation that the last
-    /// of them writes) to `body` without copying. For host tools that look at intermediate values.
+    /// Runs only the first `operators` operators on a single input and hands `tensor` (an activation still live
+    /// after them: one they wrote, or an input of the next operator) to `body` without copying. For host tools that
+    /// look at intermediate values.
     public func run<R>(input: UnsafeBufferPointer<Float>, operators: Int, reading tensor: TensorInfo,
                        _ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R {
         guard inputTensors.count == 1 else { throw WSMError.wrongInputCount(expected: inputTensors.count, got: 1) }
@@ -47,10 +48,7 @@ public final class InferenceSession {
                                             message: "tensor \(tensor.name) is not an activation")
         }
         try setInput(inputTensors[0], input)
-        let status = ws_invoke_partial(model.model, arena.baseAddress, arena.count, UInt32(clamping: max(0, operators)))
-        guard status == WS_OK else {
-            throw WSMError.invocationFailed(code: status.rawValue, message: WSMError.message(status))
-        }
+        try invoke(operators: UInt32(clamping: operators))
         return try body(UnsafeBufferPointer(start: values, count: tensor.elementCount))
     }
 
@@ -62,8 +60,9 @@ public final class InferenceSession {
         destination.update(from: values.baseAddress!, count: values.count)
     }
 
-    private func invoke() throws {
-        let status = ws_invoke(model.model, arena.baseAddress, arena.count)
+    /// Runs the first `operators` operators (all by default).
+    private func invoke(operators: UInt32 = .max) throws {
+        let status = ws_invoke_partial(model.model, arena.baseAddress, arena.count, operators)
         guard status == WS_OK else {
             throw WSMError.invocationFailed(code: status.rawValue, message: WSMError.message(status))
         }

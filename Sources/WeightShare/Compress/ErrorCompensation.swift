@@ -120,27 +120,20 @@ public struct CompensationLayer: Sendable, Hashable {
         switch geometry {
         case let .conv(shape, output, group, kernel, strides, dilations, pads):
             let (channels, height, widthIn) = (shape[1] / group, shape[2], shape[3])
-            for n in 0..<shape[0] {
-                for g in 0..<group {
-                    for oy in 0..<output[2] {
-                        for ox in 0..<output[3] {
-                            var column = 0
-                            for c in 0..<channels {
-                                let plane = ((n * shape[1]) + g * channels + c) * height * widthIn
-                                for ky in 0..<kernel[0] {
-                                    let iy = oy * strides[0] - pads[0] + ky * dilations[0]
-                                    for kx in 0..<kernel[1] {
-                                        let ix = ox * strides[1] - pads[1] + kx * dilations[1]
-                                        let inside = iy >= 0 && iy < height && ix >= 0 && ix < widthIn
-                                        vector[column] = inside ? Double(input[plane + iy * widthIn + ix]) : 0
-                                        column += 1
-                                    }
-                                }
-                            }
-                            add(g)
-                        }
-                    }
+            let (kh, kw) = (kernel[0], kernel[1])
+            // One vector per output position (n, group, oy, ox): its taps in W's order (channel, ky, kx).
+            for position in 0..<(shape[0] * group * output[2] * output[3]) {
+                let (ox, oy) = (position % output[3], position / output[3] % output[2])
+                let g = position / (output[2] * output[3]) % group, n = position / (output[2] * output[3] * group)
+                for column in 0..<d {
+                    let (c, ky, kx) = (column / (kh * kw), column / kw % kh, column % kw)
+                    let iy = oy * strides[0] - pads[0] + ky * dilations[0]
+                    let ix = ox * strides[1] - pads[1] + kx * dilations[1]
+                    let inside = iy >= 0 && iy < height && ix >= 0 && ix < widthIn
+                    let plane = n * shape[1] + g * channels + c
+                    vector[column] = inside ? Double(input[(plane * height + iy) * widthIn + ix]) : 0
                 }
+                add(g)
             }
         case let .rows(vectors, k, _, transposedInput, _):
             for v in 0..<vectors {

@@ -49,41 +49,27 @@ public enum BatchRunner {
         let input = model.tensor(at: layer.input)
         let zero = [[Double]](repeating: [Double](repeating: 0, count: layer.width * layer.width), count: layer.groups)
         let blockSize = 16
-        let blocks = (samples.count + blockSize - 1) / blockSize
-        let workers = max(1, workers)
+        let blocks = (0..<((samples.count + blockSize - 1) / blockSize)).map {
+            ($0 * blockSize)..<min(samples.count, ($0 + 1) * blockSize)
+        }
         var total = zero
-        var first = 0
-        while first < blocks {
-            let wave = min(workers, blocks - first)
-            let partial = BlockSums(count: wave, zero: zero)
-            let failure = FirstError()
-            let start = first
-            samples.values.withUnsafeBufferPointer { x in
-                let x = SendableRows(UnsafeMutableBufferPointer(mutating: x))
-                DispatchQueue.concurrentPerform(iterations: wave) { b in
-                    let session = InferenceSession(model: model)
-                    var sums = zero
-                    do {
-                        let block = start + b
-                        for i in (block * blockSize)..<min(samples.count, (block + 1) * blockSize) {
-                            let sample = UnsafeBufferPointer(rebasing: x.buffer[(i * samples.sampleSize)..<((i + 1) * samples.sampleSize)])
-                            try session.run(input: sample, operators: layer.operation, reading: input) {
-                                layer.accumulate($0, into: &sums)
-                            }
-                        }
-                    } catch {
-                        failure.record(error)
+        for wave in stride(from: 0, to: blocks.count, by: max(1, workers)) {
+            let ranges = Array(blocks[wave..<min(blocks.count, wave + max(1, workers))])
+            let partial = BlockSums(count: ranges.count, zero: zero)
+            try concurrently(model, samples: samples, ranges: ranges) { block, session, sample in
+                var sums = zero
+                for i in ranges[block] {
+                    try session.run(input: sample(i), operators: layer.operation, reading: input) {
+                        layer.accumulate($0, into: &sums)
                     }
-                    partial.set(b, sums)
                 }
+                partial.set(block, sums)
             }
-            if let error = failure.error { throw error }
             for sums in partial.values {
                 for g in total.indices {
                     for i in total[g].indices { total[g][i] += sums[g][i] }
                 }
             }
-            first += wave
         }
         return total
     }
@@ -94,36 +80,48 @@ public enum BatchRunner {
         _ model: WSMModel, samples: SampleSet, width: Int, workers: Int,
         fill: @Sendable (InferenceSession, UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<T>) throws -> Void
     ) throws -> [T] {
+        var result = [T](repeating: 0, count: samples.count * width)
+        let workers = max(1, min(workers, samples.count))
+        let chunk = (samples.count + workers - 1) / workers
+        let ranges = (0..<workers).map { ($0 * chunk)..<min(samples.count, ($0 + 1) * chunk) }
+        try result.withUnsafeMutableBufferPointer { out in
+            let out = SendableRows(out)
+            try concurrently(model, samples: samples, ranges: ranges) { worker, session, sample in
+                for i in ranges[worker] {
+                    try fill(session, sample(i), UnsafeMutableBufferPointer(rebasing: out.buffer[(i * width)..<((i + 1) * width)]))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Runs `body` once per range of sample indices, the ranges in parallel, each with its own session (arena)
+    /// and a function giving sample i's values; throws the first error a range threw.
+    private static func concurrently(
+        _ model: WSMModel, samples: SampleSet, ranges: [Range<Int>],
+        _ body: @Sendable (Int, InferenceSession, (Int) -> UnsafeBufferPointer<Float>) throws -> Void
+    ) throws {
         guard model.inputs.count == 1, let input = model.inputs.first else {
             throw WSMError.wrongInputCount(expected: model.inputs.count, got: 1)
         }
         guard input.elementCount == samples.sampleSize else {
             throw WSMError.wrongInputSize(input: input.name, expected: input.elementCount, got: samples.sampleSize)
         }
-        var result = [T](repeating: 0, count: samples.count * width)
-        let workers = max(1, min(workers, samples.count))
-        let chunk = (samples.count + workers - 1) / workers
         let failure = FirstError()
-        result.withUnsafeMutableBufferPointer { out in
-            let out = SendableRows(out)
-            samples.values.withUnsafeBufferPointer { x in
-                let x = SendableRows(UnsafeMutableBufferPointer(mutating: x))
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let session = InferenceSession(model: model)
-                    do {
-                        for i in (w * chunk)..<min(samples.count, (w + 1) * chunk) {
-                            let sample = UnsafeBufferPointer(rebasing: x.buffer[(i * samples.sampleSize)..<((i + 1) * samples.sampleSize)])
-                            try fill(session, sample,
-                                     UnsafeMutableBufferPointer(rebasing: out.buffer[(i * width)..<((i + 1) * width)]))
-                        }
-                    } catch {
-                        failure.record(error)
+        samples.values.withUnsafeBufferPointer { x in
+            let x = SendableRows(UnsafeMutableBufferPointer(mutating: x))
+            let size = samples.sampleSize
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { r in
+                do {
+                    try body(r, InferenceSession(model: model)) {
+                        UnsafeBufferPointer(rebasing: x.buffer[($0 * size)..<(($0 + 1) * size)])
                     }
+                } catch {
+                    failure.record(error)
                 }
             }
         }
         if let error = failure.error { throw error }
-        return result
     }
 }
 
