@@ -56,7 +56,7 @@ def main():
         ratios = [v["full"] / v["k"] for v in entry["per_seed"].values() if "k" in v and "full" in v]
         if "k" in entry and "full" in entry:
             entry["median_cr_ratio_full_to_k"] = entry["full"]["median_cr"] / entry["k"]["median_cr"]
-            entry["min_seed_ratio"] = min(ratios)
+            entry["min_seed_ratio"] = min(ratios, default=None)
         fixtures[name] = entry
 
     result = {

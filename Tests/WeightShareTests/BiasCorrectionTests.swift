@@ -125,11 +125,7 @@ struct BiasCorrectionTests {
     func foldedResNet() throws {
         let (source, _, encoder, evaluator) = try FixturePaths.calibratedFoldedResNet(metric: .accuracy)
         let sites = BiasCorrectionSite.sites(in: source.lowered, shared: source.prepared.shared)
-        #expect(sites.count == source.lowered.operations.filter {
-            if case .conv = $0.kind { return true }
-            if case .gemm = $0.kind { return true }
-            return false
-        }.count)
+        #expect(sites.count == FixturePaths.convAndGemmCount(source.lowered))
         let genes = EncodingGenes(k: 8, normalization: WeightNormalization(mode: .channel))
         var corrected = genes
         corrected.biasCorrection = true

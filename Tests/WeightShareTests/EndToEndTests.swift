@@ -3,26 +3,21 @@ import Testing
 import WeightShareReader
 @testable import WeightShare
 
-private func fixtureFile(_ name: String) -> URL {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").appendingPathComponent(name)
-}
-
 @Suite("Digits MLP end to end", .serialized)
 struct EndToEndTests {
     let source: ModelSource
     let test: SampleSet
 
     init() throws {
-        source = try ModelSource.load(fixtureFile("digits_mlp.onnx"), inputShapes: ["input": [1, 64]])
-        test = try SampleSet.load(fixtureFile("digits_test.npz"), for: source.lowered)
+        source = try ModelSource.load(FixturePaths.url("digits_mlp.onnx"), inputShapes: ["input": [1, 64]])
+        test = try SampleSet.load(FixturePaths.url("digits_test.npz"), for: source.lowered)
     }
 
     @Test("unshared weights: the C runtime matches onnxruntime within 1e-5 relative")
     func matchesOnnxruntime() throws {
         let model = try WSMModel(bytes: try source.prepared.container(quantization: nil))
         let outputs = try BatchRunner.run(model, samples: test)
-        let reference = try NumPy.readNPZ(url: fixtureFile("digits_mlp_test_ref.npz")).first { $0.name == "y" }!
+        let reference = try NumPy.readNPZ(url: FixturePaths.url("digits_mlp_test_ref.npz")).first { $0.name == "y" }!
         let expected = reference.floats
         #expect(outputs.count == expected.count)
         #expect(outputs.count == 360 * 10)
@@ -44,8 +39,8 @@ struct EndToEndTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("model.wsm")
         try Data(try source.prepared.container(quantization: q)).write(to: file)
-        let report = try Verification.verify(wsm: file, model: fixtureFile("digits_mlp.onnx"),
-                                             data: fixtureFile("digits_test.npz"))
+        let report = try Verification.verify(wsm: file, model: FixturePaths.url("digits_mlp.onnx"),
+                                             data: FixturePaths.url("digits_test.npz"))
         #expect(report.predictions == predictions)
         #expect(report.samples == 360)
         #expect(abs(report.compressedAccuracy! - (try evaluator.score(q))) < 1e-12)
@@ -59,7 +54,7 @@ struct EndToEndTests {
         let root = try FixturePaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         func settings(generations: Int) -> SearchSettings {
-            SearchSettings(model: fixtureFile("digits_mlp.onnx").path, data: fixtureFile("digits_val.npz").path,
+            SearchSettings(model: FixturePaths.url("digits_mlp.onnx").path, data: FixturePaths.url("digits_val.npz").path,
                            inputShapes: ["input": [1, 64]], seed: 5, population: 8, generations: generations,
                            kMin: 2, kMax: 64, merge: true, limit: 120)
         }

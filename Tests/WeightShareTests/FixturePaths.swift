@@ -32,6 +32,15 @@ enum FixturePaths {
         return (source, samples, encoder, try RuntimeEvaluator(encoder: encoder, samples: samples, metric: metric))
     }
 
+    /// Conv and Gemm operations of `model` (the layers of the folded fixtures that have a weight and a bias).
+    static func convAndGemmCount(_ model: LoweredModel) -> Int {
+        model.operations.filter {
+            if case .conv = $0.kind { return true }
+            if case .gemm = $0.kind { return true }
+            return false
+        }.count
+    }
+
     /// `fixtures.json`: facts the fixture script recorded (sizes, accuracies, weight values to check against).
     static func facts() throws -> FixtureFacts {
         let data = try Data(contentsOf: url("fixtures.json"))

@@ -100,7 +100,6 @@ struct SearchGenomeTests {
         #expect(small > 860 && small < 1_000, "\(small) of 4,000 at K ≤ 8")
         #expect(octaves[1...8].allSatisfy { $0 > 330 && $0 < 560 }, "\(octaves)")
         #expect(throws: SearchError.self) {
-            try GeneSpace([.logarithmicInteger("k", 2...4), .integer("m", 0...1)]).validate()
             try GeneSpace([Gene(name: "x", lower: -1, upper: 1, kind: .real, scale: .logarithmic)]).validate()
         }
     }
