@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// Refactoring must not change what ships: a fixed seed and fixed inputs give the same `.wsm` bytes as the files
+/// committed in Tests/Fixtures/golden (written by this test with WSC_UPDATE_GOLDEN=1, on purpose only when the
+/// format or the method changes).
+@Suite("same seed, same inputs, same .wsm bytes as the committed files", .serialized)
+struct GoldenBytesTests {
+    static let golden = URL(fileURLWithPath: WSC.fixture("golden"))
+
+    /// Searches (full genome: scales, clipping, outliers, refit, error compensation, bias correction, merge) and
+    /// compiles the smallest solution of the front; returns the .wsm bytes.
+    func compile(_ model: String, shape: String) throws -> Data {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let run = root.appendingPathComponent("run").path, out = root.appendingPathComponent("out").path
+        let search = try WSC.run(["search", WSC.fixture(model), "--data", WSC.fixture("digits_val.npz"), "--out", run,
+                                  "--input-shape", shape, "--seed", "11", "--population", "8", "--generations", "2",
+                                  "--k-max", "64", "--limit", "96"])
+        #expect(search.status == 0, "\(search.stderr)")
+        let compile = try WSC.run(["compile", run, "--max-loss", "100", "-o", out])
+        #expect(compile.status == 0, "\(compile.stderr)")
+        return try Data(contentsOf: URL(fileURLWithPath: out + "/model.wsm"))
+    }
+
+    func check(_ model: String, shape: String, golden name: String) throws {
+        let bytes = try compile(model, shape: shape)
+        let file = Self.golden.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["WSC_UPDATE_GOLDEN"] == "1" {
+            try bytes.write(to: file)
+        }
+        let expected = try Data(contentsOf: file)
+        #expect(bytes.count == expected.count)
+        let firstDifference = zip(bytes, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(bytes == expected, "\(name): first differing byte at \(firstDifference.map(String.init) ?? "end")")
+    }
+
+    @Test("digits MLP (Gemm, Relu, Softmax)")
+    func digitsMLP() throws {
+        try check("digits_mlp.onnx", shape: "input=1,64", golden: "digits_mlp.wsm")
+    }
+
+    @Test("CNN with depthwise and pointwise Conv, folded BatchNorm, Clip, residual Add, pooling")
+    func mobilenet() throws {
+        try check("cnn/mobilenet.onnx", shape: "input=1,1,8,8", golden: "mobilenet.wsm")
+    }
+}
