@@ -46,14 +46,38 @@ let package = Package(
         ),
         // SHA-256 of source models through OpenSSL's libcrypto (Debian libssl-dev).
         .systemLibrary(name: "COpenSSLCrypto", path: "Sources/COpenSSLCrypto"),
+        // The compiler, one target per layer; every arrow points down the data flow (the compiler enforces it):
+        // Core ← Import ← Graph ← Compress ← Container ← Evaluate ─┐
+        //                                    Container ← Boards ───┼─ Search ← Verify ← WeightShare (umbrella)
+        //                                         Core ← NSGA2 ────┘
+        .target(name: "WeightShareCore"),
         .target(
-            name: "WeightShare",
+            name: "WeightShareImport",
             dependencies: [
-                "WeightShareRuntime", "WSMFlatBuffers", "COpenSSLCrypto",
+                "WeightShareCore",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
-            exclude: ["Import/onnx.proto"]
+            exclude: ["onnx.proto"]
+        ),
+        .target(name: "WeightShareGraph", dependencies: ["WeightShareImport"]),
+        .target(name: "WeightShareCompress", dependencies: ["WeightShareGraph"]),
+        .target(name: "WeightShareContainer", dependencies: ["WeightShareCompress", "WSMFlatBuffers", "WeightShareRuntime"]),
+        .target(name: "WeightShareEvaluate", dependencies: ["WeightShareContainer", "WeightShareReader"]),
+        .target(name: "WeightShareBoards", dependencies: ["WeightShareContainer"]),
+        .target(name: "WeightShareNSGA2", dependencies: ["WeightShareCore"]),
+        .target(
+            name: "WeightShareSearch",
+            dependencies: ["WeightShareEvaluate", "WeightShareBoards", "WeightShareNSGA2", "COpenSSLCrypto"]
+        ),
+        .target(name: "WeightShareVerify", dependencies: ["WeightShareSearch"]),
+        // The library users import: re-exports every layer.
+        .target(
+            name: "WeightShare",
+            dependencies: [
+                "WeightShareCore", "WeightShareImport", "WeightShareGraph", "WeightShareCompress", "WeightShareContainer",
+                "WeightShareEvaluate", "WeightShareBoards", "WeightShareNSGA2", "WeightShareSearch", "WeightShareVerify",
+            ]
         ),
         .target(name: "WeightShareReader", dependencies: ["WeightShareRuntime"]),
         .executableTarget(
@@ -65,7 +89,11 @@ let package = Package(
         ),
         .testTarget(
             name: "WeightShareTests",
-            dependencies: ["WeightShare", "WeightShareReader", "WeightShareRuntime", "WSMFlatBuffers"]
+            dependencies: [
+                "WeightShare", "WeightShareCore", "WeightShareImport", "WeightShareGraph", "WeightShareCompress",
+                "WeightShareContainer", "WeightShareEvaluate", "WeightShareBoards", "WeightShareNSGA2",
+                "WeightShareSearch", "WeightShareVerify", "WeightShareReader", "WeightShareRuntime", "WSMFlatBuffers",
+            ]
         ),
         .testTarget(name: "WeightShareReaderTests", dependencies: ["WeightShareReader", "WeightShare"]),
         .testTarget(name: "wscTests", dependencies: ["wsc"]),

@@ -1,12 +1,12 @@
 #!/bin/sh
-# Regenerates Sources/WeightShare/Import/Generated/onnx.pb.swift from Sources/WeightShare/Import/onnx.proto
+# Regenerates Sources/WeightShareImport/Generated/onnx.pb.swift from Sources/WeightShareImport/onnx.proto
 # with protoc (Debian's protobuf-compiler) and protoc-gen-swift built from the package's own swift-protobuf
 # dependency (so the generated code always matches the runtime library it is compiled against).
 # With --check, regenerates into a temporary folder and fails if the committed file differs.
 set -eu
 cd "$(dirname "$0")/.."
 
-proto_dir=Sources/WeightShare/Import
+proto_dir=Sources/WeightShareImport
 out=$proto_dir/Generated
 scratch=.build-protoc
 

@@ -28,11 +28,11 @@ struct FlashCommand: ParsableCommand {
         let board = try boardOptions.load()
         var folder = URL(fileURLWithPath: directory)
         if folder.pathExtension == "wsm" { folder.deleteLastPathComponent() }
-        let (argv, image) = try FlasherCommand.arguments(board: board, directory: folder)
+        let (argv, image) = try FlasherInvocation.arguments(board: board, directory: folder)
         let flasher = board.flasher!
         var report = Report(board: board.name, tool: flasher.tool, image: image.path,
                             address: String(format: "0x%08llX", board.modelRegion!.address), command: argv,
-                            shell: FlasherCommand.shellLine(argv), ran: false, status: nil)
+                            shell: FlasherInvocation.shellLine(argv), ran: false, status: nil)
         if dryRun {
             if output.json { try Console.printJSON(report) } else { print(report.shell) }
             return

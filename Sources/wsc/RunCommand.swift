@@ -109,7 +109,7 @@ struct RunCommand: ParsableCommand {
                             instructionsPerInference: instructions,
                             meanInstructions: instructions.map { $0.isEmpty ? 0 : Double($0.reduce(0, +)) / Double($0.count) },
                             firmwareText: text ?? nil, firmwareELF: elf.path,
-                            qemuCommand: FlasherCommand.shellLine(run.argv))
+                            qemuCommand: FlasherInvocation.shellLine(run.argv))
         if output.json { try Console.printJSON(report) } else {
             let instr: String
             if let instructions, let lo = instructions.min(), let hi = instructions.max() {

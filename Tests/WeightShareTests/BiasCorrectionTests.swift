@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WeightShareReader
-@testable import WeightShare
+import WeightShare
 
 /// Per-channel means of `outputs` (`width` values per sample).
 private func columnMeans(_ outputs: [Float], width: Int) -> [Double] {

@@ -1,5 +1,5 @@
 import Testing
-@testable import WeightShare
+import WeightShare
 
 @Suite("Uniform binning")
 struct BinningTests {

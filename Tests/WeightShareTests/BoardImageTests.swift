@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 /// .hex and .uf2 writers decode back to the blob (our readers, and srec_cat for Intel HEX).
 @Suite("Boards: flash images")

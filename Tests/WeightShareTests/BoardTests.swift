@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
+@testable import WeightShareBoards
 
 /// The committed board files, validation errors, the fit check and the flasher commands.
 @Suite("Boards: files, validation, fit check, flasher commands")
@@ -180,15 +181,15 @@ struct BoardTests {
             "rp2040-pico": "picotool load -v -t uf2 \(dir.path)/model.uf2",
         ]
         for (board, line) in expected {
-            let (argv, _) = try FlasherCommand.arguments(board: try Self.catalog.board(named: board), directory: dir)
-            #expect(FlasherCommand.shellLine(argv) == line)
+            let (argv, _) = try FlasherInvocation.arguments(board: try Self.catalog.board(named: board), directory: dir)
+            #expect(FlasherInvocation.shellLine(argv) == line)
         }
         for board in ["qemu-mps2-an386", "host"] {
-            do { _ = try FlasherCommand.arguments(board: try Self.catalog.board(named: board), directory: dir); Issue.record("no error") }
+            do { _ = try FlasherInvocation.arguments(board: try Self.catalog.board(named: board), directory: dir); Issue.record("no error") }
             catch { #expect("\(error)".contains("has no flasher")) }
         }
         try FileManager.default.removeItem(at: dir.appendingPathComponent("model.bin"))
-        do { _ = try FlasherCommand.arguments(board: try Self.catalog.board(named: "nucleo-f746zg"), directory: dir) }
+        do { _ = try FlasherInvocation.arguments(board: try Self.catalog.board(named: "nucleo-f746zg"), directory: dir) }
         catch { #expect("\(error)".contains("model.bin does not exist")) }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 /// Not a test: the Swift half of `bench/run.sh`. With `WS_BENCH_OUT=<folder>` set it writes, for the digits MLP
 /// and each CNN fixture, the raw container (`<net>_raw.wsm`, every weight float32) and the same model with

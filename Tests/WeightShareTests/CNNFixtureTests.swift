@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WeightShareReader
-@testable import WeightShare
+import WeightShare
 
 /// The CNN fixtures of `Tests/Fixtures/cnn/` (made by `scripts/make_cnn_fixtures.py`).
 enum CNNFixtures {

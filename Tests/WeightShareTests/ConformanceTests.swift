@@ -1,7 +1,13 @@
 import Foundation
 import Testing
 import WeightShareReader
-@testable import WeightShare
+import WeightShare
+@testable import WeightShareCore
+@testable import WeightShareImport
+@testable import WeightShareGraph
+@testable import WeightShareContainer
+@testable import WeightShareNSGA2
+@testable import WeightShareVerify
 
 /// ONNX's own backend test cases (Debian's `libonnx-testdata`: `node/` and `pytorch-converted/`), run through
 /// import → lowering → raw container → C runtime and compared with the expected outputs.

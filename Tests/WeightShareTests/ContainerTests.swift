@@ -3,7 +3,7 @@ import Testing
 import WSMFlatBuffers
 import WeightShareReader
 import WeightShareRuntime
-@testable import WeightShare
+import WeightShare
 
 /// A hand-built MLP (Gemm transB=1 → Relu → MatMul → Add → Softmax) and an independent Swift forward pass.
 enum TinyMLP {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WeightShareReader
-@testable import WeightShare
+import WeightShare
 
 @Suite("Digits MLP end to end", .serialized)
 struct EndToEndTests {

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 import WeightShareReader
-@testable import WeightShare
+import WeightShare
+@testable import WeightShareCompress
+@testable import WeightShareContainer
+@testable import WeightShareEvaluate
+@testable import WeightShareSearch
 
 @Suite("Error compensation", .serialized)
 struct ErrorCompensationTests {

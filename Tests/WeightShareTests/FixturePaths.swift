@@ -1,5 +1,5 @@
 import Foundation
-@testable import WeightShare
+import WeightShare
 
 /// Locates the committed fixtures in `Tests/Fixtures/` (made by `scripts/make_fixtures.py`) relative to this
 /// source file, so tests need no bundle resources.

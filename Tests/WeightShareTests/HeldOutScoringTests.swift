@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 @Suite("Held-out scoring")
 struct HeldOutScoringTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 struct HypervolumeTests {
     /// Reference (4,4); (1,3), (2,2), (3,1) dominate the strips 3·1 + 2·1 + 1·1 = 6.

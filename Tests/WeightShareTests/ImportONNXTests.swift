@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
+@testable import WeightShareCore
+@testable import WeightShareImport
+@testable import WeightShareGraph
 
 /// ONNX import of the committed fixtures, checked against the values `scripts/make_fixtures.py` recorded.
 @Suite struct ImportONNXTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WeightShareReader
-@testable import WeightShare
+import WeightShare
 
 /// The per-operator models of `Tests/Fixtures/ops/` (made by `scripts/make_cnn_op_fixtures.py`): each is
 /// imported, lowered, written with raw weights and run by the C runtime, against onnxruntime's output.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
+@testable import WeightShareCore
+@testable import WeightShareGraph
+@testable import WeightShareCompress
 
 /// BatchNormalization folding (checked numerically against a reference computed by hand) and compile-time
 /// folding of shape arithmetic.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 /// Lowering of the CNN operators on graphs built by hand: shapes, resolved pads and options, BatchNormalization
 /// folding (checked numerically), constant folding of shape arithmetic, and the errors.

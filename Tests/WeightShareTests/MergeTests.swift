@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 /// An evaluator with a known score landscape.
 struct ScriptedEvaluator: Evaluator {

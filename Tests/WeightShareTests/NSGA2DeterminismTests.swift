@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 struct NSGA2DeterminismTests {
     static func encoder() -> JSONEncoder {

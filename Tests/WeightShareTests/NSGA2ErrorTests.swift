@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 struct NSGA2ErrorTests {
     @Test func stepBeforeInitialiseAndInitialiseTwice() throws {

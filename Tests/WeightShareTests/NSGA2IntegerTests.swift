@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 struct NSGA2IntegerTests {
     static func checkPopulation(_ state: NSGA2State, space: GeneSpace) {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import WeightShare
+import WeightShare
 
 /// ZDT1 (Zitzler, Deb & Thiele 2000): n real variables in [0, 1]; f1 = x1, g = 1 + 9·Σ(x2…xn)/(n − 1),
 /// f2 = g·(1 − √(f1/g)). The Pareto front is g = 1: f2 = 1 − √f1, f1 ∈ [0, 1].

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 struct NSGA2ZDT1Tests {
     /// Exact hypervolume of ZDT1's Pareto front (f2 = 1 − √f1, f1 ∈ [0, 1]) with reference (1, 1):

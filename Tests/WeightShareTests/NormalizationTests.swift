@@ -1,7 +1,14 @@
 import Foundation
 import Testing
 import WeightShareReader
-@testable import WeightShare
+import WeightShare
+@testable import WeightShareCore
+@testable import WeightShareGraph
+@testable import WeightShareCompress
+@testable import WeightShareContainer
+@testable import WeightShareEvaluate
+@testable import WeightShareSearch
+@testable import WeightShareVerify
 
 /// Every normalisation of the full genome: each mode with each statistic.
 private let normalizations: [WeightNormalization] = [.none] + [ScaleMode.tensor, .channel].flatMap { mode in
@@ -177,9 +184,9 @@ struct ClipOutlierTests {
         // 0...99 and one weight at 1000.
         let values = (0..<100).map { Float($0) } + [1000]
         let sorted = values.sorted()
-        #expect(WeightEncoder.quantile(sorted, 0) == 0)
-        #expect(WeightEncoder.quantile(sorted, 1) == 1000)
-        #expect(abs(WeightEncoder.quantile(sorted, 0.99) - 99) < 1e-4)  // rank 99: the 100th value
+        #expect(Quantile.linear(sorted, 0) == 0)
+        #expect(Quantile.linear(sorted, 1) == 1000)
+        #expect(abs(Quantile.linear(sorted, 0.99) - 99) < 1e-4)  // rank 99: the 100th value
         let table = WeightEncoder.outliers(values, range: 0...99, budget: 5)
         #expect(table.positions == [100] && table.values == [1000])
         let two = WeightEncoder.outliers(values, range: 10...90, budget: 2)

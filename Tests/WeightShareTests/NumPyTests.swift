@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
+@testable import WeightShareImport
 
 @Suite struct NumPyTests {
     func temporaryURL(_ name: String) -> URL {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
+@testable import WeightShareContainer
+@testable import WeightShareNSGA2
 
 struct SearchGenomeTests {
     let space = GeneSpace([.integer("k", 2...1024), .real("clip", 0.9...1.0)])

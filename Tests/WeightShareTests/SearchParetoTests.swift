@@ -1,5 +1,5 @@
 import Testing
-@testable import WeightShare
+import WeightShare
 
 struct SearchParetoTests {
     @Test func dominance() {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import WeightShare
+import WeightShare
 
 /// SeededRandom against Vigna's reference C code (splitmix64.c seeding xoshiro256starstar.c), values printed
 /// by that code compiled with cc.

@@ -1,5 +1,5 @@
 import Testing
-@testable import WeightShare
+import WeightShare
 
 struct SearchVariationTests {
     let space = GeneSpace([.integer("k", 2...1024), .real("x", 0...1), .real("fixed", 0.5...0.5)])

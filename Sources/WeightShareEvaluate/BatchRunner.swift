@@ -1,0 +1,150 @@
+import Dispatch
+import Foundation
+import WeightShareReader
+import WeightShareCompress
+
+/// Runs a .wsm model over every sample with the C runtime, the samples spread over the cores (one arena per
+/// worker). Outputs come back in sample order, so results do not depend on scheduling.
+public enum BatchRunner {
+    /// Workers used; the machine's active cores.
+    public static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The first output of every sample, concatenated (n × outputSize).
+    public static func run(_ model: WSMModel, samples: SampleSet, workers: Int = defaultWorkers) throws -> [Float] {
+        guard let output = model.outputs.first else { throw WSMError.wrongInputCount(expected: model.inputs.count, got: 1) }
+        return try rows(model, samples: samples, width: output.elementCount, workers: workers) { session, sample, row in
+            try session.run(input: sample) { y in
+                for j in row.indices { row[j] = y[j] }
+            }
+        }
+    }
+
+    /// Per-channel means of `site`'s output over every sample, running each sample only up to the site's
+    /// operation (`model` must be written from the model the site was found in). Each sample's sums are kept and
+    /// added in sample order, so the means do not depend on the number of workers.
+    public static func channelMeans(_ model: WSMModel, site: BiasCorrectionSite, samples: SampleSet,
+                                    workers: Int = defaultWorkers) throws -> [Double] {
+        let output = model.tensor(at: site.output)
+        let channels = site.channels
+        let perSample = try rows(model, samples: samples, width: channels, workers: workers) { session, sample, row in
+            var sums = [Double](repeating: 0, count: channels)
+            try session.run(input: sample, operators: site.operation + 1, reading: output) {
+                site.accumulate($0, into: &sums)
+            }
+            for c in 0..<channels { row[c] = sums[c] }
+        }
+        var totals = [Double](repeating: 0, count: channels)
+        for i in 0..<samples.count {
+            for c in 0..<channels { totals[c] += perSample[i * channels + c] }
+        }
+        let perChannel = Double(samples.count) * Double(output.elementCount / channels)
+        return totals.map { $0 / perChannel }
+    }
+
+    /// The input Gram matrices of `layer` (``CompensationLayer/accumulate(_:into:)``: one upper triangle per
+    /// group) summed over every sample, running each sample only up to the layer's operation. The samples are
+    /// summed in fixed blocks, and the blocks in order, so the sums do not depend on the number of workers; at
+    /// most `workers` blocks are held at once.
+    public static func grams(_ model: WSMModel, layer: CompensationLayer, samples: SampleSet,
+                             workers: Int = defaultWorkers) throws -> [[Double]] {
+        let input = model.tensor(at: layer.input)
+        let zero = [[Double]](repeating: [Double](repeating: 0, count: layer.width * layer.width), count: layer.groups)
+        let blockSize = 16
+        let blocks = (0..<((samples.count + blockSize - 1) / blockSize)).map {
+            ($0 * blockSize)..<min(samples.count, ($0 + 1) * blockSize)
+        }
+        var total = zero
+        for wave in stride(from: 0, to: blocks.count, by: max(1, workers)) {
+            let ranges = Array(blocks[wave..<min(blocks.count, wave + max(1, workers))])
+            let partial = BlockSums(count: ranges.count, zero: zero)
+            try concurrently(model, samples: samples, ranges: ranges) { block, session, sample in
+                var sums = zero
+                for i in ranges[block] {
+                    try session.run(input: sample(i), operators: layer.operation, reading: input) {
+                        layer.accumulate($0, into: &sums)
+                    }
+                }
+                partial.set(block, sums)
+            }
+            for sums in partial.values {
+                for g in total.indices {
+                    for i in total[g].indices { total[g][i] += sums[g][i] }
+                }
+            }
+        }
+        return total
+    }
+
+    /// One row of `width` values per sample, in sample order, each filled by `fill` from the sample with the
+    /// worker's session; the samples are spread over the workers.
+    private static func rows<T: Numeric & Sendable>(
+        _ model: WSMModel, samples: SampleSet, width: Int, workers: Int,
+        fill: @Sendable (InferenceSession, UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<T>) throws -> Void
+    ) throws -> [T] {
+        var result = [T](repeating: 0, count: samples.count * width)
+        let workers = max(1, min(workers, samples.count))
+        let chunk = (samples.count + workers - 1) / workers
+        let ranges = (0..<workers).map { ($0 * chunk)..<min(samples.count, ($0 + 1) * chunk) }
+        try result.withUnsafeMutableBufferPointer { out in
+            let out = SendableRows(out)
+            try concurrently(model, samples: samples, ranges: ranges) { worker, session, sample in
+                for i in ranges[worker] {
+                    try fill(session, sample(i), UnsafeMutableBufferPointer(rebasing: out.buffer[(i * width)..<((i + 1) * width)]))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Runs `body` once per range of sample indices, the ranges in parallel, each with its own session (arena)
+    /// and a function giving sample i's values; throws the first error a range threw.
+    private static func concurrently(
+        _ model: WSMModel, samples: SampleSet, ranges: [Range<Int>],
+        _ body: @Sendable (Int, InferenceSession, (Int) -> UnsafeBufferPointer<Float>) throws -> Void
+    ) throws {
+        guard model.inputs.count == 1, let input = model.inputs.first else {
+            throw WSMError.wrongInputCount(expected: model.inputs.count, got: 1)
+        }
+        guard input.elementCount == samples.sampleSize else {
+            throw WSMError.wrongInputSize(input: input.name, expected: input.elementCount, got: samples.sampleSize)
+        }
+        let failure = FirstError()
+        samples.values.withUnsafeBufferPointer { x in
+            let x = SendableRows(UnsafeMutableBufferPointer(mutating: x))
+            let size = samples.sampleSize
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { r in
+                do {
+                    try body(r, InferenceSession(model: model)) {
+                        UnsafeBufferPointer(rebasing: x.buffer[($0 * size)..<(($0 + 1) * size)])
+                    }
+                } catch {
+                    failure.record(error)
+                }
+            }
+        }
+        if let error = failure.error { throw error }
+    }
+}
+
+/// A buffer shared by the workers, each touching only its own samples' rows.
+struct SendableRows<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}
+
+/// Keeps the first error thrown by a worker.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+    func record(_ e: Error) {
+        lock.withLock { if error == nil { error = e } }
+    }
+}
+
+/// Per-block sums written by the workers, each block by one worker.
+final class BlockSums: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [[[Double]]]
+    init(count: Int, zero: [[Double]]) { values = [[[Double]]](repeating: zero, count: count) }
+    func set(_ block: Int, _ sums: [[Double]]) { lock.withLock { values[block] = sums } }
+}

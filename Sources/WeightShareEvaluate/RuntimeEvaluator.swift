@@ -1,0 +1,68 @@
+import WeightShareReader
+import WeightShareCompress
+import WeightShareContainer
+import WeightShareCore
+
+/// The built-in evaluator: writes the candidate as a real .wsm container and scores it with the C runtime —
+/// the same verifier and kernels that run on the board — so what is searched is what ships.
+public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
+    public let metric: Metric
+    public let floatScore: Double
+    /// The model and its normalised variants, which candidates are written from.
+    public let encoder: WeightEncoder
+    public var model: PreparedModel { encoder.base }
+    public let samples: SampleSet
+    /// The float model's outputs on `samples` (the reference of `agreement` and `cosine`).
+    public let floatOutputs: [Float]
+    public let outputWidth: Int
+    public let workers: Int
+
+    public convenience init(model: PreparedModel, samples: SampleSet, metric: Metric,
+                            workers: Int = BatchRunner.defaultWorkers) throws {
+        try self.init(encoder: WeightEncoder(base: model), samples: samples, metric: metric, workers: workers)
+    }
+
+    public init(encoder: WeightEncoder, samples: SampleSet, metric: Metric,
+                workers: Int = BatchRunner.defaultWorkers) throws {
+        if metric.needsLabels && samples.labels == nil { throw EvaluationError.labelsRequired(metric: metric) }
+        self.encoder = encoder
+        self.samples = samples
+        self.metric = metric
+        self.workers = workers
+        let reference = try WSMModel(bytes: try encoder.container(nil))
+        outputWidth = reference.outputs.first?.elementCount ?? 0
+        floatOutputs = try BatchRunner.run(reference, samples: samples, workers: workers)
+        floatScore = metric.score(outputs: floatOutputs, width: outputWidth, labels: samples.labels,
+                                  reference: floatOutputs)
+    }
+
+    public func score(_ encoding: WeightEncoding) throws -> Double {
+        metric.score(outputs: try outputs(encoding), width: outputWidth, labels: samples.labels,
+                     reference: floatOutputs)
+    }
+
+    /// Outputs of the model with `encoding` (nil: the float model) on every sample.
+    public func outputs(_ encoding: WeightEncoding?) throws -> [Float] {
+        let candidate = try WSMModel(bytes: try encoder.container(encoding))
+        return try BatchRunner.run(candidate, samples: samples, workers: workers)
+    }
+
+    /// Outputs of the model with the paper's plain `quantization` (nil: the float model).
+    public func outputs(_ quantization: Quantization?) throws -> [Float] {
+        try outputs(quantization.map { WeightEncoding(quantization: $0) })
+    }
+}
+
+public enum EvaluationError: Error, CustomStringConvertible, Equatable {
+    case labelsRequired(metric: Metric)
+    case sampleShape(input: String, expected: [Int], got: [Int])
+
+    public var description: String {
+        switch self {
+        case .labelsRequired(let metric):
+            return "metric '\(metric.rawValue)' needs labels: the data file has no 'y' array (use --metric agreement or cosine)"
+        case .sampleShape(let input, let expected, let got):
+            return "samples have shape \(got) but model input \(input) takes \(expected)"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import WeightShareCore
+/// Turns an imported ``Graph`` into a ``LoweredModel``: static shapes, operators in execution order, float32 tensors.
+///
+/// The steps, in order (each in its own file):
+/// 1. fold `Constant` nodes still in the graph (the importer already does; graphs built by hand may not);
+/// 2. remove `Identity` and `Dropout` (inference), rewiring consumers; a graph output produced by an `Identity`
+///    gives its name to the producing node's output (`LoweringIdentityRemoval.swift`);
+/// 3. drop nodes that do not reach a graph output (`LoweringDeadNodes.swift`);
+/// 4. reject operators outside ``supportedOperators``;
+/// 5. sort topologically, stable in file order (`LoweringTopologicalSort.swift`);
+/// 6. fold each BatchNormalization that follows a Conv/ConvTranspose/Gemm into that layer, per
+///    ``LoweringOptions/batchNormFolding`` (`LoweringBatchNorm.swift`);
+/// 7. pin the input shapes: every dynamic dimension must be given in `inputShapes` (`LoweringInputShapes.swift`);
+/// 8. in execution order, evaluate nodes whose inputs are all constants (shape arithmetic,
+///    `LoweringConstantFolding.swift`), infer the others' static shapes and resolve their options
+///    (`ShapeInference.swift`, `ShapeInferenceCNN.swift`); int64 shape constants are consumed, float constants
+///    become constant tensors.
+public enum Lowering {
+    /// ONNX operators (default domain) that lowering accepts, sorted; `Constant` nodes are folded as well.
+    public static let supportedOperators = (coreOperators + convolutionalOperators + shapeArithmeticOperators).sorted()
+
+    /// The MLP operator set of the foundation.
+    public static let coreOperators = [
+        "Add", "Dropout", "Flatten", "Gemm", "Identity", "MatMul", "Relu", "Reshape", "Softmax",
+    ]
+
+    /// The CNN operator set.
+    public static let convolutionalOperators = [
+        "AveragePool", "BatchNormalization", "Clip", "Concat", "Conv", "ConvTranspose", "Div", "GlobalAveragePool",
+        "HardSigmoid", "HardSwish", "LeakyRelu", "MaxPool", "Mul", "PRelu", "Pad", "Resize", "Sigmoid", "Squeeze",
+        "Sub", "Tanh", "Transpose", "Unsqueeze",
+    ]
+
+    /// Accepted on constants only (folded at compile time once input shapes are pinned); Cast of an activation
+    /// to float is a copy.
+    public static let shapeArithmeticOperators = ["Cast", "ConstantOfShape", "Gather", "Range", "Shape", "Slice"]
+
+    /// Lowers `graph`.
+    ///
+    /// - Parameter inputShapes: a shape for graph inputs by name (`["input": [1, 64]]`); required for every input
+    ///   whose declared shape has a dynamic dimension (or no shape), optional for fixed ones (then it must agree).
+    /// - Parameter options: how BatchNormalization is folded.
+    /// - Throws: ``LoweringError`` naming the node, input or value at fault.
+    public static func lower(_ graph: Graph, inputShapes: [String: [Int]] = [:],
+                             options: LoweringOptions = LoweringOptions()) throws -> LoweredModel {
+        var graph = try foldConstantNodes(graph)
+        graph = try removeIdentities(graph)
+        graph = try removeDeadNodes(graph)
+        try checkSupported(graph)
+        graph.nodes = try topologicallySorted(graph)
+        graph = try foldBatchNorms(graph, options: options)
+        let shapes = try pinInputShapes(graph, inputShapes: inputShapes)
+        return try ModelBuilder(graph: graph, inputShapes: shapes).build()
+    }
+
+    /// How messages name a node: its name, or its first output's name when it has none.
+    static func label(_ node: Node) -> String {
+        if !node.name.isEmpty { return node.name }
+        if let output = node.outputs.first(where: { !$0.isEmpty }) { return output }
+        return "(unnamed \(node.opType))"
+    }
+
+    static func checkSupported(_ graph: Graph) throws {
+        for node in graph.nodes where !(isDefaultOperatorDomain(node.domain)
+                                        && supportedOperators.contains(node.opType)) {
+            throw LoweringError.unsupportedOperator(node: label(node), opType: node.opType, domain: node.domain)
+        }
+    }
+
+    /// Moves `Constant` nodes' values into the initializers (normally done by the importer already).
+    static func foldConstantNodes(_ graph: Graph) throws -> Graph {
+        var graph = graph
+        var kept: [Node] = []
+        for node in graph.nodes {
+            guard node.opType == "Constant", isDefaultOperatorDomain(node.domain) else {
+                kept.append(node)
+                continue
+            }
+            guard node.outputs.count == 1, let output = node.outputs.first, !output.isEmpty,
+                  node.attributes.count == 1, let (key, attribute) = node.attributes.first else {
+                throw LoweringError.invalidNode(node: label(node), opType: "Constant",
+                                                reason: "it needs one output and one value attribute")
+            }
+            let value: ConstantTensor
+            switch (key, attribute) {
+            case ("value", .tensor(let t)): value = t
+            case ("value_float", .float(let f)): value = ConstantTensor(shape: [], floats: [f])
+            case ("value_floats", .floats(let f)): value = ConstantTensor(shape: [f.count], floats: f)
+            case ("value_int", .int(let i)): value = ConstantTensor(shape: [], int64s: [Int64(i)])
+            case ("value_ints", .ints(let i)): value = ConstantTensor(shape: [i.count], int64s: i.map { Int64($0) })
+            default:
+                throw LoweringError.invalidNode(node: label(node), opType: "Constant",
+                                                reason: "attribute '\(key)' is not a supported constant value")
+            }
+            guard graph.initializers[output] == nil else { throw LoweringError.duplicateValue(value: output) }
+            graph.initializers[output] = value
+        }
+        graph.nodes = kept
+        return graph
+    }
+}

@@ -1,0 +1,71 @@
+import WeightShareCore
+/// Everything that can stop ``Lowering/lower(_:inputShapes:)``: each case names the input, node or value concerned.
+public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// `inputShapes` names something that is not a graph input.
+    case unknownInput(name: String, inputs: [String])
+    /// An input with a dynamic (or no) shape that `inputShapes` does not pin.
+    case unpinnedInputShape(input: String, declared: [Dimension]?)
+    /// A pinned shape that contradicts the model's fixed dimensions, or has a non-positive dimension.
+    case inputShapeMismatch(input: String, declared: [Dimension]?, pinned: [Int], reason: String)
+    /// A graph input whose element type is not float32.
+    case unsupportedInputType(input: String, elementType: ElementType)
+    /// An operator WeightShare cannot lower.
+    case unsupportedOperator(node: String, opType: String, domain: String)
+    /// A node (or the graph's outputs) reads a value that nothing produces.
+    case undefinedValue(node: String, value: String)
+    /// Two nodes (or a node and an input/constant) define the same value.
+    case duplicateValue(value: String)
+    /// The graph has a cycle through these nodes.
+    case cycle(nodes: [String])
+    /// A node whose inputs, attributes or shapes do not fit its operator.
+    case invalidNode(node: String, opType: String, reason: String)
+    /// A constant that cannot be used where it is (an int64 tensor as data, a shape that is not constant).
+    case invalidConstant(name: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownInput(let name, let inputs):
+            let list = inputs.isEmpty ? "the model has none" : "the model's inputs are "
+                + inputs.map { "'\($0)'" }.joined(separator: ", ")
+            return "--input-shape names '\(name)', which is not an input of the model; \(list)"
+        case .unpinnedInputShape(let input, let declared):
+            guard let declared else {
+                return "input '\(input)' declares no shape; pin it with --input-shape \(input)=d0,d1,... "
+                    + "(for example \(input)=1,64)"
+            }
+            let suggestion = declared.map { dim -> String in
+                if case .fixed(let n) = dim { return String(n) }
+                return "1"
+            }.joined(separator: ",")
+            return "input '\(input)' has dynamic shape \(Self.render(declared)); pin it with "
+                + "--input-shape \(input)=\(suggestion)"
+        case .inputShapeMismatch(let input, let declared, let pinned, let reason):
+            let pinnedText = "[" + pinned.map(String.init).joined(separator: ", ") + "]"
+            let declaredText = declared.map { " for its declared shape \(Self.render($0))" } ?? ""
+            return "--input-shape \(input)=\(pinned.map(String.init).joined(separator: ",")) gives \(pinnedText)"
+                + "\(declaredText): \(reason)"
+        case .unsupportedInputType(let input, let type):
+            return "input '\(input)' has element type \(type.rawValue); WeightShare models take float32 inputs"
+        case .unsupportedOperator(let node, let opType, let domain):
+            let op = isDefaultOperatorDomain(domain) ? opType : "\(domain).\(opType)"
+            return "node '\(node)' uses operator \(op), which WeightShare cannot compile; supported ops: "
+                + Lowering.coreOperators.joined(separator: ", ") + "; convolutional: "
+                + Lowering.convolutionalOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
+                + Lowering.shapeArithmeticOperators.joined(separator: ", ")
+        case .undefinedValue(let node, let value):
+            return "node '\(node)' reads '\(value)', which is neither a graph input, a constant nor any node's output"
+        case .duplicateValue(let value):
+            return "the value '\(value)' is defined more than once (by two nodes, or by a node and an input/constant)"
+        case .cycle(let nodes):
+            return "the graph has a cycle through the nodes " + nodes.map { "'\($0)'" }.joined(separator: ", ")
+        case .invalidNode(let node, let opType, let reason):
+            return "node '\(node)' (\(opType)): \(reason)"
+        case .invalidConstant(let name, let reason):
+            return "constant '\(name)': \(reason)"
+        }
+    }
+
+    static func render(_ shape: [Dimension]) -> String {
+        "[" + shape.map(\.description).joined(separator: ", ") + "]"
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import WeightShareBoards
+import WeightShareCompress
+import WeightShareContainer
+import WeightShareCore
+import WeightShareEvaluate
+import WeightShareNSGA2
+
+/// checkpoint.json: the NSGA-II state after the last completed generation.
+struct Checkpoint: Codable {
+    var state: NSGA2State
+}
+
+/// A search run end to end: NSGA-II over the genome (K, or K with scales, clipping and outliers), then the
+/// iterative merge of the final front, then the pareto files.
+/// Every completed generation is checkpointed, so `resume` continues a killed run to the same result.
+public struct SearchSession {
+    public let settings: SearchSettings
+    public let directory: RunDirectory
+    public let source: ModelSource
+    public let samples: SampleSet
+    public let evaluator: RuntimeEvaluator
+    let dataSHA256: String
+
+    /// Loads the model and the data and measures the float model.
+    public init(settings: SearchSettings, directory: RunDirectory) throws {
+        self.settings = settings
+        self.directory = directory
+        source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes,
+                                       options: settings.loweringOptions)
+        let dataURL = URL(fileURLWithPath: settings.data)
+        samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit,
+                                     labels: settings.metric.needsLabels)
+        dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
+        // Error compensation and bias corrections are measured on the search data, so every container of this
+        // run (search, merge, held-out scoring, compile) carries the same indices and offsets.
+        let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
+        evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric)
+        if let board = settings.board {
+            // The arena does not depend on the quantization: a board whose RAM is too small fails now.
+            let fit = FitCheck.check(board: board, wsmBytes: 0, arenaBytes: source.prepared.plan.arenaBytes)
+            guard fit.fitsRAM else { throw RunError.boardTooSmall(board: board.name, problems: fit.problems) }
+        }
+    }
+
+    /// Flash bytes a candidate's container needs beyond the board's model region (0 when it fits). The search
+    /// container has no metadata, so this slightly underestimates; the front is checked exactly in makeReport.
+    /// Bias offsets change values, not sizes: a candidate that does not fit is never calibrated.
+    func flashExcess(_ encoding: WeightEncoding, board: Board) throws -> Int {
+        let model = evaluator.encoder.variant(encoding.normalization).prepared
+        let bytes = try model.container(encoding: encoding).count
+        let arena = model.plan.arenaBytes
+        let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: arena)
+        return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
+    }
+
+    /// Rebuilds the session of an existing run (for merge and compile).
+    public static func reopen(_ directory: RunDirectory) throws -> SearchSession {
+        let run = try directory.readRun()
+        let session = try SearchSession(settings: run.settings, directory: directory)
+        guard session.source.sha256 == run.modelSHA256 else {
+            throw RunError.inputChanged(field: "the model file's SHA-256", stored: run.modelSHA256, given: session.source.sha256)
+        }
+        // Scores, merges and bias corrections were measured on this data: other data would rebuild other files.
+        guard session.dataSHA256 == run.dataSHA256 else {
+            throw RunError.inputChanged(field: "the data file's SHA-256", stored: run.dataSHA256, given: session.dataSHA256)
+        }
+        return session
+    }
+
+    var runFile: RunFile {
+        RunFile(toolVersion: WeightShareVersion.string, settings: settings, modelSHA256: source.sha256,
+                dataSHA256: dataSHA256)
+    }
+
+    /// Runs (or resumes) the search and writes the pareto files. `log` receives one line per step.
+    public func run(resume: Bool, log: (String) -> Void) throws -> ParetoReport {
+        let problem = CompressionProblem(evaluator: evaluator, encoder: evaluator.encoder,
+                                         kRange: settings.kMin...settings.kMax, genome: settings.genomeKind)
+        if let board = settings.board {
+            problem.flashExcess = { [self] in try flashExcess($0, board: board) }
+        }
+        let configuration = NSGA2Configuration(populationSize: settings.population)
+        var engine: NSGA2<CompressionProblem>
+        if resume, FileManager.default.fileExists(atPath: directory.runFile.path) {
+            let stored = try directory.readRun()
+            try checkResumable(stored)
+            if FileManager.default.fileExists(atPath: directory.checkpoint.path) {
+                let checkpoint = try RunDirectory.decode(Checkpoint.self, from: directory.checkpoint)
+                engine = try NSGA2(problem: problem, configuration: configuration, resumingFrom: checkpoint.state)
+                log("resuming \(directory.url.path) after generation \(checkpoint.state.generation)")
+            } else {
+                engine = NSGA2(problem: problem, configuration: configuration, seed: settings.seed)
+            }
+        } else {
+            if FileManager.default.fileExists(atPath: directory.runFile.path) {
+                throw RunError.alreadyExists(path: directory.url.path)
+            }
+            engine = NSGA2(problem: problem, configuration: configuration, seed: settings.seed)
+        }
+        try RunDirectory.writeAtomically(try RunDirectory.encode(runFile), to: directory.runFile)
+        log(String(format: "model %@: %d shared weights in %d tensor(s); float %@ on %d samples = %.4f",
+                   source.url.lastPathComponent, source.prepared.shared.count, source.prepared.shared.slices.count,
+                   settings.metric.rawValue, samples.count, evaluator.floatScore))
+
+        let floatBytes = Double(4 * source.prepared.shared.count)
+        if engine.state.generation == 0 && engine.state.population.isEmpty {
+            _ = try engine.initialise()
+            try checkpoint(engine.state)
+            log(progressLine(engine, problem: problem, floatBytes: floatBytes))
+        }
+        while engine.state.generation < settings.generations {
+            _ = try engine.step()
+            try checkpoint(engine.state)
+            log(progressLine(engine, problem: problem, floatBytes: floatBytes))
+        }
+
+        let report = try makeReport(front: engine.paretoFront, problem: problem,
+                                    evaluations: engine.state.evaluations, log: log)
+        try directory.write(report)
+        return report
+    }
+
+    func checkpoint(_ state: NSGA2State) throws {
+        try RunDirectory.writeAtomically(try RunDirectory.encode(Checkpoint(state: state)), to: directory.checkpoint)
+    }
+
+    func checkResumable(_ stored: RunFile) throws {
+        let a = stored.settings, b = settings
+        func check(_ field: String, _ x: String, _ y: String) throws {
+            if x != y { throw RunError.resumeMismatch(field: field, stored: x, given: y) }
+        }
+        try check("the model's SHA-256", stored.modelSHA256, source.sha256)
+        try check("the data's SHA-256", stored.dataSHA256, dataSHA256)
+        try check("--seed", String(a.seed), String(b.seed))
+        try check("--population", String(a.population), String(b.population))
+        try check("--metric", a.metric.rawValue, b.metric.rawValue)
+        try check("--k-min/--k-max", "\(a.kMin)...\(a.kMax)", "\(b.kMin)...\(b.kMax)")
+        try check("--genome", a.genomeKind.rawValue, b.genomeKind.rawValue)
+        try check("--merge-floor", a.mergeFloorKind.rawValue, b.mergeFloorKind.rawValue)
+        try check("--bn-fold", a.loweringOptions.batchNormFolding.rawValue, b.loweringOptions.batchNormFolding.rawValue)
+        if a.board != b.board {
+            // Same name is not enough: a board file edited between runs changes the constraint.
+            try check("--board", a.board.map { "\($0.name) (as stored)" } ?? "none",
+                      b.board.map { "\($0.name)" + (a.board?.name == $0.name ? " (changed description)" : "") } ?? "none")
+        }
+        try check("--limit", a.limit.map(String.init) ?? "none", b.limit.map(String.init) ?? "none")
+        try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
+    }
+
+    func progressLine(_ engine: NSGA2<CompressionProblem>, problem: CompressionProblem, floatBytes: Double) -> String {
+        let front = engine.paretoFront
+        // Hypervolume of the front in normalised objectives (loss, bytes / float bytes), reference (1, 1).
+        let points = front.map { [$0.objectives[0], $0.objectives[1] / floatBytes] }
+        let hv = Hypervolume.twoDimensional(points, reference: [1, 1])
+        let best = front.filter { $0.objectives[0] < CompressionProblem.infeasibleLoss }.map { evaluator.floatScore - $0.objectives[0] }.max()
+        let bestText = best.map { String(format: "best %@ %.4f", settings.metric.rawValue, $0) } ?? "nothing fits the board yet"
+        return String(format: "gen %3d/%d  evaluations %4d (runtime %4d)  front %3d  HV %.4f  %@",
+                      engine.state.generation, settings.generations, engine.state.evaluations, problem.evaluations,
+                      front.count, hv, bestText)
+    }
+
+    /// The front's solutions (smallest first), each merged when the settings say so.
+    func makeReport(front: [Individual], problem: CompressionProblem, evaluations: Int,
+                    log: (String) -> Void) throws -> ParetoReport {
+        var entries: [(Genome, WeightEncoding, Double)] = []
+        // Candidates that do not fit the board carry a penalty instead of a score and stay off the front.
+        for individual in front where individual.objectives[0] < CompressionProblem.infeasibleLoss {
+            let encoding = problem.encoding(for: individual.genome)
+            entries.append((individual.genome, encoding, try problem.score(encoding)))
+        }
+        // Smallest first; ties by the genome, so the order does not depend on the front's order. Genomes that
+        // differ only in genes without effect here (same bytes, same score) are one solution: the first.
+        entries.sort { (SizeReport.packedWeightBytes($0.1), $0.0) < (SizeReport.packedWeightBytes($1.1), $1.0) }
+        var seen = Set<[Double]>()
+        entries = entries.filter { seen.insert([Double(SizeReport.packedWeightBytes($0.1)), $0.2]).inserted }
+        var solutions: [Solution] = []
+        for (genome, encoding, score) in entries {
+            let k = problem.k(of: genome)
+            let measured = Solution.measure(encoding, score: score, floatScore: evaluator.floatScore)
+            var solution = Solution(id: solutions.count, genes: genome.named(in: problem.geneSpace), k: k,
+                                    grouping: [Int](repeating: 1, count: encoding.quantization.codebookSize),
+                                    result: measured, searched: measured, merged: false, mergeOrder: nil)
+            // The exact file `wsc compile` writes (metadata included) must fit; merging only shrinks it.
+            if let board = settings.board, !(try ModelCompiler.fit(session: self, solution: solution, board: board).fitsFlash) {
+                continue
+            }
+            if settings.merge {
+                solution = try merge(solution, log: log)
+            }
+            solutions.append(solution)
+        }
+        let mergeEvaluations = solutions.reduce(0) { $0 + ($1.mergeEvaluations ?? 0) }
+        if solutions.isEmpty, let board = settings.board {
+            throw RunError.boardTooSmall(board: board.name, problems: [
+                "no solution on the front fits the model region (\(board.modelRegion.map { String($0.size) } ?? "?") bytes); try a smaller --k-min or a larger board"])
+        }
+        return ParetoReport(toolVersion: WeightShareVersion.string, model: source.url.path,
+                            modelSHA256: source.sha256, metric: settings.metric.rawValue, seed: settings.seed,
+                            floatScore: evaluator.floatScore, samples: samples.count,
+                            sharedWeights: source.prepared.shared.count,
+                            floatWeightBytes: 4 * source.prepared.shared.count, onnxBytes: source.fileBytes,
+                            generations: settings.generations, evaluations: evaluations + mergeEvaluations,
+                            runtimeEvaluations: problem.evaluations + mergeEvaluations, solutions: solutions)
+    }
+
+    /// Iterative merge of one solution, from its current grouping.
+    public func merge(_ solution: Solution, tolerance: Double? = nil, log: (String) -> Void) throws -> Solution {
+        // Merging regroups bins only: the normalisation, clip range, outliers, refit and bias correction of the
+        // solution stay (refit factors and bias offsets are measured again for every grouping).
+        let (binning, outliers) = try solution.binning(encoder: evaluator.encoder)
+        let genes = solution.encodingGenes
+        func withBins(_ q: Quantization) -> WeightEncoding {
+            evaluator.encoder.encoding(genes, q, outliers: outliers)
+        }
+        let reference = settings.mergeFloorKind == .float ? evaluator.floatScore : nil
+        let merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: reference) { [evaluator] in
+            try evaluator.score(withBins($0))
+        }
+        var tried = 0
+        let result = try merger.mergeBest(binning: binning, grouping: BinGrouping(runLengths: solution.grouping),
+                                          score: solution.result.score, tried: &tried)
+        var merged = solution
+        merged.grouping = result.grouping.runLengths
+        merged.result = Solution.measure(withBins(result.quantization), score: result.score,
+                                         floatScore: evaluator.floatScore)
+        merged.merged = true
+        merged.mergeOrder = result.order.rawValue
+        merged.mergeEvaluations = tried
+        log(String(format: "merge #%d K=%d: M %d -> %d (%@), %@ %.4f -> %.4f, CR %.2fx -> %.2fx",
+                   solution.id, solution.k, solution.result.m, merged.result.m, result.order.rawValue,
+                   settings.metric.rawValue, solution.result.score, merged.result.score,
+                   solution.result.compressionRatioFixed, merged.result.compressionRatioFixed))
+        return merged
+    }
+}

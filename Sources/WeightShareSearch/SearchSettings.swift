@@ -1,0 +1,74 @@
+import WeightShareBoards
+import WeightShareCore
+import WeightShareGraph
+/// Everything that determines a search's result. Stored in run.json; a resumed search must match it.
+public struct SearchSettings: Sendable, Equatable, Codable {
+    public var model: String
+    public var data: String
+    public var inputShapes: [String: [Int]]
+    public var metric: Metric
+    public var seed: UInt64
+    public var population: Int
+    public var generations: Int
+    public var kMin: Int
+    public var kMax: Int
+    /// Merge the final front's solutions.
+    public var merge: Bool
+    /// Score drop a merge may cause, in score units.
+    public var tolerance: Double
+    /// Use only the first `limit` samples of the data.
+    public var limit: Int?
+    /// Where a BatchNormalization after a Conv/Gemm goes: the layer's epilogue (default) or its weights.
+    /// Optional so run.json files written before the option existed still load.
+    public var batchNormFolding: LoweringOptions.BatchNormFolding?
+
+    /// When set, a solution must fit this board (the .wsm in its model region, the arena in its RAM): fit is a
+    /// constraint of the search. The whole description is stored so the run does not depend on the boards folder.
+    public var board: Board?
+
+    /// The merge's reference: `.start` (the paper: never below the solution's own score, minus the tolerance) or
+    /// `.float` (never below min(start, float score), minus the tolerance). nil in older run.json files: `.start`.
+    public var mergeFloor: MergeFloor?
+    public var mergeFloorKind: MergeFloor { mergeFloor ?? .start }
+
+    public enum MergeFloor: String, Sendable, Codable, CaseIterable {
+        case start, float
+    }
+
+    /// The genes searched (nil in run.json files written before the option existed: the paper's K-only search).
+    public var genome: GenomeKind?
+    public var genomeKind: GenomeKind { genome ?? .k }
+
+    public var loweringOptions: LoweringOptions { LoweringOptions(batchNormFolding: batchNormFolding ?? .epilogue) }
+
+    public init(model: String, data: String, inputShapes: [String: [Int]] = [:], metric: Metric = .accuracy,
+                seed: UInt64 = 1, population: Int = 100, generations: Int = 30, kMin: Int = 2, kMax: Int = 1024,
+                merge: Bool = true, tolerance: Double = 0, limit: Int? = nil,
+                batchNormFolding: LoweringOptions.BatchNormFolding? = nil, board: Board? = nil,
+                genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil) {
+        self.model = model
+        self.data = data
+        self.inputShapes = inputShapes
+        self.metric = metric
+        self.seed = seed
+        self.population = population
+        self.generations = generations
+        self.kMin = kMin
+        self.kMax = kMax
+        self.merge = merge
+        self.tolerance = tolerance
+        self.limit = limit
+        self.batchNormFolding = batchNormFolding
+        self.board = board
+        self.genome = genome
+        self.mergeFloor = mergeFloor
+    }
+}
+
+/// run.json.
+public struct RunFile: Sendable, Equatable, Codable {
+    public var toolVersion: String
+    public var settings: SearchSettings
+    public var modelSHA256: String
+    public var dataSHA256: String
+}
