@@ -60,7 +60,7 @@ let package = Package(
             ],
             exclude: ["onnx.proto"]
         ),
-        .target(name: "WeightShareGraph", dependencies: ["WeightShareImport"]),
+        .target(name: "WeightShareGraph", dependencies: ["WeightShareImport", "WeightShareRuntime"]),
         .target(name: "WeightShareCompress", dependencies: ["WeightShareGraph"]),
         .target(name: "WeightShareContainer", dependencies: ["WeightShareCompress", "WSMFlatBuffers", "WeightShareRuntime"]),
         .target(name: "WeightShareEvaluate", dependencies: ["WeightShareContainer", "WeightShareReader"]),
@@ -96,7 +96,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "WeightShareReaderTests", dependencies: ["WeightShareReader", "WeightShare"]),
-        .testTarget(name: "wscTests", dependencies: ["wsc"]),
+        .testTarget(name: "wscTests", dependencies: ["wsc", "WeightShareCore"]),
     ],
     cLanguageStandard: .c99,
     cxxLanguageStandard: .cxx17

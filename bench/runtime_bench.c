@@ -97,14 +97,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ws_model_load: %d\n", (int)status);
         return 1;
     }
-    ws_model_tensor(&model, (uint32_t)ws_model_input(&model, 0), &in_info);
-    ws_model_tensor(&model, (uint32_t)ws_model_output(&model, 0), &out_info);
+    ws_model_tensor(&model, ws_model_input(&model, 0), &in_info);
+    ws_model_tensor(&model, ws_model_output(&model, 0), &out_info);
     samples = (uint32_t)(input_len / sizeof(float) / in_info.elements);
     arena_bytes = ws_model_arena_bytes(&model);
     arena = aligned(arena_bytes);
     memset(arena, 0, arena_bytes);
-    in = ws_tensor_data(&model, (uint32_t)ws_model_input(&model, 0), arena);
-    out = ws_tensor_data(&model, (uint32_t)ws_model_output(&model, 0), arena);
+    in = ws_tensor_data(&model, ws_model_input(&model, 0), arena);
+    out = ws_tensor_data(&model, ws_model_output(&model, 0), arena);
     outputs = (float *)malloc((size_t)samples * out_info.elements * sizeof(float));
     times = (double *)malloc((size_t)runs * sizeof(double));
 

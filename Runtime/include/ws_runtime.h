@@ -65,49 +65,119 @@ const char *ws_status_string(ws_status status);
 /** Tensor kinds, as in the schema. */
 typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2 } ws_tensor_kind;
 
-/**
- * Operator codes, as in the schema. Inputs in order ("?" = optional, -1 when absent); every operator has one
- * output Y, an activation. NCHW layout; "spatial" ops work on the two trailing dims (1-D data is stored with H = 1).
- * Shared (codebook) tensors may only be the weight inputs marked [w]; everything else is activation or raw.
- * Ops marked (in place) may write exactly over an input of the same size; no other overlap is accepted.
- * The options table named for ops 6..25 is required (WS_ERR_OPERATOR otherwise). ConvOptions/PoolOptions vectors:
- * absent = defaults (strides 1, dilations 1, pads 0), else exactly 2 entries (pads 4: top, left, bottom, right);
- * strides, dilations, kernel sizes >= 1 and every value <= 65535. Output shapes are recomputed and must match.
+/*
+ * The operator table: one row per opcode, in code order. Everything the C runtime knows about an operator that
+ * is not its kernel's arithmetic is here; the opcode enum, ws_opcode_name(), the verifier's arity / options /
+ * in-place / shared-weight tables and shape-rule dispatch, and ws_invoke()'s dispatch are all generated from it,
+ * and Sources/WSMFlatBuffers/wsm_builder.cpp checks at compile time that every row's code is the schema's
+ * (ws.fb.OpCode::<Camel>, Runtime/schema/wsm.fbs). Columns:
+ *
+ *   name     C suffix: WS_OP_<name>
+ *   Camel    the schema's OpCode name; ws_opcode_name() returns it as text
+ *   code     the value (never renumbered: codes are the file format)
+ *   min,max  input count; inputs min..max-1 are optional (-1 when absent); max 0 = unbounded, none optional
+ *   options  the OperatorOptions member accepted (NONE, GEMM, SOFTMAX, CONV, POOL, ACTIVATION, AXIS, TRANSPOSE,
+ *            PAD, RESIZE: WS_OPTIONS_<options> of ws_schema.h)
+ *   req      1: the options table is required (WS_ERR_OPERATOR without it)
+ *   inplace  1: element-wise; the output may be planned exactly over an activation input of the same size
+ *   shared   bitmask of the inputs that may be shared (codebook) tensors, the weight operands [w]
+ *   shape    shape rule of the verifier (ws_verify_graph.c, shape_<rule>): SAME (Y has X's shape), BROADCAST
+ *            (NumPy), UNIDIRECTIONAL (input 1 broadcast to X), ELEMENTS (same element count), GEMM, MATMUL, SOFTMAX,
+ *            CONV, CONV_TRANSPOSE, POOL, GLOBAL_POOL, CHANNEL_AFFINE, CONCAT, TRANSPOSE, PAD, RESIZE
+ *   kernel   kernel family (ws_invoke.c, WS_RUN_<kernel>): UNARY, ACTIVATION and BINARY are generic element-wise
+ *            kernels driven by `fn`; the others name their own kernel
+ *   fn       UNARY: y = fn(x) (a float function, e.g. tanhf); ACTIVATION: y = fn(x, alpha, beta) with
+ *            ActivationOptions; BINARY: y = fn(a, b) over the broadcast walker; "-" for the other kernels
+ *
+ * Inputs in the comments: "?" = optional, [w] = may be shared. Every operator has one output Y, an activation.
+ * NCHW layout; "spatial" ops work on the two trailing dims (1-D data is stored with H = 1). ConvOptions/PoolOptions
+ * vectors: absent = defaults (strides 1, dilations 1, pads 0), else exactly 2 entries (pads 4: top, left, bottom,
+ * right); strides, dilations, kernel sizes >= 1 and every value <= 65535. Output shapes are recomputed and must
+ * match. An element-wise op with no options that applies one float function is one row of kernel UNARY: no other
+ * C file changes (see Runtime/README.md, "Adding an operator").
  */
+/* clang-format off */
+#define WS_OP_LIST(X)                                                                                             \
+    /* A[w], B[w], C?, S? [N]: Y = alpha·op(A)·op(B)·diag(S) + beta·C (GemmOptions, optional) */                  \
+    X(GEMM, Gemm, 0, 2, 4, GEMM, 0, 0, 0x3, GEMM, GEMM, -)                                                        \
+    /* A[w] [..., M, K], B[w] [..., K, N] -> Y [..., M, N], NumPy matmul: batch dims broadcast; a rank-1 A is     \
+       [1, K], a rank-1 B [K, 1], that 1 left out of Y */                                                         \
+    X(MATMUL, MatMul, 1, 2, 2, NONE, 0, 0, 0x3, MATMUL, MATMUL, -)                                                \
+    /* A, B, NumPy broadcasting */                                                                                \
+    X(ADD, Add, 2, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_add)                                              \
+    /* X */                                                                                                       \
+    X(RELU, Relu, 3, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_relu)                                                 \
+    /* X, SoftmaxOptions (optional) axis < rank; coerce_2d: pre-opset-13 semantics */                            \
+    X(SOFTMAX, Softmax, 4, 1, 1, SOFTMAX, 0, 1, 0, SOFTMAX, SOFTMAX, -)                                           \
+    /* X, same element count (also Flatten, Squeeze, Unsqueeze) */                                               \
+    X(RESHAPE, Reshape, 5, 1, 1, NONE, 0, 1, 0, ELEMENTS, RESHAPE, -)                                             \
+    /* X [N,C,H,W], W[w] [M,C/g,kH,kW], B? [M], S? [M]; ConvOptions; g divides C and M */                         \
+    X(CONV, Conv, 6, 2, 4, CONV, 1, 0, 0x2, CONV, CONV, -)                                                        \
+    /* X [N,C,H,W], W[w] [C,M/g,kH,kW], B? [M], S? [M]; ConvOptions (output_padding < stride or dilation);        \
+       Y [N,M,(H-1)s+(k-1)d+1+op-pb-pe, ...] */                                                                   \
+    X(CONV_TRANSPOSE, ConvTranspose, 7, 2, 4, CONV, 1, 0, 0x2, CONV_TRANSPOSE, CONV_TRANSPOSE, -)                 \
+    /* X [N,C,H,W]; PoolOptions (kernel required); output = floor or ceil of the formula */                      \
+    X(MAX_POOL, MaxPool, 8, 1, 1, POOL, 1, 0, 0, POOL, MAX_POOL, -)                                               \
+    /* as MaxPool; count_include_pad divides by the window clipped to the padded input */                         \
+    X(AVERAGE_POOL, AveragePool, 9, 1, 1, POOL, 1, 0, 0, POOL, AVERAGE_POOL, -)                                   \
+    /* X [N,C,H,W] -> Y [N,C,1,1] (any rank >= 3: trailing dims become 1) */                                      \
+    X(GLOBAL_AVERAGE_POOL, GlobalAveragePool, 10, 1, 1, NONE, 0, 0, 0, GLOBAL_POOL, GLOBAL_AVERAGE_POOL, -)       \
+    /* A, B, broadcasting */                                                                                      \
+    X(SUB, Sub, 11, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_sub)                                             \
+    X(MUL, Mul, 12, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_mul)                                             \
+    X(DIV, Div, 13, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_div)                                             \
+    /* X; ActivationOptions alpha = min, beta = max */                                                            \
+    X(CLIP, Clip, 14, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_clip)                                     \
+    /* X; ActivationOptions alpha */                                                                              \
+    X(LEAKY_RELU, LeakyRelu, 15, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_leaky_relu)                    \
+    /* X, slope unidirectionally broadcast to X (in place over X) */                                              \
+    X(PRELU, PRelu, 16, 2, 2, NONE, 0, 1, 0, UNIDIRECTIONAL, BINARY, ws_f_prelu)                                  \
+    /* X */                                                                                                       \
+    X(SIGMOID, Sigmoid, 17, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_sigmoid)                                       \
+    X(TANH, Tanh, 18, 1, 1, NONE, 0, 1, 0, SAME, UNARY, tanhf)                                                    \
+    /* X; ActivationOptions alpha, beta: max(0, min(1, alpha·x + beta)) */                                        \
+    X(HARD_SIGMOID, HardSigmoid, 19, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_hard_sigmoid)              \
+    /* X: x·max(0, min(1, x/6 + 1/2)) */                                                                          \
+    X(HARD_SWISH, HardSwish, 20, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_hard_swish)                               \
+    /* X1..Xn (n >= 1, any n: ws_model_operator_input), same rank, equal dims except AxisOptions.axis < rank */   \
+    X(CONCAT, Concat, 21, 1, 0, AXIS, 1, 0, 0, CONCAT, CONCAT, -)                                                 \
+    /* X; TransposeOptions.perm a permutation of 0..rank-1 */                                                     \
+    X(TRANSPOSE, Transpose, 22, 1, 1, TRANSPOSE, 1, 0, 0, TRANSPOSE, TRANSPOSE, -)                                \
+    /* X; PadOptions pads (2·rank: begins, then ends), mode constant/reflect/edge; reflect needs pad < dim */     \
+    X(PAD, Pad, 23, 1, 1, PAD, 1, 0, 0, PAD, PAD, -)                                                              \
+    /* X rank >= 2; ResizeOptions; leading dims unchanged, trailing two resampled; scales absent or one per       \
+       dim (> 0) */                                                                                               \
+    X(RESIZE, Resize, 24, 1, 1, RESIZE, 1, 0, 0, RESIZE, RESIZE, -)                                               \
+    /* X rank >= 2, scale [C], shift [C]: y = x·scale[c] + shift[c] */                                            \
+    X(CHANNEL_AFFINE, ChannelAffine, 25, 3, 3, NONE, 0, 1, 0, CHANNEL_AFFINE, CHANNEL_AFFINE, -)
+/* clang-format on */
+
+/** Operator codes, as in the schema (generated from WS_OP_LIST). */
 typedef enum {
-    WS_OP_GEMM = 0,      /* A[w], B[w], C?, S? [N]: Y = alpha·op(A)·op(B)·diag(S) + beta·C (GemmOptions) */
-    WS_OP_MATMUL = 1,    /* A[w] [..., M, K], B[w] [..., K, N] -> Y [..., M, N], NumPy matmul: batch dims broadcast;
-                            a rank-1 A is [1, K], a rank-1 B [K, 1], that 1 left out of Y */
-    WS_OP_ADD = 2,       /* A, B, NumPy broadcasting (in place) */
-    WS_OP_RELU = 3,      /* X (in place) */
-    WS_OP_SOFTMAX = 4,   /* X, SoftmaxOptions axis < rank (in place) */
-    WS_OP_RESHAPE = 5,   /* X, same element count (in place) */
-    WS_OP_CONV = 6,      /* X [N,C,H,W], W[w] [M,C/g,kH,kW], B? [M], S? [M]; ConvOptions; g divides C and M */
-    WS_OP_CONV_TRANSPOSE = 7, /* X [N,C,H,W], W[w] [C,M/g,kH,kW], B? [M], S? [M]; ConvOptions (output_padding <
-                                 stride or dilation); Y [N,M,(H-1)s+(k-1)d+1+op-pb-pe, ...] */
-    WS_OP_MAX_POOL = 8,  /* X [N,C,H,W]; PoolOptions (kernel required); output = floor or ceil of the formula */
-    WS_OP_AVERAGE_POOL = 9, /* as MaxPool; count_include_pad divides by the window clipped to the padded input */
-    WS_OP_GLOBAL_AVERAGE_POOL = 10, /* X [N,C,H,W] -> Y [N,C,1,1] (any rank >= 3: trailing dims become 1) */
-    WS_OP_SUB = 11,      /* A, B, broadcasting (in place) */
-    WS_OP_MUL = 12,      /* A, B, broadcasting (in place) */
-    WS_OP_DIV = 13,      /* A, B, broadcasting (in place) */
-    WS_OP_CLIP = 14,     /* X; ActivationOptions alpha = min, beta = max (required) (in place) */
-    WS_OP_LEAKY_RELU = 15, /* X; ActivationOptions alpha (required) (in place) */
-    WS_OP_PRELU = 16,    /* X, slope unidirectionally broadcast to X (in place over X) */
-    WS_OP_SIGMOID = 17,  /* X (in place) */
-    WS_OP_TANH = 18,     /* X (in place) */
-    WS_OP_HARD_SIGMOID = 19, /* X; ActivationOptions alpha, beta (required) (in place) */
-    WS_OP_HARD_SWISH = 20,   /* X (in place) */
-    WS_OP_CONCAT = 21,   /* X1..Xn (n >= 1), same rank, equal dims except AxisOptions.axis < rank */
-    WS_OP_TRANSPOSE = 22, /* X; TransposeOptions.perm a permutation of 0..rank-1 */
-    WS_OP_PAD = 23,      /* X; PadOptions pads (2·rank: begins, then ends), mode constant/reflect/edge;
-                            reflect needs pad < dim on each side */
-    WS_OP_RESIZE = 24,   /* X rank >= 2; ResizeOptions; leading dims unchanged, trailing two resampled;
-                            scales: absent or one per dim (> 0) */
-    WS_OP_CHANNEL_AFFINE = 25 /* X rank >= 2, scale [C], shift [C]: y = x·scale[c] + shift[c] (in place) */
+#define WS_OP_ENUM(name, Camel, code, ...) WS_OP_##name = code,
+    WS_OP_LIST(WS_OP_ENUM)
+#undef WS_OP_ENUM
 } ws_opcode;
 
-/** Number of operator inputs copied into ws_operator_info (Concat may have more: ws_model_operator_input). */
+/** Number of opcodes: they are 0 .. WS_OP_COUNT - 1 (the runtime checks at compile time that the codes of
+ *  WS_OP_LIST are exactly these). */
+#define WS_OP_COUNT_ROW(...) +1
+enum { WS_OP_COUNT = 0 WS_OP_LIST(WS_OP_COUNT_ROW) };
+
+/** The schema's name of an opcode ("Conv"), or "unknown" for a value that is not one. */
+const char *ws_opcode_name(ws_opcode opcode);
+
+/**
+ * A tensor id: the index of a tensor in the model (0 .. ws_model_num_tensors() - 1), as the file stores it
+ * (Operator.inputs/outputs, Model.inputs/outputs are int32). WS_NO_TENSOR (-1) marks an absent optional input,
+ * and is what the accessors return for an index out of range. Functions that take a tensor id refuse a negative or
+ * too large one (WS_ERR_ARGUMENT, or NULL).
+ */
+typedef int32_t ws_tensor_id;
+#define WS_NO_TENSOR (-1)
+
+/** Number of operator inputs copied into ws_operator_info. An operator may have more (Concat takes any number):
+ *  ws_model_operator_input() reads every one of them. */
 #define WS_OPERATOR_INFO_INPUTS 8u
 
 /**
@@ -145,6 +215,30 @@ typedef struct {
  */
 ws_status ws_model_load(ws_model *model, const void *buf, size_t len);
 
+/**
+ * Where ws_model_load_detailed() found the first problem; -1 in a field that does not apply.
+ * - `op`: the operator being checked (its layout, opcode, arity, options, input/output tensors, shapes, aliasing).
+ * - `tensor`: the tensor at fault: the one being checked (layout, rank, shape, kind, data, arena placement), the
+ *   input/output of `op` that is bad (unknown id, kind, overlap, read before written, written twice), or the graph
+ *   input/output. -1 when an operator's shapes do not agree (WS_ERR_SHAPE: the rule involves several tensors), for
+ *   bad option values, and for file-level problems (header, CRC, codebook, stream).
+ * - `input`: the input slot of `op` that `tensor` fills, when the problem is with an input.
+ * - `op_name`, `tensor_name`: the names of `op` and `tensor` as the file stores them ("" when absent), pointing into
+ *   the buffer; NULL when the field does not apply, and for problems found before the file's layout was verified
+ *   (where no string of it can be trusted yet).
+ */
+typedef struct {
+    ws_status status; /* what ws_model_load_detailed() returned */
+    int32_t op;
+    ws_tensor_id tensor;
+    int32_t input;
+    const char *op_name;
+    const char *tensor_name;
+} ws_load_error;
+
+/** As ws_model_load(); also fills `error` (when not NULL) with where verification failed (all -1 on success). */
+ws_status ws_model_load_detailed(ws_model *model, const void *buf, size_t len, ws_load_error *error);
+
 /** Arena bytes ws_invoke() needs. */
 uint32_t ws_model_arena_bytes(const ws_model *model);
 
@@ -152,9 +246,9 @@ uint32_t ws_model_num_tensors(const ws_model *model);
 uint32_t ws_model_num_operators(const ws_model *model);
 uint32_t ws_model_num_inputs(const ws_model *model);
 uint32_t ws_model_num_outputs(const ws_model *model);
-/** Tensor index of graph input/output `i`, or -1 when `i` is out of range. */
-int32_t ws_model_input(const ws_model *model, uint32_t i);
-int32_t ws_model_output(const ws_model *model, uint32_t i);
+/** Tensor id of graph input/output `i`, or WS_NO_TENSOR when `i` is out of range. */
+ws_tensor_id ws_model_input(const ws_model *model, uint32_t i);
+ws_tensor_id ws_model_output(const ws_model *model, uint32_t i);
 
 /** Everything known about one tensor. Strings point into the model buffer and are NUL-terminated. */
 typedef struct {
@@ -172,23 +266,25 @@ typedef struct {
     const float *outlier_values;
 } ws_tensor_info;
 
-/** Fills `info` for tensor `t`. Returns WS_ERR_ARGUMENT for a bad index or null pointer. */
-ws_status ws_model_tensor(const ws_model *model, uint32_t t, ws_tensor_info *info);
+/** Fills `info` for tensor `t`. Returns WS_ERR_ARGUMENT for a bad id (negative or >= num_tensors) or null pointer. */
+ws_status ws_model_tensor(const ws_model *model, ws_tensor_id t, ws_tensor_info *info);
 
-/** Operator `o`: its code, its input/output counts and tensor indices (-1 = absent optional input or beyond the
- * counts). */
+/** Operator `o`: its code, name ("" when absent), input/output counts and tensor ids (WS_NO_TENSOR = absent optional
+ * input, or beyond the counts). Only the first WS_OPERATOR_INFO_INPUTS inputs are copied: read input i of any
+ * operator with ws_model_operator_input(), which takes every i < num_inputs. */
 typedef struct {
     ws_opcode opcode;
     const char *name;
     uint32_t num_inputs;
     uint32_t num_outputs;
-    int32_t inputs[WS_OPERATOR_INFO_INPUTS]; /* the first WS_OPERATOR_INFO_INPUTS inputs */
-    int32_t outputs[2];
+    ws_tensor_id inputs[WS_OPERATOR_INFO_INPUTS]; /* the first WS_OPERATOR_INFO_INPUTS inputs only */
+    ws_tensor_id outputs[2];
 } ws_operator_info;
 ws_status ws_model_operator(const ws_model *model, uint32_t o, ws_operator_info *info);
 
-/** Tensor index of input `i` of operator `o` (any i < num_inputs; -1 when absent or out of range). */
-int32_t ws_model_operator_input(const ws_model *model, uint32_t o, uint32_t i);
+/** Tensor id of input `i` of operator `o`, for every i < num_inputs (WS_NO_TENSOR when absent, or when `o` or `i` is
+ *  out of range). */
+ws_tensor_id ws_model_operator_input(const ws_model *model, uint32_t o, uint32_t i);
 
 /** The codebook (sorted ascending) and its size. */
 const float *ws_model_codebook(const ws_model *model, uint32_t *size);
@@ -219,18 +315,19 @@ typedef struct {
 } ws_metadata;
 void ws_model_metadata(const ws_model *model, ws_metadata *meta);
 
-/** Index `i` of the stream (i < count); decodes fixed-width indices. */
-uint32_t ws_model_index(const ws_model *model, uint32_t i);
+/** Decodes index `i` of the stream into `*index`. Returns WS_ERR_ARGUMENT (and leaves `*index` alone) for i >= count
+ *  or a null pointer. */
+ws_status ws_model_index(const ws_model *model, uint32_t i, uint32_t *index);
 
 /**
  * Writes the values of constant tensor `t` (raw or shared, decoded through the codebook) to `out`.
  * @param capacity number of floats `out` holds; must be >= the tensor's elements.
- * @return WS_OK, WS_ERR_ARGUMENT (bad index, activation tensor, null or short `out`).
+ * @return WS_OK, WS_ERR_ARGUMENT (bad id, activation tensor, null or short `out`).
  */
-ws_status ws_tensor_decode(const ws_model *model, uint32_t t, float *out, uint32_t capacity);
+ws_status ws_tensor_decode(const ws_model *model, ws_tensor_id t, float *out, uint32_t capacity);
 
-/** Pointer to activation tensor `t` inside `arena`, NULL for a non-activation or bad index. */
-float *ws_tensor_data(const ws_model *model, uint32_t t, void *arena);
+/** Pointer to activation tensor `t` inside `arena`, NULL for a non-activation or bad id (WS_NO_TENSOR included). */
+float *ws_tensor_data(const ws_model *model, ws_tensor_id t, void *arena);
 
 /**
  * Runs every operator in order. The caller has written the graph inputs into the arena

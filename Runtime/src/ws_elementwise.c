@@ -1,4 +1,5 @@
-/* Add/Sub/Mul/Div/PRelu with NumPy broadcasting (rank <= 6), and Relu. Safe when y is exactly one of the inputs. */
+/* The generic kernel of WS_OP_LIST's BINARY rows (Add, Sub, Mul, Div, PRelu): y = fn(a, b) with NumPy broadcasting
+ * (rank <= 6). Safe when y is exactly one of the inputs. */
 #include "ws_kernels.h"
 
 int ws_broadcast_init(ws_broadcast *bc, const uint32_t *a_shape, uint32_t a_rank, const uint32_t *b_shape,
@@ -22,34 +23,29 @@ int ws_broadcast_init(ws_broadcast *bc, const uint32_t *a_shape, uint32_t a_rank
     return 1;
 }
 
+/* BINARY element functions: y = f(a, b). */
+static float ws_f_add(float a, float b) { return a + b; }
+static float ws_f_sub(float a, float b) { return a - b; }
+static float ws_f_mul(float a, float b) { return a * b; }
+static float ws_f_div(float a, float b) { return a / b; }
+static float ws_f_prelu(float a, float slope) { return a < 0.0f ? a * slope : a; }
+
 /* One line of the output; the op is chosen once per line so the inner loops stay simple. */
-static void binary_line(ws_binary_op op, const float *a, uint32_t sa, const float *b, uint32_t sb, float *y,
+static void binary_line(ws_opcode op, const float *a, uint32_t sa, const float *b, uint32_t sb, float *y,
                         uint32_t n) {
     uint32_t i;
     /* Output element i reads only a[i * sa] / b[i * sb], never an element written before: in-place safe. */
     switch (op) {
-    case WS_BIN_ADD:
-        for (i = 0; i < n; i++) y[i] = a[i * sa] + b[i * sb];
-        break;
-    case WS_BIN_SUB:
-        for (i = 0; i < n; i++) y[i] = a[i * sa] - b[i * sb];
-        break;
-    case WS_BIN_MUL:
-        for (i = 0; i < n; i++) y[i] = a[i * sa] * b[i * sb];
-        break;
-    case WS_BIN_DIV:
-        for (i = 0; i < n; i++) y[i] = a[i * sa] / b[i * sb];
-        break;
-    case WS_BIN_PRELU:
-        for (i = 0; i < n; i++) {
-            float v = a[i * sa];
-            y[i] = v < 0.0f ? v * b[i * sb] : v;
-        }
+#define WS_BINARY_CASE(name, Camel, code, min_in, max_in, options, req, inplace, shared, shape, kernel, fn) \
+    WS_IF_KERNEL(kernel, BINARY)(case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(a[i * sa], b[i * sb]); break;)
+        WS_OP_LIST(WS_BINARY_CASE)
+#undef WS_BINARY_CASE
+    default:
         break;
     }
 }
 
-void ws_binary_f32(ws_binary_op op, const float *a, const float *b, const ws_broadcast *bc, float *y) {
+void ws_binary_f32(ws_opcode op, const float *a, const float *b, const ws_broadcast *bc, float *y) {
     uint32_t idx[WS_MAX_RANK] = {0};
     uint32_t inner, sa, sb, outer = 1, o, i, ao = 0, bo = 0;
     int d;
@@ -74,9 +70,4 @@ void ws_binary_f32(ws_binary_op op, const float *a, const float *b, const ws_bro
             idx[d] = 0;
         }
     }
-}
-
-void ws_relu_f32(const float *x, float *y, uint32_t n) {
-    uint32_t i;
-    for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i]; /* NaN passes through, as in max(x, 0) */
 }

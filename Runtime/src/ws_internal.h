@@ -49,10 +49,10 @@ void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info);
 void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op);
 
 /* Tensor index of input `i` (< stored count) of operator `o`. */
-int32_t ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i);
+ws_tensor_id ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i);
 
 /* Tensor index of output 0 of operator `o` (every verified operator has exactly one output). */
-int32_t ws_read_op_output(const ws_model *m, uint32_t o);
+ws_tensor_id ws_read_op_output(const ws_model *m, uint32_t o);
 
 /* Geometry of a verified Conv/ConvTranspose/pool: X [N,C,H,W], Y [N,M,OH,OW], kernel kh x kw, options with
  * their defaults (strides and dilations 1, pads 0, group 1). bias and scale are left NULL. */
@@ -61,8 +61,9 @@ void ws_op_conv_params(const ws_op *op, const ws_tensor_info *x, const ws_tensor
 
 /*
  * Second half of ws_model_load(): codebook, index stream, tensors, operators, shapes, arena and graph checks on
- * a layout-verified model. Fills m->bit_width and m->index_count.
+ * a layout-verified model. Fills m->bit_width and m->index_count, and on failure the fields of `err` (not NULL)
+ * that apply (the caller sets them all to -1 first).
  */
-ws_status ws_verify_graph(ws_model *m);
+ws_status ws_verify_graph(ws_model *m, ws_load_error *err);
 
 #endif /* WS_INTERNAL_H */

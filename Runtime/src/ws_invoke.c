@@ -107,28 +107,67 @@ static void run_resize(const ws_op *op, const ws_tensor_info *x, const ws_tensor
     ws_resize_f32(&p, in, out);
 }
 
-static ws_binary_op binary_op(ws_opcode opcode) {
-    switch (opcode) {
-    case WS_OP_SUB:
-        return WS_BIN_SUB;
-    case WS_OP_MUL:
-        return WS_BIN_MUL;
-    case WS_OP_DIV:
-        return WS_BIN_DIV;
-    case WS_OP_PRELU:
-        return WS_BIN_PRELU;
-    default:
-        return WS_BIN_ADD;
-    }
+/* One statement per kernel family of WS_OP_LIST's `kernel` column, run by run_operator() with: op (ws_op), info[4]
+ * and in[4] (the first four inputs: tensor facts and bound operands), y and out (the output), m, o, arena. */
+#define WS_RUN_GEMM run_gemm(&op, in, info, &y, out)
+#define WS_RUN_MATMUL ws_matmul_f32(&in[0], info[0].shape, info[0].rank, &in[1], info[1].shape, info[1].rank, out)
+#define WS_RUN_BINARY run_binary(&op, in, info, out)
+#define WS_RUN_UNARY ws_unary_f32(op.info.opcode, op.alpha, op.beta, in[0].values, out, y.elements)
+#define WS_RUN_ACTIVATION WS_RUN_UNARY
+#define WS_RUN_SOFTMAX run_softmax(&op, &y, in[0].values, out)
+#define WS_RUN_RESHAPE ws_reshape_f32(in[0].values, out, y.elements)
+#define WS_RUN_CONV run_conv(&op, in, info, &y, out, 0)
+#define WS_RUN_CONV_TRANSPOSE run_conv(&op, in, info, &y, out, 1)
+#define WS_RUN_MAX_POOL run_pool(&op, &info[0], &y, in[0].values, out, 0)
+#define WS_RUN_AVERAGE_POOL run_pool(&op, &info[0], &y, in[0].values, out, 1)
+#define WS_RUN_GLOBAL_AVERAGE_POOL ws_global_avgpool_f32(in[0].values, y.elements, info[0].elements / y.elements, out)
+#define WS_RUN_CHANNEL_AFFINE                                                                                    \
+    ws_channel_affine_f32(in[0].values, in[1].values, in[2].values, y.shape[0], y.shape[1],                     \
+                          y.elements / (y.shape[0] * y.shape[1]), out)
+#define WS_RUN_CONCAT run_concat(m, o, &op, arena, &y, out)
+#define WS_RUN_TRANSPOSE ws_transpose_f32(in[0].values, info[0].shape, info[0].rank, op.vec, out)
+#define WS_RUN_PAD ws_pad_f32(in[0].values, info[0].shape, info[0].rank, op.vec, op.mode, op.value, out)
+#define WS_RUN_RESIZE run_resize(&op, &info[0], &y, in[0].values, out)
+
+static void run_binary(const ws_op *op, const ws_operand *in, const ws_tensor_info *info, float *out) {
+    ws_broadcast bc;
+    ws_broadcast_init(&bc, info[0].shape, info[0].rank, info[1].shape, info[1].rank);
+    ws_binary_f32(op->info.opcode, in[0].values, in[1].values, &bc, out);
+}
+
+static void run_softmax(const ws_op *op, const ws_tensor_info *y, const float *x, float *out) {
+    /* outer = prod(dims[:axis]); the softmax runs over dims[axis] (or all of dims[axis:] when coerced). */
+    uint32_t outer = 1, inner = 1, i;
+    for (i = 0; i < op->axis; i++) outer *= y->shape[i];
+    if (!op->coerce_2d)
+        for (i = op->axis + 1u; i < y->rank; i++) inner *= y->shape[i];
+    ws_softmax_f32(x, out, outer, y->elements / outer / inner, inner);
+}
+
+static void run_conv(const ws_op *op, const ws_operand *in, const ws_tensor_info *info, const ws_tensor_info *y,
+                     float *out, int transposed) {
+    ws_conv_params cp;
+    ws_op_conv_params(op, &info[0], y, info[1].shape[2], info[1].shape[3], &cp);
+    cp.bias = in[2].values;
+    cp.scale = in[3].values;
+    cp.scale_step = info[3].elements == 1u ? 0u : 1u; /* S [1] scales every channel */
+    if (transposed) ws_conv_transpose2d_f32(&cp, in[0].values, &in[1], out);
+    else ws_conv2d_f32(&cp, in[0].values, &in[1], out);
+}
+
+static void run_pool(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y, const float *in, float *out,
+                     int average) {
+    ws_conv_params cp;
+    ws_op_conv_params(op, x, y, op->kernel[0], op->kernel[1], &cp);
+    if (average) ws_avgpool2d_f32(&cp, op->count_include_pad, in, out);
+    else ws_maxpool2d_f32(&cp, in, out);
 }
 
 static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
     ws_op op;
     ws_tensor_info info[4], y;
     ws_operand in[4];
-    ws_broadcast bc;
-    ws_conv_params cp;
-    uint32_t i, outer, inner, axis;
+    uint32_t i;
     float *out;
 
     ws_read_operator(m, o, &op);
@@ -143,78 +182,12 @@ static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
     out = (float *)(void *)(arena + y.arena_offset);
 
     switch (op.info.opcode) {
-    case WS_OP_GEMM:
-        run_gemm(&op, in, info, &y, out);
+#define WS_RUN_CASE(name, Camel, code, min_in, max_in, options, req, inplace, shared, shape, kernel, fn) \
+    case WS_OP_##name:                                                                                  \
+        WS_RUN_##kernel;                                                                                \
         break;
-    case WS_OP_MATMUL:
-        ws_matmul_f32(&in[0], info[0].shape, info[0].rank, &in[1], info[1].shape, info[1].rank, out);
-        break;
-    case WS_OP_ADD:
-    case WS_OP_SUB:
-    case WS_OP_MUL:
-    case WS_OP_DIV:
-    case WS_OP_PRELU:
-        ws_broadcast_init(&bc, info[0].shape, info[0].rank, info[1].shape, info[1].rank);
-        ws_binary_f32(binary_op(op.info.opcode), in[0].values, in[1].values, &bc, out);
-        break;
-    case WS_OP_RELU:
-        ws_relu_f32(in[0].values, out, y.elements);
-        break;
-    case WS_OP_CLIP:
-    case WS_OP_LEAKY_RELU:
-    case WS_OP_SIGMOID:
-    case WS_OP_TANH:
-    case WS_OP_HARD_SIGMOID:
-    case WS_OP_HARD_SWISH:
-        ws_activation_f32(op.info.opcode, op.alpha, op.beta, in[0].values, out, y.elements);
-        break;
-    case WS_OP_SOFTMAX:
-        /* outer = prod(dims[:axis]); the softmax runs over dims[axis] (or all of dims[axis:] when coerced). */
-        axis = op.axis;
-        outer = 1;
-        inner = 1;
-        for (i = 0; i < axis; i++) outer *= y.shape[i];
-        if (!op.coerce_2d)
-            for (i = axis + 1u; i < y.rank; i++) inner *= y.shape[i];
-        ws_softmax_f32(in[0].values, out, outer, y.elements / outer / inner, inner);
-        break;
-    case WS_OP_RESHAPE:
-        ws_reshape_f32(in[0].values, out, y.elements);
-        break;
-    case WS_OP_CONV:
-    case WS_OP_CONV_TRANSPOSE:
-        ws_op_conv_params(&op, &info[0], &y, info[1].shape[2], info[1].shape[3], &cp);
-        cp.bias = in[2].values;
-        cp.scale = in[3].values;
-        cp.scale_step = info[3].elements == 1u ? 0u : 1u; /* S [1] scales every channel */
-        if (op.info.opcode == WS_OP_CONV) ws_conv2d_f32(&cp, in[0].values, &in[1], out);
-        else ws_conv_transpose2d_f32(&cp, in[0].values, &in[1], out);
-        break;
-    case WS_OP_MAX_POOL:
-    case WS_OP_AVERAGE_POOL:
-        ws_op_conv_params(&op, &info[0], &y, op.kernel[0], op.kernel[1], &cp);
-        if (op.info.opcode == WS_OP_MAX_POOL) ws_maxpool2d_f32(&cp, in[0].values, out);
-        else ws_avgpool2d_f32(&cp, op.count_include_pad, in[0].values, out);
-        break;
-    case WS_OP_GLOBAL_AVERAGE_POOL:
-        ws_global_avgpool_f32(in[0].values, y.elements, info[0].elements / y.elements, out);
-        break;
-    case WS_OP_CHANNEL_AFFINE:
-        ws_channel_affine_f32(in[0].values, in[1].values, in[2].values, y.shape[0], y.shape[1],
-                              y.elements / (y.shape[0] * y.shape[1]), out);
-        break;
-    case WS_OP_CONCAT:
-        run_concat(m, o, &op, arena, &y, out);
-        break;
-    case WS_OP_TRANSPOSE:
-        ws_transpose_f32(in[0].values, info[0].shape, info[0].rank, op.vec, out);
-        break;
-    case WS_OP_PAD:
-        ws_pad_f32(in[0].values, info[0].shape, info[0].rank, op.vec, op.mode, op.value, out);
-        break;
-    case WS_OP_RESIZE:
-        run_resize(&op, &info[0], &y, in[0].values, out);
-        break;
+        WS_OP_LIST(WS_RUN_CASE)
+#undef WS_RUN_CASE
     }
 }
 

@@ -9,6 +9,23 @@
 #include "ws_index_stream.h"
 #include "ws_runtime.h"
 
+/*
+ * WS_IF_KERNEL(kernel, FAMILY)(tokens) gives the tokens when a WS_OP_LIST row's `kernel` column is FAMILY (UNARY,
+ * ACTIVATION or BINARY) and nothing otherwise, so that a kernel file can expand the table into cases for its own
+ * rows only. How: WS_KERNEL_IS_<FAMILY>_<kernel> is defined as "~, 1" only for a match, so the second of
+ * (that, 0, ~) is 1 for a match and 0 otherwise; WS_IF_1 keeps its arguments, WS_IF_0 drops them.
+ */
+#define WS_KERNEL_IS_UNARY_UNARY ~, 1
+#define WS_KERNEL_IS_ACTIVATION_ACTIVATION ~, 1
+#define WS_KERNEL_IS_BINARY_BINARY ~, 1
+#define WS_SECOND_(...) WS_SECOND_I_(__VA_ARGS__)
+#define WS_SECOND_I_(a, b, ...) b
+#define WS_IF_(c) WS_IF_I_(c)
+#define WS_IF_I_(c) WS_IF_##c
+#define WS_IF_0(...)
+#define WS_IF_1(...) __VA_ARGS__
+#define WS_IF_KERNEL(kernel, family) WS_IF_(WS_SECOND_(WS_KERNEL_IS_##family##_##kernel, 0, ~))
+
 /* An operand read by a kernel: float values (activation or raw), or indices into the codebook (shared) with
  * the tensor's exact outliers, which replace the codebook value at their positions. */
 typedef struct {
@@ -118,17 +135,14 @@ uint32_t ws_matmul_dims(ws_broadcast *bc, ws_gemm_params *p, const uint32_t *a_s
 void ws_matmul_f32(const ws_operand *a, const uint32_t *a_shape, uint32_t a_rank, const ws_operand *b,
                    const uint32_t *b_shape, uint32_t b_rank, float *y);
 
-/* Binary operators sharing the broadcasting walker; PRelu is y = a >= 0 ? a : a * b. */
-typedef enum { WS_BIN_ADD, WS_BIN_SUB, WS_BIN_MUL, WS_BIN_DIV, WS_BIN_PRELU } ws_binary_op;
-
-void ws_binary_f32(ws_binary_op op, const float *a, const float *b, const ws_broadcast *bc, float *y);
-void ws_relu_f32(const float *x, float *y, uint32_t n);
+/* The BINARY rows of WS_OP_LIST (Add, Sub, Mul, Div, PRelu): y = fn(a, b) through one broadcasting walker. */
+void ws_binary_f32(ws_opcode op, const float *a, const float *b, const ws_broadcast *bc, float *y);
 
 /* ---- activations: ws_activation.c ------------------------------------------------------------------------ */
 
-/* Unary activations by opcode (WS_OP_CLIP, LEAKY_RELU, SIGMOID, TANH, HARD_SIGMOID, HARD_SWISH); alpha and beta
- * as in ActivationOptions. */
-void ws_activation_f32(ws_opcode op, float alpha, float beta, const float *x, float *y, uint32_t n);
+/* The UNARY rows of WS_OP_LIST (y = fn(x)) and the ACTIVATION rows (y = fn(x, alpha, beta), alpha and beta as in
+ * ActivationOptions), element by element. */
+void ws_unary_f32(ws_opcode op, float alpha, float beta, const float *x, float *y, uint32_t n);
 
 /* y[o, c, i] = x[o, c, i] * scale[c] + shift[c] for x [outer, channels, inner]. */
 void ws_channel_affine_f32(const float *x, const float *scale, const float *shift, uint32_t outer,
@@ -178,7 +192,7 @@ void ws_pad_f32(const float *x, const uint32_t *shape, uint32_t rank, const uint
 typedef struct {
     uint32_t planes, h, w, oh, ow;
     float scale_h, scale_w;    /* output / input, or the model's scales */
-    uint32_t mode, coord, nearest; /* WS_RESIZE_*, WS_COORD_*, WS_NEAREST_* */
+    uint32_t mode, coord, nearest; /* WS_RESIZE_*, WS_COORDINATE_TRANSFORM_*, WS_NEAREST_* */
 } ws_resize_params;
 
 void ws_resize_f32(const ws_resize_params *p, const float *x, float *y);

@@ -46,8 +46,8 @@ void ws_transpose_f32(const float *x, const uint32_t *shape, uint32_t rank, cons
 static int32_t pad_source(int32_t o, uint32_t begin, uint32_t n, uint32_t mode) {
     int32_t i = o - (int32_t)begin, last = (int32_t)n - 1;
     if (i >= 0 && i <= last) return i;
-    if (mode == WS_PAD_EDGE) return i < 0 ? 0 : last;
-    if (mode == WS_PAD_REFLECT) return i < 0 ? -i : 2 * last - i; /* pads < n: one reflection suffices */
+    if (mode == WS_PAD_MODE_EDGE) return i < 0 ? 0 : last;
+    if (mode == WS_PAD_MODE_REFLECT) return i < 0 ? -i : 2 * last - i; /* pads < n: one reflection suffices */
     return -1;
 }
 

@@ -105,14 +105,14 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
         op->n_vec = read_u32s(buf, options, WS_VT_TRANSPOSE_PERM, op->vec, 2u * WS_MAX_RANK);
         break;
     case WS_OPTIONS_PAD:
-        op->mode = ws_fb_u8(buf, options, WS_VT_PAD_MODE, WS_PAD_CONSTANT);
+        op->mode = ws_fb_u8(buf, options, WS_VT_PAD_MODE, WS_PAD_MODE_CONSTANT);
         op->n_vec = read_u32s(buf, options, WS_VT_PAD_PADS, op->vec, 2u * WS_MAX_RANK);
         op->value = ws_fb_f32(buf, options, WS_VT_PAD_VALUE, 0.0f);
         break;
     case WS_OPTIONS_RESIZE:
-        op->mode = ws_fb_u8(buf, options, WS_VT_RESIZE_MODE, WS_RESIZE_NEAREST);
-        op->coord = ws_fb_u8(buf, options, WS_VT_RESIZE_COORD, WS_COORD_HALF_PIXEL);
-        op->nearest = ws_fb_u8(buf, options, WS_VT_RESIZE_NEAREST, WS_NEAREST_ROUND_PREFER_FLOOR);
+        op->mode = ws_fb_u8(buf, options, WS_VT_RESIZE_MODE, WS_RESIZE_MODE_NEAREST);
+        op->coord = ws_fb_u8(buf, options, WS_VT_RESIZE_COORDINATE_TRANSFORM, WS_COORDINATE_TRANSFORM_HALF_PIXEL);
+        op->nearest = ws_fb_u8(buf, options, WS_VT_RESIZE_NEAREST_MODE, WS_NEAREST_MODE_ROUND_PREFER_FLOOR);
         first = ws_fb_vector(buf, options, WS_VT_RESIZE_SCALES, &count);
         op->n_vec = count;
         for (i = 0; i < count && i < WS_MAX_RANK; i++) op->scales[i] = ws_ld_f32(buf + first + 4u * i);
@@ -122,13 +122,13 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
     }
 }
 
-int32_t ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i) {
+ws_tensor_id ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i) {
     uint32_t table = ws_fb_vector_table(m->buf, m->operators, o);
     uint32_t count, first = ws_fb_vector(m->buf, table, WS_VT_OPERATOR_INPUTS, &count);
     return i < count ? as_i32(ws_ld_u32(m->buf + first + 4u * i)) : -1;
 }
 
-int32_t ws_read_op_output(const ws_model *m, uint32_t o) {
+ws_tensor_id ws_read_op_output(const ws_model *m, uint32_t o) {
     uint32_t table = ws_fb_vector_table(m->buf, m->operators, o);
     uint32_t count, first = ws_fb_vector(m->buf, table, WS_VT_OPERATOR_OUTPUTS, &count);
     return count ? as_i32(ws_ld_u32(m->buf + first)) : -1;
@@ -142,19 +142,22 @@ uint32_t ws_model_num_operators(const ws_model *model) { return model ? model->n
 uint32_t ws_model_num_inputs(const ws_model *model) { return model ? model->num_inputs : 0u; }
 uint32_t ws_model_num_outputs(const ws_model *model) { return model ? model->num_outputs : 0u; }
 
-int32_t ws_model_input(const ws_model *model, uint32_t i) {
+/* A tensor id that names a tensor of the model. */
+static int valid_id(const ws_model *model, ws_tensor_id t) { return t >= 0 && (uint32_t)t < model->num_tensors; }
+
+ws_tensor_id ws_model_input(const ws_model *model, uint32_t i) {
     if (!model || i >= model->num_inputs) return -1;
     return as_i32(ws_ld_u32(model->buf + model->inputs + 4u * i));
 }
 
-int32_t ws_model_output(const ws_model *model, uint32_t i) {
+ws_tensor_id ws_model_output(const ws_model *model, uint32_t i) {
     if (!model || i >= model->num_outputs) return -1;
     return as_i32(ws_ld_u32(model->buf + model->outputs + 4u * i));
 }
 
-ws_status ws_model_tensor(const ws_model *model, uint32_t t, ws_tensor_info *info) {
-    if (!model || !info || t >= model->num_tensors) return WS_ERR_ARGUMENT;
-    ws_read_tensor(model, t, info);
+ws_status ws_model_tensor(const ws_model *model, ws_tensor_id t, ws_tensor_info *info) {
+    if (!model || !info || !valid_id(model, t)) return WS_ERR_ARGUMENT;
+    ws_read_tensor(model, (uint32_t)t, info);
     return WS_OK;
 }
 
@@ -166,8 +169,8 @@ ws_status ws_model_operator(const ws_model *model, uint32_t o, ws_operator_info 
     return WS_OK;
 }
 
-int32_t ws_model_operator_input(const ws_model *model, uint32_t o, uint32_t i) {
-    if (!model || o >= model->num_operators) return -1;
+ws_tensor_id ws_model_operator_input(const ws_model *model, uint32_t o, uint32_t i) {
+    if (!model || o >= model->num_operators) return WS_NO_TENSOR;
     return ws_read_op_input(model, o, i);
 }
 
@@ -180,7 +183,7 @@ void ws_model_stream(const ws_model *model, ws_stream_info *info) {
     if (!info) return;
     memset(info, 0, sizeof *info);
     if (!model) return;
-    info->encoding = WS_ENCODING_FIXED_WIDTH; /* the only encoding ws_model_load() accepts */
+    info->encoding = WS_INDEX_ENCODING_FIXED_WIDTH; /* the only encoding ws_model_load() accepts */
     info->bit_width = model->bit_width;
     info->count = model->index_count;
     info->bytes = model->stream_bytes;
@@ -198,28 +201,29 @@ void ws_model_metadata(const ws_model *model, ws_metadata *meta) {
     meta->required_features = model->features;
     t = model->metadata;
     if (t == 0) return;
-    meta->tool_version = ws_fb_string(buf, t, WS_VT_META_TOOL_VERSION);
-    meta->source_sha256 = ws_fb_string(buf, t, WS_VT_META_SOURCE_SHA256);
-    meta->source_name = ws_fb_string(buf, t, WS_VT_META_SOURCE_NAME);
-    meta->metric = ws_fb_string(buf, t, WS_VT_META_METRIC);
-    meta->solution_json = ws_fb_string(buf, t, WS_VT_META_SOLUTION_JSON);
-    meta->k = ws_fb_u32(buf, t, WS_VT_META_K, 0);
-    meta->m = ws_fb_u32(buf, t, WS_VT_META_M, 0);
-    meta->seed = ws_fb_u64(buf, t, WS_VT_META_SEED, 0);
-    meta->score = ws_fb_f64(buf, t, WS_VT_META_SCORE, 0.0);
-    meta->float_score = ws_fb_f64(buf, t, WS_VT_META_FLOAT_SCORE, 0.0);
+    meta->tool_version = ws_fb_string(buf, t, WS_VT_METADATA_TOOL_VERSION);
+    meta->source_sha256 = ws_fb_string(buf, t, WS_VT_METADATA_SOURCE_SHA256);
+    meta->source_name = ws_fb_string(buf, t, WS_VT_METADATA_SOURCE_NAME);
+    meta->metric = ws_fb_string(buf, t, WS_VT_METADATA_METRIC);
+    meta->solution_json = ws_fb_string(buf, t, WS_VT_METADATA_SOLUTION_JSON);
+    meta->k = ws_fb_u32(buf, t, WS_VT_METADATA_K, 0);
+    meta->m = ws_fb_u32(buf, t, WS_VT_METADATA_M, 0);
+    meta->seed = ws_fb_u64(buf, t, WS_VT_METADATA_SEED, 0);
+    meta->score = ws_fb_f64(buf, t, WS_VT_METADATA_SCORE, 0.0);
+    meta->float_score = ws_fb_f64(buf, t, WS_VT_METADATA_FLOAT_SCORE, 0.0);
 }
 
-uint32_t ws_model_index(const ws_model *model, uint32_t i) {
-    if (!model || i >= model->index_count) return 0;
-    return ws_index_at(model->buf + model->stream, model->bit_width, i);
+ws_status ws_model_index(const ws_model *model, uint32_t i, uint32_t *index) {
+    if (!model || !index || i >= model->index_count) return WS_ERR_ARGUMENT;
+    *index = ws_index_at(model->buf + model->stream, model->bit_width, i);
+    return WS_OK;
 }
 
-ws_status ws_tensor_decode(const ws_model *model, uint32_t t, float *out, uint32_t capacity) {
+ws_status ws_tensor_decode(const ws_model *model, ws_tensor_id t, float *out, uint32_t capacity) {
     ws_tensor_info info;
     uint32_t e;
-    if (!model || !out || t >= model->num_tensors) return WS_ERR_ARGUMENT;
-    ws_read_tensor(model, t, &info);
+    if (!model || !out || !valid_id(model, t)) return WS_ERR_ARGUMENT;
+    ws_read_tensor(model, (uint32_t)t, &info);
     if (info.kind == WS_TENSOR_ACTIVATION || capacity < info.elements) return WS_ERR_ARGUMENT;
     if (info.kind == WS_TENSOR_RAW) {
         memcpy(out, info.raw, (size_t)info.elements * sizeof(float));
@@ -233,10 +237,10 @@ ws_status ws_tensor_decode(const ws_model *model, uint32_t t, float *out, uint32
     return WS_OK;
 }
 
-float *ws_tensor_data(const ws_model *model, uint32_t t, void *arena) {
+float *ws_tensor_data(const ws_model *model, ws_tensor_id t, void *arena) {
     ws_tensor_info info;
-    if (!model || !arena || t >= model->num_tensors) return NULL;
-    ws_read_tensor(model, t, &info);
+    if (!model || !arena || !valid_id(model, t)) return NULL;
+    ws_read_tensor(model, (uint32_t)t, &info);
     if (info.kind != WS_TENSOR_ACTIVATION) return NULL;
     return (float *)(void *)((uint8_t *)arena + info.arena_offset);
 }

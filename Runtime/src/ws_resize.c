@@ -11,18 +11,18 @@
 static float source_coord(uint32_t coord, uint32_t o, float scale, uint32_t n_in, uint32_t n_out) {
     const float x = (float)o;
     switch (coord) {
-    case WS_COORD_ALIGN_CORNERS: {
+    case WS_COORDINATE_TRANSFORM_ALIGN_CORNERS: {
         /* ONNX's reference divides by the unrounded resized length n_in·scale − 1 (equal to n_out − 1 when the
          * model gave sizes); with scales that do not divide evenly this is what the conformance data expects. */
         const float span = (float)n_in * scale - 1.0f;
         (void)n_out;
         return span > 0.0f ? x * (float)(n_in - 1u) / span : 0.0f;
     }
-    case WS_COORD_ASYMMETRIC:
+    case WS_COORDINATE_TRANSFORM_ASYMMETRIC:
         return x / scale;
-    case WS_COORD_PYTORCH_HALF_PIXEL:
+    case WS_COORDINATE_TRANSFORM_PYTORCH_HALF_PIXEL:
         return n_out > 1u ? (x + 0.5f) / scale - 0.5f : 0.0f;
-    case WS_COORD_TF_HALF_PIXEL_FOR_NEAREST:
+    case WS_COORDINATE_TRANSFORM_TF_HALF_PIXEL_FOR_NEAREST:
         return (x + 0.5f) / scale;
     default: /* half_pixel */
         return (x + 0.5f) / scale - 0.5f;
@@ -41,13 +41,13 @@ static uint32_t nearest_index(const ws_resize_params *p, uint32_t o, float scale
     const float f = floorf(x);
     float r;
     switch (p->nearest) {
-    case WS_NEAREST_FLOOR:
+    case WS_NEAREST_MODE_FLOOR:
         r = f;
         break;
-    case WS_NEAREST_CEIL:
+    case WS_NEAREST_MODE_CEIL:
         r = ceilf(x);
         break;
-    case WS_NEAREST_ROUND_PREFER_CEIL:
+    case WS_NEAREST_MODE_ROUND_PREFER_CEIL:
         r = x - f == 0.5f ? f + 1.0f : floorf(x + 0.5f);
         break;
     default: /* round_prefer_floor */
@@ -74,7 +74,7 @@ void ws_resize_f32(const ws_resize_params *p, const float *x, float *y) {
     for (pl = 0; pl < p->planes; pl++) {
         const float *xp = x + (size_t)pl * p->h * p->w;
         for (oy = 0; oy < p->oh; oy++) {
-            if (p->mode == WS_RESIZE_NEAREST) {
+            if (p->mode == WS_RESIZE_MODE_NEAREST) {
                 const float *xr = xp + (size_t)nearest_index(p, oy, p->scale_h, p->h, p->oh) * p->w;
                 for (ox = 0; ox < p->ow; ox++) *y++ = xr[nearest_index(p, ox, p->scale_w, p->w, p->ow)];
             } else {

@@ -49,10 +49,10 @@ static ws_status check_stream_layout(ws_fbv *v, const ws_fbv_table *root, ws_mod
     uint32_t pos;
     WS_TRY(ws_fbv_subtable(v, root, WS_VT_MODEL_INDICES, &t, &present));
     if (!present) return WS_OK;
-    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_STREAM_ENCODING, 1, &pos));
-    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_STREAM_BIT_WIDTH, 1, &pos));
-    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_STREAM_COUNT, 8, &pos));
-    return ws_fbv_vector(v, &t, WS_VT_STREAM_DATA, 1, &m->stream, &m->stream_bytes);
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_INDEX_STREAM_ENCODING, 1, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_INDEX_STREAM_BIT_WIDTH, 1, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_INDEX_STREAM_COUNT, 8, &pos));
+    return ws_fbv_vector(v, &t, WS_VT_INDEX_STREAM_DATA, 1, &m->stream, &m->stream_bytes);
 }
 
 static ws_status check_tensor_layout(ws_fbv *v, uint32_t first, uint32_t i) {
@@ -70,7 +70,7 @@ static ws_status check_tensor_layout(ws_fbv *v, uint32_t first, uint32_t i) {
 }
 
 /* Fields of each options table (indexed by union type): pairs of vtable offset and kind, 0-terminated. */
-static const uint8_t options_fields[WS_OPTIONS_RESIZE + 1u][12] = {
+static const uint8_t options_fields[WS_OPTIONS_MAX + 1u][12] = {
     {0},
     {WS_VT_GEMM_ALPHA, 4, WS_VT_GEMM_BETA, 4, WS_VT_GEMM_TRANS_A, 1, WS_VT_GEMM_TRANS_B, 1, 0},
     {WS_VT_SOFTMAX_AXIS, 4, WS_VT_SOFTMAX_COERCE_2D, 1, 0},
@@ -82,7 +82,8 @@ static const uint8_t options_fields[WS_OPTIONS_RESIZE + 1u][12] = {
     {WS_VT_AXIS_AXIS, 4, 0},
     {WS_VT_TRANSPOSE_PERM, 'v', 0},
     {WS_VT_PAD_MODE, 1, WS_VT_PAD_PADS, 'v', WS_VT_PAD_VALUE, 4, 0},
-    {WS_VT_RESIZE_MODE, 1, WS_VT_RESIZE_COORD, 1, WS_VT_RESIZE_NEAREST, 1, WS_VT_RESIZE_SCALES, 'v', 0},
+    {WS_VT_RESIZE_MODE, 1, WS_VT_RESIZE_COORDINATE_TRANSFORM, 1, WS_VT_RESIZE_NEAREST_MODE, 1, WS_VT_RESIZE_SCALES,
+     'v', 0},
 };
 
 static ws_status check_operator_layout(ws_fbv *v, uint32_t first, uint32_t i) {
@@ -97,7 +98,7 @@ static ws_status check_operator_layout(ws_fbv *v, uint32_t first, uint32_t i) {
     WS_TRY(ws_fbv_offset(v, &t, WS_VT_OPERATOR_OPTIONS, &options));
     /* A union's type and value come together or not at all. */
     if ((type == WS_OPTIONS_NONE) != (options == 0)) return WS_ERR_LAYOUT;
-    if (type != WS_OPTIONS_NONE && type <= WS_OPTIONS_RESIZE) {
+    if (type != WS_OPTIONS_NONE && type <= WS_OPTIONS_MAX) {
         const uint8_t *f = options_fields[type];
         WS_TRY(ws_fbv_table_at(v, options, &opt));
         /* Each field: its vtable offset (4 + 2 * id) and kind: 1/4 = scalar bytes, 'v' = vector of 4-byte. */
@@ -116,29 +117,37 @@ static ws_status check_metadata_layout(ws_fbv *v, const ws_fbv_table *root, ws_m
     uint32_t pos;
     WS_TRY(ws_fbv_subtable(v, root, WS_VT_MODEL_METADATA, &t, &present));
     if (!present) return WS_OK;
-    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_TOOL_VERSION));
-    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_SOURCE_SHA256));
-    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_SOURCE_NAME));
-    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_K, 4, &pos));
-    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_M, 4, &pos));
-    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_SEED, 8, &pos));
-    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_METRIC));
-    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_SCORE, 8, &pos));
-    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_META_FLOAT_SCORE, 8, &pos));
-    WS_TRY(ws_fbv_string(v, &t, WS_VT_META_SOLUTION_JSON));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_METADATA_TOOL_VERSION));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_METADATA_SOURCE_SHA256));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_METADATA_SOURCE_NAME));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_METADATA_K, 4, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_METADATA_M, 4, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_METADATA_SEED, 8, &pos));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_METADATA_METRIC));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_METADATA_SCORE, 8, &pos));
+    WS_TRY(ws_fbv_scalar(v, &t, WS_VT_METADATA_FLOAT_SCORE, 8, &pos));
+    WS_TRY(ws_fbv_string(v, &t, WS_VT_METADATA_SOLUTION_JSON));
     m->metadata = t.pos;
     return WS_OK;
 }
 
 /* Every table, vector and string reachable from the root; fills the offsets of `m`. */
-static ws_status check_layout(ws_fbv *v, const ws_fbv_table *root, ws_model *m) {
+static ws_status check_layout(ws_fbv *v, const ws_fbv_table *root, ws_model *m, ws_load_error *err) {
     uint32_t pos, i;
     WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_CODEBOOK, 4, &m->codebook, &m->codebook_size));
     WS_TRY(check_stream_layout(v, root, m));
     WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_TENSORS, 4, &m->tensors, &m->num_tensors));
-    for (i = 0; i < m->num_tensors; i++) WS_TRY(check_tensor_layout(v, m->tensors, i));
+    for (i = 0; i < m->num_tensors; i++) {
+        err->tensor = (ws_tensor_id)i;
+        WS_TRY(check_tensor_layout(v, m->tensors, i));
+    }
+    err->tensor = WS_NO_TENSOR;
     WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_OPERATORS, 4, &m->operators, &m->num_operators));
-    for (i = 0; i < m->num_operators; i++) WS_TRY(check_operator_layout(v, m->operators, i));
+    for (i = 0; i < m->num_operators; i++) {
+        err->op = (int32_t)i;
+        WS_TRY(check_operator_layout(v, m->operators, i));
+    }
+    err->op = -1;
     WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_INPUTS, 4, &m->inputs, &m->num_inputs));
     WS_TRY(ws_fbv_vector(v, root, WS_VT_MODEL_OUTPUTS, 4, &m->outputs, &m->num_outputs));
     WS_TRY(ws_fbv_scalar(v, root, WS_VT_MODEL_ARENA_BYTES, 4, &pos));
@@ -146,7 +155,7 @@ static ws_status check_layout(ws_fbv *v, const ws_fbv_table *root, ws_model *m) 
     return check_metadata_layout(v, root, m);
 }
 
-static ws_status load(ws_model *m, const void *buf, size_t len) {
+static ws_status load(ws_model *m, const void *buf, size_t len, ws_load_error *err) {
     ws_fbv v;
     ws_fbv_table root;
     if ((uintptr_t)buf % WS_ALIGNMENT != 0) return WS_ERR_ALIGNMENT;
@@ -160,17 +169,31 @@ static ws_status load(ws_model *m, const void *buf, size_t len) {
     m->buf = v.buf;
     m->len = v.len;
     m->root = root.pos;
-    WS_TRY(check_layout(&v, &root, m));
-    return ws_verify_graph(m);
+    WS_TRY(check_layout(&v, &root, m, err));
+    return ws_verify_graph(m, err);
 }
 
-ws_status ws_model_load(ws_model *model, const void *buf, size_t len) {
+ws_status ws_model_load_detailed(ws_model *model, const void *buf, size_t len, ws_load_error *error) {
     ws_model m;
-    ws_status s;
+    ws_load_error local;
+    ws_load_error *err = error ? error : &local;
+    err->op = -1;
+    err->tensor = WS_NO_TENSOR;
+    err->input = -1;
+    err->op_name = err->tensor_name = NULL;
+    err->status = WS_ERR_ARGUMENT;
     if (model) memset(model, 0, sizeof *model);
     if (!model || !buf) return WS_ERR_ARGUMENT;
     memset(&m, 0, sizeof m);
-    s = load(&m, buf, len);
-    if (s == WS_OK) *model = m;
-    return s;
+    err->status = load(&m, buf, len, err);
+    if (err->status == WS_OK) {
+        *model = m;
+        err->op = err->tensor = err->input = -1;
+        err->op_name = err->tensor_name = NULL;
+    }
+    return err->status;
+}
+
+ws_status ws_model_load(ws_model *model, const void *buf, size_t len) {
+    return ws_model_load_detailed(model, buf, len, NULL);
 }

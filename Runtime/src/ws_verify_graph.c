@@ -42,9 +42,10 @@ static ws_status check_stream(ws_model *m, int has_shared) {
     uint32_t width;
     uint64_t count;
     if (table == 0) return has_shared ? WS_ERR_STREAM : WS_OK; /* no stream: bit width and count stay 0 */
-    width = ws_fb_u8(m->buf, table, WS_VT_STREAM_BIT_WIDTH, 0);
-    count = ws_fb_u64(m->buf, table, WS_VT_STREAM_COUNT, 0);
-    if (ws_fb_u8(m->buf, table, WS_VT_STREAM_ENCODING, WS_ENCODING_FIXED_WIDTH) != WS_ENCODING_FIXED_WIDTH)
+    width = ws_fb_u8(m->buf, table, WS_VT_INDEX_STREAM_BIT_WIDTH, 0);
+    count = ws_fb_u64(m->buf, table, WS_VT_INDEX_STREAM_COUNT, 0);
+    if (ws_fb_u8(m->buf, table, WS_VT_INDEX_STREAM_ENCODING, WS_INDEX_ENCODING_FIXED_WIDTH) !=
+        WS_INDEX_ENCODING_FIXED_WIDTH)
         return WS_ERR_STREAM;
     if (width < 1u || width > 16u || count > 0xFFFFFFFFu) return WS_ERR_STREAM;
     /* Packed bits plus 4 bytes of padding, which lets decoders load past the last index. */
@@ -168,9 +169,8 @@ static ws_status check_window_options(const ws_op *op) {
 }
 
 static ws_status check_conv_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y,
-                                   uint64_t features) {
+                                   uint64_t features, int transposed) {
     const ws_tensor_info *x = &in[0], *w = &in[1];
-    const int transposed = op->info.opcode == WS_OP_CONV_TRANSPOSE;
     uint32_t m, d;
     ws_conv_params p;
     WS_TRY(check_window_options(op));
@@ -278,11 +278,11 @@ static ws_status check_transpose_shapes(const ws_op *op, const ws_tensor_info *x
 
 static ws_status check_pad_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
     uint32_t i;
-    if (op->mode > WS_PAD_EDGE || op->n_vec != 2u * x->rank) return WS_ERR_OPERATOR;
+    if (op->mode > WS_PAD_MODE_EDGE || op->n_vec != 2u * x->rank) return WS_ERR_OPERATOR;
     if (y->rank != x->rank) return WS_ERR_SHAPE;
     for (i = 0; i < x->rank; i++) {
         const uint32_t b = op->vec[i], e = op->vec[x->rank + i];
-        if (op->mode == WS_PAD_REFLECT && (b >= x->shape[i] || e >= x->shape[i])) return WS_ERR_OPERATOR;
+        if (op->mode == WS_PAD_MODE_REFLECT && (b >= x->shape[i] || e >= x->shape[i])) return WS_ERR_OPERATOR;
         if ((uint64_t)x->shape[i] + b + e != y->shape[i]) return WS_ERR_SHAPE;
     }
     return WS_OK;
@@ -290,8 +290,8 @@ static ws_status check_pad_shapes(const ws_op *op, const ws_tensor_info *x, cons
 
 static ws_status check_resize_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
     uint32_t i;
-    if (op->mode > WS_RESIZE_LINEAR || op->coord > WS_COORD_TF_HALF_PIXEL_FOR_NEAREST ||
-        op->nearest > WS_NEAREST_CEIL)
+    if (op->mode > WS_RESIZE_MODE_LINEAR || op->coord > WS_COORDINATE_TRANSFORM_TF_HALF_PIXEL_FOR_NEAREST ||
+        op->nearest > WS_NEAREST_MODE_CEIL)
         return WS_ERR_OPERATOR;
     if (op->n_vec != 0u && op->n_vec != x->rank) return WS_ERR_OPERATOR;
     for (i = 0; i < op->n_vec && i < WS_MAX_RANK; i++)
@@ -302,96 +302,113 @@ static ws_status check_resize_shapes(const ws_op *op, const ws_tensor_info *x, c
     return WS_OK;
 }
 
+/* The shape rules of WS_OP_LIST's `shape` column: in[0..3] are the first four inputs (zeroed when absent), y the
+ * output. Each returns WS_OK, WS_ERR_SHAPE, or WS_ERR_OPERATOR for invalid option values. */
+#define WS_SHAPE_RULE(rule)                                                                                  \
+    static ws_status shape_##rule(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *in, \
+                                  const ws_tensor_info *y)
+#define WS_UNUSED_SHAPE_ARGS ((void)m, (void)o, (void)op, (void)in, (void)y)
+
+WS_SHAPE_RULE(SAME) { /* Y has X's shape */
+    WS_UNUSED_SHAPE_ARGS;
+    return same_shape(&in[0], y) ? WS_OK : WS_ERR_SHAPE;
+}
+WS_SHAPE_RULE(BROADCAST) { /* NumPy (multidirectional) broadcasting of A and B */
+    WS_UNUSED_SHAPE_ARGS;
+    return check_broadcast(&in[0], &in[1], y);
+}
+WS_SHAPE_RULE(UNIDIRECTIONAL) { /* input 1 broadcast to X: the broadcast shape is X's */
+    WS_UNUSED_SHAPE_ARGS;
+    WS_TRY(check_broadcast(&in[0], &in[1], y));
+    return same_shape(&in[0], y) ? WS_OK : WS_ERR_SHAPE;
+}
+WS_SHAPE_RULE(ELEMENTS) { /* same element count */
+    WS_UNUSED_SHAPE_ARGS;
+    return in[0].elements == y->elements ? WS_OK : WS_ERR_SHAPE;
+}
+WS_SHAPE_RULE(SOFTMAX) {
+    WS_UNUSED_SHAPE_ARGS;
+    return same_shape(&in[0], y) && op->axis < y->rank ? WS_OK : WS_ERR_SHAPE;
+}
+WS_SHAPE_RULE(GEMM) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_gemm_shapes(op, in, y, m->features);
+}
+WS_SHAPE_RULE(MATMUL) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_matmul_shapes(&in[0], &in[1], y);
+}
+WS_SHAPE_RULE(CONV) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_conv_shapes(op, in, y, m->features, 0);
+}
+WS_SHAPE_RULE(CONV_TRANSPOSE) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_conv_shapes(op, in, y, m->features, 1);
+}
+WS_SHAPE_RULE(POOL) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_pool_shapes(op, &in[0], y);
+}
+WS_SHAPE_RULE(GLOBAL_POOL) { /* [N, C, ...] -> [N, C, 1, ...] */
+    WS_UNUSED_SHAPE_ARGS;
+    if (in[0].rank < 3u || y->rank != in[0].rank || y->shape[0] != in[0].shape[0] || y->shape[1] != in[0].shape[1] ||
+        y->elements != in[0].shape[0] * in[0].shape[1])
+        return WS_ERR_SHAPE;
+    return WS_OK;
+}
+WS_SHAPE_RULE(CHANNEL_AFFINE) { /* X rank >= 2, scale [C], shift [C] */
+    WS_UNUSED_SHAPE_ARGS;
+    if (in[0].rank < 2u || !same_shape(&in[0], y)) return WS_ERR_SHAPE;
+    return is_vector_of(&in[1], y->shape[1]) && is_vector_of(&in[2], y->shape[1]) ? WS_OK : WS_ERR_SHAPE;
+}
+WS_SHAPE_RULE(CONCAT) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_concat_shapes(m, o, op, y);
+}
+WS_SHAPE_RULE(TRANSPOSE) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_transpose_shapes(op, &in[0], y);
+}
+WS_SHAPE_RULE(PAD) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_pad_shapes(op, &in[0], y);
+}
+WS_SHAPE_RULE(RESIZE) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_resize_shapes(op, &in[0], y);
+}
+
 static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *in,
                               const ws_tensor_info *y) {
     switch (op->info.opcode) {
-    case WS_OP_GEMM:
-        return check_gemm_shapes(op, in, y, m->features);
-    case WS_OP_MATMUL:
-        return check_matmul_shapes(&in[0], &in[1], y);
-    case WS_OP_ADD:
-    case WS_OP_SUB:
-    case WS_OP_MUL:
-    case WS_OP_DIV:
-        return check_broadcast(&in[0], &in[1], y);
-    case WS_OP_PRELU: /* slope unidirectionally broadcast to X: the broadcast shape is X's */
-        WS_TRY(check_broadcast(&in[0], &in[1], y));
-        return same_shape(&in[0], y) ? WS_OK : WS_ERR_SHAPE;
-    case WS_OP_RELU:
-    case WS_OP_CLIP:
-    case WS_OP_LEAKY_RELU:
-    case WS_OP_SIGMOID:
-    case WS_OP_TANH:
-    case WS_OP_HARD_SIGMOID:
-    case WS_OP_HARD_SWISH:
-        return same_shape(&in[0], y) ? WS_OK : WS_ERR_SHAPE;
-    case WS_OP_SOFTMAX:
-        return same_shape(&in[0], y) && op->axis < y->rank ? WS_OK : WS_ERR_SHAPE;
-    case WS_OP_RESHAPE:
-        return in[0].elements == y->elements ? WS_OK : WS_ERR_SHAPE;
-    case WS_OP_CONV:
-    case WS_OP_CONV_TRANSPOSE:
-        return check_conv_shapes(op, in, y, m->features);
-    case WS_OP_MAX_POOL:
-    case WS_OP_AVERAGE_POOL:
-        return check_pool_shapes(op, &in[0], y);
-    case WS_OP_GLOBAL_AVERAGE_POOL:
-        if (in[0].rank < 3u || y->rank != in[0].rank || y->shape[0] != in[0].shape[0] ||
-            y->shape[1] != in[0].shape[1] || y->elements != in[0].shape[0] * in[0].shape[1])
-            return WS_ERR_SHAPE;
-        return WS_OK;
-    case WS_OP_CHANNEL_AFFINE:
-        if (in[0].rank < 2u || !same_shape(&in[0], y)) return WS_ERR_SHAPE;
-        return is_vector_of(&in[1], y->shape[1]) && is_vector_of(&in[2], y->shape[1]) ? WS_OK : WS_ERR_SHAPE;
-    case WS_OP_CONCAT:
-        return check_concat_shapes(m, o, op, y);
-    case WS_OP_TRANSPOSE:
-        return check_transpose_shapes(op, &in[0], y);
-    case WS_OP_PAD:
-        return check_pad_shapes(op, &in[0], y);
-    case WS_OP_RESIZE:
-        return check_resize_shapes(op, &in[0], y);
+#define WS_SHAPE_CASE(name, Camel, code, min_in, max_in, options, req, inplace, shared, shape, kernel, fn) \
+    case WS_OP_##name:                                                                                    \
+        return shape_##shape(m, o, op, in, y);
+        WS_OP_LIST(WS_SHAPE_CASE)
+#undef WS_SHAPE_CASE
     }
     return WS_ERR_OPERATOR;
 }
 
-/* Arity and options of each opcode; 0 for an unknown opcode. `required`: the options table must be present. */
+/* Arity, options, in-place and shared inputs of each opcode, from WS_OP_LIST. Inputs min_in..max_in-1 are optional
+ * (-1 when absent); max_in 0 = unbounded (Concat), none optional. */
 typedef struct {
-    uint8_t min_in, max_in; /* max_in 0: unbounded (Concat) */
-    uint8_t options;        /* WS_OPTIONS_* accepted */
-    uint8_t required;
+    uint8_t min_in, max_in;
+    uint8_t options;  /* WS_OPTIONS_* accepted */
+    uint8_t required; /* the options table must be present */
+    uint8_t in_place; /* the output may lie exactly on an activation input of the same size */
+    uint8_t shared;   /* bit i: input i may be a shared (codebook) tensor */
 } ws_signature;
 
-static const ws_signature signatures[WS_OP_CHANNEL_AFFINE + 1] = {
-    {2, 4, WS_OPTIONS_GEMM, 0},       /* Gemm: A, B, C?, S? */
-    {2, 2, WS_OPTIONS_NONE, 0},       /* MatMul */
-    {2, 2, WS_OPTIONS_NONE, 0},       /* Add */
-    {1, 1, WS_OPTIONS_NONE, 0},       /* Relu */
-    {1, 1, WS_OPTIONS_SOFTMAX, 0},    /* Softmax */
-    {1, 1, WS_OPTIONS_NONE, 0},       /* Reshape */
-    {2, 4, WS_OPTIONS_CONV, 1},       /* Conv: X, W, B?, S? */
-    {2, 4, WS_OPTIONS_CONV, 1},       /* ConvTranspose */
-    {1, 1, WS_OPTIONS_POOL, 1},       /* MaxPool */
-    {1, 1, WS_OPTIONS_POOL, 1},       /* AveragePool */
-    {1, 1, WS_OPTIONS_NONE, 0},       /* GlobalAveragePool */
-    {2, 2, WS_OPTIONS_NONE, 0},       /* Sub */
-    {2, 2, WS_OPTIONS_NONE, 0},       /* Mul */
-    {2, 2, WS_OPTIONS_NONE, 0},       /* Div */
-    {1, 1, WS_OPTIONS_ACTIVATION, 1}, /* Clip */
-    {1, 1, WS_OPTIONS_ACTIVATION, 1}, /* LeakyRelu */
-    {2, 2, WS_OPTIONS_NONE, 0},       /* PRelu */
-    {1, 1, WS_OPTIONS_NONE, 0},       /* Sigmoid */
-    {1, 1, WS_OPTIONS_NONE, 0},       /* Tanh */
-    {1, 1, WS_OPTIONS_ACTIVATION, 1}, /* HardSigmoid */
-    {1, 1, WS_OPTIONS_NONE, 0},       /* HardSwish */
-    {1, 0, WS_OPTIONS_AXIS, 1},       /* Concat */
-    {1, 1, WS_OPTIONS_TRANSPOSE, 1},  /* Transpose */
-    {1, 1, WS_OPTIONS_PAD, 1},        /* Pad */
-    {1, 1, WS_OPTIONS_RESIZE, 1},     /* Resize */
-    {3, 3, WS_OPTIONS_NONE, 0},       /* ChannelAffine */
+static const ws_signature signatures[WS_OP_COUNT] = {
+#define WS_SIGNATURE(name, Camel, code, min_in, max_in, options, req, inplace, shared, shape, kernel, fn) \
+    [WS_OP_##name] = {min_in, max_in, WS_OPTIONS_##options, req, inplace, shared},
+    WS_OP_LIST(WS_SIGNATURE)
+#undef WS_SIGNATURE
 };
 
-static int is_graph_input(const ws_model *m, int32_t t) {
+static int is_graph_input(const ws_model *m, ws_tensor_id t) {
     uint32_t i;
     for (i = 0; i < m->num_inputs; i++)
         if (ws_model_input(m, i) == t) return 1;
@@ -399,7 +416,7 @@ static int is_graph_input(const ws_model *m, int32_t t) {
 }
 
 /* Whether one of operators [0, end) writes tensor t. */
-static int written_before(const ws_model *m, int32_t t, uint32_t end) {
+static int written_before(const ws_model *m, ws_tensor_id t, uint32_t end) {
     uint32_t o;
     for (o = 0; o < end; o++)
         if (ws_read_op_output(m, o) == t) return 1;
@@ -413,49 +430,21 @@ static int overlaps(const ws_tensor_info *a, const ws_tensor_info *b) {
     return a0 < b1 && b0 < a1;
 }
 
-/* Inputs that may be shared (codebook) tensors: the weight operands. */
-static int accepts_shared(uint32_t opcode, uint32_t i) {
-    if (opcode == WS_OP_GEMM || opcode == WS_OP_MATMUL) return i < 2u;
-    return (opcode == WS_OP_CONV || opcode == WS_OP_CONV_TRANSPOSE) && i == 1u;
+/* Records the tensor at fault (and the input slot it fills, or -1) and returns `status`. */
+static ws_status fail_at(ws_load_error *err, ws_tensor_id t, int32_t input, ws_status status) {
+    err->tensor = t;
+    err->input = input;
+    return status;
 }
 
-/* Inputs that may be -1 (absent): Gemm C and S, Conv/ConvTranspose B and S. */
-static int is_optional(uint32_t opcode, uint32_t i) {
-    return (opcode == WS_OP_GEMM || opcode == WS_OP_CONV || opcode == WS_OP_CONV_TRANSPOSE) && i >= 2u;
-}
-
-/* Element-wise operators: output element e depends only on input elements e (or broadcast ones). */
-static int allows_in_place(uint32_t opcode) {
-    switch (opcode) {
-    case WS_OP_RELU:
-    case WS_OP_ADD:
-    case WS_OP_SOFTMAX:
-    case WS_OP_RESHAPE:
-    case WS_OP_SUB:
-    case WS_OP_MUL:
-    case WS_OP_DIV:
-    case WS_OP_CLIP:
-    case WS_OP_LEAKY_RELU:
-    case WS_OP_PRELU:
-    case WS_OP_SIGMOID:
-    case WS_OP_TANH:
-    case WS_OP_HARD_SIGMOID:
-    case WS_OP_HARD_SWISH:
-    case WS_OP_CHANNEL_AFFINE:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-static ws_status check_operator(const ws_model *m, uint32_t o) {
+static ws_status check_operator(const ws_model *m, uint32_t o, ws_load_error *err) {
     ws_op op;
     ws_tensor_info in[4], x, y;
     const ws_signature *sig;
     uint32_t i;
-    int32_t out;
+    ws_tensor_id out;
     ws_read_operator(m, o, &op);
-    if ((uint32_t)op.info.opcode > WS_OP_CHANNEL_AFFINE) return WS_ERR_OPERATOR;
+    if ((uint32_t)op.info.opcode >= WS_OP_COUNT) return WS_ERR_OPERATOR;
     sig = &signatures[op.info.opcode];
     if (op.info.num_inputs < sig->min_in || (sig->max_in && op.info.num_inputs > sig->max_in) ||
         op.info.num_outputs != 1u)
@@ -464,65 +453,90 @@ static ws_status check_operator(const ws_model *m, uint32_t o) {
     if (sig->required && !op.has_options) return WS_ERR_OPERATOR;
 
     out = op.info.outputs[0];
-    if (out < 0 || (uint32_t)out >= m->num_tensors) return WS_ERR_OPERATOR;
+    if (out < 0 || (uint32_t)out >= m->num_tensors) return fail_at(err, out, -1, WS_ERR_OPERATOR);
     ws_read_tensor(m, (uint32_t)out, &y);
-    if (y.kind != WS_TENSOR_ACTIVATION) return WS_ERR_OPERATOR;
+    if (y.kind != WS_TENSOR_ACTIVATION) return fail_at(err, out, -1, WS_ERR_OPERATOR);
 
     memset(in, 0, sizeof in);
     for (i = 0; i < op.info.num_inputs; i++) {
-        int32_t t = ws_read_op_input(m, o, i);
-        if (t == -1 && is_optional(op.info.opcode, i)) continue;
-        if (t < 0 || (uint32_t)t >= m->num_tensors) return WS_ERR_OPERATOR;
+        ws_tensor_id t = ws_read_op_input(m, o, i);
+        if (t == WS_NO_TENSOR && i >= sig->min_in && i < sig->max_in) continue; /* absent optional input */
+        if (t < 0 || (uint32_t)t >= m->num_tensors) return fail_at(err, t, (int32_t)i, WS_ERR_OPERATOR);
         ws_read_tensor(m, (uint32_t)t, &x);
         /* Only weight operands are decoded from the codebook. */
-        if (x.kind == WS_TENSOR_SHARED && !accepts_shared(op.info.opcode, i)) return WS_ERR_OPERATOR;
+        if (x.kind == WS_TENSOR_SHARED && !(i < 8u && ((sig->shared >> i) & 1u)))
+            return fail_at(err, t, (int32_t)i, WS_ERR_OPERATOR);
         if (i < 4u) in[i] = x;
     }
 
     WS_TRY(check_shapes(m, o, &op, in, &y));
 
     for (i = 0; i < op.info.num_inputs; i++) {
-        int32_t t = ws_read_op_input(m, o, i);
+        ws_tensor_id t = ws_read_op_input(m, o, i);
         if (t < 0) continue;
         ws_read_tensor(m, (uint32_t)t, &x);
         if (x.kind != WS_TENSOR_ACTIVATION) continue;
         /* The planner may put an element-wise output exactly on its input; any other overlap is refused. */
-        if (overlaps(&x, &y) && !(allows_in_place(op.info.opcode) && x.arena_offset == y.arena_offset &&
-                                  x.elements == y.elements))
-            return WS_ERR_ARENA;
-        if (!is_graph_input(m, t) && !written_before(m, t, o)) return WS_ERR_GRAPH;
+        if (overlaps(&x, &y) && !(sig->in_place && x.arena_offset == y.arena_offset && x.elements == y.elements))
+            return fail_at(err, t, (int32_t)i, WS_ERR_ARENA);
+        if (!is_graph_input(m, t) && !written_before(m, t, o)) return fail_at(err, t, (int32_t)i, WS_ERR_GRAPH);
     }
-    if (written_before(m, out, o)) return WS_ERR_GRAPH;
+    if (written_before(m, out, o)) return fail_at(err, out, -1, WS_ERR_GRAPH);
     return WS_OK;
 }
 
-static ws_status check_graph_io(const ws_model *m) {
+/* Graph inputs: activations that no operator writes. Graph outputs: activations written by an operator or inputs.
+ * A bad one is reported as err->tensor. */
+static ws_status check_graph_io(const ws_model *m, ws_load_error *err) {
     ws_tensor_info info;
     uint32_t i;
     if (m->num_outputs == 0) return WS_ERR_GRAPH;
     for (i = 0; i < m->num_inputs; i++) {
-        int32_t t = ws_model_input(m, i);
+        ws_tensor_id t = ws_model_input(m, i);
+        err->tensor = t;
         if (t < 0 || (uint32_t)t >= m->num_tensors) return WS_ERR_GRAPH;
         ws_read_tensor(m, (uint32_t)t, &info);
         if (info.kind != WS_TENSOR_ACTIVATION || written_before(m, t, m->num_operators)) return WS_ERR_GRAPH;
     }
     for (i = 0; i < m->num_outputs; i++) {
-        int32_t t = ws_model_output(m, i);
+        ws_tensor_id t = ws_model_output(m, i);
+        err->tensor = t;
         if (t < 0 || (uint32_t)t >= m->num_tensors) return WS_ERR_GRAPH;
         ws_read_tensor(m, (uint32_t)t, &info);
         if (info.kind != WS_TENSOR_ACTIVATION) return WS_ERR_GRAPH;
         if (!written_before(m, t, m->num_operators) && !is_graph_input(m, t)) return WS_ERR_GRAPH;
     }
+    err->tensor = WS_NO_TENSOR;
     return WS_OK;
 }
 
-ws_status ws_verify_graph(ws_model *m) {
+static ws_status verify_graph(ws_model *m, ws_load_error *err) {
     int has_shared = has_shared_tensor(m);
     uint32_t i;
+    ws_status s;
     WS_TRY(check_codebook(m, has_shared));
     WS_TRY(check_stream(m, has_shared));
     WS_TRY(check_indices(m));
-    for (i = 0; i < m->num_tensors; i++) WS_TRY(check_tensor(m, i));
-    for (i = 0; i < m->num_operators; i++) WS_TRY(check_operator(m, i));
-    return check_graph_io(m);
+    for (i = 0; i < m->num_tensors; i++) {
+        s = check_tensor(m, i);
+        if (s != WS_OK) return fail_at(err, (ws_tensor_id)i, -1, s);
+    }
+    for (i = 0; i < m->num_operators; i++) {
+        err->op = (int32_t)i;
+        WS_TRY(check_operator(m, i, err));
+    }
+    err->op = -1;
+    return check_graph_io(m, err);
+}
+
+ws_status ws_verify_graph(ws_model *m, ws_load_error *err) {
+    ws_status s = verify_graph(m, err);
+    /* The layout is verified: the names of the operator and tensor at fault can be read. */
+    if (err->op >= 0)
+        err->op_name = ws_fb_string(m->buf, ws_fb_vector_table(m->buf, m->operators, (uint32_t)err->op),
+                                    WS_VT_OPERATOR_NAME);
+    if (err->tensor >= 0 && (uint32_t)err->tensor < m->num_tensors)
+        err->tensor_name = ws_fb_string(m->buf, ws_fb_vector_table(m->buf, m->tensors, (uint32_t)err->tensor),
+                                        WS_VT_TENSOR_NAME);
+    return s;
 }

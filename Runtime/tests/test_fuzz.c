@@ -219,17 +219,22 @@ static void exercise(const ws_model *model) {
     ws_model_metadata(model, &meta);
     sink += (float)strlen(meta.tool_version) + (float)strlen(meta.solution_json) + (float)strlen(meta.metric);
     (void)ws_model_codebook(model, &size);
-    for (i = 0; i < stream.count; i++) sink += (float)ws_model_index(model, i);
+    for (i = 0; i < stream.count; i++) {
+        uint32_t index = 0;
+        if (ws_model_index(model, i, &index) == WS_OK) sink += (float)index;
+    }
     for (i = 0; i < ws_model_num_operators(model); i++) {
+        uint32_t j;
         ws_model_operator(model, i, &op);
-        sink += (float)strlen(op.name);
+        sink += (float)strlen(op.name) + (float)strlen(ws_opcode_name(op.opcode));
+        for (j = 0; j < op.num_inputs; j++) sink += (float)ws_model_operator_input(model, i, j);
     }
     for (i = 0; i < ws_model_num_tensors(model); i++) {
-        ws_model_tensor(model, i, &info);
+        ws_model_tensor(model, (ws_tensor_id)i, &info);
         sink += (float)strlen(info.name);
         if (info.kind != WS_TENSOR_ACTIVATION && info.elements <= (1u << 20)) {
             float *values = (float *)malloc(info.elements * sizeof(float));
-            if (values && ws_tensor_decode(model, i, values, info.elements) == WS_OK) sink += values[0];
+            if (values && ws_tensor_decode(model, (ws_tensor_id)i, values, info.elements) == WS_OK) sink += values[0];
             free(values);
         }
     }

@@ -33,7 +33,7 @@ static void test_accessors(void) {
     ws_operator_info op;
     ws_stream_info stream;
     ws_metadata meta;
-    uint32_t size = 99, i;
+    uint32_t size = 99, i, index;
     const float *codebook;
     float decoded[8];
 
@@ -70,6 +70,10 @@ static void test_accessors(void) {
     CHECK_STATUS(ws_model_tensor(&m.model, 3, &info), WS_OK);
     CHECK_EQ(info.arena_offset, 16);
     CHECK_STATUS(ws_model_tensor(&m.model, 4, &info), WS_ERR_ARGUMENT);
+    /* Tensor ids are ws_tensor_id (int32) everywhere: negative ones, WS_NO_TENSOR included, are refused. */
+    CHECK_STATUS(ws_model_tensor(&m.model, WS_NO_TENSOR, &info), WS_ERR_ARGUMENT);
+    CHECK_STATUS(ws_model_tensor(&m.model, INT32_MIN, &info), WS_ERR_ARGUMENT);
+    CHECK_STATUS(ws_model_tensor(&m.model, ws_model_input(&m.model, 5), &info), WS_ERR_ARGUMENT);
     CHECK_STATUS(ws_model_tensor(&m.model, 0, NULL), WS_ERR_ARGUMENT);
     CHECK_STATUS(ws_model_tensor(NULL, 0, &info), WS_ERR_ARGUMENT);
 
@@ -80,6 +84,10 @@ static void test_accessors(void) {
     CHECK(op.inputs[0] == 0 && op.inputs[1] == 1 && op.inputs[2] == 2 && op.inputs[3] == -1);
     CHECK(op.outputs[0] == 3 && op.outputs[1] == -1);
     CHECK_STATUS(ws_model_operator(&m.model, 1, &op), WS_ERR_ARGUMENT);
+    /* Every input through ws_model_operator_input (the same ids as the copied ones); -1 past the count. */
+    for (i = 0; i < op.num_inputs; i++) CHECK_EQ(ws_model_operator_input(&m.model, 0, i), (int32_t)i);
+    CHECK_EQ(ws_model_operator_input(&m.model, 0, 3), WS_NO_TENSOR);
+    CHECK_EQ(ws_model_operator_input(&m.model, 1, 0), WS_NO_TENSOR);
 
     codebook = ws_model_codebook(&m.model, &size);
     CHECK_EQ(size, 5);
@@ -90,8 +98,18 @@ static void test_accessors(void) {
     CHECK_EQ(stream.bit_width, 3);
     CHECK_EQ(stream.count, 7);
     CHECK_EQ(stream.bytes, 3 + 4); /* ceil(7 * 3 / 8) packed bytes + 4 bytes of padding */
-    for (i = 0; i < 7; i++) CHECK_EQ(ws_model_index(&m.model, i), INDICES[i]);
-    CHECK_EQ(ws_model_index(&m.model, 7), 0);
+    for (i = 0; i < 7; i++) {
+        index = 99;
+        CHECK_STATUS(ws_model_index(&m.model, i, &index), WS_OK);
+        CHECK_EQ(index, INDICES[i]);
+    }
+    /* A bad argument is an error, not index 0 (a valid index); *index is left alone. */
+    index = 99;
+    CHECK_STATUS(ws_model_index(&m.model, 7, &index), WS_ERR_ARGUMENT);
+    CHECK_STATUS(ws_model_index(&m.model, 0xFFFFFFFFu, &index), WS_ERR_ARGUMENT);
+    CHECK_EQ(index, 99);
+    CHECK_STATUS(ws_model_index(&m.model, 0, NULL), WS_ERR_ARGUMENT);
+    CHECK_STATUS(ws_model_index(NULL, 0, &index), WS_ERR_ARGUMENT);
 
     ws_model_metadata(&m.model, &meta);
     CHECK_EQ(meta.format_version, WS_FORMAT_VERSION);
@@ -111,6 +129,8 @@ static void test_accessors(void) {
     CHECK_STATUS(ws_tensor_decode(&m.model, 1, decoded, 5), WS_ERR_ARGUMENT);
     CHECK_STATUS(ws_tensor_decode(&m.model, 0, decoded, 8), WS_ERR_ARGUMENT);
     CHECK_STATUS(ws_tensor_decode(&m.model, 9, decoded, 8), WS_ERR_ARGUMENT);
+    CHECK_STATUS(ws_tensor_decode(&m.model, WS_NO_TENSOR, decoded, 8), WS_ERR_ARGUMENT);
+    CHECK_STATUS(ws_tensor_decode(&m.model, -2, decoded, 8), WS_ERR_ARGUMENT);
     CHECK_STATUS(ws_tensor_decode(&m.model, 1, NULL, 8), WS_ERR_ARGUMENT);
 
     /* Activation pointers; constants have none. */
@@ -119,6 +139,9 @@ static void test_accessors(void) {
     CHECK(ws_tensor_data(&m.model, 1, m.arena) == NULL);
     CHECK(ws_tensor_data(&m.model, 2, m.arena) == NULL);
     CHECK(ws_tensor_data(&m.model, 4, m.arena) == NULL);
+    CHECK(ws_tensor_data(&m.model, WS_NO_TENSOR, m.arena) == NULL);
+    CHECK(ws_tensor_data(&m.model, INT32_MIN, m.arena) == NULL);
+    CHECK(ws_tensor_data(&m.model, ws_model_output(&m.model, 1), m.arena) == NULL);
     CHECK(ws_tensor_data(&m.model, 0, NULL) == NULL);
 
     /* Running it: y = W x + b = [1 - 1 + 6 + 0.5, 0 + 0.5 + 3 - 0.5]. */
@@ -134,7 +157,7 @@ static void test_minimal_model(void) {
     ws_stream_info stream;
     ws_metadata meta;
     ws_tensor_info info;
-    uint32_t size = 99;
+    uint32_t size = 99, index = 99;
     int32_t x, y;
     tm_init(&m);
     x = tm_act(&m, DIMS(2));
@@ -145,7 +168,8 @@ static void test_minimal_model(void) {
     CHECK_EQ(size, 0);
     ws_model_stream(&m.model, &stream);
     CHECK(stream.bit_width == 0 && stream.count == 0 && stream.bytes == 0);
-    CHECK_EQ(ws_model_index(&m.model, 0), 0);
+    CHECK_STATUS(ws_model_index(&m.model, 0, &index), WS_ERR_ARGUMENT); /* no stream: no index 0 */
+    CHECK_EQ(index, 99);
     ws_model_metadata(&m.model, &meta);
     CHECK_EQ(meta.format_version, WS_FORMAT_VERSION);
     CHECK(strcmp(meta.tool_version, "") == 0 && strcmp(meta.source_sha256, "") == 0);
@@ -213,6 +237,7 @@ static void test_load_arguments(void) {
     tm m;
     ws_model model;
     int32_t x, y;
+    uint32_t index;
     tm_init(&m);
     x = tm_act(&m, DIMS(4));
     y = tm_act(&m, DIMS(4));
@@ -240,12 +265,27 @@ static void test_load_arguments(void) {
     CHECK_EQ(ws_model_input(&model, 0), -1);
     CHECK_EQ(ws_model_output(NULL, 0), -1);
     CHECK(ws_model_codebook(NULL, NULL) == NULL);
-    CHECK_EQ(ws_model_index(&model, 0), 0);
+    CHECK_STATUS(ws_model_index(&model, 0, &index), WS_ERR_ARGUMENT);
     CHECK(ws_tensor_data(&model, 0, m.arena) == NULL);
     tm_free(&m);
 }
 
+/* ws_opcode_name: the schema's names, generated from WS_OP_LIST; "unknown" outside it. */
+static void test_opcode_names(void) {
+    int i;
+    CHECK(strcmp(ws_opcode_name(WS_OP_GEMM), "Gemm") == 0);
+    CHECK(strcmp(ws_opcode_name(WS_OP_CONV_TRANSPOSE), "ConvTranspose") == 0);
+    CHECK(strcmp(ws_opcode_name(WS_OP_PRELU), "PRelu") == 0);
+    CHECK(strcmp(ws_opcode_name(WS_OP_CHANNEL_AFFINE), "ChannelAffine") == 0);
+    CHECK(strcmp(ws_opcode_name((ws_opcode)WS_OP_COUNT), "unknown") == 0);
+    CHECK(strcmp(ws_opcode_name((ws_opcode)200), "unknown") == 0);
+    CHECK(strcmp(ws_opcode_name((ws_opcode)-1), "unknown") == 0);
+    CHECK(WS_OP_COUNT >= 26); /* codes 0..25 are the format's first opcodes; they are only ever appended to */
+    for (i = 0; i < (int)WS_OP_COUNT; i++) CHECK(strcmp(ws_opcode_name((ws_opcode)i), "unknown") != 0);
+}
+
 int main(void) {
+    test_opcode_names();
     test_accessors();
     test_minimal_model();
     test_invoke_arguments();

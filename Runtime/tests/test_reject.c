@@ -361,7 +361,7 @@ static void test_operators(void) {
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_SOFTMAX, TENSORS(0, 0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RESHAPE, TENSORS(0, 0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     /* Unknown opcode, tensor indices out of range, -1 where nothing is optional. */
-    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, (ws_opcode)26, TENSORS(0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
+    MLP_CASE(WS_ERR_OPERATOR, tm_op(m, (ws_opcode)WS_OP_COUNT, TENSORS(0), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(99), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(0), TENSORS(99)));
     MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_RELU, TENSORS(-1), TENSORS(extra = tm_act(m, DIMS(1, 4)))));
@@ -780,6 +780,109 @@ static void test_cnn_aliasing(void) {
     tm_free(&m);
 }
 
+/* ---- where verification failed: ws_model_load_detailed ------------------------------------------------ */
+
+/* The MLP (tensors x 0, W 1, b 2, h 3, y 4; operators Gemm 0, Relu 1) with the statements in `...`, expecting
+ * `expected` at operator `op_`, tensor `t_`, input slot `in_`. */
+#define DETAIL_CASE(expected, op_, t_, in_, ...)                                                       \
+    do {                                                                                              \
+        tm mlp_;                                                                                      \
+        int32_t x_, y_;                                                                               \
+        tm_init(&mlp_);                                                                               \
+        mlp_parts(&mlp_, &x_, &y_);                                                                   \
+        {                                                                                             \
+            tm *m = &mlp_;                                                                            \
+            __VA_ARGS__;                                                                              \
+        }                                                                                             \
+        CHECK_STATUS(tm_finish(&mlp_, &x_, 1, &y_, 1), expected);                                     \
+        CHECK_STATUS(mlp_.error.status, expected);                                                    \
+        CHECK_EQ(mlp_.error.op, op_);                                                                 \
+        CHECK_EQ(mlp_.error.tensor, t_);                                                              \
+        CHECK_EQ(mlp_.error.input, in_);                                                              \
+        tm_free(&mlp_);                                                                               \
+    } while (0)
+
+static void test_load_error_details(void) {
+    tm m;
+    int32_t x, y, z;
+    ws_model model;
+    ws_load_error err;
+    uint8_t *copy;
+
+    /* A valid file: every field -1. */
+    DETAIL_CASE(WS_OK, -1, -1, -1, (void)m);
+    /* A tensor's own problem: the tensor, no operator. */
+    DETAIL_CASE(WS_ERR_TENSOR, -1, 5, -1, tm_act(m, DIMS(2, 0)));
+    DETAIL_CASE(WS_ERR_ARENA, -1, 5, -1, tm_act_at(m, DIMS(4), 2));
+    /* An operator's input id that names no tensor: operator 2, the stored id, input slot 0. */
+    DETAIL_CASE(WS_ERR_OPERATOR, 2, 99, 0, z = tm_act(m, DIMS(1, 3)); tm_op(m, WS_OP_RELU, TENSORS(99), TENSORS(z)));
+    DETAIL_CASE(WS_ERR_OPERATOR, 2, -1, 1,
+                z = tm_act(m, DIMS(1, 3)); tm_op(m, WS_OP_ADD, TENSORS(4, -1), TENSORS(z)));
+    /* A shared tensor where only weights may be: Add's input 1 is W (tensor 1). */
+    DETAIL_CASE(WS_ERR_OPERATOR, 2, 1, 1,
+                z = tm_act(m, DIMS(3, 4)); tm_op(m, WS_OP_ADD, TENSORS(4, 1), TENSORS(z)));
+    /* The output is a constant: operator 2, tensor b (2), no input slot. */
+    DETAIL_CASE(WS_ERR_OPERATOR, 2, 2, -1, tm_op(m, WS_OP_RELU, TENSORS(4), TENSORS(2)));
+    /* Shapes that do not agree: the operator only (the rule involves several tensors). */
+    DETAIL_CASE(WS_ERR_SHAPE, 2, -1, -1, z = tm_act(m, DIMS(1, 4)); tm_op(m, WS_OP_ADD, TENSORS(4, 4), TENSORS(z)));
+    /* An options value out of range: the operator only. */
+    DETAIL_CASE(WS_ERR_OPERATOR, 2, -1, -1,
+                z = tm_act(m, DIMS(1, 3)); wsm_builder_add_concat(m->b, "c", TENSORS(4), &z, 1, 5));
+    /* Read before written: operator 2 reads z (5), which operator 3 writes later; input slot 1. */
+    DETAIL_CASE(WS_ERR_GRAPH, 2, 5, 1, z = tm_act(m, DIMS(1, 3)); tm_op(m, WS_OP_ADD, TENSORS(4, z), TENSORS(z + 1));
+                tm_act(m, DIMS(1, 3)); tm_op(m, WS_OP_RELU, TENSORS(4), TENSORS(z)));
+    /* Written twice: operator 2 writes h (3) again. */
+    DETAIL_CASE(WS_ERR_GRAPH, 2, 3, -1, tm_op(m, WS_OP_RELU, TENSORS(4), TENSORS(3)));
+
+    /* An output overlapping an input of an operator that is not element-wise: the input's slot and tensor. */
+    tm_init(&m);
+    tm_codebook(&m, FLOATS(-1, 0, 1, 2), 4);
+    x = tm_act_at(&m, DIMS(1, 4), 0);
+    y = tm_act_at(&m, DIMS(1, 4), 0);
+    z = tm_shared(&m, DIMS(4, 4), FLOATS(1, 0, -1, 2, 0, 1, 2, -1, 2, 2, 0, 1, 1, 1, 1, 1));
+    tm_gemm(&m, TENSORS(x, z), y, 1, 1, 0, 1);
+    m.arena_bytes = 16;
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_ARENA);
+    CHECK(m.error.op == 0 && m.error.tensor == x && m.error.input == 0);
+    /* The names as stored: the operator's ("gemm"), the tensor's ("" when it has none). */
+    CHECK(m.error.op_name != NULL && strcmp(m.error.op_name, "gemm") == 0);
+    CHECK(m.error.tensor_name != NULL && strcmp(m.error.tensor_name, "") == 0);
+    tm_free(&m);
+
+    /* A named tensor at fault. */
+    DETAIL_CASE(WS_ERR_TENSOR, -1, 5, -1, wsm_builder_add_activation(m->b, "bad", DIMS(2, 0), 0));
+    tm_init(&m);
+    mlp_parts(&m, &x, &y);
+    wsm_builder_add_activation(m.b, "bad", DIMS(2, 0), 0);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_TENSOR);
+    CHECK(m.error.tensor_name != NULL && strcmp(m.error.tensor_name, "bad") == 0 && m.error.op_name == NULL);
+    tm_free(&m);
+
+    /* A graph output no operator writes: the tensor, no operator. */
+    tm_init(&m);
+    mlp_parts(&m, &x, &y);
+    z = tm_act(&m, DIMS(1, 3));
+    CHECK_STATUS(tm_finish(&m, &x, 1, &z, 1), WS_ERR_GRAPH);
+    CHECK(m.error.op == -1 && m.error.tensor == z && m.error.input == -1);
+    tm_free(&m);
+
+    /* File-level problems (CRC) and bad arguments: nothing to point at; a NULL `error` is allowed. */
+    tm_init(&m);
+    mlp_parts(&m, &x, &y);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK);
+    copy = aligned_copy(m.mem, m.len, 0);
+    copy[m.len / 2] ^= 1;
+    CHECK_STATUS(ws_model_load_detailed(&model, copy, m.len, &err), WS_ERR_CRC);
+    CHECK(err.status == WS_ERR_CRC && err.op == -1 && err.tensor == -1 && err.input == -1);
+    CHECK(err.op_name == NULL && err.tensor_name == NULL);
+    CHECK_STATUS(ws_model_load_detailed(&model, copy, m.len, NULL), WS_ERR_CRC);
+    free_copy(copy, 0);
+    CHECK_STATUS(ws_model_load_detailed(NULL, m.mem, m.len, &err), WS_ERR_ARGUMENT);
+    CHECK(err.status == WS_ERR_ARGUMENT && err.op == -1 && err.tensor == -1 && err.input == -1);
+    CHECK_STATUS(ws_model_load_detailed(&model, m.mem, m.len, NULL), WS_OK);
+    tm_free(&m);
+}
+
 int main(void) {
     test_truncations();
     test_byte_flips();
@@ -796,5 +899,6 @@ int main(void) {
     test_elementwise_rejects();
     test_layout_rejects();
     test_cnn_aliasing();
+    test_load_error_details();
     return ws_test_finish();
 }

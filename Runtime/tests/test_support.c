@@ -214,7 +214,8 @@ ws_status tm_finish(tm *m, const int32_t *in, uint32_t nin, const int32_t *out, 
     need(data != NULL, "builder data");
     m->mem = aligned_copy(data, len, 0);
     m->len = len;
-    s = ws_model_load(&m->model, m->mem, m->len);
+    s = ws_model_load_detailed(&m->model, m->mem, m->len, &m->error);
+    need(m->error.status == s, "ws_load_error.status is the returned status");
     if (s == WS_OK) {
         uint32_t n = ws_model_arena_bytes(&m->model) / 4 + 1, i;
         m->arena = (float *)malloc(n * sizeof(float));
@@ -226,15 +227,15 @@ ws_status tm_finish(tm *m, const int32_t *in, uint32_t nin, const int32_t *out, 
 
 void tm_set(tm *m, int32_t t, const float *values) {
     ws_tensor_info info;
-    float *dst = ws_tensor_data(&m->model, (uint32_t)t, m->arena);
-    need(dst != NULL && ws_model_tensor(&m->model, (uint32_t)t, &info) == WS_OK, "tm_set on a non-activation");
+    float *dst = ws_tensor_data(&m->model, t, m->arena);
+    need(dst != NULL && ws_model_tensor(&m->model, t, &info) == WS_OK, "tm_set on a non-activation");
     memcpy(dst, values, info.elements * sizeof(float));
 }
 
 ws_status tm_run(tm *m) { return ws_invoke(&m->model, m->arena, ws_model_arena_bytes(&m->model)); }
 
 const float *tm_get(tm *m, int32_t t) {
-    float *p = ws_tensor_data(&m->model, (uint32_t)t, m->arena);
+    float *p = ws_tensor_data(&m->model, t, m->arena);
     need(p != NULL, "tm_get on a non-activation");
     return p;
 }

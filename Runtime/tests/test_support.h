@@ -63,6 +63,7 @@ typedef struct {
     uint8_t *mem;                   /* finished, aligned copy of the file */
     size_t len;
     ws_model model;
+    ws_load_error error;            /* where tm_finish()'s ws_model_load_detailed() failed */
     float *arena;
 } tm;
 

@@ -11,6 +11,22 @@
 
 namespace fb = ws::fb;
 
+// The C runtime's operator table (WS_OP_LIST in ws_runtime.h) and the schema's OpCode enum (Runtime/schema/wsm.fbs,
+// through the flatc header) cannot drift apart: every row's code is the schema's value of the same name, and the
+// schema has no opcode after the table's last (the C side checks that the table's codes are 0..WS_OP_COUNT-1).
+#define WS_CHECK_OPCODE(name, Camel, code, ...)                                                      \
+    static_assert(static_cast<int>(fb::OpCode::Camel) == (code) && WS_OP_##name == (code),          \
+                  "WS_OP_LIST row " #Camel " does not have the schema's OpCode value");
+WS_OP_LIST(WS_CHECK_OPCODE)
+#undef WS_CHECK_OPCODE
+static_assert(static_cast<int>(fb::OpCode::MAX) == WS_OP_COUNT - 1,
+              "the schema's OpCode enum and WS_OP_LIST do not end at the same opcode");
+static_assert(static_cast<int>(fb::TensorKind::Activation) == WS_TENSOR_ACTIVATION &&
+                  static_cast<int>(fb::TensorKind::Raw) == WS_TENSOR_RAW &&
+                  static_cast<int>(fb::TensorKind::Shared) == WS_TENSOR_SHARED &&
+                  static_cast<int>(fb::TensorKind::MAX) == WS_TENSOR_SHARED,
+              "ws_tensor_kind differs from the schema's TensorKind");
+
 struct wsm_builder {
     flatbuffers::FlatBufferBuilder fbb{1 << 16};
     std::vector<flatbuffers::Offset<fb::Tensor>> tensors;

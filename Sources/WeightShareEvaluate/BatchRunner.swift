@@ -24,7 +24,7 @@ public enum BatchRunner {
     /// added in sample order, so the means do not depend on the number of workers.
     public static func channelMeans(_ model: WSMModel, site: BiasCorrectionSite, samples: SampleSet,
                                     workers: Int = defaultWorkers) throws -> [Double] {
-        let output = model.tensor(at: site.output)
+        let output = try model.tensor(at: site.output)
         let channels = site.channels
         let perSample = try rows(model, samples: samples, width: channels, workers: workers) { session, sample, row in
             var sums = [Double](repeating: 0, count: channels)
@@ -47,7 +47,7 @@ public enum BatchRunner {
     /// most `workers` blocks are held at once.
     public static func grams(_ model: WSMModel, layer: CompensationLayer, samples: SampleSet,
                              workers: Int = defaultWorkers) throws -> [[Double]] {
-        let input = model.tensor(at: layer.input)
+        let input = try model.tensor(at: layer.input)
         let zero = [[Double]](repeating: [Double](repeating: 0, count: layer.width * layer.width), count: layer.groups)
         let blockSize = 16
         let blocks = (0..<((samples.count + blockSize - 1) / blockSize)).map {

@@ -1,3 +1,5 @@
+import WeightShareRuntime
+
 /// The model after lowering: static shapes, operators in execution order, every tensor float32.
 /// This is what the compressor, the memory planner and the container writer work on.
 
@@ -34,7 +36,9 @@ public enum OperatorKind: Sendable, Equatable {
     case matMul
     /// Element-wise sum with NumPy broadcasting.
     case add
-    case relu
+    /// y = f(x) element by element, no options, computed by the runtime operator `opcode` (Relu, Sigmoid, Tanh,
+    /// HardSwish, …: the `.pointwise` rows of the operator table).
+    case pointwise(ws_opcode)
     /// `axis` non-negative; `coerce2D` for opset < 13 semantics.
     case softmax(axis: Int, coerce2D: Bool)
     /// Same data, new shape (Reshape, Flatten, Squeeze, Unsqueeze, the H = 1 views).
@@ -57,10 +61,7 @@ public enum OperatorKind: Sendable, Equatable {
     case leakyRelu(alpha: Float)
     /// Inputs X and slope (unidirectionally broadcast to X).
     case prelu
-    case sigmoid
-    case tanh
     case hardSigmoid(alpha: Float, beta: Float)
-    case hardSwish
     /// Non-negative axis.
     case concat(axis: Int)
     case transpose(perm: [Int])

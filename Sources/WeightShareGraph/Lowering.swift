@@ -16,24 +16,19 @@ import WeightShareCore
 ///    (`ShapeInference.swift`, `ShapeInferenceCNN.swift`); int64 shape constants are consumed, float constants
 ///    become constant tensors.
 public enum Lowering {
-    /// ONNX operators (default domain) that lowering accepts, sorted; `Constant` nodes are folded as well.
-    public static let supportedOperators = (coreOperators + convolutionalOperators + shapeArithmeticOperators).sorted()
+    /// ONNX operators (default domain) that lowering accepts, sorted (the rows of ``OperatorTable``); `Constant`
+    /// nodes are folded as well.
+    public static let supportedOperators = OperatorTable.rows.map(\.onnx).sorted()
 
     /// The MLP operator set of the foundation.
-    public static let coreOperators = [
-        "Add", "Dropout", "Flatten", "Gemm", "Identity", "MatMul", "Relu", "Reshape", "Softmax",
-    ]
+    public static let coreOperators = OperatorTable.names(in: .core)
 
     /// The CNN operator set.
-    public static let convolutionalOperators = [
-        "AveragePool", "BatchNormalization", "Clip", "Concat", "Conv", "ConvTranspose", "Div", "GlobalAveragePool",
-        "HardSigmoid", "HardSwish", "LeakyRelu", "MaxPool", "Mul", "PRelu", "Pad", "Resize", "Sigmoid", "Squeeze",
-        "Sub", "Tanh", "Transpose", "Unsqueeze",
-    ]
+    public static let convolutionalOperators = OperatorTable.names(in: .convolutional)
 
     /// Accepted on constants only (folded at compile time once input shapes are pinned); Cast of an activation
     /// to float is a copy.
-    public static let shapeArithmeticOperators = ["Cast", "ConstantOfShape", "Gather", "Range", "Shape", "Slice"]
+    public static let shapeArithmeticOperators = OperatorTable.names(in: .shapeArithmetic)
 
     /// Lowers `graph`.
     ///
@@ -62,7 +57,7 @@ public enum Lowering {
 
     static func checkSupported(_ graph: Graph) throws {
         for node in graph.nodes where !(isDefaultOperatorDomain(node.domain)
-                                        && supportedOperators.contains(node.opType)) {
+                                        && OperatorTable.byName[node.opType] != nil) {
             throw LoweringError.unsupportedOperator(node: label(node), opType: node.opType, domain: node.domain)
         }
     }

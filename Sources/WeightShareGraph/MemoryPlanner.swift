@@ -124,8 +124,8 @@ extension OperatorKind {
     /// Element-wise operators whose runtime kernels are correct with the output exactly on an input.
     var allowsInPlace: Bool {
         switch self {
-        case .relu, .add, .sub, .mul, .div, .softmax, .reshape, .clip, .leakyRelu, .prelu, .sigmoid, .tanh,
-             .hardSigmoid, .hardSwish, .channelAffine:
+        case .pointwise, .add, .sub, .mul, .div, .softmax, .reshape, .clip, .leakyRelu, .prelu, .hardSigmoid,
+             .channelAffine:
             return true
         case .gemm, .matMul, .conv, .convTranspose, .maxPool, .averagePool, .globalAveragePool, .concat, .transpose,
              .pad, .resize:

@@ -1,6 +1,7 @@
 import WeightShareCore
 /// Static shape rules of the operators WeightShare lowers, and the resolution of their ONNX attributes into
-/// ``OperatorKind`` options. The CNN operators' rules live in `ShapeInferenceCNN.swift`.
+/// ``OperatorKind`` options; ``OperatorTable`` says which rule lowers which operator. The CNN operators' rules live
+/// in `ShapeInferenceCNN.swift`.
 enum ShapeInference {
     /// One input of a node: its value name, static shape, and its value if it is a constant.
     struct Operand {
@@ -99,46 +100,17 @@ enum ShapeInference {
         let opset: Int
 
         func infer() throws -> Inferred {
-            switch node.opType {
-            case "Gemm": return try gemm()
-            case "MatMul": return try matMul()
-            case "Add": return try binary(.add)
-            case "Sub": return try binary(.sub)
-            case "Mul": return try binary(.mul)
-            case "Div": return try binary(.div)
-            case "Relu": return try unary(.relu)
-            case "Sigmoid": return try unary(.sigmoid)
-            case "Tanh": return try unary(.tanh)
-            case "HardSwish": return try unary(.hardSwish)
-            case "LeakyRelu": return try unary(.leakyRelu(alpha: try float("alpha", default: 0.01)))
-            case "HardSigmoid":
-                return try unary(.hardSigmoid(alpha: try float("alpha", default: 0.2),
-                                              beta: try float("beta", default: 0.5)))
-            case "Identity": return try unary(.reshape)
-            case "Cast": return try cast()
-            case "Clip": return try clip()
-            case "PRelu": return try prelu()
-            case "Softmax": return try softmax()
-            case "Flatten": return try flatten()
-            case "Reshape": return try reshape()
-            case "Squeeze": return try squeeze()
-            case "Unsqueeze": return try unsqueeze()
-            case "Concat": return try concat()
-            case "Transpose": return try transpose()
-            case "Conv": return try conv()
-            case "ConvTranspose": return try convTranspose()
-            case "MaxPool": return try pool(isMax: true)
-            case "AveragePool": return try pool(isMax: false)
-            case "GlobalAveragePool": return try globalAveragePool()
-            case "Pad": return try pad()
-            case "Resize": return try resize()
-            case "BatchNormalization": return try batchNormalization()
-            case "Shape", "Gather", "Range", "ConstantOfShape", "Slice":
+            switch OperatorTable.byName[node.opType]?.treatment {
+            case .rule(let lower)?:
+                return try lower(self)
+            case .pointwise(let opcode)?:
+                return try unary(.pointwise(opcode))
+            case .constantsOnly?:
                 let dynamic = operands.compactMap { $0 }.filter { $0.constant == nil }.map { "'\($0.name)'" }
                 throw error("WeightShare folds \(node.opType) at compile time only, so its inputs must be constants "
                     + "(after the input shapes are pinned); \(dynamic.joined(separator: ", ")) is computed at run "
                     + "time")
-            default:
+            case .removed?, nil:
                 throw LoweringError.unsupportedOperator(node: Lowering.label(node), opType: node.opType,
                                                         domain: node.domain)
             }

@@ -38,12 +38,12 @@ public final class InferenceSession {
     }
 
     /// Runs only the first `operators` operators on a single input and hands `tensor` (an activation still live
-    /// after them: one they wrote, or an input of the next operator) to `body` without copying. For host tools that
-    /// look at intermediate values.
-    public func run<R>(input: UnsafeBufferPointer<Float>, operators: Int, reading tensor: TensorInfo,
+    /// after them: one they wrote, or an input of the next operator) to `body` without copying. For the compiler's
+    /// calibration passes (`ws_invoke_partial`), hence `package`: not part of the reader's public API.
+    package func run<R>(input: UnsafeBufferPointer<Float>, operators: Int, reading tensor: TensorInfo,
                        _ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R {
         guard inputTensors.count == 1 else { throw WSMError.wrongInputCount(expected: inputTensors.count, got: 1) }
-        guard let values = ws_tensor_data(model.model, UInt32(tensor.index), arena.baseAddress) else {
+        guard let values = ws_tensor_data(model.model, Int32(clamping: tensor.index), arena.baseAddress) else {
             throw WSMError.invocationFailed(code: WS_ERR_ARGUMENT.rawValue,
                                             message: "tensor \(tensor.name) is not an activation")
         }
@@ -56,7 +56,7 @@ public final class InferenceSession {
         guard values.count == tensor.elementCount else {
             throw WSMError.wrongInputSize(input: tensor.name, expected: tensor.elementCount, got: values.count)
         }
-        let destination = ws_tensor_data(model.model, UInt32(tensor.index), arena.baseAddress)!
+        let destination = ws_tensor_data(model.model, Int32(clamping: tensor.index), arena.baseAddress)!
         destination.update(from: values.baseAddress!, count: values.count)
     }
 
@@ -69,7 +69,7 @@ public final class InferenceSession {
     }
 
     private func outputBuffer(_ tensor: TensorInfo) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: ws_tensor_data(model.model, UInt32(tensor.index), arena.baseAddress),
+        UnsafeBufferPointer(start: ws_tensor_data(model.model, Int32(clamping: tensor.index), arena.baseAddress),
                             count: tensor.elementCount)
     }
 }

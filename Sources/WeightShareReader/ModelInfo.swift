@@ -36,25 +36,30 @@ public struct TensorInfo: Sendable, Equatable {
 }
 
 public struct OperatorInfo: Sendable, Equatable {
-    /// Names of the schema's opcodes (`ws.fb.OpCode`), by value.
-    public static let opcodeNames = [
-        "Gemm", "MatMul", "Add", "Relu", "Softmax", "Reshape", "Conv", "ConvTranspose", "MaxPool", "AveragePool",
-        "GlobalAveragePool", "Sub", "Mul", "Div", "Clip", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "HardSigmoid",
-        "HardSwish", "Concat", "Transpose", "Pad", "Resize", "ChannelAffine",
-    ]
-
+    /// The schema's name of the opcode (`ws.fb.OpCode`), from the runtime's operator table (`ws_opcode_name`);
+    /// "unknown" for a code the runtime does not know.
     public var opcode: String
+    /// The opcode's numeric value (`ws_opcode`'s raw value), e.g. as a dictionary key.
+    public var code: Int
     public var name: String
+    /// Every input, in order (any number: Concat takes more than `ws_operator_info` copies); nil for an absent
+    /// optional input.
     public var inputs: [Int?]
     public var outputs: [Int]
 
-    init(_ info: ws_operator_info) {
-        let raw = Int(info.opcode.rawValue)
-        opcode = raw < Self.opcodeNames.count ? Self.opcodeNames[raw] : "op\(raw)"
+    /// Operator `index` of a loaded model (`index` < `ws_model_num_operators`).
+    init(model: UnsafePointer<ws_model>, index: UInt32) {
+        var info = ws_operator_info()
+        let status = ws_model_operator(model, index, &info)
+        precondition(status == WS_OK, "operator \(index) of a loaded model")
+        opcode = String(cString: ws_opcode_name(info.opcode))
+        code = Int(info.opcode.rawValue)
         name = info.name.map { String(cString: $0) } ?? ""
-        let ins = withUnsafeBytes(of: info.inputs) { Array($0.bindMemory(to: Int32.self)) }
+        inputs = (0..<info.num_inputs).map { i in
+            let t = ws_model_operator_input(model, index, i)
+            return t < 0 ? nil : Int(t)
+        }
         let outs = withUnsafeBytes(of: info.outputs) { Array($0.bindMemory(to: Int32.self)) }
-        inputs = ins.prefix(Int(info.num_inputs)).map { $0 < 0 ? nil : Int($0) }
         outputs = outs.prefix(Int(info.num_outputs)).map(Int.init)
     }
 }
@@ -109,4 +114,3 @@ public struct ModelMetadata: Sendable, Equatable {
         floatScore = m.float_score
     }
 }
-extension ws_opcode: @retroactive Hashable {}

@@ -9,7 +9,8 @@ import WeightShareRuntime
 /// let probabilities = try model.run([pixels])[0]
 /// ```
 /// The model owns an aligned copy of the bytes and never changes after loading, so one instance may be shared
-/// by several threads, each running its own `InferenceSession`.
+/// by several threads, each running its own `InferenceSession`. The descriptions (`tensors`, `inputs`, `outputs`,
+/// `operators`, `codebook`) are read once at load and stored; `indices()` decodes the whole stream on each call.
 public final class WSMModel: @unchecked Sendable {
     private let storage: UnsafeMutableRawBufferPointer
     /// `ws_model` points into `storage`; it is read-only after a successful load.
@@ -30,18 +31,41 @@ public final class WSMModel: @unchecked Sendable {
         try self.init(bytes: [UInt8](data))
     }
 
+    /// Verifies `bytes` (copied into aligned memory). A rejected file throws `WSMError.invalidModel`, whose
+    /// `location` names the operator and tensor where verification failed.
     public init(bytes: [UInt8]) throws {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         storage.copyBytes(from: bytes)
         handle = UnsafeMutablePointer<ws_model>.allocate(capacity: 1)
         handle.initialize(to: ws_model())
-        let status = ws_model_load(handle, storage.baseAddress, bytes.count)
+        var failure = ws_load_error()
+        let status = ws_model_load_detailed(handle, storage.baseAddress, bytes.count, &failure)
         if status != WS_OK {
+            // The names point into `storage`: copy them out before freeing it.
+            let location = LoadErrorLocation(failure)
             handle.deallocate()
             storage.deallocate()
-            throw WSMError.invalidModel(code: status.rawValue, message: WSMError.message(status))
+            throw WSMError.invalidModel(code: status.rawValue, message: WSMError.message(status), location: location)
         }
         byteCount = bytes.count
+        let model = UnsafePointer(handle)
+        let tensors = (0..<ws_model_num_tensors(model)).map { t in
+            var info = ws_tensor_info()
+            let status = ws_model_tensor(model, Int32(t), &info)
+            precondition(status == WS_OK, "tensor \(t) of a loaded model")
+            return TensorInfo(index: Int(t), info)
+        }
+        self.tensors = tensors
+        // Graph inputs/outputs and operator tensors are verified ids, so these subscripts are in range.
+        inputs = (0..<ws_model_num_inputs(model)).map { tensors[Int(ws_model_input(model, $0))] }
+        outputs = (0..<ws_model_num_outputs(model)).map { tensors[Int(ws_model_output(model, $0))] }
+        operators = (0..<ws_model_num_operators(model)).map { OperatorInfo(model: model, index: $0) }
+        var size: UInt32 = 0
+        if let values = ws_model_codebook(model, &size), size > 0 {
+            codebook = Array(UnsafeBufferPointer(start: values, count: Int(size)))
+        } else {
+            codebook = []
+        }
     }
 
     deinit {
@@ -57,12 +81,15 @@ public final class WSMModel: @unchecked Sendable {
     /// Arena bytes one inference needs.
     public var arenaBytes: Int { Int(ws_model_arena_bytes(model)) }
 
-    public var tensors: [TensorInfo] { (0..<ws_model_num_tensors(model)).map { tensor(at: Int($0)) } }
+    /// Every tensor, by index (read once at load).
+    public let tensors: [TensorInfo]
 
-    public func tensor(at index: Int) -> TensorInfo {
-        var info = ws_tensor_info()
-        _ = ws_model_tensor(model, UInt32(index), &info)
-        return TensorInfo(index: index, info)
+    /// Tensor `index`; throws `WSMError.tensorIndexOutOfRange` outside `0..<tensors.count`.
+    public func tensor(at index: Int) throws -> TensorInfo {
+        guard tensors.indices.contains(index) else {
+            throw WSMError.tensorIndexOutOfRange(index: index, count: tensors.count)
+        }
+        return tensors[index]
     }
 
     public func tensor(named name: String) throws -> TensorInfo {
@@ -70,28 +97,17 @@ public final class WSMModel: @unchecked Sendable {
         return t
     }
 
-    public var inputs: [TensorInfo] {
-        (0..<ws_model_num_inputs(model)).map { tensor(at: Int(ws_model_input(model, $0))) }
-    }
+    /// The graph inputs, in order (read once at load).
+    public let inputs: [TensorInfo]
 
-    public var outputs: [TensorInfo] {
-        (0..<ws_model_num_outputs(model)).map { tensor(at: Int(ws_model_output(model, $0))) }
-    }
+    /// The graph outputs, in order (read once at load).
+    public let outputs: [TensorInfo]
 
-    public var operators: [OperatorInfo] {
-        (0..<ws_model_num_operators(model)).map { o in
-            var info = ws_operator_info()
-            _ = ws_model_operator(model, o, &info)
-            return OperatorInfo(info)
-        }
-    }
+    /// The operators in execution order, every input included (read once at load).
+    public let operators: [OperatorInfo]
 
-    /// The shared values, ascending.
-    public var codebook: [Float] {
-        var size: UInt32 = 0
-        guard let values = ws_model_codebook(model, &size), size > 0 else { return [] }
-        return Array(UnsafeBufferPointer(start: values, count: Int(size)))
-    }
+    /// The shared values, ascending (read once at load).
+    public let codebook: [Float]
 
     public var stream: StreamInfo {
         var info = ws_stream_info()
@@ -100,8 +116,24 @@ public final class WSMModel: @unchecked Sendable {
                           bytes: Int(info.bytes))
     }
 
-    /// Every index of the stream, decoded.
-    public var indices: [UInt32] { (0..<UInt32(stream.count)).map { ws_model_index(model, $0) } }
+    /// Index `position` of the stream; throws `WSMError.streamIndexOutOfRange` outside `0..<stream.count`.
+    public func index(at position: Int) throws -> UInt32 {
+        var value: UInt32 = 0
+        guard position >= 0, let p = UInt32(exactly: position), ws_model_index(model, p, &value) == WS_OK else {
+            throw WSMError.streamIndexOutOfRange(index: position, count: stream.count)
+        }
+        return value
+    }
+
+    /// Every index of the stream, decoded: O(count) time and a new array on each call (a method, not a stored
+    /// property, so that a model does not keep a second, expanded copy of its weights).
+    public func indices() -> [UInt32] {
+        (0..<UInt32(stream.count)).map { i in
+            var value: UInt32 = 0
+            _ = ws_model_index(model, i, &value) // i < count: always WS_OK
+            return value
+        }
+    }
 
     public var metadata: ModelMetadata {
         var meta = ws_metadata()
@@ -114,7 +146,7 @@ public final class WSMModel: @unchecked Sendable {
         guard tensor.kind != .activation else { throw WSMError.notConstant(tensor: tensor.name) }
         var out = [Float](repeating: 0, count: tensor.elementCount)
         let status = out.withUnsafeMutableBufferPointer {
-            ws_tensor_decode(model, UInt32(tensor.index), $0.baseAddress, UInt32($0.count))
+            ws_tensor_decode(model, Int32(clamping: tensor.index), $0.baseAddress, UInt32($0.count))
         }
         guard status == WS_OK else { throw WSMError.invalidModel(code: status.rawValue, message: WSMError.message(status)) }
         return out

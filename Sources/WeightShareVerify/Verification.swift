@@ -58,7 +58,7 @@ public enum Verification {
         let maxAbs = zip(out, floatOut).reduce(0.0) { max($0, Double(abs($1.0 - $1.1))) }
         let predictions = (0..<samples.count).map { Metric.argmax(out[($0 * width)..<(($0 + 1) * width)]) }
 
-        let indices = compressed.indices
+        let indices = compressed.indices()
         let codebook = compressed.codebook
         var histogram = [Int](repeating: 0, count: codebook.count)
         for i in indices { histogram[Int(i)] += 1 }

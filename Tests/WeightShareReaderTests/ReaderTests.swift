@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeightShare
+import WeightShareRuntime
 import WeightShareReader
 
 @Suite("WeightShareReader")
@@ -17,7 +18,7 @@ struct ReaderTests {
             ],
             operations: [
                 .init(name: "fc", kind: .gemm(alpha: 1, beta: 1, transA: false, transB: true), inputs: [0, 1, 2], outputs: [3]),
-                .init(name: "act", kind: .relu, inputs: [3], outputs: [4]),
+                .init(name: "act", kind: .pointwise(WS_OP_RELU), inputs: [3], outputs: [4]),
             ],
             inputs: [0], outputs: [4])
         let prepared = PreparedModel(lowered: lowered)
@@ -37,7 +38,7 @@ struct ReaderTests {
             #expect(model.codebook == [-2, -1, 0.5, 1, 3, 4])
             #expect(model.stream.bitWidth == 3)
             #expect(model.stream.count == 6)
-            #expect(model.indices == [3, 0, 4, 5, 1, 2])
+            #expect(model.indices() == [3, 0, 4, 5, 1, 2])
             #expect(try model.decode(tensorNamed: "W") == [1, -2, 3, 4, -1, 0.5])
             #expect(model.inputs.map(\.name) == ["x"])
             #expect(model.outputs.map(\.shape) == [[1, 3]])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WeightShareReader
 import WeightShare
+import WeightShareRuntime
 
 /// Per-channel means of `outputs` (`width` values per sample).
 private func columnMeans(_ outputs: [Float], width: Int) -> [Double] {
@@ -31,7 +32,7 @@ struct BiasCorrectionTests {
             operations: [
                 .init(name: "gemm1", kind: .gemm(alpha: 1, beta: 1, transA: false, transB: false), inputs: [0, 1, 2],
                       outputs: [3]),
-                .init(name: "relu", kind: .relu, inputs: [3], outputs: [4]),
+                .init(name: "relu", kind: .pointwise(WS_OP_RELU), inputs: [3], outputs: [4]),
                 .init(name: "gemm2", kind: .gemm(alpha: 1, beta: 0.5, transA: false, transB: true), inputs: [4, 5, 6],
                       outputs: [7]),
                 .init(name: "matmul", kind: .matMul, inputs: [7, 8], outputs: [9]),

@@ -35,7 +35,7 @@ enum TinyMLP {
         ]
         let operations: [LoweredModel.Operation] = [
             .init(name: "gemm", kind: .gemm(alpha: 1, beta: 1, transA: false, transB: true), inputs: [0, 1, 2], outputs: [3]),
-            .init(name: "relu", kind: .relu, inputs: [3], outputs: [4]),
+            .init(name: "relu", kind: .pointwise(WS_OP_RELU), inputs: [3], outputs: [4]),
             .init(name: "matmul", kind: .matMul, inputs: [4, 5], outputs: [6]),
             .init(name: "add", kind: .add, inputs: [6, 7], outputs: [8]),
             .init(name: "softmax", kind: .softmax(axis: 1, coerce2D: false), inputs: [8], outputs: [9]),
@@ -83,7 +83,7 @@ struct ContainerTests {
         let model = try WSMModel(bytes: bytes)
         #expect(model.codebook == q.codebook)
         #expect(model.stream.bitWidth == q.bitWidth)
-        #expect(model.indices == q.indices)
+        #expect(model.indices() == q.indices)
         #expect(model.metadata.k == k)
         #expect(model.metadata.m == q.codebookSize)
         #expect(model.metadata.seed == 7)

@@ -171,6 +171,6 @@ struct ErrorCompensationTests {
         let bytes = try encoder.container(compensated)
         #expect(bytes.count == (try encoder.container(plain)).count)
         let model = try WSMModel(bytes: bytes)
-        #expect(model.codebook == plain.quantization.codebook && model.indices == indices)
+        #expect(model.codebook == plain.quantization.codebook && model.indices() == indices)
     }
 }

@@ -121,13 +121,13 @@ struct LoweringCNNEndToEndTests {
         let shared = try WSMModel(bytes: try prepared.container(quantization: q))
         var decoded = prepared.lowered
         for slice in prepared.shared.slices {
-            let info = shared.tensor(at: slice.tensor)
+            let info = try shared.tensor(at: slice.tensor)
             #expect(info.kind == .shared)
             decoded.tensors[slice.tensor].constant = try shared.decode(info)
         }
         for (t, tensor) in prepared.lowered.tensors.enumerated() where tensor.isConstant
             && prepared.shared.slice(ofTensor: t) == nil {
-            #expect(shared.tensor(at: t).kind == .raw)
+            #expect(try shared.tensor(at: t).kind == .raw)
         }
         let raw = try WSMModel(bytes: try PreparedModel(lowered: decoded).container(quantization: nil))
         let (x, _) = try CNNOpFixtures.io(c)

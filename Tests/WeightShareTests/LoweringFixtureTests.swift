@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeightShare
+import WeightShareRuntime
 
 /// Lowering of the committed fixture models.
 @Suite struct LoweringFixtureTests {
@@ -17,8 +18,8 @@ import WeightShare
         let model = try Lowering.lower(graph, inputShapes: ["input": [1, 64]])
         #expect(model.operations.map(\.name) == ["fc1", "relu1", "fc2", "relu2", "fc3", "softmax"])
         #expect(model.operations.map(\.kind) == [
-            .gemm(alpha: 1, beta: 1, transA: false, transB: true), .relu,
-            .gemm(alpha: 1, beta: 1, transA: false, transB: true), .relu,
+            .gemm(alpha: 1, beta: 1, transA: false, transB: true), .pointwise(WS_OP_RELU),
+            .gemm(alpha: 1, beta: 1, transA: false, transB: true), .pointwise(WS_OP_RELU),
             .gemm(alpha: 1, beta: 1, transA: false, transB: true), .softmax(axis: 1, coerce2D: false),
         ])
         // [1,64] → [1,128] → [1,128] → [1,64] → [1,64] → [1,10] → [1,10]
@@ -119,7 +120,7 @@ import WeightShare
 
     @Test func externalDataModel() throws {
         let model = try Lowering.lower(try load("external_data.onnx"))
-        #expect(model.operations.map(\.kind) == [.gemm(alpha: 1, beta: 1, transA: false, transB: true), .relu])
+        #expect(model.operations.map(\.kind) == [.gemm(alpha: 1, beta: 1, transA: false, transB: true), .pointwise(WS_OP_RELU)])
         #expect(model.tensors[model.outputs[0]].shape == [1, 3])
         #expect(model.tensors.first { $0.name == "W" }?.constant?.count == 12)
     }

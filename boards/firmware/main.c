@@ -61,12 +61,14 @@ static uint32_t argmax_bits(const uint32_t *bits, uint32_t n) {
 
 int main(void) {
     ws_model model;
+    ws_load_error where;
     uint32_t sample, i, t, mismatches = 0;
-    ws_status status = ws_model_load(&model, ws_model_data, (size_t)ws_model_data_len);
+    ws_status status = ws_model_load_detailed(&model, ws_model_data, (size_t)ws_model_data_len, &where);
     printf("ws-firmware %s model=%lu arena=%lu\n", WS_BOARD_NAME, (unsigned long)ws_model_data_len,
            (unsigned long)(status == WS_OK ? ws_model_arena_bytes(&model) : 0u));
     if (status != WS_OK) {
-        printf("error load %d %s\n", (int)status, ws_status_string(status));
+        printf("error load %d %s (operator %ld, tensor %ld, input %ld)\n", (int)status, ws_status_string(status),
+               (long)where.op, (long)where.tensor, (long)where.input);
         return 2;
     }
     if (ws_model_arena_bytes(&model) > sizeof arena) {
@@ -83,8 +85,8 @@ int main(void) {
         char digits[21];
         for (t = 0; t < ws_model_num_inputs(&model); t++) {
             ws_tensor_info info;
-            float *dst = ws_tensor_data(&model, (uint32_t)ws_model_input(&model, t), arena);
-            ws_model_tensor(&model, (uint32_t)ws_model_input(&model, t), &info);
+            float *dst = ws_tensor_data(&model, ws_model_input(&model, t), arena);
+            ws_model_tensor(&model, ws_model_input(&model, t), &info);
             for (i = 0; i < info.elements && n < WS_TEST_INPUT_FLOATS; i++) dst[i] = bits_to_float(in[n++]);
         }
         if (n != WS_TEST_INPUT_FLOATS) {
@@ -101,8 +103,8 @@ int main(void) {
         n = 0;
         for (t = 0; t < ws_model_num_outputs(&model); t++) {
             ws_tensor_info info;
-            const float *src = ws_tensor_data(&model, (uint32_t)ws_model_output(&model, t), arena);
-            ws_model_tensor(&model, (uint32_t)ws_model_output(&model, t), &info);
+            const float *src = ws_tensor_data(&model, ws_model_output(&model, t), arena);
+            ws_model_tensor(&model, ws_model_output(&model, t), &info);
             for (i = 0; i < info.elements && n < WS_TEST_OUTPUT_FLOATS; i++) got[n++] = float_to_bits(src[i]);
         }
         if (n != WS_TEST_OUTPUT_FLOATS) {

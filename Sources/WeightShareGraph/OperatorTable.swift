@@ -1,0 +1,101 @@
+import WeightShareRuntime
+
+/// The compiler's one table of the ONNX operators (default domain) it lowers: one row each, saying how a node
+/// becomes runtime operators. Lowering's supported list (``Lowering/supportedOperators``), the shape-inference
+/// dispatch and the "unsupported operator" message derive from it.
+///
+/// Adding an element-wise operator of one input and no options is one `.pointwise` row here, next to its row in
+/// the runtime's `WS_OP_LIST` (`Runtime/include/ws_runtime.h`): the IR, the memory planner (in place) and the
+/// container writer handle every ``OperatorKind/pointwise(_:)`` alike. Other operators name a shape rule of
+/// ``ShapeInference/Rule`` (`ShapeInference.swift`, `ShapeInferenceCNN.swift`). See `Runtime/README.md`,
+/// "Adding an operator".
+enum OperatorTable {
+    /// Groups, as the unsupported-operator message lists them.
+    enum Group: CaseIterable {
+        case core, convolutional, shapeArithmetic
+    }
+
+    enum Treatment: Sendable {
+        /// Lowered by a shape rule, which resolves the node's attributes into an ``OperatorKind``.
+        case rule(@Sendable (ShapeInference.Rule) throws -> ShapeInference.Inferred)
+        /// y = f(x) element by element, by the runtime operator `opcode`; same shape, may run in place.
+        case pointwise(ws_opcode)
+        /// Accepted only where its inputs are constants (folded at compile time, `LoweringConstantFolding.swift`).
+        case constantsOnly
+        /// Removed before shape inference (`LoweringIdentityRemoval.swift`).
+        case removed
+    }
+
+    struct Row: Sendable {
+        let onnx: String
+        let group: Group
+        let treatment: Treatment
+
+        init(_ onnx: String, _ group: Group, _ treatment: Treatment) {
+            self.onnx = onnx
+            self.group = group
+            self.treatment = treatment
+        }
+
+        static func rule(_ onnx: String, _ group: Group,
+                         _ lower: @escaping @Sendable (ShapeInference.Rule) throws -> ShapeInference.Inferred) -> Row {
+            Row(onnx, group, .rule(lower))
+        }
+
+        static func pointwise(_ onnx: String, _ group: Group, _ opcode: ws_opcode) -> Row {
+            Row(onnx, group, .pointwise(opcode))
+        }
+    }
+
+    static let rows: [Row] = [
+        // The MLP operator set.
+        .rule("Gemm", .core) { try $0.gemm() },
+        .rule("MatMul", .core) { try $0.matMul() },
+        .rule("Add", .core) { try $0.binary(.add) },
+        .pointwise("Relu", .core, WS_OP_RELU),
+        .rule("Softmax", .core) { try $0.softmax() },
+        .rule("Flatten", .core) { try $0.flatten() },
+        .rule("Reshape", .core) { try $0.reshape() },
+        // A graph output produced by an Identity keeps a copy.
+        .rule("Identity", .core) { try $0.unary(.reshape) },
+        Row("Dropout", .core, .removed),
+        // The CNN operator set.
+        .rule("Conv", .convolutional) { try $0.conv() },
+        .rule("ConvTranspose", .convolutional) { try $0.convTranspose() },
+        .rule("BatchNormalization", .convolutional) { try $0.batchNormalization() },
+        .rule("MaxPool", .convolutional) { try $0.pool(isMax: true) },
+        .rule("AveragePool", .convolutional) { try $0.pool(isMax: false) },
+        .rule("GlobalAveragePool", .convolutional) { try $0.globalAveragePool() },
+        .rule("Sub", .convolutional) { try $0.binary(.sub) },
+        .rule("Mul", .convolutional) { try $0.binary(.mul) },
+        .rule("Div", .convolutional) { try $0.binary(.div) },
+        .rule("Clip", .convolutional) { try $0.clip() },
+        .rule("LeakyRelu", .convolutional) { try $0.unary(.leakyRelu(alpha: try $0.float("alpha", default: 0.01))) },
+        .rule("PRelu", .convolutional) { try $0.prelu() },
+        .pointwise("Sigmoid", .convolutional, WS_OP_SIGMOID),
+        .pointwise("Tanh", .convolutional, WS_OP_TANH),
+        .rule("HardSigmoid", .convolutional) {
+            try $0.unary(.hardSigmoid(alpha: try $0.float("alpha", default: 0.2), beta: try $0.float("beta", default: 0.5)))
+        },
+        .pointwise("HardSwish", .convolutional, WS_OP_HARD_SWISH),
+        .rule("Concat", .convolutional) { try $0.concat() },
+        .rule("Transpose", .convolutional) { try $0.transpose() },
+        .rule("Squeeze", .convolutional) { try $0.squeeze() },
+        .rule("Unsqueeze", .convolutional) { try $0.unsqueeze() },
+        .rule("Pad", .convolutional) { try $0.pad() },
+        .rule("Resize", .convolutional) { try $0.resize() },
+        // Shape arithmetic: folded on constants once the input shapes are pinned; Cast of an activation to float
+        // is a copy.
+        .rule("Cast", .shapeArithmetic) { try $0.cast() },
+        Row("ConstantOfShape", .shapeArithmetic, .constantsOnly),
+        Row("Gather", .shapeArithmetic, .constantsOnly),
+        Row("Range", .shapeArithmetic, .constantsOnly),
+        Row("Shape", .shapeArithmetic, .constantsOnly),
+        Row("Slice", .shapeArithmetic, .constantsOnly),
+    ]
+
+    static let byName: [String: Row] = Dictionary(uniqueKeysWithValues: rows.map { ($0.onnx, $0) })
+
+    /// The operators of `group`, sorted.
+    static func names(in group: Group) -> [String] { rows.filter { $0.group == group }.map(\.onnx).sorted() }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import WeightShare
+@testable import WeightShareGraph
+import WeightShareRuntime
+
+/// The compiler's operator table against what derives from it and against the runtime's table.
+@Suite struct OperatorTableTests {
+    @Test("one row per ONNX operator; the supported list and the groups are the rows")
+    func rowsAreTheSupportedList() {
+        let names = OperatorTable.rows.map(\.onnx)
+        #expect(Set(names).count == names.count, "an operator has two rows")
+        #expect(Lowering.supportedOperators == names.sorted())
+        #expect((Lowering.coreOperators + Lowering.convolutionalOperators + Lowering.shapeArithmeticOperators).sorted()
+            == names.sorted())
+        #expect(Lowering.shapeArithmeticOperators == ["Cast", "ConstantOfShape", "Gather", "Range", "Shape", "Slice"])
+    }
+
+    @Test("every pointwise row lowers a node to its runtime opcode, whose runtime name is the ONNX name")
+    func pointwiseRows() throws {
+        var checked = 0
+        for row in OperatorTable.rows {
+            guard case .pointwise(let opcode) = row.treatment else { continue }
+            #expect(String(cString: ws_opcode_name(opcode)) == row.onnx)
+            // x → op → h → op → y: the second runs in place over h (graph inputs and outputs are never overwritten).
+            let nodes = [Node(name: "a", opType: row.onnx, inputs: ["x"], outputs: ["h"]),
+                         Node(name: "b", opType: row.onnx, inputs: ["h"], outputs: ["i"]),
+                         Node(name: "c", opType: row.onnx, inputs: ["i"], outputs: ["y"])]
+            let graph = Graph(name: "g", opsetVersion: 17,
+                              inputs: [ValueInfo(name: "x", elementType: .float32, shape: [.fixed(2), .fixed(3)])],
+                              outputs: [ValueInfo(name: "y", elementType: .float32, shape: nil)], nodes: nodes,
+                              initializers: [:])
+            let model = try Lowering.lower(graph)
+            #expect(model.operations.map(\.kind) == Array(repeating: .pointwise(opcode), count: 3), "\(row.onnx)")
+            #expect(model.tensors[model.outputs[0]].shape == [2, 3])
+            let plan = MemoryPlanner.plan(model)
+            let h = model.operations[0].outputs[0], i = model.operations[1].outputs[0]
+            #expect(plan.offsets[i] == plan.offsets[h], "\(row.onnx) does not run in place")
+            checked += 1
+        }
+        #expect(checked >= 4)
+    }
+
+    @Test("an operator outside the table is refused with the table's groups in the message")
+    func unsupported() throws {
+        let node = Node(name: "n", opType: "NoSuchOp", inputs: ["x"], outputs: ["y"])
+        let graph = Graph(name: "g", opsetVersion: 17,
+                          inputs: [ValueInfo(name: "x", elementType: .float32, shape: [.fixed(2)])],
+                          outputs: [ValueInfo(name: "y", elementType: .float32, shape: nil)], nodes: [node],
+                          initializers: [:])
+        do {
+            _ = try Lowering.lower(graph)
+            Issue.record("NoSuchOp lowered")
+        } catch let error as LoweringError {
+            let text = error.description
+            #expect(text.contains("node 'n' uses operator NoSuchOp"))
+            #expect(text.contains("Relu") && text.contains("convolutional: ") && text.contains("Slice"))
+        }
+    }
+}
