@@ -139,3 +139,21 @@ public struct RuntimeSize: Sendable, Equatable, Codable {
         return r
     }
 }
+
+extension Firmware {
+    /// The `.text` size of a built firmware ELF (`arm-none-eabi-size`), or nil when it cannot be measured.
+    public static func textBytes(elf: URL) -> Int? {
+        guard let result = try? ExternalTool.run(["arm-none-eabi-size", "-B", "-d", elf.path]) else { return nil }
+        return result.stdout.split(separator: "\n").dropFirst().first
+            .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") }
+    }
+}
+
+extension RuntimeSize {
+    /// ``measure(board:catalog:directory:)`` in a temporary folder that is removed afterwards.
+    public static func measure(board: Board, catalog: BoardCatalog) throws -> RuntimeSize {
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("wsc-rtsize-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: temp) }
+        return try measure(board: board, catalog: catalog, directory: temp)
+    }
+}

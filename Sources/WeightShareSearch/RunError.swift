@@ -9,7 +9,6 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case resumeMismatch(field: String, stored: String, given: String)
     case inputChanged(field: String, stored: String, given: String)
     case alreadyExists(path: String)
-    case badInputShape(String)
     case boardTooSmall(board: String, problems: [String])
 
     public var description: String {
@@ -29,8 +28,6 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
             return "\(path) already holds a finished search; pass --resume to continue it or choose another --out"
         case .boardTooSmall(let board, let problems):
             return "the model cannot fit \(board):\n  " + problems.joined(separator: "\n  ")
-        case .badInputShape(let text):
-            return "bad --input-shape '\(text)': expected name=d1,d2,... with positive integers"
         }
     }
 }

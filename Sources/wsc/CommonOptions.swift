@@ -4,23 +4,18 @@ import WeightShare
 
 /// `--input-shape name=1,64`, repeatable: pins the dynamic dimensions of a model input.
 struct InputShapeOptions: ParsableArguments {
+    // The library's parser (not ExpressibleByArgument's failable init) so that a bad value's error says what is wrong.
     @Option(name: .customLong("input-shape"),
-            help: ArgumentHelp("Pin an input's shape, e.g. input=1,64 (repeat for several inputs).", valueName: "name=d1,d2,..."))
-    var inputShape: [String] = []
+            help: ArgumentHelp("Pin an input's shape, e.g. input=1,64 (repeat for several inputs).", valueName: "name=d1,d2,..."),
+            transform: InputShape.init(parsing:))
+    var inputShape: [InputShape] = []
 
-    func parsed() throws -> [String: [Int]] {
-        var shapes: [String: [Int]] = [:]
-        for text in inputShape {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError(RunError.badInputShape(text).description) }
-            let dims = parts[1].split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !dims.isEmpty, dims.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                throw ValidationError(RunError.badInputShape(text).description)
-            }
-            shapes[parts[0]] = dims.map { $0! }
-        }
-        return shapes
+    func validate() throws {
+        do { _ = try InputShape.table(inputShape) } catch { throw ValidationError("\(error)") }
     }
+
+    /// The shapes by input name.
+    func parsed() throws -> [String: [Int]] { try InputShape.table(inputShape) }
 }
 
 /// `--json`: machine-readable output on stdout (progress still goes to stderr).
@@ -65,10 +60,8 @@ func requireFile(_ path: String, option: String) throws -> URL {
     return url.standardizedFileURL
 }
 
-/// The value of the enumerated option `option`, or an error that lists the accepted values.
-func choice<T: RawRepresentable & CaseIterable>(_ value: String, option: String) throws -> T where T.RawValue == String {
-    if let chosen = T(rawValue: value) { return chosen }
-    let names = T.allCases.map(\.rawValue)
-    let accepted = names.count == 2 ? "\(names[0]) or \(names[1])" : "one of " + names.joined(separator: ", ")
-    throw ValidationError("\(option) must be \(accepted), not '\(value)'")
+/// The folder of a compile output given as the folder or as its model.wsm.
+func compiledFolder(_ path: String) -> URL {
+    let url = URL(fileURLWithPath: path)
+    return url.pathExtension == "wsm" ? url.deletingLastPathComponent() : url
 }

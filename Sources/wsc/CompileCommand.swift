@@ -31,33 +31,16 @@ struct CompileCommand: ParsableCommand {
     func run() throws {
         let directory = RunDirectory(URL(fileURLWithPath: runDirectory))
         let report = try directory.readReport()
-        let chosen: Solution
-        if let solution {
-            guard report.solutions.indices.contains(solution) else {
-                throw RunError.noSuchSolution(id: solution, count: report.solutions.count)
-            }
-            chosen = report.solutions[solution]
-        } else {
-            guard let best = report.smallest(withinLoss: maxLoss / 100) else {
-                throw RunError.noSolutionWithinLoss(maxLoss: maxLoss / 100,
-                                                    best: report.solutions.map(\.result.loss).min() ?? .nan)
-            }
-            chosen = best
-        }
+        let chosen = try SolutionChoice.choose(from: report, id: solution, maxLossPoints: maxLoss)
         let session = try SearchSession.reopen(directory)
         let board = try boardOptions.load(defaultHost: true)
         var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board)
         if let fit = compiled.report.fit, !fit.fits {
-            // Which solutions of the run would fit? Name the most accurate one.
-            var fitting: [(Solution, Int)] = []
-            for other in report.solutions where other.id != chosen.id {
-                let otherFit = try ModelCompiler.fit(session: session, solution: other, board: board)
-                if otherFit.fits { fitting.append((other, otherFit.wsmBytes)) }
-            }
+            let fitting = try SolutionChoice.bestFitting(session: session, report: report, other: chosen, board: board)
             let boardFlag = boardOptions.boardFile.map { "--board-file \($0)" } ?? "--board \(board.name)"
             var message = "solution \(chosen.id) does not fit \(board.name):\n  " + fit.problems.joined(separator: "\n  ")
-            if let best = fitting.min(by: { ($0.0.result.loss, $0.1) < ($1.0.result.loss, $1.1) }) {
-                message += "\nsolution \(best.0.id) of this run fits (\(best.1) bytes, loss \(Console.fixed(best.0.result.loss * 100, 2)) pts): wsc compile \(runDirectory) --solution \(best.0.id) \(boardFlag) -o \(outputDirectory)"
+            if let best = fitting {
+                message += "\nsolution \(best.solution.id) of this run fits (\(best.wsmBytes) bytes, loss \(Console.fixed(best.solution.result.loss * 100, 2)) pts): wsc compile \(runDirectory) --solution \(best.solution.id) \(boardFlag) -o \(outputDirectory)"
             } else {
                 message += "\nno solution of this run fits \(board.name)"
             }
@@ -66,10 +49,8 @@ struct CompileCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if !board.isHost && !noRuntimeSize {
-            let temp = FileManager.default.temporaryDirectory.appendingPathComponent("wsc-rtsize-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: temp) }
             do {
-                compiled.report.runtimeSize = try RuntimeSize.measure(board: board, catalog: try boardOptions.catalog(), directory: temp)
+                compiled.report.runtimeSize = try RuntimeSize.measure(board: board, catalog: try boardOptions.catalog())
             } catch {
                 Console.progress("note: runtime size not measured: \(error)")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeightShare
 import WeightShareReader
 
 struct InspectCommand: ParsableCommand {
@@ -9,50 +10,8 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "The compiled model (.wsm).") var wsm: String
     @OptionGroup var output: OutputOptions
 
-    struct Report: Encodable {
-        struct Tensor: Encodable { var index: Int; var name: String; var kind: String; var shape: [Int]; var elements: Int; var arenaOffset: Int?; var indexOffset: Int?; var outliers: Int? }
-        struct Operator: Encodable { var opcode: String; var name: String; var inputs: [Int?]; var outputs: [Int] }
-        var bytes: Int
-        var formatVersion: Int
-        var requiredFeatures: [String]
-        var toolVersion: String
-        var sourceName: String
-        var sourceSHA256: String
-        var metric: String
-        var score: Double
-        var floatScore: Double
-        var seed: UInt64
-        var k: Int
-        var m: Int
-        var bitWidth: Int
-        var indexCount: Int
-        var streamBytes: Int
-        var codebook: [Float]
-        var arenaBytes: Int
-        var inputs: [String]
-        var outputs: [String]
-        var tensors: [Tensor]
-        var operators: [Operator]
-    }
-
     func run() throws {
-        let model = try WSMModel(contentsOf: try requireFile(wsm, option: "wsm"))
-        let meta = model.metadata
-        let report = Report(
-            bytes: model.byteCount, formatVersion: meta.formatVersion,
-            requiredFeatures: meta.requiredFeatureNames, toolVersion: meta.toolVersion,
-            sourceName: meta.sourceName, sourceSHA256: meta.sourceSHA256, metric: meta.metric, score: meta.score,
-            floatScore: meta.floatScore, seed: meta.seed, k: meta.k, m: model.codebook.count,
-            bitWidth: model.stream.bitWidth, indexCount: model.stream.count, streamBytes: model.stream.bytes,
-            codebook: model.codebook, arenaBytes: model.arenaBytes, inputs: model.inputs.map(\.name),
-            outputs: model.outputs.map(\.name),
-            tensors: model.tensors.map {
-                .init(index: $0.index, name: $0.name, kind: $0.kind.rawValue, shape: $0.shape, elements: $0.elementCount,
-                      arenaOffset: $0.kind == .activation ? $0.arenaOffset : nil,
-                      indexOffset: $0.kind == .shared ? $0.indexOffset : nil,
-                      outliers: $0.kind == .shared ? $0.outlierCount : nil)
-            },
-            operators: model.operators.map { .init(opcode: $0.opcode, name: $0.name, inputs: $0.inputs, outputs: $0.outputs) })
+        let report = InspectionReport(model: try WSMModel(contentsOf: try requireFile(wsm, option: "wsm")))
         if output.json { try Console.printJSON(report); return }
         let features = report.requiredFeatures.isEmpty ? "" : " + " + report.requiredFeatures.joined(separator: ", ")
         print("\(wsm): \(report.bytes) bytes, format \(report.formatVersion)\(features), written by wsc \(report.toolVersion)")

@@ -13,18 +13,14 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Score drop a merge may cause, in points.") var tolerance: Double?
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        let directory = RunDirectory(URL(fileURLWithPath: runDirectory))
-        var report = try directory.readReport()
-        guard report.solutions.indices.contains(solution) else {
-            throw RunError.noSuchSolution(id: solution, count: report.solutions.count)
-        }
+    func validate() throws {
         if let tolerance, tolerance < 0 { throw ValidationError("--tolerance must be ≥ 0") }
-        let session = try SearchSession.reopen(directory)
-        let merged = try session.merge(report.solutions[solution], tolerance: tolerance.map { $0 / 100 },
-                                       log: Console.progress)
-        report.solutions[solution] = merged
-        try directory.write(report)
+    }
+
+    func run() throws {
+        let (report, merged) = try SearchSession.mergeSolution(
+            solution, in: RunDirectory(URL(fileURLWithPath: runDirectory)), tolerance: tolerance.map { $0 / 100 },
+            log: Console.progress)
         if output.json { try Console.printJSON(merged) } else { print(ParetoCommand.render(report)) }
     }
 }

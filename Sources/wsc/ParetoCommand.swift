@@ -11,7 +11,7 @@ struct ParetoCommand: ParsableCommand {
     @Option(help: "Also score every solution on this data (.npz), with the run's metric.") var data: String?
     @Option(help: "Use only the first N samples of --data.") var limit: Int?
     @Option(help: "Score --data with this metric instead of the run's (accuracy, agreement, cosine), e.g. accuracy for a run searched with agreement.")
-    var metric: String?
+    var metric: Metric?
     @OptionGroup var output: OutputOptions
 
     /// `--json` with `--data`: the front and the held-out scores.
@@ -25,7 +25,6 @@ struct ParetoCommand: ParsableCommand {
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
-        if let metric { let _: Metric = try choice(metric, option: "--metric") }
         if metric != nil && data == nil { throw ValidationError("--metric needs --data") }
     }
 
@@ -38,7 +37,7 @@ struct ParetoCommand: ParsableCommand {
         }
         let dataURL = try requireFile(data, option: "--data")
         let session = try SearchSession.reopen(directory)
-        let heldOutMetric: Metric = try metric.map { try choice($0, option: "--metric") } ?? session.settings.metric
+        let heldOutMetric = metric ?? session.settings.metric
         let (floatScore, scores) = try HeldOutScoring.score(session: session, report: report, data: dataURL,
                                                             limit: limit, metric: heldOutMetric)
         if output.json {

@@ -14,7 +14,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Run directory to create (or to continue with --resume).") var out: String
     @OptionGroup var shapes: InputShapeOptions
     @Option(help: "Score: accuracy (labels), agreement (top-1 vs float model) or cosine (outputs vs float model).")
-    var metric: String = "accuracy"
+    var metric: Metric = .accuracy
     @Option(help: "Random seed; the same seed and inputs give the same front and the same bytes.") var seed: UInt64 = 1
     @Option(help: "NSGA-II population size.") var population: Int = 100
     @Option(help: "NSGA-II generations.") var generations: Int = 30
@@ -24,23 +24,19 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point).") var tolerance: Double = 0
     @Option(name: .customLong("merge-floor"),
             help: "start (the paper): a merge may not drop the score below the solution's own minus --tolerance; float: below min(own, float model's) minus --tolerance — a start above the float model is luck on the search data that merges may spend.")
-    var mergeFloor: String = "start"
+    var mergeFloor: SearchSettings.MergeFloor = .start
     @Option(help: "Use only the first N samples of --data.") var limit: Int?
     @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget; scales refit and biases corrected on the search data) or k (the paper: K alone over the raw weights' [min, max]).")
-    var genome: String = "full"
+    var genome: GenomeKind = .full
     @Option(name: .customLong("bn-fold"),
             help: "Fold a BatchNormalization after a Conv/Gemm into the layer's epilogue (per-channel scale; the shared values stay the layer's weights) or into its weights.")
-    var bnFold: String = "epilogue"
+    var bnFold: LoweringOptions.BatchNormFolding = .epilogue
     @OptionGroup(title: "Board constraint (solutions that do not fit are excluded from the search)")
     var boardOptions: BoardOptions
     @Flag(help: "Continue the run in --out from its last completed generation.") var resume = false
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        let _: Metric = try choice(metric, option: "--metric")
-        let _: SearchSettings.MergeFloor = try choice(mergeFloor, option: "--merge-floor")
-        let _: GenomeKind = try choice(genome, option: "--genome")
-        let _: LoweringOptions.BatchNormFolding = try choice(bnFold, option: "--bn-fold")
         guard population >= 4 && population % 2 == 0 else { throw ValidationError("--population must be an even number ≥ 4") }
         guard generations >= 0 else { throw ValidationError("--generations must be ≥ 0") }
         guard kMin >= 2 && kMin <= kMax && kMax <= 65_535 else {
@@ -54,13 +50,13 @@ struct SearchCommand: ParsableCommand {
         let modelURL = try requireFile(model, option: "model")
         let dataURL = try requireFile(data, option: "--data")
         let settings = SearchSettings(model: modelURL.path, data: dataURL.path, inputShapes: try shapes.parsed(),
-                                      metric: try choice(metric, option: "--metric"), seed: seed, population: population,
+                                      metric: metric, seed: seed, population: population,
                                       generations: generations, kMin: kMin, kMax: kMax, merge: !noMerge,
                                       tolerance: tolerance / 100, limit: limit,
-                                      batchNormFolding: try choice(bnFold, option: "--bn-fold") as LoweringOptions.BatchNormFolding,
+                                      batchNormFolding: bnFold,
                                       board: boardOptions.isGiven ? try boardOptions.load() : nil,
-                                      genome: try choice(genome, option: "--genome") as GenomeKind,
-                                      mergeFloor: try choice(mergeFloor, option: "--merge-floor") as SearchSettings.MergeFloor)
+                                      genome: genome,
+                                      mergeFloor: mergeFloor)
         let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
         let session = try SearchSession(settings: settings, directory: directory)
         let report = try session.run(resume: resume, log: Console.progress)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeightShare
 
 @main
 struct WSC: ParsableCommand {
@@ -15,7 +16,7 @@ struct WSC: ParsableCommand {
           wsc run     out/ --board qemu-mps2-an386 --data test.npz --limit 20
           wsc flash   out/ --board nucleo-f746zg --dry-run
         """,
-        version: "0.1.0",
+        version: WeightShareVersion.string,
         subcommands: [SearchCommand.self, ParetoCommand.self, MergeCommand.self, CompileCommand.self,
                       VerifyCommand.self, InspectCommand.self, BoardsCommand.self, FlashCommand.self, RunCommand.self]
     )

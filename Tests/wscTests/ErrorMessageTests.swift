@@ -60,9 +60,41 @@ struct ErrorMessageTests {
     @Test("a bad --input-shape and a bad --metric are usage errors")
     func usage() throws {
         try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_val.npz"),
-                        extra: ["--input-shape", "input=1,x"], mentions: ["input=1,x"])
+                        extra: ["--input-shape", "input=1,x"],
+                        mentions: ["'input=1,x'", "--input-shape", "dimension 2 is 'x', not a positive integer"])
         try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_val.npz"),
-                        extra: ["--metric", "f1"], mentions: ["--metric"])
+                        extra: ["--metric", "f1"],
+                        mentions: ["The value 'f1' is invalid for '--metric <metric>'",
+                                   "Please provide one of 'accuracy', 'agreement' or 'cosine'"])
+        for (option, value, accepted) in [("--merge-floor", "middle", "'start' and 'float'"),
+                                          ("--bn-fold", "both", "'epilogue' and 'weights'")] {
+            try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_val.npz"),
+                            extra: [option, value],
+                            mentions: ["The value '\(value)' is invalid for '\(option) <", "Please provide one of \(accepted)"])
+        }
+        let io = try WSC.run(["run", "/nonexistent", "--board", "qemu-mps2-an386", "--data", "x.npz", "--io", "usb"])
+        #expect(io.status != 0 && io.stderr.contains("The value 'usb' is invalid for '--io <io>'")
+                && io.stderr.contains("Please provide one of 'semihosting' and 'uart'"), "\(io.stderr)")
+    }
+
+    @Test("every malformed --input-shape names the value and the reason; an input given twice is refused")
+    func inputShapes() throws {
+        let cases = [
+            "x=": "no dimensions after '='",
+            "=1,2": "the input's name before '=' is empty",
+            "x=1,0": "dimension 2 is '0', not a positive integer",
+            "x=a": "dimension 1 is 'a', not a positive integer",
+            "x": "no '=' between the input's name and its dimensions",
+        ]
+        for (value, reason) in cases.sorted(by: { $0.key < $1.key }) {
+            try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_val.npz"),
+                            extra: ["--input-shape", value],
+                            mentions: ["The value '\(value)' is invalid for '--input-shape", reason,
+                                       "expected name=d1,d2,..."])
+        }
+        try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_val.npz"),
+                        extra: ["--input-shape", "input=1,64", "--input-shape", "input=1,32"],
+                        mentions: ["--input-shape gives input 'input' twice (input=1,64 and input=1,32)"])
     }
 
     @Test("inspect rejects a damaged .wsm and a non-run directory is named")

@@ -1,0 +1,106 @@
+import Foundation
+import WeightShareBoards
+import WeightShareImport
+import WeightShareReader
+
+/// What `wsc run` reports. Keys are stable (README).
+public struct FirmwareRunReport: Sendable, Equatable, Codable {
+    public var board: String
+    public var machine: String
+    public var io: FirmwareIO
+    /// Samples the firmware printed.
+    public var samples: Int
+    public var top1Identical: Int
+    public var maxAbsDiff: Double
+    public var firmwareExitStatus: Int32
+    /// The firmware's `result …` line, or `(none)`.
+    public var firmwareResult: String
+    public var passed: Bool
+    public var ticksPerInference: [UInt64]
+    /// Nil when the board file gives no `qemu.systickHz`.
+    public var instructionsPerInference: [UInt64]?
+    public var meanInstructions: Double?
+    /// The firmware's `.text` bytes (nil when `arm-none-eabi-size` could not measure it).
+    public var firmwareText: Int?
+    public var firmwareELF: String
+    public var qemuCommand: String
+}
+
+/// Runs a compiled model on an emulated board and compares it with the host runtime (`wsc run`): the host's
+/// outputs for the first samples are embedded in the firmware as the expectation, the firmware runs under QEMU,
+/// and ``FirmwareComparison`` judges what it printed.
+public enum FirmwareVerification {
+    /// Why a model cannot be run on a board at all (usage problems, reported before anything is built).
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        case doesNotFit(board: String, problems: [String])
+        case inputCount(Int)
+        case noSamples
+
+        public var description: String {
+            switch self {
+            case let .doesNotFit(board, problems): return "the model does not fit \(board): " + problems.joined(separator: "; ")
+            case let .inputCount(n): return "wsc run supports models with one input (this one has \(n))"
+            case .noSamples: return "--data holds no samples"
+            }
+        }
+    }
+
+    /// The report, the comparison it came from, and everything the firmware printed (for a failing run).
+    public struct Outcome: Sendable {
+        public var report: FirmwareRunReport
+        public var comparison: FirmwareComparison
+        public var firmwareOutput: String
+    }
+
+    /// Checks that `board` is emulated (and has a UART for `io: .uart`), and that the model fits it.
+    public static func checkBoard(_ board: Board, io: FirmwareIO) throws {
+        guard board.qemu != nil else { throw BoardError.notEmulated(board: board.name) }
+        if io == .uart && board.uart == nil { throw BoardError.noUART(board: board.name) }
+    }
+
+    /// Builds the firmware in `workDirectory` with the `.wsm` at `wsm` and the first `limit` samples of `data`,
+    /// runs it under QEMU (killed after `timeout` seconds) and compares its outputs with the host runtime's.
+    /// `corruptExpected` changes one embedded expectation (a test of the firmware's own check).
+    public static func run(wsm: URL, board: Board, catalog: BoardCatalog, data: URL, limit: Int, timeout: Double,
+                           io: FirmwareIO, workDirectory: URL, corruptExpected: Bool = false,
+                           log: (String) -> Void) throws -> Outcome {
+        try checkBoard(board, io: io)
+        let qemu = board.qemu!
+        let bytes = [UInt8](try Data(contentsOf: wsm))
+        let model = try WSMModel(bytes: bytes)
+        let fit = FitCheck.check(board: board, wsmBytes: bytes.count, arenaBytes: model.arenaBytes)
+        guard fit.fits else { throw Problem.doesNotFit(board: board.name, problems: fit.problems) }
+        guard model.inputs.count == 1 else { throw Problem.inputCount(model.inputs.count) }
+
+        let dataset = try Dataset.load(url: data, readLabels: false).prefix(limit)
+        guard dataset.count > 0 else { throw Problem.noSamples }
+        let session = InferenceSession(model: model)
+        var inputs: [[Float]] = [], expected: [[Float]] = []
+        for i in 0..<dataset.count {
+            let x = Array(dataset.sample(i))
+            inputs.append(x)
+            expected.append(try session.run([x]).flatMap { $0 })
+        }
+        var embedded = expected
+        if corruptExpected { embedded[0][0] += 1 }
+
+        log("building firmware (\(io.rawValue)) for \(board.name) (\(dataset.count) samples) in \(workDirectory.path)")
+        let elf = try Firmware.build(board: board, catalog: catalog, wsm: bytes, inputs: inputs, expected: embedded,
+                                     arenaBytes: model.arenaBytes, directory: workDirectory, io: io)
+        log("running \(qemu.machine) under QEMU (timeout \(Int(timeout)) s)")
+        let run = try QEMURunner.run(board: board, elf: elf, timeout: timeout, io: io)
+
+        let comparison = try FirmwareComparison.compare(samples: run.samples, exitStatus: run.exitStatus,
+                                                        expected: expected, output: run.output)
+        let ticks = run.samples.map(\.ticks)
+        let instructions = FirmwareTiming.instructions(ticks: ticks, systickHz: qemu.systickHz)
+        let report = FirmwareRunReport(
+            board: board.name, machine: qemu.machine, io: io, samples: comparison.samplesRun,
+            top1Identical: comparison.top1Identical, maxAbsDiff: comparison.maxAbsDiff,
+            firmwareExitStatus: run.exitStatus, firmwareResult: run.resultLine ?? "(none)", passed: comparison.passed,
+            ticksPerInference: ticks, instructionsPerInference: instructions,
+            meanInstructions: instructions.map(FirmwareTiming.mean), firmwareText: Firmware.textBytes(elf: elf),
+            firmwareELF: elf.path, qemuCommand: FlasherInvocation.shellLine(run.argv))
+        return Outcome(report: report, comparison: comparison, firmwareOutput: run.output)
+    }
+}

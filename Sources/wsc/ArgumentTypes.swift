@@ -1,0 +1,12 @@
+import ArgumentParser
+import WeightShare
+
+// The library's enumerations as typed options: ArgumentParser parses them by raw value, lists the raw values in
+// --help, and names the option, the bad value and the accepted values in its error. (No @retroactive: the types
+// are declared in this package.)
+
+extension Metric: ExpressibleByArgument {}
+extension GenomeKind: ExpressibleByArgument {}
+extension SearchSettings.MergeFloor: ExpressibleByArgument {}
+extension LoweringOptions.BatchNormFolding: ExpressibleByArgument {}
+extension FirmwareIO: ExpressibleByArgument {}
