@@ -149,7 +149,9 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
        dim (> 0) */                                                                                               \
     X(RESIZE, Resize, 24, 1, 1, RESIZE, 1, 0, 0, RESIZE, RESIZE, -)                                               \
     /* X rank >= 2, scale [C], shift [C]: y = x·scale[c] + shift[c] */                                            \
-    X(CHANNEL_AFFINE, ChannelAffine, 25, 3, 3, NONE, 0, 1, 0, CHANNEL_AFFINE, CHANNEL_AFFINE, -)
+    X(CHANNEL_AFFINE, ChannelAffine, 25, 3, 3, NONE, 0, 1, 0, CHANNEL_AFFINE, CHANNEL_AFFINE, -)                  \
+    /* X: sqrt(x) */                                                                                              \
+    X(SQRT, Sqrt, 26, 1, 1, NONE, 0, 1, 0, SAME, UNARY, sqrtf)
 /* clang-format on */
 
 /** Operator codes, as in the schema (generated from WS_OP_LIST). */

@@ -455,6 +455,8 @@ static void test_activations(void) {
     activation_case(WS_OP_TANH, 0, 0, 0, x, e, 7, 1e-6);
     /* Sigmoid far out: no overflow to NaN. */
     activation_case(WS_OP_SIGMOID, 0, 0, 0, FLOATS(-1000, 1000), FLOATS(0, 1), 2, 0);
+    /* Sqrt, a row of the operator table with no kernel of its own: exact on squares. */
+    activation_case(WS_OP_SQRT, 0, 0, 0, FLOATS(0, 0.25f, 1, 4, 9, 1e6f), FLOATS(0, 0.5f, 1, 2, 3, 1e3f), 6, 0);
 }
 
 static void test_channel_affine(void) {

@@ -627,6 +627,10 @@ static void test_elementwise_rejects(void) {
     static const ws_opcode unary[] = {WS_OP_SIGMOID, WS_OP_TANH, WS_OP_HARD_SWISH};
     static const ws_opcode with_options[] = {WS_OP_CLIP, WS_OP_LEAKY_RELU, WS_OP_HARD_SIGMOID};
     size_t i;
+    /* Sqrt: one input, same shape, no options. */
+    op_case(WS_OK, WS_OP_SQRT, DIMS(2, 3), NULL, 0, DIMS(2, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_SQRT, DIMS(2, 3), NULL, 0, DIMS(3, 2));
+    op_case(WS_ERR_OPERATOR, WS_OP_SQRT, DIMS(2, 3), DIMS(2, 3), DIMS(2, 3));
     for (i = 0; i < 3; i++) {
         op_case(WS_OK, bin[i], DIMS(2, 3), DIMS(3), DIMS(2, 3));
         op_case(WS_OK, bin[i], DIMS(2, 1), DIMS(1, 3), DIMS(2, 3));

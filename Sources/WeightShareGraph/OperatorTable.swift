@@ -53,6 +53,7 @@ enum OperatorTable {
         .rule("MatMul", .core) { try $0.matMul() },
         .rule("Add", .core) { try $0.binary(.add) },
         .pointwise("Relu", .core, WS_OP_RELU),
+        .pointwise("Sqrt", .core, WS_OP_SQRT),
         .rule("Softmax", .core) { try $0.softmax() },
         .rule("Flatten", .core) { try $0.flatten() },
         .rule("Reshape", .core) { try $0.reshape() },

@@ -180,11 +180,13 @@ enum class OpCode : uint8_t {
   /// y = x·scale[c] + shift[c] along axis 1; inputs X, scale [C], shift [C]. A BatchNormalization that
   /// follows no Conv/Gemm, folded to two vectors.
   ChannelAffine = 25,
+  /// Square root, element-wise (NaN below 0, as IEEE sqrt).
+  Sqrt = 26,
   MIN = Gemm,
-  MAX = ChannelAffine
+  MAX = Sqrt
 };
 
-inline const OpCode (&EnumValuesOpCode())[26] {
+inline const OpCode (&EnumValuesOpCode())[27] {
   static const OpCode values[] = {
     OpCode::Gemm,
     OpCode::MatMul,
@@ -211,13 +213,14 @@ inline const OpCode (&EnumValuesOpCode())[26] {
     OpCode::Transpose,
     OpCode::Pad,
     OpCode::Resize,
-    OpCode::ChannelAffine
+    OpCode::ChannelAffine,
+    OpCode::Sqrt
   };
   return values;
 }
 
 inline const char * const *EnumNamesOpCode() {
-  static const char * const names[27] = {
+  static const char * const names[28] = {
     "Gemm",
     "MatMul",
     "Add",
@@ -244,13 +247,14 @@ inline const char * const *EnumNamesOpCode() {
     "Pad",
     "Resize",
     "ChannelAffine",
+    "Sqrt",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOpCode(OpCode e) {
-  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::ChannelAffine)) return "";
+  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Sqrt)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOpCode()[index];
 }
