@@ -107,7 +107,7 @@ struct BoardTests {
 
         o = try Self.baseJSON()
         o["ramReserve"] = ["stack": "4M", "runtime": 0]
-        #expect(Self.error(o).contains("'ramReserve' is not smaller than the RAM"))
+        #expect(Self.error(o).contains("'ramReserve' (stack 4194304 + runtime 0 bytes) is not smaller than the RAM (4194304 bytes)"))
 
         #expect(throws: BoardError.self) { try Board.parse(Data("{".utf8), path: "x.json") }
         let parsed = try Self.parse(try Self.baseJSON())
