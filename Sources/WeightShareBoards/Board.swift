@@ -10,7 +10,11 @@ public struct Board: Sendable, Equatable, Codable {
     public struct Region: Sendable, Equatable, Codable {
         public var origin: UInt64
         public var size: UInt64
-        public var end: UInt64 { origin + size }
+        /// `origin + size`, saturating at `UInt64.max` (a validated board's regions end at or below 2^32).
+        public var end: UInt64 {
+            let (sum, overflow) = origin.addingReportingOverflow(size)
+            return overflow ? .max : sum
+        }
         public init(origin: UInt64, size: UInt64) { self.origin = origin; self.size = size }
         public func contains(_ other: Region) -> Bool { other.origin >= origin && other.end <= end }
     }
@@ -107,6 +111,7 @@ public enum BoardError: Error, CustomStringConvertible, Equatable {
     case qemuFailed(status: Int32, output: String)
     case badFirmwareOutput(reason: String, output: String)
     case badImage(reason: String)
+    case imageTooLarge(image: String, board: String, bytes: Int, needed: Int, region: Int)
 
     public var description: String {
         switch self {
@@ -133,13 +138,22 @@ public enum BoardError: Error, CustomStringConvertible, Equatable {
         case let .qemuFailed(status, output): return "QEMU/firmware exited with status \(status):\n\(output)"
         case let .badFirmwareOutput(reason, output): return "unexpected firmware output (\(reason)):\n\(output)"
         case let .badImage(reason): return "bad image: \(reason)"
+        case let .imageTooLarge(image, board, bytes, needed, region):
+            return "image \(image) does not fit the model region of '\(board)': the model is \(bytes) bytes, \(needed) with the region's alignment, but the region has \(region) bytes (\(FitCheck.excess(needed, region)) bytes too many); compile a smaller solution"
         }
     }
 }
 
 extension Board {
+    /// The largest board file read (the committed ones are under 2 KB).
+    public static let maximumFileBytes = 1 << 20
+
     /// Loads and validates a board file.
     public static func load(url: URL) throws -> Board {
+        let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maximumFileBytes else {
+            throw BoardError.unreadable(path: url.path, reason: "it is \(size) bytes; a board file is at most \(maximumFileBytes)")
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw BoardError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
@@ -149,6 +163,9 @@ extension Board {
 
     /// Parses and validates a board file's bytes; `path` names it in errors.
     public static func parse(_ data: Data, path: String) throws -> Board {
+        guard data.count <= maximumFileBytes else {
+            throw BoardError.unreadable(path: path, reason: "it is \(data.count) bytes; a board file is at most \(maximumFileBytes)")
+        }
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data) } catch {
             throw BoardError.notJSON(path: path, reason: (error as NSError).localizedDescription)
@@ -160,7 +177,7 @@ extension Board {
 }
 
 /// Reads typed fields out of `JSONSerialization` objects, with errors that name the field.
-private struct FieldReader {
+struct FieldReader {
     let path: String
 
     func check(_ object: [String: Any], allowed: Set<String>, prefix: String) throws {
@@ -198,27 +215,45 @@ private struct FieldReader {
         return o
     }
 
-    /// A byte count or address: a JSON integer, or a string "0x…", decimal, or with a K/M suffix (KiB, MiB).
+    /// The largest number a board file may hold: every address and size lies in the 32-bit address space
+    /// (a region's end may be exactly 2^32), and so do clocks; anything larger is a typo, not a board.
+    static let maximumNumber: UInt64 = 1 << 32
+
+    /// A byte count or address: a JSON integer, or a string "0x…", decimal, or with a K/M suffix (KiB, MiB), from
+    /// 0 to 2^32. Booleans, fractions, negative numbers and larger values are refused with the field's name.
     func number(_ object: [String: Any], _ key: String, _ prefix: String = "") throws -> UInt64 {
         let v = try value(object, key, prefix)
         let field = prefix + key
         let expected = "a non-negative integer or a string like \"0x08000000\", \"256K\" or \"1M\""
-        if type(of: v) != Bool.self, !(v is String) {
-            // JSONSerialization gives Int on Linux and NSNumber on Darwin.
-            if let i = v as? Int {
-                guard i >= 0 else { throw BoardError.wrongType(path: path, field: field, expected: expected) }
-                return UInt64(i)
+        let parsed: UInt64
+        if let s = v as? String {
+            guard let n = Self.parseNumber(s) else {
+                throw BoardError.wrongType(path: path, field: field, expected: expected + " (got \"\(s.prefix(40))\")")
             }
-            if let d = (v as? Double) ?? (v as? NSNumber)?.doubleValue {
-                guard d >= 0, d == d.rounded(), d < 1e15 else { throw BoardError.wrongType(path: path, field: field, expected: expected) }
-                return UInt64(d)
+            parsed = n
+        } else if let n = v as? NSNumber {
+            // JSONSerialization gives NSNumber (Int on some platforms); `true` is an NSNumber that also casts to
+            // Int 1, so booleans are told apart by their class, fractions and exponents by their C type.
+            if Self.isBoolean(n) { throw BoardError.wrongType(path: path, field: field, expected: expected + " (got a boolean)") }
+            if n is NSDecimalNumber { throw bad(field, "is too large (the largest allowed is \(Self.maximumNumber))") }
+            let type = String(cString: n.objCType)
+            guard type != "d", type != "f" else {
+                throw BoardError.wrongType(path: path, field: field, expected: expected + " (got \(n); fractions and exponents are not allowed)")
             }
-        }
-        guard let s = v as? String, let parsed = Self.parseNumber(s) else {
+            if let i = v as? Int, i < 0 { throw BoardError.wrongType(path: path, field: field, expected: expected + " (got \(i))") }
+            guard let u = v as? UInt64 else { throw BoardError.wrongType(path: path, field: field, expected: expected) }
+            parsed = u
+        } else {
             throw BoardError.wrongType(path: path, field: field, expected: expected)
+        }
+        guard parsed <= Self.maximumNumber else {
+            throw bad(field, String(format: "is %llu (0x%llx): too large; addresses and sizes must lie in the 32-bit address space (at most 0x100000000)", parsed, parsed))
         }
         return parsed
     }
+
+    /// Whether a JSON value is `true` or `false` (a CFBoolean), not the integer 0 or 1.
+    static func isBoolean(_ n: NSNumber) -> Bool { type(of: n) == type(of: NSNumber(value: true)) }
 
     static func parseNumber(_ text: String) -> UInt64? {
         var s = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
@@ -242,7 +277,12 @@ private struct FieldReader {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
             throw bad("name", "may contain only letters, digits, '-', '_' and '.'")
         }
-        let description = (root["description"] as? String) ?? ""
+        let description: String
+        switch root["description"] {
+        case nil, is NSNull: description = ""
+        case let text as String: description = text
+        default: throw BoardError.wrongType(path: path, field: "description", expected: "a string")
+        }
         let kindText = try string(root, "kind")
         guard let kind = Board.Kind(rawValue: kindText) else { throw bad("kind", "is '\(kindText)'; expected 'mcu' or 'host'") }
         if kind == .host {
@@ -266,19 +306,20 @@ private struct FieldReader {
         let ram = try region(root, "ram")
         let m = try object(root, "modelRegion")
         try check(m, allowed: ["address", "size", "alignment", "section"], prefix: "modelRegion.")
-        let model = Board.ModelRegion(address: try number(m, "address", "modelRegion."), size: try number(m, "size", "modelRegion."),
-                                      alignment: Int(try number(m, "alignment", "modelRegion.")),
-                                      section: try string(m, "section", "modelRegion."))
-        guard model.size > 0 else { throw bad("modelRegion.size", "must be > 0") }
-        guard model.alignment >= 4, model.alignment <= 65536, model.alignment & (model.alignment - 1) == 0 else {
-            throw bad("modelRegion.alignment", "is \(model.alignment); must be a power of two from 4 to 65536")
+        let alignment = try number(m, "alignment", "modelRegion.")
+        guard alignment >= 4, alignment <= 65536, alignment & (alignment - 1) == 0 else {
+            throw bad("modelRegion.alignment", "is \(alignment); must be a power of two from 4 to 65536")
         }
-        guard model.address % UInt64(model.alignment) == 0 else {
+        let model = Board.ModelRegion(address: try number(m, "address", "modelRegion."), size: try number(m, "size", "modelRegion."),
+                                      alignment: Int(alignment), section: try string(m, "section", "modelRegion."))
+        guard model.size > 0 else { throw bad("modelRegion.size", "must be > 0") }
+        guard model.address % alignment == 0 else {
             throw bad("modelRegion.address", String(format: "0x%llx is not aligned to modelRegion.alignment (%d)", model.address, model.alignment))
         }
-        guard flash.contains(Board.Region(origin: model.address, size: model.size)) else {
+        let modelRange = Board.Region(origin: model.address, size: model.size)
+        guard flash.contains(modelRange) else {
             throw bad("modelRegion", String(format: "[0x%llx, 0x%llx) lies outside flash [0x%llx, 0x%llx)",
-                                            model.address, model.address + model.size, flash.origin, flash.end))
+                                            model.address, modelRange.end, flash.origin, flash.end))
         }
         guard model.address > flash.origin else { throw bad("modelRegion.address", "must leave room for the firmware below it in flash") }
         guard model.section.hasPrefix("."), model.section.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else {
@@ -287,7 +328,10 @@ private struct FieldReader {
         let r = try object(root, "ramReserve")
         try check(r, allowed: ["stack", "runtime"], prefix: "ramReserve.")
         let reserve = Board.RAMReserve(stack: try number(r, "stack", "ramReserve."), runtime: try number(r, "runtime", "ramReserve."))
-        guard reserve.stack + reserve.runtime < ram.size else { throw bad("ramReserve", "is not smaller than the RAM (\(ram.size) bytes)") }
+        let (reserved, overflow) = reserve.stack.addingReportingOverflow(reserve.runtime)
+        guard !overflow, reserved < ram.size else {
+            throw bad("ramReserve", "(stack \(reserve.stack) + runtime \(reserve.runtime) bytes) is not smaller than the RAM (\(ram.size) bytes)")
+        }
         let formats = try strings(root, "imageFormats")
         for f in formats where !Board.imageFormatNames.contains(f) {
             throw bad("imageFormats", "contains '\(f)'; known formats: \(Board.imageFormatNames.joined(separator: ", "))")
@@ -327,7 +371,9 @@ private struct FieldReader {
             try check(q, allowed: ["machine", "systickHz"], prefix: "qemu.")
             qemu = Board.QEMU(machine: try string(q, "machine", "qemu."),
                               systickHz: q["systickHz"] == nil ? nil : try number(q, "systickHz", "qemu."))
-            if qemu?.systickHz == 0 { throw bad("qemu.systickHz", "must be > 0") }
+            if let hz = qemu?.systickHz, hz < 1000 {
+                throw bad("qemu.systickHz", "is \(hz); must be a clock rate in Hz, at least 1000")
+            }
         }
         var uart: Board.UART?
         if root["uart"] != nil, !(root["uart"] is NSNull) {
@@ -354,7 +400,10 @@ private struct FieldReader {
         try check(o, allowed: ["origin", "size"], prefix: key + ".")
         let r = Board.Region(origin: try number(o, "origin", key + "."), size: try number(o, "size", key + "."))
         guard r.size > 0 else { throw bad(key + ".size", "must be > 0") }
-        guard r.end <= 1 << 32 else { throw bad(key, "ends beyond the 32-bit address space") }
+        let (end, overflow) = r.origin.addingReportingOverflow(r.size)
+        guard !overflow, end <= 1 << 32 else {
+            throw bad(key, String(format: "(origin 0x%llx + size 0x%llx) ends beyond the 32-bit address space", r.origin, r.size))
+        }
         return r
     }
 }

@@ -33,6 +33,9 @@ public enum Firmware {
         """ + uart
     }
 
+    /// A float32 constant as C source that reads back to the same float (`1e-05f`).
+    static func cFloat(_ v: Float) -> String { "\(v)".replacingOccurrences(of: "e-0", with: "e-") + "f" }
+
     /// `test_data.c/.h`: the inputs and the expected outputs as IEEE-754 bit patterns (exact), one row per sample.
     public static func testData(inputs: [[Float]], expected: [[Float]], arenaBytes: Int) -> (header: String, source: String) {
         precondition(inputs.count == expected.count && !inputs.isEmpty)
@@ -46,6 +49,9 @@ public enum Firmware {
         #define WS_TEST_INPUT_FLOATS \(inWidth)u
         #define WS_TEST_OUTPUT_FLOATS \(outWidth)u
         #define WS_ARENA_BYTES \(arenaBytes)u
+        /* main.c's test, the one of wsc run (FirmwareComparison): |got - expected| <= ABS + REL * max|expected|. */
+        #define WS_TOLERANCE_ABS \(cFloat(FirmwareComparison.absoluteTolerance))
+        #define WS_TOLERANCE_REL \(cFloat(FirmwareComparison.relativeTolerance))
         extern const uint32_t ws_test_inputs[];
         extern const uint32_t ws_test_expected[];
         #endif

@@ -19,10 +19,10 @@ public struct FitReport: Sendable, Equatable, Codable {
     public var problems: [String] {
         var p: [String] = []
         if !fitsFlash {
-            p.append("the model needs \(flashNeeded) bytes of flash but the model region of '\(board)' has \(modelRegionBytes) (\(flashNeeded - modelRegionBytes) bytes too many)")
+            p.append("the model needs \(flashNeeded) bytes of flash but the model region of '\(board)' has \(modelRegionBytes) (\(FitCheck.excess(flashNeeded, modelRegionBytes)) bytes too many)")
         }
         if !fitsRAM {
-            p.append("RAM: arena \(arenaBytes) + runtime state \(runtimeStateBytes) + reserve \(reserveBytes) = \(ramNeeded) bytes needed but '\(board)' has \(ramBytes) (\(ramNeeded - ramBytes) bytes too many)")
+            p.append("RAM: arena \(arenaBytes) + runtime state \(runtimeStateBytes) + reserve \(reserveBytes) = \(ramNeeded) bytes needed but '\(board)' has \(ramBytes) (\(FitCheck.excess(ramNeeded, ramBytes)) bytes too many)")
         }
         return p
     }
@@ -40,13 +40,34 @@ public enum FitCheck {
                              arenaBytes: arenaBytes, runtimeStateBytes: 0, reserveBytes: 0, ramNeeded: arenaBytes,
                              ramBytes: Int.max, fitsFlash: true, fitsRAM: true)
         }
-        let align = region.alignment
-        let flashNeeded = (wsmBytes + align - 1) / align * align
-        let reserve = Int(board.ramReserve.stack + board.ramReserve.runtime)
-        let ramNeeded = arenaBytes + runtimeStateBytes + reserve
-        return FitReport(board: board.name, wsmBytes: wsmBytes, modelRegionBytes: Int(region.size), flashNeeded: flashNeeded,
+        // Saturating arithmetic throughout: a board built in code (not read from a file) may hold any numbers, and
+        // an overflow must read as "does not fit", never trap.
+        let align = max(1, region.alignment)
+        let wsm = max(0, wsmBytes), arena = max(0, arenaBytes)
+        let remainder = wsm % align
+        let flashNeeded = remainder == 0 ? wsm : saturatingAdd(wsm, align - remainder)
+        let reserve = saturatingAdd(clamp(board.ramReserve.stack), clamp(board.ramReserve.runtime))
+        let ramNeeded = saturatingAdd(saturatingAdd(arena, runtimeStateBytes), reserve)
+        let regionBytes = clamp(region.size), ramBytes = clamp(ram.size)
+        return FitReport(board: board.name, wsmBytes: wsmBytes, modelRegionBytes: regionBytes, flashNeeded: flashNeeded,
                          arenaBytes: arenaBytes, runtimeStateBytes: runtimeStateBytes, reserveBytes: reserve,
-                         ramNeeded: ramNeeded, ramBytes: Int(ram.size), fitsFlash: flashNeeded <= Int(region.size),
-                         fitsRAM: ramNeeded <= Int(ram.size))
+                         ramNeeded: ramNeeded, ramBytes: ramBytes,
+                         fitsFlash: flashNeeded <= regionBytes && flashNeeded < Int.max,
+                         fitsRAM: ramNeeded <= ramBytes && ramNeeded < Int.max)
     }
+
+    /// `needed - available` for a report, without overflow.
+    static func excess(_ needed: Int, _ available: Int) -> Int {
+        let (d, overflow) = needed.subtractingReportingOverflow(available)
+        return overflow ? .max : d
+    }
+
+    /// `a + b`, or `Int.max` when it overflows.
+    static func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
+    /// A board number as an `Int`, `Int.max` when it does not fit.
+    static func clamp(_ v: UInt64) -> Int { v > UInt64(Int.max) ? .max : Int(v) }
 }

@@ -4,9 +4,20 @@ import Foundation
 public enum FlashImage {
     // MARK: Intel HEX
 
-    /// Intel HEX: extended linear address records (type 04) and 16-byte data records, then EOF.
-    public static func intelHex(_ bytes: [UInt8], address: UInt64) -> String {
-        precondition(address + UInt64(bytes.count) <= 1 << 32, "Intel HEX addresses are 32-bit")
+    /// The end of `count` bytes placed at `address`, checked: both image formats hold 32-bit addresses, so the
+    /// last byte must lie below 2^32. Throws ``BoardError/badImage(reason:)`` otherwise (never traps).
+    public static func placementEnd(address: UInt64, count: Int, format: String) throws -> UInt64 {
+        let (end, overflow) = address.addingReportingOverflow(UInt64(max(0, count)))
+        guard !overflow, end <= 1 << 32 else {
+            throw BoardError.badImage(reason: "\(format) addresses are 32-bit: \(count) bytes at " + String(format: "0x%llx", address) + " end past 0x100000000")
+        }
+        return end
+    }
+
+    /// Intel HEX: extended linear address records (type 04) and 16-byte data records, then EOF. Throws when the
+    /// bytes do not fit below 2^32 at `address`.
+    public static func intelHex(_ bytes: [UInt8], address: UInt64) throws -> String {
+        _ = try placementEnd(address: address, count: bytes.count, format: "Intel HEX")
         var out = ""
         func record(_ type: UInt8, _ offset: UInt16, _ data: [UInt8]) {
             var line = [UInt8(data.count), UInt8(offset >> 8), UInt8(offset & 0xFF), type] + data
@@ -48,22 +59,23 @@ public enum FlashImage {
                 b.append(v)
                 idx = next
             }
-            guard b.count == Int(b[0]) + 5 else { throw BoardError.badImage(reason: "hex line \(n + 1): length byte disagrees") }
+            guard b.count >= 5, b.count == Int(b[0]) + 5 else { throw BoardError.badImage(reason: "hex line \(n + 1): length byte disagrees") }
             guard b.reduce(UInt8(0), { $0 &+ $1 }) == 0 else { throw BoardError.badImage(reason: "hex line \(n + 1): checksum") }
             let offset = UInt64(b[1]) << 8 | UInt64(b[2])
             let data = Array(b[4..<(b.count - 1)])
             switch b[3] {
             case 0: chunks.append((base + offset, data))
             case 1: sawEOF = true
-            case 2: base = (UInt64(data[0]) << 8 | UInt64(data[1])) << 4
-            case 4: base = (UInt64(data[0]) << 8 | UInt64(data[1])) << 16
+            case 2, 4:
+                guard data.count == 2 else { throw BoardError.badImage(reason: "hex line \(n + 1): address record with \(data.count) data bytes, expected 2") }
+                base = (UInt64(data[0]) << 8 | UInt64(data[1])) << (b[3] == 2 ? 4 : 16)
             case 3, 5: break
             default: throw BoardError.badImage(reason: "hex line \(n + 1): record type \(b[3])")
             }
             if sawEOF { break }
         }
         guard sawEOF else { throw BoardError.badImage(reason: "hex has no end-of-file record") }
-        return assemble(chunks)
+        return try assemble(chunks)
     }
 
     // MARK: UF2 (https://github.com/microsoft/uf2)
@@ -75,9 +87,10 @@ public enum FlashImage {
     /// Payload per block (what every UF2 bootloader accepts).
     public static let uf2Payload = 256
 
-    /// UF2: 512-byte blocks of 256 payload bytes each, with the family ID flag set.
-    public static func uf2(_ bytes: [UInt8], address: UInt64, familyID: UInt32) -> [UInt8] {
-        precondition(address + UInt64(bytes.count) <= 1 << 32, "UF2 addresses are 32-bit")
+    /// UF2: 512-byte blocks of 256 payload bytes each, with the family ID flag set. Throws when the bytes do not
+    /// fit below 2^32 at `address`.
+    public static func uf2(_ bytes: [UInt8], address: UInt64, familyID: UInt32) throws -> [UInt8] {
+        _ = try placementEnd(address: address, count: bytes.count, format: "UF2")
         let blocks = max(1, (bytes.count + uf2Payload - 1) / uf2Payload)
         var out: [UInt8] = []
         out.reserveCapacity(blocks * 512)
@@ -131,28 +144,37 @@ public enum FlashImage {
             }
             chunks.append((UInt64(word(o + 12)), Array(data[(o + 32)..<(o + 32 + size)])))
         }
-        let (address, bytes) = assemble(chunks)
+        let (address, bytes) = try assemble(chunks)
         return UF2Contents(address: address, bytes: bytes, familyID: family, blocks: count)
     }
 
-    private static func assemble(_ chunks: [(UInt64, [UInt8])]) -> (address: UInt64, bytes: [UInt8]) {
+    /// The largest span a decoded image may cover (far beyond any microcontroller's flash; a file with records at
+    /// both ends of the address space is refused instead of allocating 4 GiB).
+    public static let maximumDecodedSpan: UInt64 = 256 << 20
+
+    private static func assemble(_ chunks: [(UInt64, [UInt8])]) throws -> (address: UInt64, bytes: [UInt8]) {
         guard let low = chunks.map(\.0).min() else { return (0, []) }
         let high = chunks.map { $0.0 + UInt64($0.1.count) }.max()!
+        guard high - low <= maximumDecodedSpan else {
+            throw BoardError.badImage(reason: String(format: "data spans 0x%llx to 0x%llx (more than %llu MiB)", low, high, maximumDecodedSpan >> 20))
+        }
         var bytes = [UInt8](repeating: 0xFF, count: Int(high - low))
         for (a, d) in chunks { bytes.replaceSubrange(Int(a - low)..<(Int(a - low) + d.count), with: d) }
         return (low, bytes)
     }
 
     /// The images a board asks for, by file name (`model.bin`, `model.hex`, `model.uf2`), for a `.wsm` at the
-    /// board's model region.
-    public static func images(for wsm: [UInt8], board: Board) -> [(name: String, bytes: [UInt8])] {
-        guard let region = board.modelRegion else { return [] }
+    /// board's model region. A `.wsm` larger than the region gets no images (the fit check refuses it, with the
+    /// numbers); throws when the `.wsm` at that address would pass the end of the 32-bit address space (only a
+    /// board built in code, not read from a file, can ask for that).
+    public static func images(for wsm: [UInt8], board: Board) throws -> [(name: String, bytes: [UInt8])] {
+        guard let region = board.modelRegion, UInt64(wsm.count) <= region.size else { return [] }
         var out: [(String, [UInt8])] = []
         for format in board.imageFormats {
             switch format {
             case "bin": out.append(("model.bin", wsm))
-            case "hex": out.append(("model.hex", Array(intelHex(wsm, address: region.address).utf8)))
-            case "uf2": out.append(("model.uf2", uf2(wsm, address: region.address, familyID: board.uf2FamilyID ?? 0)))
+            case "hex": out.append(("model.hex", Array(try intelHex(wsm, address: region.address).utf8)))
+            case "uf2": out.append(("model.uf2", try uf2(wsm, address: region.address, familyID: board.uf2FamilyID ?? 0)))
             default: break
             }
         }

@@ -52,7 +52,7 @@ public enum ModelCompiler {
                                symbol: String = "ws_model_data") throws -> Output {
         var out = try compile(session: session, solution: solution, board: board.name, symbol: symbol,
                               alignment: board.modelRegion?.alignment ?? 16, section: board.modelRegion?.section)
-        out.images = FlashImage.images(for: out.wsm, board: board)
+        out.images = try FlashImage.images(for: out.wsm, board: board)
         out.report.files += out.images.map(\.name)
         if !board.isHost {
             out.report.fit = FitCheck.check(board: board, wsmBytes: out.wsm.count, arenaBytes: out.report.arenaBytes)

@@ -12,6 +12,11 @@ public struct FirmwareRunReport: Sendable, Equatable, Codable {
     public var samples: Int
     public var top1Identical: Int
     public var maxAbsDiff: Double
+    /// Largest |firmware − host| / tolerance over every output (≤ 1 passes); the tolerance is
+    /// `absoluteTolerance + relativeTolerance · max|host output of the sample|` (``FirmwareComparison``).
+    public var maxToleranceRatio: Double
+    public var absoluteTolerance: Double
+    public var relativeTolerance: Double
     public var firmwareExitStatus: Int32
     /// The firmware's `result …` line, or `(none)`.
     public var firmwareResult: String
@@ -97,6 +102,9 @@ public enum FirmwareVerification {
         let report = FirmwareRunReport(
             board: board.name, machine: qemu.machine, io: io, samples: comparison.samplesRun,
             top1Identical: comparison.top1Identical, maxAbsDiff: comparison.maxAbsDiff,
+            maxToleranceRatio: comparison.maxToleranceRatio,
+            absoluteTolerance: Double(FirmwareComparison.absoluteTolerance),
+            relativeTolerance: Double(FirmwareComparison.relativeTolerance),
             firmwareExitStatus: run.exitStatus, firmwareResult: run.resultLine ?? "(none)", passed: comparison.passed,
             ticksPerInference: ticks, instructionsPerInference: instructions,
             meanInstructions: instructions.map(FirmwareTiming.mean), firmwareText: Firmware.textBytes(elf: elf),

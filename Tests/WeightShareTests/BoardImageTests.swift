@@ -14,12 +14,12 @@ struct BoardImageTests {
     func hexRoundTrip() throws {
         for (n, address) in [(1, UInt64(0x0800_0000)), (70_000, 0x0808_FFF0), (4099, 0x10100000)] {
             let bytes = Self.blob(n)
-            let text = FlashImage.intelHex(bytes, address: address)
+            let text = try FlashImage.intelHex(bytes, address: address)
             #expect(text.hasSuffix(":00000001FF\n"))
             let decoded = try FlashImage.decodeIntelHex(text)
             #expect(decoded.address == address && decoded.bytes == bytes)
         }
-        var broken = FlashImage.intelHex([1, 2, 3], address: 0)
+        var broken = try FlashImage.intelHex([1, 2, 3], address: 0)
         broken = broken.replacingOccurrences(of: ":03000000010203F7", with: ":03000000010203F8")
         #expect(throws: BoardError.self) { try FlashImage.decodeIntelHex(broken) }
     }
@@ -40,7 +40,7 @@ struct BoardImageTests {
     @Test("UF2 writer and reader")
     func uf2() throws {
         let bytes = Self.blob(1000)
-        let image = FlashImage.uf2(bytes, address: 0x1010_0000, familyID: 0xE48B_FF56)
+        let image = try FlashImage.uf2(bytes, address: 0x1010_0000, familyID: 0xE48B_FF56)
         #expect(image.count == 4 * 512)
         #expect(Array(image[0..<4]) == [0x55, 0x46, 0x32, 0x0A])  // "UF2\n"
         let decoded = try FlashImage.decodeUF2(image)
@@ -61,7 +61,7 @@ struct BoardImageTests {
     func boardImages() throws {
         let pico = try BoardTests.catalog.board(named: "rp2040-pico")
         let wsm = Self.blob(777)
-        let images = FlashImage.images(for: wsm, board: pico)
+        let images = try FlashImage.images(for: wsm, board: pico)
         #expect(images.map(\.name) == ["model.bin", "model.hex", "model.uf2"])
         #expect(images[0].bytes == wsm)
         let hex = try FlashImage.decodeIntelHex(String(decoding: images[1].bytes, as: UTF8.self))
@@ -69,7 +69,7 @@ struct BoardImageTests {
         let uf2 = try FlashImage.decodeUF2(images[2].bytes)
         #expect(uf2.address == 0x1010_0000 && Array(uf2.bytes.prefix(777)) == wsm)
         let an386 = try BoardTests.catalog.board(named: "qemu-mps2-an386")
-        #expect(FlashImage.images(for: wsm, board: an386).map(\.name) == ["model.bin", "model.hex"])
+        #expect(try FlashImage.images(for: wsm, board: an386).map(\.name) == ["model.bin", "model.hex"])
     }
 
     @Test("firmware test data keeps exact float bits")

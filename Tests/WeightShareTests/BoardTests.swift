@@ -107,7 +107,7 @@ struct BoardTests {
 
         o = try Self.baseJSON()
         o["ramReserve"] = ["stack": "4M", "runtime": 0]
-        #expect(Self.error(o).contains("'ramReserve' is not smaller than the RAM"))
+        #expect(Self.error(o).contains("'ramReserve' (stack 4194304 + runtime 0 bytes) is not smaller than the RAM (4194304 bytes)"))
 
         #expect(throws: BoardError.self) { try Board.parse(Data("{".utf8), path: "x.json") }
         let parsed = try Self.parse(try Self.baseJSON())
@@ -181,7 +181,13 @@ struct BoardTests {
             "rp2040-pico": "picotool load -v -t uf2 \(dir.path)/model.uf2",
         ]
         for (board, line) in expected {
-            let (argv, _) = try FlasherInvocation.arguments(board: try Self.catalog.board(named: board), directory: dir)
+            // Images at the board's model region (the flasher checks where they start and that they fit).
+            let b = try Self.catalog.board(named: board)
+            let address = b.modelRegion!.address
+            try Data(try FlashImage.intelHex([1, 2, 3, 4], address: address).utf8).write(to: dir.appendingPathComponent("model.hex"))
+            try Data(try FlashImage.uf2([1, 2, 3, 4], address: address, familyID: b.uf2FamilyID ?? 0))
+                .write(to: dir.appendingPathComponent("model.uf2"))
+            let (argv, _) = try FlasherInvocation.arguments(board: b, directory: dir)
             #expect(FlasherInvocation.shellLine(argv) == line)
         }
         for board in ["qemu-mps2-an386", "host"] {

@@ -177,6 +177,67 @@ struct BoardCommandTests {
         }
     }
 
+    /// The text of a committed board file with `"field": value` replaced (value as a JSON literal).
+    static func boardText(_ name: String, replacing field: String, in object: String? = nil, with literal: String) throws -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("boards/\(name).json")
+        var board = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        if let object {
+            var inner = board[object] as! [String: Any]
+            inner[field] = "__VALUE__"
+            board[object] = inner
+        } else {
+            board[field] = "__VALUE__"
+        }
+        return String(decoding: try JSONSerialization.data(withJSONObject: board), as: UTF8.self)
+            .replacingOccurrences(of: "\"__VALUE__\"", with: literal)
+    }
+
+    @Test("board files that crashed compile and search (issue 15) are refused with the file and the field")
+    func crashingBoardFiles() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cases: [(String, String, String)] = [
+            ("modelRegion", "alignment", "9223372036854775808"), ("modelRegion", "alignment", "18446744073709551615"),
+            ("flash", "origin", "18446744073709551615"), ("flash", "size", "18446744073709551615"),
+            ("ram", "size", "\"17592186044415M\""), ("modelRegion", "address", "\"0xFFFFFFFFFFFFF000\""),
+            ("ramReserve", "stack", "18446744073709551615"), ("ram", "size", "true"),
+        ]
+        for (n, (object, field, literal)) in cases.enumerated() {
+            let file = root.appendingPathComponent("bad\(n).json")
+            try Data(try Self.boardText("rp2040-pico", replacing: field, in: object, with: literal).utf8).write(to: file)
+            for command in [["boards", "--board-file", file.path],
+                            ["compile", try Self.runDirectory.get(), "--board-file", file.path, "-o", root.appendingPathComponent("o").path]] {
+                let r = try WSC.run(command)
+                #expect(r.status == 1 || r.status == 64, "\(command[0]) \(object).\(field)=\(literal): status \(r.status)")
+                #expect(r.stderr.contains("board file \(file.path): field '\(object).\(field)'"), "\(r.stderr)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("o/model.wsm").path))
+    }
+
+    @Test("flash: an image larger than the model region is refused with the numbers, dry run or not")
+    func flashTooLarge() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("my out $x [y] {z}").path
+        #expect(try compile("nucleo-f746zg", out, extra: ["--no-runtime-size"]).status == 0)
+        let ok = try WSC.run(["flash", out, "--board", "nucleo-f746zg", "--dry-run", "--json"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect((try WSC.json(ok.stdout)["command"] as? [String] ?? []).contains(out + "/model.bin"))
+        // The same board with a model region smaller than the image.
+        let size = try Data(contentsOf: URL(fileURLWithPath: out + "/model.bin")).count
+        let small = root.appendingPathComponent("small.json")
+        try Data(try Self.boardText("nucleo-f746zg", replacing: "size", in: "modelRegion", with: "\(size / 64 * 32)").utf8)
+            .write(to: small)
+        for dry in [["--dry-run"], []] {
+            let r = try WSC.run(["flash", out, "--board-file", small.path] + dry)
+            #expect(r.status != 0)
+            #expect(r.stderr.contains("does not fit the model region of 'nucleo-f746zg'") && r.stderr.contains("the model is \(size) bytes"),
+                    "\(r.stderr)")
+        }
+    }
+
     @Test("run on the emulated boards: identical to the host runtime; a corrupted expectation fails",
           .enabled(if: qemu, "qemu-system-arm or arm-none-eabi-gcc not installed (scripts/install-deps.sh installs them)"))
     func runEmulated() throws {
@@ -191,6 +252,8 @@ struct BoardCommandTests {
             let report = try WSC.json(r.stdout)
             #expect(report["samples"] as? Int == 5 && report["top1Identical"] as? Int == 5, "\(board)")
             #expect((report["maxAbsDiff"] as? Double ?? 1) <= 1e-5, "\(board)")
+            #expect((report["maxToleranceRatio"] as? Double ?? 2) <= 1, "\(board)")
+            #expect(report["relativeTolerance"] as? Double != nil && report["absoluteTolerance"] as? Double != nil)
             #expect(report["firmwareExitStatus"] as? Int == 0)
             let instructions = report["instructionsPerInference"] as? [Int] ?? []
             #expect(instructions.count == 5 && instructions.allSatisfy { $0 > 1000 }, "\(board)")
