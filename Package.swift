@@ -46,6 +46,9 @@ let package = Package(
         ),
         // SHA-256 of source models through OpenSSL's libcrypto (Debian libssl-dev).
         .systemLibrary(name: "COpenSSLCrypto", path: "Sources/COpenSSLCrypto"),
+        // zlib (Debian zlib1g-dev: .npz members inflated with bounded input and output, CRC-checked) and the rename that
+        // exchanges two folders (a compile output replaced as a whole).
+        .systemLibrary(name: "CWeightShareSystem", path: "Sources/CWeightShareSystem"),
         // The compiler, one target per layer; every arrow points down the data flow (the compiler enforces it):
         // Core ← Import ← Graph ← Compress ← Container ← Evaluate ─┐
         //                                    Container ← Boards ───┼─ Search ← Verify ← WeightShare (umbrella)
@@ -54,7 +57,7 @@ let package = Package(
         .target(
             name: "WeightShareImport",
             dependencies: [
-                "WeightShareCore",
+                "WeightShareCore", "CWeightShareSystem",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
@@ -68,7 +71,7 @@ let package = Package(
         .target(name: "WeightShareNSGA2", dependencies: ["WeightShareCore"]),
         .target(
             name: "WeightShareSearch",
-            dependencies: ["WeightShareEvaluate", "WeightShareBoards", "WeightShareNSGA2", "COpenSSLCrypto"]
+            dependencies: ["WeightShareEvaluate", "WeightShareBoards", "WeightShareNSGA2", "COpenSSLCrypto", "CWeightShareSystem"]
         ),
         .target(name: "WeightShareVerify", dependencies: ["WeightShareSearch"]),
         // The library users import: re-exports every layer.

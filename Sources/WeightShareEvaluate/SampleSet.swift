@@ -1,4 +1,5 @@
 import Foundation
+import WeightShareCore
 import WeightShareGraph
 import WeightShareImport
 /// Evaluation samples in the shape the runtime consumes: flat float32 rows, one per inference.
@@ -8,6 +9,8 @@ public struct SampleSet: Sendable, Equatable {
     public var sampleSize: Int
     public var count: Int
     public var labels: [Int]?
+    /// Samples of the file left out because they held NaN or ±Inf (see ``load(_:for:limit:labels:metric:dropNonFinite:maxBytes:)``).
+    public var droppedNonFinite = 0
 
     public init(values: [Float], sampleSize: Int, labels: [Int]?) {
         precondition(sampleSize > 0 && values.count % sampleSize == 0, "values must be whole samples")
@@ -28,17 +31,37 @@ public struct SampleSet: Sendable, Equatable {
 extension SampleSet {
     /// Loads `x` (and, with `labels`, `y` when present) from a .npz and checks the samples against the model's
     /// single input. Metrics without labels skip `y`, which then may hold anything (e.g. reference outputs).
-    public static func load(_ url: URL, for model: LoweredModel, limit: Int? = nil, labels: Bool = true) throws -> SampleSet {
-        let dataset = try Dataset.load(url: url, readLabels: labels)
+    ///
+    /// The file is read as ``Dataset/load(url:options:checkSampleShape:)`` reads it: a `metric` that needs labels
+    /// is refused before `x` is read when there is no `y`; `x`'s sample shape is checked against the model's
+    /// input before its data is inflated; only the first `limit` samples are read; labels must be classes of the
+    /// model's first output (`0..<its element count`); samples with NaN or ±Inf are refused, or left out with
+    /// `dropNonFinite` (counted in ``droppedNonFinite``); at most `maxBytes` bytes of array data are read.
+    public static func load(_ url: URL, for model: LoweredModel, limit: Int? = nil, labels: Bool = true,
+                            metric: Metric? = nil, dropNonFinite: Bool = false,
+                            maxBytes: Int = NumPy.defaultMaxDataBytes) throws -> SampleSet {
         guard let inputIndex = model.inputs.first, model.inputs.count == 1 else {
-            throw EvaluationError.sampleShape(input: "(\(model.inputs.count) inputs)", expected: [], got: dataset.sampleShape)
+            throw EvaluationError.sampleShape(input: "(\(model.inputs.count) inputs)", expected: [], got: [])
         }
         let input = model.tensors[inputIndex]
-        // A sample fills the whole input; a leading batch dimension of 1 in the model is implied.
-        guard dataset.sampleShape.reduce(1, *) == input.elementCount else {
-            throw EvaluationError.sampleShape(input: input.name, expected: input.shape, got: dataset.sampleShape)
+        let labelUse: Dataset.LoadOptions.Labels
+        if let metric, metric.needsLabels {
+            labelUse = .required(needer: "--metric \(metric.rawValue)")
+        } else {
+            labelUse = labels && metric?.needsLabels != false ? .optional : .ignore
         }
-        let set = SampleSet(values: dataset.samples, sampleSize: input.elementCount, labels: dataset.labels?.map { Int($0) })
-        return limit.map { set.prefix($0) } ?? set
+        let classes = model.outputs.first.map { model.tensors[$0].elementCount }
+        let options = Dataset.LoadOptions(labels: labelUse, limit: limit, classCount: classes,
+                                          dropNonFinite: dropNonFinite, maxBytes: maxBytes)
+        let dataset = try Dataset.load(url: url, options: options) { sampleShape in
+            // A sample fills the whole input; a leading batch dimension of 1 in the model is implied.
+            guard sampleShape.reduce(1, *) == input.elementCount else {
+                throw EvaluationError.sampleShape(input: input.name, expected: input.shape, got: sampleShape)
+            }
+        }
+        var set = SampleSet(values: dataset.samples, sampleSize: input.elementCount,
+                            labels: dataset.labels?.map { Int($0) })
+        set.droppedNonFinite = dataset.droppedNonFinite
+        return set
     }
 }

@@ -11,6 +11,8 @@ public struct Dataset: Sendable, Equatable {
     public var sampleShape: [Int]
     /// One class label per sample, if the data has labels.
     public var labels: [Int64]?
+    /// Samples left out of the file's because they held NaN or ±Inf (``LoadOptions/dropNonFinite``).
+    public var droppedNonFinite = 0
 
     /// - Precondition: `samples.count` is a multiple of the sample size, and `labels` (if any) has one per sample.
     public init(samples: [Float], sampleShape: [Int], labels: [Int64]? = nil) {
@@ -54,21 +56,152 @@ public struct Dataset: Sendable, Equatable {
 
     // MARK: Loading
 
+    /// How ``load(url:options:checkSampleShape:)`` reads a data file.
+    public struct LoadOptions: Sendable, Equatable {
+        public enum Labels: Sendable, Equatable {
+            /// Any `y` is ignored (metrics without labels; `y` may hold reference outputs).
+            case ignore
+            /// A `y`, if present, must be integer labels, one per sample.
+            case optional
+            /// A `y` must be present; `needer` names what needs it in the error ("--metric accuracy").
+            case required(needer: String)
+        }
+
+        public var labels: Labels
+        /// Read only the first `limit` samples (and labels); the rest of the file is not inflated.
+        public var limit: Int?
+        /// Labels must lie in `0..<classCount` (the model's number of outputs), when set.
+        public var classCount: Int?
+        /// Leave out samples holding NaN or ±Inf (counted in ``Dataset/droppedNonFinite``) instead of refusing
+        /// the file.
+        public var dropNonFinite: Bool
+        /// The most bytes of array data read from the file (``NumPy/defaultMaxDataBytes`` by default).
+        public var maxBytes: Int
+
+        public init(labels: Labels = .optional, limit: Int? = nil, classCount: Int? = nil,
+                    dropNonFinite: Bool = false, maxBytes: Int = NumPy.defaultMaxDataBytes) {
+            self.labels = labels
+            self.limit = limit
+            self.classCount = classCount
+            self.dropNonFinite = dropNonFinite
+            self.maxBytes = maxBytes
+        }
+    }
+
     /// Loads `x` (and `y` if present) from an `.npz` archive, or `x` from a `.npy` file.
     ///
     /// - Parameter readLabels: false ignores any `y` (for metrics that need no labels, or files whose `y` holds
     ///   reference outputs, like the fixtures' `<model>_io.npz`); true requires a `y`, if present, to be integer
     ///   labels, one per sample.
     public static func load(url: URL, readLabels: Bool = true) throws -> Dataset {
+        try load(url: url, options: LoadOptions(labels: readLabels ? .optional : .ignore))
+    }
+
+    /// Loads a data file as `options` say. Missing labels are reported before `x` is read; `checkSampleShape`
+    /// sees the shape of one sample before any of `x`'s data is inflated, and may refuse it. Only the first
+    /// `limit` rows of `x` and `y` are read and converted. Samples with NaN or ±Inf are refused (with their count
+    /// and the first one's index) or dropped, and labels outside `0..<classCount` are refused.
+    public static func load(url: URL, options: LoadOptions,
+                            checkSampleShape: ([Int]) throws -> Void = { _ in }) throws -> Dataset {
+        var budget = options.maxBytes
+        let x: NumPyArray
+        var y: NumPyArray?
+        try checkImportFile(url)
+        let head = try readImportFile(url).prefix(NumPy.magic.count)
+        if head.elementsEqual(NumPy.magic) {
+            if case .required(let needer) = options.labels {
+                throw ImportError.labelsMissing(path: url.path, needer: needer, available: ["x"])
+            }
+            x = try readNPYSamples(url: url, options: options, budget: &budget, checkSampleShape: checkSampleShape)
+        } else {
+            let archive = try NPZArchive(url: url)
+            let names = archive.members.map { $0.name.hasSuffix(".npy") ? String($0.name.dropLast(4)) : $0.name }
+            guard let xMember = archive.member("x.npy") ?? archive.member("x") else {
+                throw ImportError.missingArray(path: url.path, key: "x", available: names)
+            }
+            let yMember = archive.member("y.npy") ?? archive.member("y")
+            if case .required(let needer) = options.labels, yMember == nil {
+                throw ImportError.labelsMissing(path: url.path, needer: needer, available: names)
+            }
+            var xRows = 0
+            x = try NumPy.readArray(xMember, of: archive, name: "x", rows: options.limit, budget: &budget) {
+                layout in
+                try checkSamples(layout, path: url.path)
+                xRows = layout.rows
+                try checkSampleShape(Array(layout.shape.dropFirst()))
+            }
+            if let yMember, options.labels != .ignore {
+                y = try NumPy.readArray(yMember, of: archive, name: "y", rows: options.limit, budget: &budget) {
+                    layout in
+                    // Counted on the whole file, not on the rows read.
+                    if !layout.shape.isEmpty && layout.rows != xRows {
+                        throw ImportError.labelCountMismatch(path: url.path, samples: xRows, labels: layout.rows)
+                    }
+                }
+            }
+        }
+        var dataset = try Dataset(x: x, y: y, path: url.path)
+        if let classCount = options.classCount, let labels = dataset.labels {
+            let bad = labels.indices.filter { labels[$0] < 0 || labels[$0] >= classCount }
+            if let first = bad.first {
+                throw ImportError.labelOutOfRange(path: url.path, index: first, label: labels[first],
+                                                  classes: classCount, count: bad.count)
+            }
+        }
+        let size = dataset.sampleSize
+        let nonFinite = (0..<dataset.count).filter { i in
+            dataset.samples[(i * size)..<((i + 1) * size)].contains { !$0.isFinite }
+        }
+        if let first = nonFinite.first {
+            guard options.dropNonFinite else {
+                throw ImportError.nonFiniteSamples(path: url.path, count: nonFinite.count, firstIndex: first,
+                                                   samples: dataset.count)
+            }
+            guard nonFinite.count < dataset.count else {
+                throw ImportError.invalidSamples(
+                    path: url.path, reason: "every one of its \(dataset.count) samples holds NaN or infinite values")
+            }
+            let dropped = Set(nonFinite)
+            dataset = dataset.subset((0..<dataset.count).filter { !dropped.contains($0) })
+            dataset.droppedNonFinite = nonFinite.count
+        }
+        return dataset
+    }
+
+    /// Refuses an `x` that cannot be samples before its data is read.
+    private static func checkSamples(_ layout: NumPy.Layout, path: String) throws {
+        guard layout.dtype.isFloatingPoint else {
+            throw ImportError.invalidSamples(
+                path: path, reason: "their dtype is '\(layout.dtype.rawValue)'; samples must be float32 or float64")
+        }
+        guard !layout.shape.isEmpty else {
+            throw ImportError.invalidSamples(path: path, reason: "'x' is a scalar; it needs a first (sample) axis")
+        }
+    }
+
+    /// `x` from a `.npy` file (mapped, so only the rows read are touched).
+    private static func readNPYSamples(url: URL, options: LoadOptions, budget: inout Int,
+                                       checkSampleShape: ([Int]) throws -> Void) throws -> NumPyArray {
         let data = try readImportFile(url)
-        if data.starts(with: NumPy.magic) {
-            return try Dataset(x: NumPy.decodeNPY(data, name: "x"), y: nil, path: url.path)
+        guard let layout = try NumPy.layout(of: data, name: "x") else {
+            throw ImportError.notANumPyArray(array: "x", reason: "the file ends inside its header")
         }
-        let arrays = try NumPy.readNPZ(url: url)
-        guard let x = arrays[named: "x"] else {
-            throw ImportError.missingArray(path: url.path, key: "x", available: arrays.map(\.name))
+        guard data.count - layout.dataOffset == layout.payloadBytes else {
+            throw ImportError.notANumPyArray(
+                array: "x", reason: "it holds \(data.count - layout.dataOffset) bytes of data, but shape "
+                    + "\(layout.shape) of \(layout.dtype.rawValue) needs \(layout.payloadBytes)")
         }
-        return try Dataset(x: x, y: readLabels ? arrays[named: "y"] : nil, path: url.path)
+        try checkSamples(layout, path: url.path)
+        try checkSampleShape(Array(layout.shape.dropFirst()))
+        let rows = min(layout.rows, options.limit ?? layout.rows)
+        let bytes = rows * layout.rowBytes
+        guard bytes <= budget else {
+            throw ImportError.dataTooLarge(path: url.path, array: "x", bytes: bytes, limit: budget)
+        }
+        budget -= bytes
+        let start = data.startIndex + layout.dataOffset
+        return try NumPy.array(name: "x", dtype: layout.dtype, shape: [rows] + layout.shape.dropFirst(),
+                               payload: Data(data[start..<(start + bytes)]))
     }
 
     /// Builds a dataset from arrays `x` and `y`, checking dtypes and counts; `path` names the source in messages.

@@ -51,6 +51,14 @@ public enum ImportError: Error, CustomStringConvertible, Equatable, Sendable {
     case labelCountMismatch(path: String, samples: Int, labels: Int)
     /// A dataset's labels `y` have a shape other than `[n]` (or `[n, 1]`).
     case invalidLabels(path: String, reason: String)
+    /// Reading `array` would need `bytes` bytes of data, more than the `limit` left (``NumPy/defaultMaxDataBytes``).
+    case dataTooLarge(path: String, array: String, bytes: Int, limit: Int)
+    /// The metric (`needer`) needs labels and the data has no `y`.
+    case labelsMissing(path: String, needer: String, available: [String])
+    /// `count` labels lie outside `0..<classes` (the model's outputs); the first is `label`, of sample `index`.
+    case labelOutOfRange(path: String, index: Int, label: Int64, classes: Int, count: Int)
+    /// `count` samples hold NaN or ±Inf values; the first is sample `firstIndex`.
+    case nonFiniteSamples(path: String, count: Int, firstIndex: Int, samples: Int)
 
     public var description: String {
         switch self {
@@ -105,6 +113,20 @@ public enum ImportError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path) has \(samples) samples in 'x' but \(labels) labels in 'y'; they must match"
         case .invalidLabels(let path, let reason):
             return "the labels 'y' in \(path) are not usable: \(reason)"
+        case .dataTooLarge(let path, let array, let bytes, let limit):
+            return "reading '\(array)' from \(path) needs \(bytes) bytes of array data, more than the \(limit) "
+                + "allowed; read fewer samples with --limit N or raise the bound with --max-data-mib "
+                + "(default \(NumPy.defaultMaxDataBytes >> 20))"
+        case .labelsMissing(let path, let needer, let available):
+            let list = available.isEmpty ? "none" : available.map { "'\($0)'" }.joined(separator: ", ")
+            return "\(needer) needs labels, but \(path) has no array 'y' (arrays: \(list)); add the labels as 'y' "
+                + "or use a metric without labels (--metric agreement or cosine)"
+        case .labelOutOfRange(let path, let index, let label, let classes, let count):
+            return "the labels 'y' in \(path) must be class indices 0...\(classes - 1) (the model has \(classes) "
+                + "outputs), but \(count) are not: the first is \(label), of sample \(index)"
+        case .nonFiniteSamples(let path, let count, let firstIndex, let samples):
+            return "\(count) of the \(samples) samples in 'x' of \(path) hold NaN or infinite values (the first is "
+                + "sample \(firstIndex)); fix the data, or pass --drop-nonfinite to leave those samples out"
         }
     }
 

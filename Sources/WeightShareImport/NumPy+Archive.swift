@@ -3,30 +3,76 @@ import ZIPFoundation
 
 /// `.npz` archives: a ZIP file of `.npy` members (stored or deflated), one per array, named `<key>.npy`.
 extension NumPy {
+    /// The default bound on the bytes of array data read from one data file: 256 MiB (raise it with
+    /// `--max-data-mib`). Array data is held in memory while it is used; a file that would need more (a ZIP
+    /// bomb, or simply more data than a search needs) is refused before its data is inflated.
+    public static let defaultMaxDataBytes = 256 << 20
+
     /// Reads every array of an `.npz` archive, in archive order; each is named after its key (`x` for `x.npy`).
-    public static func readNPZ(url: URL) throws -> [NumPyArray] {
-        try checkImportFile(url)
-        // Read through the file, not from memory: ZIPFoundation 0.9.20's in-memory archives trap on corrupt
-        // offsets (seeking past the end), while its file-backed reads fail cleanly.
-        let archive: Archive
-        do {
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
-            throw ImportError.notANumPyArchive(path: url.path, reason: "it is not a ZIP archive (\(error))")
+    /// Each member is checked against its NumPy header before its data is inflated, and its CRC-32 after; at most
+    /// `maxBytes` bytes of array data are read in all.
+    public static func readNPZ(url: URL, maxBytes: Int = defaultMaxDataBytes) throws -> [NumPyArray] {
+        let archive = try NPZArchive(url: url)
+        var budget = maxBytes
+        return try archive.members.filter { !$0.name.hasSuffix("/") }.map { member in
+            let key = member.name.hasSuffix(".npy") ? String(member.name.dropLast(4)) : member.name
+            return try readArray(member, of: archive, name: key, budget: &budget)
         }
-        var arrays: [NumPyArray] = []
-        for entry in archive where entry.type == .file {
-            let key = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
-            var member = Data()
-            do {
-                _ = try archive.extract(entry) { chunk in member.append(chunk) }
-            } catch {
-                throw ImportError.notANumPyArchive(
-                    path: url.path, reason: "member '\(entry.path)' cannot be read (\(error))")
+    }
+
+    /// Reads one array member of `archive`: its header first, which must describe exactly the bytes the member
+    /// declares, then only the first `rows` entries of its first axis (all when nil), then — when the member was
+    /// read to its end — its CRC-32. `check` sees the header before any data is inflated and may refuse it;
+    /// `budget` (bytes of array data still allowed) is charged for what is read.
+    static func readArray(_ member: NPZArchive.Member, of archive: NPZArchive, name: String, rows: Int? = nil,
+                          budget: inout Int, check: (Layout) throws -> Void = { _ in }) throws -> NumPyArray {
+        var buffer = Data()
+        var layout: Layout?
+        var wanted = 0
+        var keptRows = 0
+        var budgetLeft = budget
+        try archive.read(member) { chunk in
+            if layout == nil {
+                buffer.append(contentsOf: chunk)
+                guard let parsed = try Self.layout(of: buffer, name: name) else {
+                    if buffer.count > maximumHeaderBytes + 12 {
+                        throw ImportError.notANumPyArray(array: name, reason: "its header does not end")
+                    }
+                    return true
+                }
+                guard parsed.dataOffset + parsed.payloadBytes == member.uncompressedSize else {
+                    throw ImportError.notANumPyArchive(
+                        path: archive.path, reason: "member '\(member.name)' declares \(member.uncompressedSize) "
+                            + "bytes, but its header (shape \(parsed.shape) of \(parsed.dtype.rawValue)) describes "
+                            + "\(parsed.dataOffset + parsed.payloadBytes)")
+                }
+                try check(parsed)
+                keptRows = parsed.shape.isEmpty ? 1 : min(parsed.rows, rows ?? parsed.rows)
+                let bytes = parsed.shape.isEmpty ? parsed.payloadBytes : keptRows * parsed.rowBytes
+                guard bytes <= budgetLeft else {
+                    throw ImportError.dataTooLarge(path: archive.path, array: name, bytes: bytes,
+                                                   limit: budgetLeft)
+                }
+                budgetLeft -= bytes
+                layout = parsed
+                wanted = parsed.dataOffset + bytes
+                buffer.reserveCapacity(wanted)
+                // The header's chunk may hold data past what is wanted.
+                if buffer.count > wanted { buffer.removeSubrange((buffer.startIndex + wanted)...) }
+            } else if buffer.count < wanted {
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk.prefix(wanted - buffer.count)))
             }
-            arrays.append(try decodeNPY(member, name: key))
+            // Stop once the wanted rows are in, unless the member ends here anyway (then its CRC is checked).
+            return buffer.count < wanted || wanted == member.uncompressedSize
         }
-        return arrays
+        guard let layout else {
+            throw ImportError.notANumPyArray(array: name, reason: "the file ends inside its header")
+        }
+        budget = budgetLeft
+        var shape = layout.shape
+        if !shape.isEmpty { shape[0] = keptRows }
+        return try array(name: name, dtype: layout.dtype, shape: shape,
+                         payload: Data(buffer[(buffer.startIndex + layout.dataOffset)...]))
     }
 
     /// Decodes the bytes of an `.npz` archive; `path` names it in messages. (Goes through a temporary file.)
@@ -43,6 +89,8 @@ extension NumPy {
             return try readNPZ(url: url)
         } catch ImportError.notANumPyArchive(_, let reason) {
             throw ImportError.notANumPyArchive(path: path, reason: reason)
+        } catch ImportError.dataTooLarge(_, let array, let bytes, let limit) {
+            throw ImportError.dataTooLarge(path: path, array: array, bytes: bytes, limit: limit)
         }
     }
 

@@ -18,10 +18,46 @@ public enum NumPy {
 
     /// Decodes the bytes of a `.npy` file.
     public static func decodeNPY(_ data: Data, name: String) throws -> NumPyArray {
-        let bytes = [UInt8](data.prefix(12))
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+        guard let layout = try layout(of: data, name: name) else {
+            if data.count < 10 {
+                throw ImportError.notANumPyArray(array: name, reason: "it does not start with the .npy magic \\x93NUMPY")
+            }
+            throw ImportError.notANumPyArray(array: name, reason: "the file ends inside its header")
+        }
+        let payload = data[(data.startIndex + layout.dataOffset)...]
+        guard payload.count == layout.payloadBytes else {
+            throw ImportError.notANumPyArray(
+                array: name, reason: "it holds \(payload.count) bytes of data, but shape \(layout.shape) of "
+                    + "\(layout.dtype.rawValue) needs \(layout.payloadBytes)")
+        }
+        return try array(name: name, dtype: layout.dtype, shape: layout.shape, payload: Data(payload))
+    }
+
+    /// The longest header read (numpy writes a few hundred bytes; this bounds what a corrupt length makes us buffer).
+    static let maximumHeaderBytes = 1 << 20
+
+    /// What a `.npy` header says: the dtype, the shape, where the data starts and how many bytes it has.
+    struct Layout: Equatable {
+        var dtype: NumPyArray.DType
+        var shape: [Int]
+        /// Offset of the first data byte (magic, version, length and header before it).
+        var dataOffset: Int
+        /// Bytes of data the shape and dtype need.
+        var payloadBytes: Int
+        /// Bytes of one entry of the first axis (the whole array for a scalar).
+        var rowBytes: Int
+        /// Entries of the first axis (1 for a scalar).
+        var rows: Int { shape.first ?? 1 }
+    }
+
+    /// Parses the header at the start of `prefix` (the first bytes of a `.npy`); nil when more bytes are needed.
+    /// Throws for anything that is not a supported, well-formed header.
+    static func layout(of prefix: Data, name: String) throws -> Layout? {
+        let bytes = [UInt8](prefix.prefix(12))
+        guard bytes.prefix(magic.count).elementsEqual(magic.prefix(bytes.count)) else {
             throw ImportError.notANumPyArray(array: name, reason: "it does not start with the .npy magic \\x93NUMPY")
         }
+        guard bytes.count >= 10 else { return nil }
         let major = bytes[6]
         let headerLength: Int
         let headerStart: Int
@@ -30,20 +66,20 @@ public enum NumPy {
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
             headerStart = 10
         case 2, 3:
-            guard bytes.count >= 12 else {
-                throw ImportError.notANumPyArray(array: name, reason: "the file ends inside its header")
-            }
+            guard bytes.count >= 12 else { return nil }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
             headerStart = 12
         default:
             throw ImportError.notANumPyArray(
                 array: name, reason: "format version \(major).\(bytes[7]) is not supported (1.0, 2.0, 3.0 are)")
         }
-        guard headerLength <= data.count - headerStart else {
-            throw ImportError.notANumPyArray(array: name, reason: "the file ends inside its header")
+        guard headerLength <= maximumHeaderBytes else {
+            throw ImportError.notANumPyArray(
+                array: name, reason: "its header claims \(headerLength) bytes (at most \(maximumHeaderBytes) are read)")
         }
-        let base = data.startIndex
-        let headerBytes = data[(base + headerStart)..<(base + headerStart + headerLength)]
+        guard headerLength <= prefix.count - headerStart else { return nil }
+        let base = prefix.startIndex
+        let headerBytes = prefix[(base + headerStart)..<(base + headerStart + headerLength)]
         // Versions 1 and 2 store latin-1, version 3 UTF-8.
         let headerText = major == 3
             ? String(decoding: headerBytes, as: UTF8.self)
@@ -63,21 +99,26 @@ public enum NumPy {
         if header.fortranOrder && header.shape.count >= 2 {
             throw ImportError.fortranOrderNotSupported(array: name)
         }
-        var count = 1
-        for d in header.shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= Int.max / 8 else {
-                throw ImportError.notANumPyArray(array: name, reason: "its shape \(header.shape) is too large")
+        // Every product is checked: the row size too, which a first axis of 0 would otherwise leave unbounded.
+        func elements(_ dims: ArraySlice<Int>) throws -> Int {
+            var count = 1
+            for d in dims {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= Int.max / 8 else {
+                    throw ImportError.notANumPyArray(array: name, reason: "its shape \(header.shape) is too large")
+                }
+                count = product
             }
-            count = product
+            return count
         }
-        let payload = data[(base + headerStart + headerLength)...]
-        guard payload.count == count * dtype.itemSize else {
-            throw ImportError.notANumPyArray(
-                array: name, reason: "it holds \(payload.count) bytes of data, but shape \(header.shape) of "
-                    + "\(dtype.rawValue) needs \(count * dtype.itemSize)")
-        }
-        let values = Data(payload)
+        let count = try elements(header.shape[...])
+        let rowCount = try elements(header.shape.dropFirst())
+        return Layout(dtype: dtype, shape: header.shape, dataOffset: headerStart + headerLength,
+                      payloadBytes: count * dtype.itemSize, rowBytes: rowCount * dtype.itemSize)
+    }
+
+    /// The array of `shape` and `dtype` whose little-endian values are `payload` (exactly as many bytes as needed).
+    static func array(name: String, dtype: NumPyArray.DType, shape: [Int], payload values: Data) throws -> NumPyArray {
         let storage: NumPyArray.Storage
         switch dtype {
         case .float32: storage = .float32(LittleEndian.floats(values))
@@ -92,7 +133,7 @@ public enum NumPy {
             }
             storage = .bool(raw.map { $0 == 1 })
         }
-        return NumPyArray(name: name, shape: header.shape, storage: storage)
+        return NumPyArray(name: name, shape: shape, storage: storage)
     }
 
     /// The supported dtype a descr names, if any (`<u1`, `|u1`, `=u1`... are all uint8).
@@ -144,9 +185,9 @@ public enum NumPy {
 
     static func writeAtomically(_ data: Data, to url: URL) throws {
         do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw ImportError.writeFailed(path: url.path, reason: error.localizedDescription)
+            try FileOutput.writeAtomically(data, to: url, createFolder: false)
+        } catch let error as FileWriteError {
+            throw ImportError.writeFailed(path: url.path, reason: error.reason)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import WeightShareCore
 import WeightShareEvaluate
+import WeightShareImport
 
 /// A solution's score on data the search did not see. The front is selected on the search data, which a search
 /// overfits (it picks what happens to score well there), so users check the front on a held-out split.
@@ -18,10 +19,14 @@ public enum HeldOutScoring {
     /// Scores every solution of `report` (its final, merged encoding, and the one before merging when it was
     /// merged) on `data` with `metric` (default: the run's). Returns the float model's score there and one entry
     /// per solution, in the report's order.
+    /// The data is read as ``SampleSet/load(_:for:limit:labels:metric:dropNonFinite:maxBytes:)`` reads it.
     public static func score(session: SearchSession, report: ParetoReport, data: URL, limit: Int? = nil,
-                             metric: Metric? = nil) throws -> (floatScore: Double, solutions: [HeldOutScore]) {
+                             metric: Metric? = nil, dropNonFinite: Bool = false,
+                             maxDataBytes: Int = NumPy.defaultMaxDataBytes)
+        throws -> (floatScore: Double, solutions: [HeldOutScore]) {
         let metric = metric ?? session.settings.metric
-        let samples = try SampleSet.load(data, for: session.source.lowered, limit: limit, labels: metric.needsLabels)
+        let samples = try SampleSet.load(data, for: session.source.lowered, limit: limit, metric: metric,
+                                         dropNonFinite: dropNonFinite, maxBytes: maxDataBytes)
         let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples, metric: metric)
         let scores = try report.solutions.map { solution in
             let score = try evaluator.score(try solution.encoding(encoder: session.evaluator.encoder))

@@ -1,4 +1,5 @@
 import Foundation
+import WeightShareImport
 import WeightShareBoards
 import WeightShareCompress
 import WeightShareContainer
@@ -102,14 +103,24 @@ public enum ModelCompiler {
         return Output(wsm: wsm, cFiles: files, report: report)
     }
 
-    /// Writes the compiled files into `directory` (each atomically, after everything was built).
+    /// Every file `compile` may write; a new set replaces all of them (an old model.uf2 does not survive a
+    /// compile without one).
+    public static let outputFileNames: Set<String> = [
+        "model.wsm", "model_data.c", "model_data.h", "model.bin", "model.hex", "model.uf2",
+    ]
+
+    /// Writes the compiled files into `directory` as one set (see ``FileOutput/replaceFolder(_:with:owned:)``):
+    /// a kill at any point leaves either the old set or the new one, and a failure (disk full, read-only folder)
+    /// leaves the old set and throws a ``FileWriteError`` naming the path and the cause. Other entries of
+    /// `directory` are kept.
     public static func write(_ output: Output, to directory: URL) throws {
-        try RunDirectory.writeAtomically(Data(output.wsm), to: directory.appendingPathComponent("model.wsm"))
-        try RunDirectory.writeAtomically(Data(output.cFiles.source.utf8), to: directory.appendingPathComponent("model_data.c"))
-        try RunDirectory.writeAtomically(Data(output.cFiles.header.utf8), to: directory.appendingPathComponent("model_data.h"))
-        for image in output.images {
-            try RunDirectory.writeAtomically(Data(image.bytes), to: directory.appendingPathComponent(image.name))
-        }
+        var files: [(name: String, data: Data)] = [
+            ("model.wsm", Data(output.wsm)),
+            ("model_data.c", Data(output.cFiles.source.utf8)),
+            ("model_data.h", Data(output.cFiles.header.utf8)),
+        ]
+        for image in output.images { files.append((image.name, Data(image.bytes))) }
+        try FileOutput.replaceFolder(directory, with: files, owned: outputFileNames)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import WeightShareImport
 
 /// The files of one search run: run.json (settings), checkpoint.json (NSGA-II state after the last completed
 /// generation), pareto.json / pareto.csv / pareto.svg (the front). Every file is written atomically (temporary
@@ -36,8 +37,14 @@ public struct RunDirectory: Sendable {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from file: URL) throws -> T {
+        let data: Data
         do {
-            return try JSONDecoder().decode(type, from: Data(contentsOf: file))
+            data = try Data(contentsOf: file)
+        } catch {
+            throw RunError.corrupt(file: file.path, reason: "it cannot be read (\((error as NSError).localizedDescription))")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
             throw RunError.corrupt(file: file.path, reason: "\(error)")
         }
@@ -49,9 +56,9 @@ public struct RunDirectory: Sendable {
         return try encoder.encode(value)
     }
 
-    /// Writes through a temporary file in the same folder and renames it over the target.
+    /// Writes through a temporary file in the same folder and renames it over the target; a failure throws a
+    /// ``FileWriteError`` naming the path and the cause, and leaves no temporary file.
     public static func writeAtomically(_ data: Data, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
+        try FileOutput.writeAtomically(data, to: url)
     }
 }

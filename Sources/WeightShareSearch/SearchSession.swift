@@ -4,6 +4,7 @@ import WeightShareCompress
 import WeightShareContainer
 import WeightShareCore
 import WeightShareEvaluate
+import WeightShareImport
 import WeightShareNSGA2
 
 /// checkpoint.json: the NSGA-II state after the last completed generation.
@@ -29,8 +30,9 @@ public struct SearchSession {
         source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes,
                                        options: settings.loweringOptions)
         let dataURL = URL(fileURLWithPath: settings.data)
-        samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit,
-                                     labels: settings.metric.needsLabels)
+        samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit, metric: settings.metric,
+                                     dropNonFinite: settings.dropNonFinite ?? false,
+                                     maxBytes: settings.maxDataBytes ?? NumPy.defaultMaxDataBytes)
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
         // Error compensation and bias corrections are measured on the search data, so every container of this
         // run (search, merge, held-out scoring, compile) carries the same indices and offsets.

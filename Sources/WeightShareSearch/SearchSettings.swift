@@ -39,13 +39,21 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     public var genome: GenomeKind?
     public var genomeKind: GenomeKind { genome ?? .k }
 
+    /// Leave out samples of the data holding NaN or ±Inf instead of refusing the data (nil in older run.json
+    /// files, and when not asked for: refuse).
+    public var dropNonFinite: Bool?
+    /// The most bytes of array data read from the data file (nil: ``NumPy/defaultMaxDataBytes``). Not part of
+    /// the result; stored so that merge and compile read the run's data as the search did.
+    public var maxDataBytes: Int?
+
     public var loweringOptions: LoweringOptions { LoweringOptions(batchNormFolding: batchNormFolding ?? .epilogue) }
 
     public init(model: String, data: String, inputShapes: [String: [Int]] = [:], metric: Metric = .accuracy,
                 seed: UInt64 = 1, population: Int = 100, generations: Int = 30, kMin: Int = 2, kMax: Int = 1024,
                 merge: Bool = true, tolerance: Double = 0, limit: Int? = nil,
                 batchNormFolding: LoweringOptions.BatchNormFolding? = nil, board: Board? = nil,
-                genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil) {
+                genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil, dropNonFinite: Bool? = nil,
+                maxDataBytes: Int? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -62,6 +70,8 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.board = board
         self.genome = genome
         self.mergeFloor = mergeFloor
+        self.dropNonFinite = dropNonFinite
+        self.maxDataBytes = maxDataBytes
     }
 }
 

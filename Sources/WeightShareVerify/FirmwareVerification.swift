@@ -77,7 +77,7 @@ public enum FirmwareVerification {
         guard fit.fits else { throw Problem.doesNotFit(board: board.name, problems: fit.problems) }
         guard model.inputs.count == 1 else { throw Problem.inputCount(model.inputs.count) }
 
-        let dataset = try Dataset.load(url: data, readLabels: false).prefix(limit)
+        let dataset = try Dataset.load(url: data, options: .init(labels: .ignore, limit: limit))
         guard dataset.count > 0 else { throw Problem.noSamples }
         let session = InferenceSession(model: model)
         var inputs: [[Float]] = [], expected: [[Float]] = []

@@ -18,6 +18,33 @@ struct InputShapeOptions: ParsableArguments {
     func parsed() throws -> [String: [Int]] { try InputShape.table(inputShape) }
 }
 
+/// How a data file is read: `--drop-nonfinite`, `--max-data-mib`.
+struct DataOptions: ParsableArguments {
+    @Flag(name: .customLong("drop-nonfinite"),
+          help: "Leave out samples of --data that hold NaN or ±Inf (their number is printed) instead of refusing the data.")
+    var dropNonFinite = false
+    @Option(name: .customLong("max-data-mib"),
+            help: ArgumentHelp("Most array data read from --data, in MiB (default \(NumPy.defaultMaxDataBytes >> 20)); bounds memory against huge or maliciously compressed files. --limit N reads only N samples.", valueName: "MiB"))
+    var maxDataMiB: Int?
+
+    func validate() throws {
+        if let maxDataMiB, maxDataMiB < 1 || maxDataMiB > Int.max >> 21 {
+            throw ValidationError("--max-data-mib must be a positive number of MiB")
+        }
+    }
+
+    /// The bound in bytes.
+    var maxBytes: Int { maxDataMiB.map { $0 << 20 } ?? NumPy.defaultMaxDataBytes }
+
+    /// Notes on stderr the samples that were left out.
+    static func reportDropped(_ samples: SampleSet, data: String) {
+        if samples.droppedNonFinite > 0 {
+            Console.progress("left out \(samples.droppedNonFinite) samples of \(data) holding NaN or infinite values "
+                             + "(--drop-nonfinite); \(samples.count) remain")
+        }
+    }
+}
+
 /// `--json`: machine-readable output on stdout (progress still goes to stderr).
 struct OutputOptions: ParsableArguments {
     @Flag(help: "Print the result as JSON (stable keys, see README).")

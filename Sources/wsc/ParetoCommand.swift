@@ -9,7 +9,8 @@ struct ParetoCommand: ParsableCommand {
 
     @Argument(help: "Run directory made by 'wsc search'.") var runDirectory: String
     @Option(help: "Also score every solution on this data (.npz), with the run's metric.") var data: String?
-    @Option(help: "Use only the first N samples of --data.") var limit: Int?
+    @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
+    @OptionGroup var dataOptions: DataOptions
     @Option(help: "Score --data with this metric instead of the run's (accuracy, agreement, cosine), e.g. accuracy for a run searched with agreement.")
     var metric: Metric?
     @OptionGroup var output: OutputOptions
@@ -39,7 +40,9 @@ struct ParetoCommand: ParsableCommand {
         let session = try SearchSession.reopen(directory)
         let heldOutMetric = metric ?? session.settings.metric
         let (floatScore, scores) = try HeldOutScoring.score(session: session, report: report, data: dataURL,
-                                                            limit: limit, metric: heldOutMetric)
+                                                            limit: limit, metric: heldOutMetric,
+                                                            dropNonFinite: dataOptions.dropNonFinite,
+                                                            maxDataBytes: dataOptions.maxBytes)
         if output.json {
             try Console.printJSON(HeldOutReport(front: report, heldOutData: dataURL.path,
                                                 heldOutMetric: heldOutMetric.rawValue, heldOutFloatScore: floatScore,

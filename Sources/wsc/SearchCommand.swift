@@ -25,7 +25,8 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("merge-floor"),
             help: "start (the paper): a merge may not drop the score below the solution's own minus --tolerance; float: below min(own, float model's) minus --tolerance — a start above the float model is luck on the search data that merges may spend.")
     var mergeFloor: SearchSettings.MergeFloor = .start
-    @Option(help: "Use only the first N samples of --data.") var limit: Int?
+    @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
+    @OptionGroup var dataOptions: DataOptions
     @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget; scales refit and biases corrected on the search data) or k (the paper: K alone over the raw weights' [min, max]).")
     var genome: GenomeKind = .full
     @Option(name: .customLong("bn-fold"),
@@ -56,9 +57,12 @@ struct SearchCommand: ParsableCommand {
                                       batchNormFolding: bnFold,
                                       board: boardOptions.isGiven ? try boardOptions.load() : nil,
                                       genome: genome,
-                                      mergeFloor: mergeFloor)
+                                      mergeFloor: mergeFloor,
+                                      dropNonFinite: dataOptions.dropNonFinite ? true : nil,
+                                      maxDataBytes: dataOptions.maxDataMiB.map { $0 << 20 })
         let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
         let session = try SearchSession(settings: settings, directory: directory)
+        DataOptions.reportDropped(session.samples, data: data)
         let report = try session.run(resume: resume, log: Console.progress)
         if output.json {
             try Console.printJSON(report)
