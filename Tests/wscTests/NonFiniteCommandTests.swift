@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// Non-finite and nonsense values in models reach `wsc search` as one clear error, before anything is written:
+/// never a trap, never a search that fails at its end.
+@Suite("wsc: non-finite weights, nothing to share, opsets")
+struct NonFiniteCommandTests {
+    /// `wsc search` on `model` fails with exit status 1 (an error, not a signal), stderr mentioning every text of
+    /// `expected`, and no run folder.
+    func searchRefuses(_ model: Data, mentions expected: [String]) throws {
+        let folder = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = try ONNXBytes.write(model, name: "model.onnx", in: folder)
+        let run = folder.appendingPathComponent("run")
+        let result = try WSC.run(["search", path, "--data", WSC.fixture("digits_val.npz"), "--out", run.path,
+                                  "--generations", "1", "--population", "4"])
+        #expect(result.status == 1, "status \(result.status), stderr: \(result.stderr)")
+        #expect(!result.stderr.contains("Fatal error"), "stderr: \(result.stderr)")
+        for text in expected { #expect(result.stderr.contains(text), "stderr: \(result.stderr)") }
+        #expect(!FileManager.default.fileExists(atPath: run.path), "nothing may be written")
+    }
+
+    @Test("a NaN weight is refused at once, naming the tensor and the element (it trapped in binning)")
+    func nanWeight() throws {
+        var w = (0..<12).map { Float($0) / 10 }
+        w[5] = .nan
+        try searchRefuses(ONNXBytes.gemm(weights: w), mentions: ["'W'", "element 5", "[1, 2]", "nan", "finite"])
+    }
+
+    @Test("±Inf weights and a NaN bias are refused too")
+    func infWeightAndNaNBias() throws {
+        var w = (0..<12).map { Float($0) / 10 }
+        w[11] = .infinity
+        try searchRefuses(ONNXBytes.gemm(weights: w), mentions: ["'W'", "element 11", "inf"])
+        w[11] = 1
+        w[0] = -.infinity
+        try searchRefuses(ONNXBytes.gemm(weights: w), mentions: ["'W'", "element 0", "-inf"])
+        try searchRefuses(ONNXBytes.gemm(bias: [0, .nan, 0]), mentions: ["'b'", "element 1", "nan"])
+    }
+
+    @Test("a model without shareable weights is refused before the search, with no run folder")
+    func nothingToShare() throws {
+        try searchRefuses(ONNXBytes.reluOnly(), mentions: ["no weights to share", "Conv", "Gemm", "MatMul"])
+    }
+
+    @Test("opsets outside 1...25 are refused, naming the opset import")
+    func opsets() throws {
+        for opset: Int64 in [2_147_483_647, 0, -1, 26, Int64.max] {
+            try searchRefuses(ONNXBytes.gemm(opset: opset),
+                              mentions: ["opset import", "version \(opset)", "1...25"])
+        }
+    }
+}
