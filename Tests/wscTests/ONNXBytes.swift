@@ -49,13 +49,17 @@ enum ONNXBytes {
         return Data(field(1, int: 8) + field(8, opsetImport) + field(7, graph))
     }
 
-    /// y = x·W + b (Gemm) with x [1, 4], W [4, 3]; `weights` replaces W's 12 values.
-    static func gemm(weights: [Float]? = nil, bias: [Float] = [0.1, -0.2, 0.3], opset: Int64 = 13) -> Data {
-        let w = weights ?? (0..<12).map { Float($0 % 5) / 4 - 0.5 }
+    /// y = x·W + b (Gemm) with x [1, 64], W [64, 10] (the digits data's shapes); `weights` replaces W's 640
+    /// values, `bias` b's 10.
+    static func gemm(weights: [Float]? = nil, bias: [Float]? = nil, opset: Int64 = 13) -> Data {
+        let w = weights ?? gemmWeights
+        let b = bias ?? [Float](repeating: 0.1, count: 10)
         return model(nodes: [node("Gemm", inputs: ["x", "W", "b"], output: "y", name: "fc")],
-                     initializers: [tensor("W", dims: [4, 3], values: w), tensor("b", dims: [3], values: bias)],
-                     input: [1, 4], output: [1, 3], opset: opset)
+                     initializers: [tensor("W", dims: [64, 10], values: w), tensor("b", dims: [10], values: b)],
+                     input: [1, 64], output: [1, 10], opset: opset)
     }
+
+    static let gemmWeights = (0..<640).map { Float(($0 * 7) % 13) / 26 - 0.25 }
 
     /// y = relu(x): nothing to share.
     static func reluOnly() -> Data {
