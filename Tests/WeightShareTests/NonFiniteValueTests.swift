@@ -383,3 +383,28 @@ struct DegenerateWeightTests {
         }
     }
 }
+
+@Suite("Genes read back from files")
+struct DamagedGeneTests {
+    @Test("non-finite or absurd genes (a damaged pareto.json or checkpoint) are clamped, never a trap")
+    func clamped() throws {
+        let n = EncodingGenes.names
+        let genes = EncodingGenes(named: [n.k: .nan, n.scaleMode: .infinity, n.scaleStatistic: -1e300,
+                                          n.clipLow: .nan, n.clipHigh: 1e300, n.outliers: .infinity])
+        #expect(genes.k == 2 && genes.normalization == .none)
+        #expect(genes.clipLow == 0 && genes.clipHigh == 1 && genes.outlierFraction == 0)
+        #expect(EncodingGenes(named: [n.k: 1e300]).k == UniformBinning.maximumK)
+        #expect(EncodingGenes(named: [n.k: -5]).k == 1)
+        // In-range genes decode as before.
+        let plain = EncodingGenes(named: [n.k: 7.6, n.scaleMode: 1, n.clipLow: 3, n.outliers: 20])
+        #expect(plain.k == 7 && plain.normalization.mode == .tensor && plain.clipLow == 0.003
+                && plain.outlierFraction == 0.002)
+        // And an encoding can be made from the clamped genes.
+        let lowered = LoweredModel(
+            tensors: [.init(name: "x", shape: [1, 2]), .init(name: "W", shape: [2, 2], constant: [0.5, -1, 2, 0.25]),
+                      .init(name: "y", shape: [1, 2])],
+            operations: [.init(name: "mm", kind: .matMul, inputs: [0, 1], outputs: [2])], inputs: [0], outputs: [2])
+        let encoder = WeightEncoder(base: PreparedModel(lowered: lowered))
+        _ = try encoder.container(encoder.encode(genes))
+    }
+}
