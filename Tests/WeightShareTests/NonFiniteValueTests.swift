@@ -408,3 +408,17 @@ struct DamagedGeneTests {
         _ = try encoder.container(encoder.encode(genes))
     }
 }
+
+@Suite("Merging into a failed candidate")
+struct FailedMergeTests {
+    @Test("no tolerance keeps a merge whose candidate failed (non-finite outputs)")
+    func infiniteTolerance() throws {
+        let binning = UniformBinning(values: (0..<40).map { Float($0) / 10 }, k: 8)
+        let merger = BinMerger(tolerance: .infinity) { _ in Metric.failedScore }
+        var tried = 0
+        let result = try merger.mergeBest(binning: binning, grouping: .identity(nonEmptyBins: binning.nonEmptyBins.count),
+                                          score: 0.9, tried: &tried)
+        #expect(result.kept == 0 && result.grouping.groupCount == 8 && result.score == 0.9)
+        #expect(tried > 0)
+    }
+}

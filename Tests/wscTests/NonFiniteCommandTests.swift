@@ -53,3 +53,21 @@ struct NonFiniteCommandTests {
         }
     }
 }
+
+@Suite("wsc: non-finite option values")
+struct NonFiniteOptionTests {
+    @Test("--tolerance inf (search, merge) and --max-loss inf (compile) are usage errors, not an EncodingError")
+    func infiniteOptions() throws {
+        let folder = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let search = try WSC.run(["search", WSC.fixture("digits_mlp.onnx"), "--data", WSC.fixture("digits_val.npz"),
+                                  "--out", run.path, "--input-shape", "input=1,64", "--tolerance", "inf"])
+        #expect(search.status != 0 && search.stderr.contains("--tolerance must be a finite number"), "\(search.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: run.path))
+        let merge = try WSC.run(["merge", run.path, "--solution", "0", "--tolerance", "inf"])
+        #expect(merge.status != 0 && merge.stderr.contains("--tolerance must be a finite number"), "\(merge.stderr)")
+        let compile = try WSC.run(["compile", run.path, "--max-loss", "inf", "-o", folder.appendingPathComponent("out").path])
+        #expect(compile.status != 0 && compile.stderr.contains("--max-loss must be a finite number"), "\(compile.stderr)")
+    }
+}
