@@ -1,3 +1,4 @@
+import WeightShareCore
 /// Iterative merge of neighbouring bins (Khosrowshahli et al. 2025): remove one boundary between two
 /// neighbouring groups (their shared value becomes the mean of all their members) and keep the merge when
 /// the score has not dropped more than `tolerance` below the starting score — or, given a `reference` (the float
@@ -61,7 +62,8 @@ public struct BinMerger {
                     cache[candidate] = score
                     current.tried += 1
                 }
-                if score >= floor {
+                // A failed candidate (non-finite outputs) is never kept, whatever the tolerance.
+                if score >= floor && score > Metric.failedScore {
                     current.grouping = candidate
                     current.quantization = quantization
                     current.score = score

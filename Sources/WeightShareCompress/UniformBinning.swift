@@ -25,16 +25,18 @@ public struct UniformBinning: Sendable, Equatable {
     public init(values: [Float], k: Int, range: ClosedRange<Float>?, excluded: [Int] = []) {
         precondition(k >= 1 && k <= Self.maximumK, "K must be in 1...\(Self.maximumK)")
         self.k = k
+        // Lowering refuses non-finite shared weights; binning still never traps on one: the range is over the
+        // finite values (a given range with a non-finite or reversed bound falls back to it), ±Inf fall into the
+        // end bins like any value outside the range (counted at the bound), NaN into bin 0 without counting.
         var lo = Float.infinity
         var hi = -Float.infinity
-        if let range {
+        for v in values where v.isFinite {
+            lo = Swift.min(lo, v)
+            hi = Swift.max(hi, v)
+        }
+        if lo > hi { (lo, hi) = (0, 0) }
+        if let range, range.lowerBound.isFinite, range.upperBound.isFinite {
             (lo, hi) = (range.lowerBound, range.upperBound)
-        } else {
-            for v in values {
-                lo = Swift.min(lo, v)
-                hi = Swift.max(hi, v)
-            }
-            if values.isEmpty { (lo, hi) = (0, 0) }
         }
         minimum = lo
         maximum = hi
@@ -48,6 +50,11 @@ public struct UniformBinning: Sendable, Equatable {
         var nextExcluded = excluded.makeIterator()
         var skip = nextExcluded.next()
         for (i, v) in values.enumerated() {
+            guard !v.isNaN else {
+                bins[i] = 0
+                if i == skip { skip = nextExcluded.next() }
+                continue
+            }
             let x = Swift.min(Swift.max(Double(v), low), Double(hi))
             var b = width > 0 ? Int(((x - low) / width).rounded(.down)) : 0
             b = Swift.min(Swift.max(b, 0), k - 1)

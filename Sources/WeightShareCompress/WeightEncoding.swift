@@ -39,17 +39,23 @@ public struct EncodingGenes: Sendable, Hashable, Codable {
                                errorCompensation: "error_compensation", biasCorrection: "bias_correction")
 
     /// From decoded genes by name; genes a genome does not have keep the paper's values (the K-only genome).
+    /// Genes read back from a file are clamped to what an encoding can be (K in 1...``UniformBinning/maximumK``,
+    /// fractions in [0, 1], a non-finite gene as if absent), so a damaged value never traps.
     public init(named genes: [String: Double]) {
         let n = Self.names
+        func gene(_ name: String, _ absent: Double, _ range: ClosedRange<Double>) -> Double {
+            guard let value = genes[name], value.isFinite else { return absent }
+            return Swift.min(Swift.max(value, range.lowerBound), range.upperBound)
+        }
         func choice<T: CaseIterable>(_ name: String, _: T.Type) -> T {
             let all = Array(T.allCases)
-            return all[min(max(Int(genes[name] ?? 0), 0), all.count - 1)]
+            return all[Int(gene(name, 0, 0...Double(all.count - 1)))]
         }
-        self.init(k: Int(genes[n.k] ?? 2),
+        self.init(k: Int(gene(n.k, 2, 1...Double(UniformBinning.maximumK))),
                   normalization: WeightNormalization(mode: choice(n.scaleMode, ScaleMode.self),
                                                      statistic: choice(n.scaleStatistic, ScaleStatistic.self)),
-                  clipLow: (genes[n.clipLow] ?? 0) / 1000, clipHigh: (genes[n.clipHigh] ?? 0) / 1000,
-                  outlierFraction: (genes[n.outliers] ?? 0) / 10_000,
+                  clipLow: gene(n.clipLow, 0, 0...1000) / 1000, clipHigh: gene(n.clipHigh, 0, 0...1000) / 1000,
+                  outlierFraction: gene(n.outliers, 0, 0...10_000) / 10_000,
                   scaleRefit: (genes[n.scaleRefit] ?? 0) >= 1,
                   errorCompensation: (genes[n.errorCompensation] ?? 0) >= 1,
                   biasCorrection: (genes[n.biasCorrection] ?? 0) >= 1)

@@ -9,7 +9,18 @@ public enum Metric: String, Sendable, Codable, CaseIterable {
 
     public var needsLabels: Bool { self == .accuracy }
 
-    /// Score of `outputs` (n rows of `width`) against labels or the float model's outputs.
+    /// The score of a candidate that failed (an output that is NaN or infinite): below every metric's range
+    /// ([0, 1] for accuracy and agreement, [−1, 1] for cosine), so it ranks behind every candidate that works.
+    public static let failedScore = -2.0
+
+    /// Whether every value is a finite number.
+    public static func allFinite<C: Collection>(_ values: C) -> Bool where C.Element == Float {
+        values.allSatisfy(\.isFinite)
+    }
+
+    /// Score of `outputs` (n rows of `width`) against labels or the float model's outputs. Always a finite number:
+    /// a row holding NaN or ±Inf (in `outputs` or in `reference`) counts as wrong (0 for accuracy and agreement)
+    /// and, for cosine, as −1, the worst.
     public func score(outputs: [Float], width: Int, labels: [Int]?, reference: [Float]) -> Double {
         let n = width == 0 ? 0 : outputs.count / width
         guard n > 0 else { return 0 }
@@ -17,6 +28,10 @@ public enum Metric: String, Sendable, Codable, CaseIterable {
         for i in 0..<n {
             let row = outputs[(i * width)..<((i + 1) * width)]
             let ref = reference.isEmpty ? row : reference[(i * width)..<((i + 1) * width)]
+            guard Metric.allFinite(row), Metric.allFinite(ref) else {
+                total += self == .cosine ? -1 : 0
+                continue
+            }
             switch self {
             case .accuracy: total += Metric.argmax(row) == labels![i] ? 1 : 0
             case .agreement: total += Metric.argmax(row) == Metric.argmax(ref) ? 1 : 0

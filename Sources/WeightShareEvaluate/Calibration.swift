@@ -44,7 +44,16 @@ public final class Calibration: Calibrating, @unchecked Sendable {
             let candidate = try WSMModel(bytes: try model.container(encoding: encoding, biasOffsets: offsets))
             let means = try BatchRunner.channelMeans(candidate, site: site, samples: samples, workers: workers)
             var added = offsets.added[site.bias] ?? [Float](repeating: 0, count: site.channels)
-            for c in 0..<site.channels { added[c] -= Float((means[c] - float[c]) / Double(site.biasGain)) }
+            let bias = model.lowered.tensors[site.bias]
+            for c in 0..<site.channels {
+                added[c] -= Float((means[c] - float[c]) / Double(site.biasGain))
+                // A NaN or infinite mean (the candidate overflows on the search data) must not become a bias.
+                let corrected = (bias.constant?[c] ?? 0) + added[c]
+                guard added[c].isFinite, corrected.isFinite else {
+                    throw CalibrationError.nonFiniteBias(bias: bias.name, layer: model.lowered.operations[site.operation].name,
+                                                         channel: c, candidateMean: means[c])
+                }
+            }
             offsets.added[site.bias] = added
         }
         lock.withLock { offsetCache[encoding] = offsets }
@@ -71,6 +80,12 @@ public final class Calibration: Calibrating, @unchecked Sendable {
         if let cached = lock.withLock({ floatMeans[key] }) { return cached }
         let float = try WSMModel(bytes: try model.container(quantization: nil))
         let means = try sites.map { try BatchRunner.channelMeans(float, site: $0, samples: samples, workers: workers) }
+        for (site, channelMeans) in zip(sites, means) {
+            if let c = channelMeans.firstIndex(where: { !$0.isFinite }) {
+                throw CalibrationError.nonFiniteFloatActivations(
+                    layer: model.lowered.operations[site.operation].name, channel: c, mean: channelMeans[c])
+            }
+        }
         lock.withLock { floatMeans[key] = means }
         return means
     }

@@ -32,13 +32,26 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
         let reference = try WSMModel(bytes: try encoder.container(nil))
         outputWidth = reference.outputs.first?.elementCount ?? 0
         floatOutputs = try BatchRunner.run(reference, samples: samples, workers: workers)
+        if let i = floatOutputs.firstIndex(where: { !$0.isFinite }) {
+            throw EvaluationError.nonFiniteFloatOutputs(sample: outputWidth == 0 ? 0 : i / outputWidth,
+                                                        count: floatOutputs.count(where: { !$0.isFinite }))
+        }
         floatScore = metric.score(outputs: floatOutputs, width: outputWidth, labels: samples.labels,
                                   reference: floatOutputs)
     }
 
+    /// The candidate's score; ``Metric/failedScore`` when any of its outputs is NaN or infinite, or when its bias
+    /// correction would write one (``CalibrationError/nonFiniteBias(bias:layer:channel:candidateMean:)``): such a
+    /// candidate ranks behind every working one and never reaches the front.
     public func score(_ encoding: WeightEncoding) throws -> Double {
-        metric.score(outputs: try outputs(encoding), width: outputWidth, labels: samples.labels,
-                     reference: floatOutputs)
+        let outputs: [Float]
+        do {
+            outputs = try self.outputs(encoding)
+        } catch CalibrationError.nonFiniteBias {
+            return Metric.failedScore
+        }
+        guard Metric.allFinite(outputs) else { return Metric.failedScore }
+        return metric.score(outputs: outputs, width: outputWidth, labels: samples.labels, reference: floatOutputs)
     }
 
     /// Outputs of the model with `encoding` (nil: the float model) on every sample.
@@ -56,6 +69,8 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
 public enum EvaluationError: Error, CustomStringConvertible, Equatable {
     case labelsRequired(metric: Metric)
     case sampleShape(input: String, expected: [Int], got: [Int])
+    /// The float (uncompressed) model gives NaN or infinite outputs: there is nothing to compare candidates with.
+    case nonFiniteFloatOutputs(sample: Int, count: Int)
 
     public var description: String {
         switch self {
@@ -63,6 +78,9 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
             return "metric '\(metric.rawValue)' needs labels: the data file has no 'y' array (use --metric agreement or cosine)"
         case .sampleShape(let input, let expected, let got):
             return "samples have shape \(got) but model input \(input) takes \(expected)"
+        case .nonFiniteFloatOutputs(let sample, let count):
+            return "the float model gives \(count) NaN or infinite output value(s) on the data (the first at sample "
+                + "\(sample)); candidates cannot be scored against it (check the data and the model's weights)"
         }
     }
 }

@@ -14,7 +14,8 @@ import WeightShareCore
 /// 8. in execution order, evaluate nodes whose inputs are all constants (shape arithmetic,
 ///    `LoweringConstantFolding.swift`), infer the others' static shapes and resolve their options
 ///    (`ShapeInference.swift`, `ShapeInferenceCNN.swift`); int64 shape constants are consumed, float constants
-///    become constant tensors.
+///    become constant tensors;
+/// 9. refuse non-finite constants and options where they cannot mean anything (`LoweringFiniteValues.swift`).
 public enum Lowering {
     /// ONNX operators (default domain) that lowering accepts, sorted (the rows of ``OperatorTable``); `Constant`
     /// nodes are folded as well.
@@ -45,7 +46,9 @@ public enum Lowering {
         graph.nodes = try topologicallySorted(graph)
         graph = try foldBatchNorms(graph, options: options)
         let shapes = try pinInputShapes(graph, inputShapes: inputShapes)
-        return try ModelBuilder(graph: graph, inputShapes: shapes).build()
+        let model = try ModelBuilder(graph: graph, inputShapes: shapes).build()
+        try checkFiniteValues(model)
+        return model
     }
 
     /// How messages name a node: its name, or its first output's name when it has none.

@@ -21,6 +21,9 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidNode(node: String, opType: String, reason: String)
     /// A constant that cannot be used where it is (an int64 tensor as data, a shape that is not constant).
     case invalidConstant(name: String, reason: String)
+    /// A constant holding NaN (or ±Inf where only numbers make sense: the weights, biases and scales of
+    /// Conv/ConvTranspose/Gemm/MatMul); `element` is the first bad one, flat and as an `index` into `shape`.
+    case nonFiniteConstant(name: String, node: String, element: Int, index: [Int], shape: [Int], value: Float)
 
     public var description: String {
         switch self {
@@ -62,6 +65,11 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
             return "node '\(node)' (\(opType)): \(reason)"
         case .invalidConstant(let name, let reason):
             return "constant '\(name)': \(reason)"
+        case .nonFiniteConstant(let name, let node, let element, let index, let shape, let value):
+            let position = "element \(element) (index [\(index.map(String.init).joined(separator: ", "))] of shape "
+                + "[\(shape.map(String.init).joined(separator: ", "))])"
+            return "constant '\(name)' (read by node '\(node)') holds \(value) at \(position); weights, biases and "
+                + "scales of Conv, ConvTranspose, Gemm and MatMul must be finite, and no constant may be NaN"
         }
     }
 

@@ -388,7 +388,12 @@ extension ShapeInference.Rule {
             guard let s = scales, s.count == 4, s.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw error("scales \(scales ?? []) must be 4 positive values")
             }
-            output = zip(x.shape, s).map { Int((Float($0) * $1).rounded(.down)) }
+            // A scale so large that the size is not a number of elements is an error, not a trap.
+            let floats = zip(x.shape, s).map { (Float($0) * $1).rounded(.down) }
+            guard floats.allSatisfy({ $0.isFinite && Double($0) <= Double(ShapeInference.maxElementCount) }) else {
+                throw error("scales \(s) make an output too large for input \(x.shape)")
+            }
+            output = floats.map { Int($0) }
         }
         guard output[0] == x.shape[0], output[1] == x.shape[1] else {
             throw error("it resizes the batch or channel dim (\(x.shape) → \(output)); only the two trailing dims "

@@ -31,6 +31,10 @@ public enum ImportError: Error, CustomStringConvertible, Equatable, Sendable {
     case externalDataOutOfBounds(tensor: String, location: String, offset: Int, length: Int, fileSize: Int)
     /// Malformed `external_data` entries (missing location, offset that is not a number, ...).
     case invalidExternalData(tensor: String, reason: String)
+    /// An opset import of the default domain with a version ONNX does not define (or this compiler does not know).
+    case unsupportedOpset(domain: String, version: Int64, supported: ClosedRange<Int>)
+    /// The model's `opset_import` list contradicts itself.
+    case invalidOpsetImport(reason: String)
 
     // NumPy and datasets
     /// The bytes are not a NumPy `.npy` array (bad magic, malformed header, truncated data).
@@ -92,6 +96,12 @@ public enum ImportError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "\(fileSize) bytes, or that length does not match the tensor's size"
         case .invalidExternalData(let tensor, let reason):
             return "tensor '\(tensor)' has malformed external data: \(reason)"
+        case .unsupportedOpset(let domain, let version, let supported):
+            let name = domain.isEmpty ? "the default domain ('')" : "domain '\(domain)'"
+            return "the model's opset import for \(name) has version \(version), which is not an ONNX opset "
+                + "wsc accepts (\(supported.lowerBound)...\(supported.upperBound))"
+        case .invalidOpsetImport(let reason):
+            return "the model's opset imports are contradictory: \(reason)"
         case .notANumPyArray(let array, let reason):
             return "'\(array)' is not a NumPy .npy array: \(reason)"
         case .unsupportedNumPyDType(let array, let dtype):

@@ -10,10 +10,15 @@ import WeightShareCore
 /// - `Constant` nodes (attribute `value`, `value_float(s)`, `value_int(s)`) become initializers named after their
 ///   output; the nodes themselves are removed.
 /// - Graph inputs that are also initializers are not graph inputs.
-/// - The opset is that of the default domain (`""` or `"ai.onnx"`).
+/// - The opset is that of the default domain (`""` or `"ai.onnx"`); it must lie in ``supportedOpsets``, and the
+///   default domain may be imported only once.
 ///
 /// Every problem is an ``ImportError`` that names the file, tensor or node.
 public enum ONNXImporter {
+    /// Default-domain opsets accepted: those ONNX defines (opset 1 is the first; 25 is the newest this compiler
+    /// knows). A model without a default-domain import is read as opset 1.
+    public static let supportedOpsets: ClosedRange<Int> = 1...25
+
     /// Loads the model at `url`; external data is read relative to the model's folder.
     public static func load(url: URL) throws -> Graph {
         let path = url.path
@@ -68,6 +73,7 @@ struct GraphBuilder {
     let decoder: ONNXTensorDecoder
 
     func build(_ model: Onnx_ModelProto) throws -> Graph {
+        let opset = try Self.defaultOpset(model.opsetImport)
         let g = model.graph
         var initializers: [String: ConstantTensor] = [:]
 
@@ -107,9 +113,28 @@ struct GraphBuilder {
 
         let inputs = g.input.filter { initializers[$0.name] == nil }.map(Self.valueInfo)
         let outputs = g.output.map(Self.valueInfo)
-        let opset = model.opsetImport.first { isDefaultOperatorDomain($0.domain) }.map { Int($0.version) } ?? 1
         return Graph(name: g.name, opsetVersion: opset, inputs: inputs, outputs: outputs, nodes: nodes,
                      initializers: initializers)
+    }
+
+    /// The default domain's opset version (1 when the model does not import it); an import outside
+    /// ``ONNXImporter/supportedOpsets`` or a second, different import of the default domain is refused.
+    static func defaultOpset(_ imports: [Onnx_OperatorSetIdProto]) throws -> Int {
+        var found: (domain: String, version: Int64)?
+        for entry in imports where isDefaultOperatorDomain(entry.domain) {
+            let supported = ONNXImporter.supportedOpsets
+            guard entry.version >= Int64(supported.lowerBound), entry.version <= Int64(supported.upperBound) else {
+                throw ImportError.unsupportedOpset(domain: entry.domain, version: entry.version,
+                                                   supported: supported)
+            }
+            if let found, found.version != entry.version {
+                throw ImportError.invalidOpsetImport(
+                    reason: "the default domain is imported twice, as '\(found.domain)' version \(found.version) "
+                        + "and as '\(entry.domain)' version \(entry.version)")
+            }
+            found = (entry.domain, entry.version)
+        }
+        return found.map { Int($0.version) } ?? 1
     }
 
     /// How messages refer to a node: its name, or its op type and position when it has none.

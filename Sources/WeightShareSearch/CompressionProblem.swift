@@ -1,6 +1,7 @@
 import Foundation
 import WeightShareCompress
 import WeightShareContainer
+import WeightShareCore
 import WeightShareNSGA2
 
 /// The search problem for NSGA-II: a genome decodes to ``EncodingGenes`` (the paper's K, and with the full genome
@@ -48,8 +49,12 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
         return value
     }
 
+    /// A failed candidate (``Metric/failedScore`` or below, or a score that is not a number: non-finite outputs)
+    /// gets ``infeasibleLoss``, beyond every usable loss, so it never reaches the reported front.
     public func objectives(score: Double, encoding: WeightEncoding) -> [Double] {
-        [evaluator.floatScore - score, Double(SizeReport.packedWeightBytes(encoding))]
+        let failed = !score.isFinite || score <= Metric.failedScore
+        return [failed ? Self.infeasibleLoss : evaluator.floatScore - score,
+                Double(SizeReport.packedWeightBytes(encoding))]
     }
 
     /// Flash the model would still need beyond the board's budget, in bytes (0 = fits); nil = no board.

@@ -10,6 +10,10 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case inputChanged(field: String, stored: String, given: String)
     case alreadyExists(path: String)
     case boardTooSmall(board: String, problems: [String])
+    /// The model has no weight to share (no constant weight of Conv/ConvTranspose/Gemm/MatMul).
+    case noSharedWeights(model: String)
+    /// No candidate on the final front gave finite outputs on the search data.
+    case noFiniteSolution(candidates: Int)
 
     public var description: String {
         switch self {
@@ -28,6 +32,12 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
             return "\(path) already holds a finished search; pass --resume to continue it or choose another --out"
         case .boardTooSmall(let board, let problems):
             return "the model cannot fit \(board):\n  " + problems.joined(separator: "\n  ")
+        case .noSharedWeights(let model):
+            return "\(model) has no weights to share: weight sharing compresses the constant weights of Conv, "
+                + "ConvTranspose, Gemm and MatMul, and this model has none (nothing to search)"
+        case .noFiniteSolution(let candidates):
+            return "every solution on the final front (\(candidates)) gives NaN or infinite outputs on the search "
+                + "data; no usable solution was found (check the model and the data)"
         }
     }
 }

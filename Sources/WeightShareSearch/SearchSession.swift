@@ -29,6 +29,8 @@ public struct SearchSession {
         self.directory = directory
         source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes,
                                        options: settings.loweringOptions)
+        // Nothing to share means nothing to search: refused before the data is read or anything is written.
+        guard source.prepared.shared.count > 0 else { throw RunError.noSharedWeights(model: settings.model) }
         let dataURL = URL(fileURLWithPath: settings.data)
         samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit, metric: settings.metric,
                                      dropNonFinite: settings.dropNonFinite ?? false,
@@ -197,6 +199,8 @@ public struct SearchSession {
             throw RunError.boardTooSmall(board: board.name, problems: [
                 "no solution on the front fits the model region (\(board.modelRegion.map { String($0.size) } ?? "?") bytes); try a smaller --k-min or a larger board"])
         }
+        // Candidates with non-finite outputs carry a loss beyond every usable one and are left out above.
+        if solutions.isEmpty { throw RunError.noFiniteSolution(candidates: front.count) }
         return ParetoReport(toolVersion: WeightShareVersion.string, model: source.url.path,
                             modelSHA256: source.sha256, metric: settings.metric.rawValue, seed: settings.seed,
                             floatScore: evaluator.floatScore, samples: samples.count,

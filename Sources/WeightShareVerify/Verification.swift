@@ -14,8 +14,15 @@ public struct VerificationReport: Sendable, Equatable, Codable {
     public var compressedAccuracy: Double?
     /// Share of samples whose top-1 class is the same in both models.
     public var agreement: Double
+    /// Mean cosine similarity per sample; a sample with a NaN or infinite output (either model) counts as −1.
     public var meanCosine: Double
-    public var maxAbsDiff: Double
+    /// Largest |compressed − float| over every output; nil (JSON null) when some difference is not a number
+    /// (a NaN on either side, or an infinity the other model does not have): the counts below say how many.
+    public var maxAbsDiff: Double?
+    /// Output values of the compressed model that are NaN or ±Inf.
+    public var nonFiniteOutputs: Int
+    /// The same for the float model.
+    public var floatNonFiniteOutputs: Int
     public var k: Int
     public var m: Int
     public var bitWidth: Int
@@ -31,9 +38,49 @@ public struct VerificationReport: Sendable, Equatable, Codable {
     public var predictions: [Int] = []
 
     enum CodingKeys: String, CodingKey {
-        case samples, floatAccuracy, compressedAccuracy, agreement, meanCosine, maxAbsDiff, k, m, bitWidth
+        case samples, floatAccuracy, compressedAccuracy, agreement, meanCosine, maxAbsDiff, nonFiniteOutputs
+        case floatNonFiniteOutputs, k, m, bitWidth
         case sharedWeights, compressionRatioFixed, compressionRatioHuffman, onnxBytes, wsmBytes, arenaBytes
         case sourceMatches
+    }
+
+    /// Every key is written, absent values as null; a number that is not finite is written as null too, so the
+    /// JSON never fails (JSON has no NaN or Infinity).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func number(_ x: Double?, _ key: CodingKeys) throws {
+            if let x, x.isFinite { try c.encode(x, forKey: key) } else { try c.encodeNil(forKey: key) }
+        }
+        try c.encode(samples, forKey: .samples)
+        try number(floatAccuracy, .floatAccuracy)
+        try number(compressedAccuracy, .compressedAccuracy)
+        try number(agreement, .agreement)
+        try number(meanCosine, .meanCosine)
+        try number(maxAbsDiff, .maxAbsDiff)
+        try c.encode(nonFiniteOutputs, forKey: .nonFiniteOutputs)
+        try c.encode(floatNonFiniteOutputs, forKey: .floatNonFiniteOutputs)
+        try c.encode(k, forKey: .k)
+        try c.encode(m, forKey: .m)
+        try c.encode(bitWidth, forKey: .bitWidth)
+        try c.encode(sharedWeights, forKey: .sharedWeights)
+        try number(compressionRatioFixed, .compressionRatioFixed)
+        try number(compressionRatioHuffman, .compressionRatioHuffman)
+        try c.encode(onnxBytes, forKey: .onnxBytes)
+        try c.encode(wsmBytes, forKey: .wsmBytes)
+        try c.encode(arenaBytes, forKey: .arenaBytes)
+        try c.encode(sourceMatches, forKey: .sourceMatches)
+    }
+
+    /// Largest |a − b| over pairs of outputs (equal values, the same infinity included, differ by 0); nil when a
+    /// difference is not a finite number.
+    public static func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Double? {
+        var largest = 0.0
+        for (x, y) in zip(a, b) where x != y {
+            let d = abs(Double(x) - Double(y))
+            guard d.isFinite else { return nil }
+            largest = max(largest, d)
+        }
+        return largest
     }
 }
 
@@ -55,7 +102,7 @@ public enum Verification {
             throw EvaluationError.sampleShape(input: "output", expected: reference.outputs.first?.shape ?? [],
                                               got: compressed.outputs.first?.shape ?? [])
         }
-        let maxAbs = zip(out, floatOut).reduce(0.0) { max($0, Double(abs($1.0 - $1.1))) }
+        let maxAbs = VerificationReport.maxAbsDifference(out, floatOut)
         let predictions = (0..<samples.count).map { Metric.argmax(out[($0 * width)..<(($0 + 1) * width)]) }
 
         let indices = compressed.indices()
@@ -76,7 +123,9 @@ public enum Verification {
             samples: samples.count, floatAccuracy: accuracy(floatOut), compressedAccuracy: accuracy(out),
             agreement: Metric.agreement.score(outputs: out, width: width, labels: nil, reference: floatOut),
             meanCosine: Metric.cosine.score(outputs: out, width: width, labels: nil, reference: floatOut),
-            maxAbsDiff: maxAbs, k: compressed.metadata.k, m: codebook.count, bitWidth: bits, sharedWeights: n,
+            maxAbsDiff: maxAbs, nonFiniteOutputs: out.count(where: { !$0.isFinite }),
+            floatNonFiniteOutputs: floatOut.count(where: { !$0.isFinite }),
+            k: compressed.metadata.k, m: codebook.count, bitWidth: bits, sharedWeights: n,
             compressionRatioFixed: n == 0 ? 1 : floatBits / Double(32 * codebook.count + n * bits + sideBits),
             compressionRatioHuffman: n == 0 ? 1 : floatBits / Double(32 * codebook.count + huffman + sideBits),
             onnxBytes: source.fileBytes, wsmBytes: compressed.byteCount, arenaBytes: compressed.arenaBytes,

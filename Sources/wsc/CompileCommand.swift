@@ -25,7 +25,7 @@ struct CompileCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard maxLoss >= 0 else { throw ValidationError("--max-loss must be ≥ 0") }
+        guard maxLoss >= 0, maxLoss.isFinite else { throw ValidationError("--max-loss must be a finite number ≥ 0") }
     }
 
     func run() throws {

@@ -14,7 +14,9 @@ struct MergeCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let tolerance, tolerance < 0 { throw ValidationError("--tolerance must be ≥ 0") }
+        if let tolerance, !(tolerance >= 0 && tolerance.isFinite) {
+            throw ValidationError("--tolerance must be a finite number ≥ 0")
+        }
     }
 
     func run() throws {

@@ -43,7 +43,7 @@ struct SearchCommand: ParsableCommand {
         guard kMin >= 2 && kMin <= kMax && kMax <= 65_535 else {
             throw ValidationError("need 2 ≤ --k-min ≤ --k-max ≤ 65535 (the paper searches 2...1024)")
         }
-        guard tolerance >= 0 else { throw ValidationError("--tolerance must be ≥ 0") }
+        guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a finite number ≥ 0") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
     }
 

@@ -24,12 +24,18 @@ struct VerifyCommand: ParsableCommand {
             ["samples", String(report.samples)],
             ["accuracy float / compressed", "\(pct(report.floatAccuracy)) / \(pct(report.compressedAccuracy))"],
             ["top-1 agreement", pct(report.agreement)],
-            ["mean cosine / max abs diff", "\(Console.fixed(report.meanCosine, 6)) / \(String(format: "%.3g", report.maxAbsDiff))"],
+            ["mean cosine / max abs diff", "\(Console.fixed(report.meanCosine, 6)) / "
+                + (report.maxAbsDiff.map { String(format: "%.3g", $0) } ?? "not a number (non-finite outputs)")],
+            ["non-finite outputs float / compressed", "\(report.floatNonFiniteOutputs) / \(report.nonFiniteOutputs)"],
             ["K / M / index bits", "\(report.k) / \(report.m) / \(report.bitWidth)"],
             ["weight CR fixed / Huffman", "\(Console.fixed(report.compressionRatioFixed, 2))x / \(Console.fixed(report.compressionRatioHuffman, 2))x"],
             [".onnx / .wsm bytes", "\(report.onnxBytes) / \(report.wsmBytes)"],
             ["arena bytes", String(report.arenaBytes)],
         ]))
+        if report.nonFiniteOutputs > 0 || report.floatNonFiniteOutputs > 0 {
+            Console.progress("warning: \(report.nonFiniteOutputs) output value(s) of the compressed model and "
+                + "\(report.floatNonFiniteOutputs) of the float model are NaN or infinite")
+        }
         if !report.sourceMatches { Console.progress("note: the .wsm was not compiled from this .onnx file (SHA-256 differs)") }
     }
 }
