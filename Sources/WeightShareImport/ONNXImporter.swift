@@ -15,9 +15,10 @@ import WeightShareCore
 ///
 /// Every problem is an ``ImportError`` that names the file, tensor or node.
 public enum ONNXImporter {
-    /// Default-domain opsets accepted: those ONNX defines (opset 1 is the first; 25 is the newest this compiler
-    /// knows). A model without a default-domain import is read as opset 1.
-    public static let supportedOpsets: ClosedRange<Int> = 1...25
+    /// Default-domain opsets accepted. Opset 1 is the first; ONNX adds about two a year (opset 21 came with ONNX
+    /// 1.16 in 2024), so the bound leaves room for files from newer exporters while a damaged number (0, negative,
+    /// 2^31 − 1) is refused. A model without a default-domain import is read as opset 1.
+    public static let supportedOpsets: ClosedRange<Int> = 1...64
 
     /// Loads the model at `url`; external data is read relative to the model's folder.
     public static func load(url: URL) throws -> Graph {
