@@ -29,6 +29,39 @@ public struct FirmwareRunReport: Sendable, Equatable, Codable {
     public var firmwareText: Int?
     public var firmwareELF: String
     public var qemuCommand: String
+
+    enum CodingKeys: String, CodingKey {
+        case board, machine, io, samples, top1Identical, maxAbsDiff, maxToleranceRatio, absoluteTolerance
+        case relativeTolerance, firmwareExitStatus, firmwareResult, passed, ticksPerInference
+        case instructionsPerInference, meanInstructions, firmwareText, firmwareELF, qemuCommand
+    }
+
+    /// As the synthesized encoding, but a difference that is not finite (a NaN output on either side) is written as
+    /// null: JSON has no NaN or Infinity, and the report must still be written (`passed` is false then).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func number(_ x: Double, _ key: CodingKeys) throws {
+            if x.isFinite { try c.encode(x, forKey: key) } else { try c.encodeNil(forKey: key) }
+        }
+        try c.encode(board, forKey: .board)
+        try c.encode(machine, forKey: .machine)
+        try c.encode(io, forKey: .io)
+        try c.encode(samples, forKey: .samples)
+        try c.encode(top1Identical, forKey: .top1Identical)
+        try number(maxAbsDiff, .maxAbsDiff)
+        try number(maxToleranceRatio, .maxToleranceRatio)
+        try c.encode(absoluteTolerance, forKey: .absoluteTolerance)
+        try c.encode(relativeTolerance, forKey: .relativeTolerance)
+        try c.encode(firmwareExitStatus, forKey: .firmwareExitStatus)
+        try c.encode(firmwareResult, forKey: .firmwareResult)
+        try c.encode(passed, forKey: .passed)
+        try c.encode(ticksPerInference, forKey: .ticksPerInference)
+        try c.encodeIfPresent(instructionsPerInference, forKey: .instructionsPerInference)
+        try c.encodeIfPresent(meanInstructions, forKey: .meanInstructions)
+        try c.encodeIfPresent(firmwareText, forKey: .firmwareText)
+        try c.encode(firmwareELF, forKey: .firmwareELF)
+        try c.encode(qemuCommand, forKey: .qemuCommand)
+    }
 }
 
 /// Runs a compiled model on an emulated board and compares it with the host runtime (`wsc run`): the host's

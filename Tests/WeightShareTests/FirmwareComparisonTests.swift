@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 @testable import WeightShareBoards
+@testable import WeightShareVerify
 
 /// `wsc run`'s verdict on a firmware run against the host runtime's outputs, on hand-made samples.
 @Suite("FirmwareComparison")
@@ -129,5 +131,19 @@ struct FirmwareComparisonTests {
         #expect(FirmwareTiming.instructions(ticks: [.max], systickHz: 1) == [.max])
         #expect(FirmwareTiming.instructions(ticks: [5], systickHz: 0) == [5_000_000_000])
         #expect(FirmwareTiming.mean([.max, .max]) > 1e19)
+    }
+
+    @Test("a run report with a NaN output (infinite difference) still encodes: null, not a JSON error")
+    func reportWithNonFiniteDifference() throws {
+        let report = FirmwareRunReport(
+            board: "b", machine: "m", io: .semihosting, samples: 1, top1Identical: 0, maxAbsDiff: .infinity,
+            maxToleranceRatio: .nan, absoluteTolerance: 1e-5, relativeTolerance: 1e-5, firmwareExitStatus: 1,
+            firmwareResult: "(none)", passed: false, ticksPerInference: [3], instructionsPerInference: nil,
+            meanInstructions: nil, firmwareText: nil, firmwareELF: "fw.elf", qemuCommand: "qemu")
+        let json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(report)) as? [String: Any]
+        #expect(json?["maxAbsDiff"] is NSNull)
+        #expect(json?["maxToleranceRatio"] is NSNull)
+        #expect(json?["passed"] as? Bool == false)
+        #expect(json?["absoluteTolerance"] as? Double == 1e-5)
     }
 }
