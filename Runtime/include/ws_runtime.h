@@ -253,7 +253,7 @@ ws_status ws_model_load_detailed(ws_model *model, const void *buf, size_t len, w
  * data-flow checks (read before written, written twice, graph inputs and outputs) are one lookup each and the whole
  * verification takes time linear in the file size. With less, or NULL, they scan the earlier operators as
  * ws_model_load_detailed() does, which is quadratic in the operator count. The status and `error` are the same
- * either way. The scratch is overwritten and not used after the call.
+ * either way. The scratch must not overlap `buf`, `model` or `error`; it is overwritten and not used after the call.
  */
 ws_status ws_model_load_scratch(ws_model *model, const void *buf, size_t len, ws_load_error *error, void *scratch,
                                 size_t scratch_len);
