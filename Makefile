@@ -1,7 +1,7 @@
 # WeightShare: `make demo` runs the bundled model through search -> compile -> verify; `make test` runs every test.
 SWIFT ?= swift
 
-.PHONY: deps demo test swift-test runtime-test boards-test generated-check release fixtures folded-fixtures clean
+.PHONY: deps demo test swift-test runtime-test boards-test generated-check release fixtures folded-fixtures fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -13,8 +13,8 @@ demo: release
 	scripts/demo.sh
 
 # Generated code must match its sources; the C runtime is tested with gcc and clang (warnings are errors,
-# plus ASan/UBSan) and cross-compiled for Cortex-M4; then the Swift tests; then the model runs bare-metal on
-# the emulated boards (QEMU) against the host runtime.
+# plus ASan/UBSan), cross-compiled for Cortex-M4 and fuzzed for 30 s (libFuzzer); then the Swift tests; then the
+# model runs bare-metal on the emulated boards (QEMU) against the host runtime.
 test: deps generated-check runtime-test swift-test boards-test
 
 generated-check:
@@ -24,6 +24,15 @@ generated-check:
 runtime-test:
 	$(MAKE) -C Runtime test
 	$(MAKE) -C Runtime cortex-m4
+	$(MAKE) -C Runtime fuzz-short
+
+# The long fuzz campaign: the runtime's libFuzzer target for FUZZ_RUNS executions (default 10,000,000), then the
+# Swift fuzz suites of the host readers (ONNX, NumPy, board files) on WS_FUZZ_CASES mutated inputs each.
+FUZZ_RUNS ?= 10000000
+WS_FUZZ_CASES ?= 10000
+fuzz: deps
+	$(MAKE) -C Runtime fuzz FUZZ_RUNS=$(FUZZ_RUNS)
+	WS_FUZZ_CASES=$(WS_FUZZ_CASES) $(SWIFT) test --filter ReaderFuzz
 
 swift-test:
 	$(SWIFT) build --build-tests

@@ -241,6 +241,23 @@ typedef struct {
 /** As ws_model_load(); also fills `error` (when not NULL) with where verification failed (all -1 on success). */
 ws_status ws_model_load_detailed(ws_model *model, const void *buf, size_t len, ws_load_error *error);
 
+/** Scratch bytes that let ws_model_load_scratch() verify a model of `num_tensors` tensors in linear time: two bits
+ *  per tensor. */
+#define WS_VERIFY_SCRATCH_BYTES(num_tensors) (((size_t)(num_tensors) + 3u) / 4u)
+/** Scratch bytes that are enough for any file of `len` bytes (its tensor vector holds at most len / 4 offsets). */
+#define WS_VERIFY_SCRATCH_BYTES_FOR_FILE(len) ((size_t)(len) / 16u + 1u)
+
+/**
+ * As ws_model_load_detailed(), with memory of the caller's for the verifier's per-tensor bookkeeping. With at least
+ * WS_VERIFY_SCRATCH_BYTES(tensors) bytes (any alignment; WS_VERIFY_SCRATCH_BYTES_FOR_FILE(len) always suffices) the
+ * data-flow checks (read before written, written twice, graph inputs and outputs) are one lookup each and the whole
+ * verification takes time linear in the file size. With less, or NULL, they scan the earlier operators as
+ * ws_model_load_detailed() does, which is quadratic in the operator count. The status and `error` are the same
+ * either way. The scratch must not overlap `buf`, `model` or `error`; it is overwritten and not used after the call.
+ */
+ws_status ws_model_load_scratch(ws_model *model, const void *buf, size_t len, ws_load_error *error, void *scratch,
+                                size_t scratch_len);
+
 /** Arena bytes ws_invoke() needs. */
 uint32_t ws_model_arena_bytes(const ws_model *model);
 

@@ -62,8 +62,9 @@ void ws_op_conv_params(const ws_op *op, const ws_tensor_info *x, const ws_tensor
 /*
  * Second half of ws_model_load(): codebook, index stream, tensors, operators, shapes, arena and graph checks on
  * a layout-verified model. Fills m->bit_width and m->index_count, and on failure the fields of `err` (not NULL)
- * that apply (the caller sets them all to -1 first).
+ * that apply (the caller sets them all to -1 first). `scratch` (may be NULL) is used for linear-time data-flow
+ * checks when it holds WS_VERIFY_SCRATCH_BYTES(m->num_tensors) bytes; the results are the same either way.
  */
-ws_status ws_verify_graph(ws_model *m, ws_load_error *err);
+ws_status ws_verify_graph(ws_model *m, void *scratch, size_t scratch_len, ws_load_error *err);
 
 #endif /* WS_INTERNAL_H */

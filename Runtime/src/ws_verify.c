@@ -155,7 +155,8 @@ static ws_status check_layout(ws_fbv *v, const ws_fbv_table *root, ws_model *m, 
     return check_metadata_layout(v, root, m);
 }
 
-static ws_status load(ws_model *m, const void *buf, size_t len, ws_load_error *err) {
+static ws_status load(ws_model *m, const void *buf, size_t len, void *scratch, size_t scratch_len,
+                      ws_load_error *err) {
     ws_fbv v;
     ws_fbv_table root;
     if ((uintptr_t)buf % WS_ALIGNMENT != 0) return WS_ERR_ALIGNMENT;
@@ -170,10 +171,11 @@ static ws_status load(ws_model *m, const void *buf, size_t len, ws_load_error *e
     m->len = v.len;
     m->root = root.pos;
     WS_TRY(check_layout(&v, &root, m, err));
-    return ws_verify_graph(m, err);
+    return ws_verify_graph(m, scratch, scratch_len, err);
 }
 
-ws_status ws_model_load_detailed(ws_model *model, const void *buf, size_t len, ws_load_error *error) {
+ws_status ws_model_load_scratch(ws_model *model, const void *buf, size_t len, ws_load_error *error, void *scratch,
+                                size_t scratch_len) {
     ws_model m;
     ws_load_error local;
     ws_load_error *err = error ? error : &local;
@@ -185,7 +187,7 @@ ws_status ws_model_load_detailed(ws_model *model, const void *buf, size_t len, w
     if (model) memset(model, 0, sizeof *model);
     if (!model || !buf) return WS_ERR_ARGUMENT;
     memset(&m, 0, sizeof m);
-    err->status = load(&m, buf, len, err);
+    err->status = load(&m, buf, len, scratch, scratch_len, err);
     if (err->status == WS_OK) {
         *model = m;
         err->op = err->tensor = err->input = -1;
@@ -194,6 +196,10 @@ ws_status ws_model_load_detailed(ws_model *model, const void *buf, size_t len, w
     return err->status;
 }
 
+ws_status ws_model_load_detailed(ws_model *model, const void *buf, size_t len, ws_load_error *error) {
+    return ws_model_load_scratch(model, buf, len, error, NULL, 0);
+}
+
 ws_status ws_model_load(ws_model *model, const void *buf, size_t len) {
-    return ws_model_load_detailed(model, buf, len, NULL);
+    return ws_model_load_scratch(model, buf, len, NULL, NULL, 0);
 }

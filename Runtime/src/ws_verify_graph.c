@@ -3,8 +3,11 @@
  * operator arity/kinds/shapes, arena bounds and aliasing, and the data flow of the graph. Runs on a buffer whose
  * layout is verified, so it reads through the trusted accessors.
  *
- * No heap means no per-tensor bookkeeping: "written before" questions scan the earlier operators, which is
- * quadratic in the operator count (fine for the few hundred operators of a microcontroller model).
+ * Data flow ("read before written", "written twice", graph inputs and outputs): with the caller's scratch
+ * (ws_model_load_scratch(), two bits per tensor) each question is one lookup, so the whole verification is linear
+ * in the file. Without it (no heap) they scan the earlier operators and the graph inputs, which is quadratic in
+ * the operator count (fine for the few hundred operators of a microcontroller model). Both give the same results:
+ * a tensor is marked written only once its operator has passed every check, which is what the scan sees.
  */
 #include "ws_flatbuf.h"
 #include "ws_index_stream.h"
@@ -408,16 +411,32 @@ static const ws_signature signatures[WS_OP_COUNT] = {
 #undef WS_SIGNATURE
 };
 
-static int is_graph_input(const ws_model *m, ws_tensor_id t) {
+/* Per-tensor marks in the caller's scratch: two bits per tensor, NULL when the verifier scans instead. */
+#define WS_MARK_INPUT 1u   /* a graph input */
+#define WS_MARK_WRITTEN 2u /* the output of an operator that passed its checks */
+
+static int marked(const uint8_t *marks, ws_tensor_id t, unsigned bit) {
+    return ((marks[(uint32_t)t >> 2] >> (((uint32_t)t & 3u) * 2u)) & bit) != 0;
+}
+
+static void mark(uint8_t *marks, ws_tensor_id t, unsigned bit) {
+    marks[(uint32_t)t >> 2] |= (uint8_t)(bit << (((uint32_t)t & 3u) * 2u));
+}
+
+/* Whether valid tensor id t is a graph input. */
+static int is_graph_input(const ws_model *m, const uint8_t *marks, ws_tensor_id t) {
     uint32_t i;
+    if (marks) return marked(marks, t, WS_MARK_INPUT);
     for (i = 0; i < m->num_inputs; i++)
         if (ws_model_input(m, i) == t) return 1;
     return 0;
 }
 
-/* Whether one of operators [0, end) writes tensor t. */
-static int written_before(const ws_model *m, ws_tensor_id t, uint32_t end) {
+/* Whether one of operators [0, end) writes valid tensor id t; with marks, `end` is the operator being checked (or
+ * all of them), whose predecessors have all passed and marked their outputs. */
+static int written_before(const ws_model *m, const uint8_t *marks, ws_tensor_id t, uint32_t end) {
     uint32_t o;
+    if (marks) return marked(marks, t, WS_MARK_WRITTEN);
     for (o = 0; o < end; o++)
         if (ws_read_op_output(m, o) == t) return 1;
     return 0;
@@ -437,7 +456,7 @@ static ws_status fail_at(ws_load_error *err, ws_tensor_id t, int32_t input, ws_s
     return status;
 }
 
-static ws_status check_operator(const ws_model *m, uint32_t o, ws_load_error *err) {
+static ws_status check_operator(const ws_model *m, uint32_t o, const uint8_t *marks, ws_load_error *err) {
     ws_op op;
     ws_tensor_info in[4], x, y;
     const ws_signature *sig;
@@ -479,15 +498,16 @@ static ws_status check_operator(const ws_model *m, uint32_t o, ws_load_error *er
         /* The planner may put an element-wise output exactly on its input; any other overlap is refused. */
         if (overlaps(&x, &y) && !(sig->in_place && x.arena_offset == y.arena_offset && x.elements == y.elements))
             return fail_at(err, t, (int32_t)i, WS_ERR_ARENA);
-        if (!is_graph_input(m, t) && !written_before(m, t, o)) return fail_at(err, t, (int32_t)i, WS_ERR_GRAPH);
+        if (!is_graph_input(m, marks, t) && !written_before(m, marks, t, o))
+            return fail_at(err, t, (int32_t)i, WS_ERR_GRAPH);
     }
-    if (written_before(m, out, o)) return fail_at(err, out, -1, WS_ERR_GRAPH);
+    if (written_before(m, marks, out, o)) return fail_at(err, out, -1, WS_ERR_GRAPH);
     return WS_OK;
 }
 
 /* Graph inputs: activations that no operator writes. Graph outputs: activations written by an operator or inputs.
  * A bad one is reported as err->tensor. */
-static ws_status check_graph_io(const ws_model *m, ws_load_error *err) {
+static ws_status check_graph_io(const ws_model *m, const uint8_t *marks, ws_load_error *err) {
     ws_tensor_info info;
     uint32_t i;
     if (m->num_outputs == 0) return WS_ERR_GRAPH;
@@ -496,7 +516,7 @@ static ws_status check_graph_io(const ws_model *m, ws_load_error *err) {
         err->tensor = t;
         if (t < 0 || (uint32_t)t >= m->num_tensors) return WS_ERR_GRAPH;
         ws_read_tensor(m, (uint32_t)t, &info);
-        if (info.kind != WS_TENSOR_ACTIVATION || written_before(m, t, m->num_operators)) return WS_ERR_GRAPH;
+        if (info.kind != WS_TENSOR_ACTIVATION || written_before(m, marks, t, m->num_operators)) return WS_ERR_GRAPH;
     }
     for (i = 0; i < m->num_outputs; i++) {
         ws_tensor_id t = ws_model_output(m, i);
@@ -504,13 +524,13 @@ static ws_status check_graph_io(const ws_model *m, ws_load_error *err) {
         if (t < 0 || (uint32_t)t >= m->num_tensors) return WS_ERR_GRAPH;
         ws_read_tensor(m, (uint32_t)t, &info);
         if (info.kind != WS_TENSOR_ACTIVATION) return WS_ERR_GRAPH;
-        if (!written_before(m, t, m->num_operators) && !is_graph_input(m, t)) return WS_ERR_GRAPH;
+        if (!written_before(m, marks, t, m->num_operators) && !is_graph_input(m, marks, t)) return WS_ERR_GRAPH;
     }
     err->tensor = WS_NO_TENSOR;
     return WS_OK;
 }
 
-static ws_status verify_graph(ws_model *m, ws_load_error *err) {
+static ws_status verify_graph(ws_model *m, uint8_t *marks, ws_load_error *err) {
     int has_shared = has_shared_tensor(m);
     uint32_t i;
     ws_status s;
@@ -521,16 +541,25 @@ static ws_status verify_graph(ws_model *m, ws_load_error *err) {
         s = check_tensor(m, i);
         if (s != WS_OK) return fail_at(err, (ws_tensor_id)i, -1, s);
     }
+    if (marks) {
+        memset(marks, 0, WS_VERIFY_SCRATCH_BYTES(m->num_tensors));
+        for (i = 0; i < m->num_inputs; i++) { /* ids out of range match no tensor: check_graph_io refuses them */
+            ws_tensor_id t = ws_model_input(m, i);
+            if (t >= 0 && (uint32_t)t < m->num_tensors) mark(marks, t, WS_MARK_INPUT);
+        }
+    }
     for (i = 0; i < m->num_operators; i++) {
         err->op = (int32_t)i;
-        WS_TRY(check_operator(m, i, err));
+        WS_TRY(check_operator(m, i, marks, err));
+        if (marks) mark(marks, ws_read_op_output(m, i), WS_MARK_WRITTEN); /* a valid id: the operator passed */
     }
     err->op = -1;
-    return check_graph_io(m, err);
+    return check_graph_io(m, marks, err);
 }
 
-ws_status ws_verify_graph(ws_model *m, ws_load_error *err) {
-    ws_status s = verify_graph(m, err);
+ws_status ws_verify_graph(ws_model *m, void *scratch, size_t scratch_len, ws_load_error *err) {
+    uint8_t *marks = scratch && scratch_len >= WS_VERIFY_SCRATCH_BYTES(m->num_tensors) ? (uint8_t *)scratch : NULL;
+    ws_status s = verify_graph(m, marks, err);
     /* The layout is verified: the names of the operator and tensor at fault can be read. */
     if (err->op >= 0)
         err->op_name = ws_fb_string(m->buf, ws_fb_vector_table(m->buf, m->operators, (uint32_t)err->op),

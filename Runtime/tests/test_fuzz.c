@@ -258,7 +258,35 @@ static const char *const status_names[] = {
 #undef STATUS_NAME
 };
 
-int main(void) {
+/* `test_fuzz --corpus DIR`: writes the seven models and small chains (valid, read before write, written twice) to
+ * DIR as the libFuzzer seed corpus (tests/fuzz/corpus, `make fuzz-corpus`). */
+static int write_file(const char *dir, const char *name, const uint8_t *data, size_t len) {
+    char path[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s.wsm", dir, name);
+    f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        fprintf(stderr, "cannot write %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+static int write_corpus(const char *dir, blob *models) {
+    static const char *const names[NUM_MODELS] = {"mlp", "mix", "gemm", "tiny", "cnn", "elementwise", "features"};
+    static const char *const chains[3] = {"chain", "chain_read_before_write", "chain_write_twice"};
+    int k, bad = 0;
+    for (k = 0; k < NUM_MODELS; k++) bad |= write_file(dir, names[k], models[k].data, models[k].len);
+    for (k = CHAIN_VALID; k <= CHAIN_WRITE_TWICE; k++) {
+        size_t len;
+        uint8_t *file = chain_model(6, k, &len);
+        bad |= write_file(dir, chains[k], file, len);
+        free_copy(file, 0);
+    }
+    return bad;
+}
+
+int main(int argc, char **argv) {
     blob models[NUM_MODELS];
     lcg g = {0x5EED};
     static const uint8_t interesting[] = {0x00, 0xFF, 0x7F, 0x80, 0x01, 0x02, 0x04, 0x08, 0x10, 0xFE};
@@ -279,6 +307,7 @@ int main(void) {
         CHECK(wsm_flatbuffers_verify(models[k].data, models[k].len));
         CHECK_STATUS(ws_model_load(&model, models[k].data, models[k].len), WS_OK);
     }
+    if (argc == 3 && strcmp(argv[1], "--corpus") == 0) return write_corpus(argv[2], models);
 
     for (i = 0; i < MUTATIONS; i++) {
         const blob *base = &models[i % NUM_MODELS];
@@ -313,7 +342,7 @@ int main(void) {
         patched += (unsigned long)patch_crc(buf, len);
 
         official = wsm_flatbuffers_verify(buf, len);
-        ours = ws_model_load(&model, buf, len);
+        ours = load_both_paths(&model, buf, len, NULL); /* the scan and the scratch path must agree */
         by_status[-(int)ours]++;
         if (!official) {
             official_rejects++;

@@ -9,6 +9,10 @@
 #include "test_support.h"
 #include "ws_test.h"
 
+/* Every ws_model_load() of this file, and every tm_finish(), verifies through both paths (the scan and the
+ * scratch), which must agree on the status and ws_load_error (load_both_paths aborts otherwise). */
+#define ws_model_load(model, buf, len) load_both_paths(model, buf, len, NULL)
+
 /* x [1,4] -> Gemm(W shared [3,4], trans_b, bias raw [3]) -> h [1,3] -> Relu -> y [1,3]. Valid. */
 static void mlp_parts(tm *m, int32_t *x, int32_t *y) {
     int32_t w, b, h;
@@ -887,6 +891,71 @@ static void test_load_error_details(void) {
     tm_free(&m);
 }
 
+/* ---- linear-time verification: long chains -------------------------------------------------------------- */
+
+/* A chain of n operators (see chain_model) through ws_model_load_scratch(): expected status and location. */
+static void check_chain(uint32_t n, int variant, ws_status expected, int32_t op, int32_t tensor, int32_t input) {
+    size_t len, bytes;
+    uint8_t *file = chain_model(n, variant, &len), *scratch;
+    ws_model model;
+    ws_load_error err;
+    bytes = WS_VERIFY_SCRATCH_BYTES(n + 1u); /* n + 1 tensors */
+    scratch = (uint8_t *)malloc(bytes + 1);
+    memset(scratch, 0xA5, bytes + 1);
+    CHECK_STATUS(ws_model_load_scratch(&model, file, len, &err, scratch, bytes), expected);
+    CHECK(err.op == op && err.tensor == tensor && err.input == input);
+    CHECK_EQ(scratch[bytes], 0xA5); /* nothing written past WS_VERIFY_SCRATCH_BYTES */
+    if (expected == WS_OK) CHECK_EQ(ws_model_num_operators(&model), n);
+    free(scratch);
+    free_copy(file, 0);
+}
+
+/* One byte short of WS_VERIFY_SCRATCH_BYTES: the scan is used and the scratch left alone, same result. */
+static void check_short_scratch(uint32_t n, int variant) {
+    size_t len, bytes;
+    uint8_t *file = chain_model(n, variant, &len), *scratch;
+    ws_model model;
+    ws_load_error err, scan;
+    size_t i, touched = 0;
+    bytes = WS_VERIFY_SCRATCH_BYTES(n + 1u) - 1u;
+    scratch = (uint8_t *)malloc(bytes);
+    memset(scratch, 0xA5, bytes);
+    CHECK_STATUS(ws_model_load_scratch(&model, file, len, &err, scratch, bytes),
+                 ws_model_load_detailed(&model, file, len, &scan));
+    CHECK(err.op == scan.op && err.tensor == scan.tensor && err.input == scan.input);
+    for (i = 0; i < bytes; i++) touched += scratch[i] != 0xA5;
+    CHECK_EQ(touched, 0);
+    /* NULL scratch with a length, and a length without scratch: the scan. */
+    CHECK_STATUS(ws_model_load_scratch(&model, file, len, &err, NULL, 1u << 20), scan.status);
+    CHECK_STATUS(ws_model_load_scratch(&model, file, len, NULL, scratch, 0), scan.status);
+    free(scratch);
+    free_copy(file, 0);
+}
+
+static void test_chains(void) {
+    const uint32_t big = 40000, small = 1000;
+    size_t len;
+    uint8_t *file;
+    ws_model model;
+    int v;
+    /* Scan and scratch agree on a chain small enough for the scan. */
+    for (v = CHAIN_VALID; v <= CHAIN_WRITE_TWICE; v++) {
+        file = chain_model(small, v, &len);
+        CHECK_STATUS(load_both_paths(&model, file, len, NULL), v == CHAIN_VALID ? WS_OK : WS_ERR_GRAPH);
+        free_copy(file, 0);
+        check_short_scratch(small, v);
+    }
+    /* 40,000 operators (the scan takes tens of seconds on these; the scratch path is linear). */
+    check_chain(big, CHAIN_VALID, WS_OK, -1, -1, -1);
+    check_chain(big, CHAIN_READ_BEFORE_WRITE, WS_ERR_GRAPH, (int32_t)big - 2, (int32_t)big, 0);
+    check_chain(big, CHAIN_WRITE_TWICE, WS_ERR_GRAPH, (int32_t)big - 1, (int32_t)big - 3, -1);
+    check_chain(small, CHAIN_READ_BEFORE_WRITE, WS_ERR_GRAPH, (int32_t)small - 2, (int32_t)small, 0);
+    check_chain(small, CHAIN_WRITE_TWICE, WS_ERR_GRAPH, (int32_t)small - 1, (int32_t)small - 3, -1);
+    file = chain_model(big, CHAIN_VALID, &len);
+    printf("chains: %u operators (%zu bytes) verified with scratch\n", (unsigned)big, len);
+    free_copy(file, 0);
+}
+
 int main(void) {
     test_truncations();
     test_byte_flips();
@@ -904,5 +973,7 @@ int main(void) {
     test_layout_rejects();
     test_cnn_aliasing();
     test_load_error_details();
+    test_chains();
+    printf("scan and scratch verification agreed on %lu loads\n", load_both_paths_count);
     return ws_test_finish();
 }

@@ -86,6 +86,78 @@ static void need(int ok, const char *what) {
     }
 }
 
+unsigned long load_both_paths_count;
+
+static int same_error(const ws_load_error *a, const ws_load_error *b) {
+    return a->status == b->status && a->op == b->op && a->tensor == b->tensor && a->input == b->input &&
+           a->op_name == b->op_name && a->tensor_name == b->tensor_name;
+}
+
+ws_status load_both_paths(ws_model *model, const void *buf, size_t len, ws_load_error *error) {
+    size_t bytes = WS_VERIFY_SCRATCH_BYTES_FOR_FILE(len);
+    uint8_t *scratch = (uint8_t *)malloc(bytes); /* exactly this long: ASan sees a write past it */
+    ws_load_error scan, fast;
+    ws_model fast_model;
+    ws_status s, f;
+    need(scratch != NULL, "malloc scratch");
+    memset(scratch, 0xA5, bytes); /* the verifier clears what it uses */
+    s = ws_model_load_detailed(model, buf, len, &scan);
+    f = ws_model_load_scratch(&fast_model, buf, len, &fast, scratch, bytes);
+    if (s != f || !same_error(&scan, &fast) || (s == WS_OK && memcmp(model, &fast_model, sizeof fast_model) != 0)) {
+        fprintf(stderr, "scan and scratch verification differ: status %d / %d, op %d / %d, tensor %d / %d, "
+                        "input %d / %d\n", (int)s, (int)f, (int)scan.op, (int)fast.op, (int)scan.tensor,
+                (int)fast.tensor, (int)scan.input, (int)fast.input);
+        abort();
+    }
+    free(scratch);
+    if (error) *error = scan;
+    load_both_paths_count++;
+    return s;
+}
+
+uint8_t *chain_model(uint32_t n, int variant, size_t *len) {
+    wsm_builder *b = wsm_builder_create();
+    const uint8_t *data;
+    uint8_t *copy;
+    char name[32];
+    int32_t out;
+    uint32_t k;
+    need(b != NULL && n >= 4, "chain builder");
+    for (k = 0; k <= n; k++) { /* t_k: [1, 4] in slot k % 3 */
+        sprintf(name, "t%u", (unsigned)k);
+        need(wsm_builder_add_activation(b, name, DIMS(1, 4), (k % 3u) * 16u) == (int32_t)k, "chain tensor");
+    }
+    for (k = 0; k < n; k++) {
+        int32_t in[2];
+        uint32_t nin = 1;
+        uint8_t opcode = WS_OP_RELU;
+        in[0] = (int32_t)k;
+        out = (int32_t)k + 1;
+        if (k % 2u == 1u) {
+            opcode = WS_OP_ADD;
+            in[1] = (int32_t)k - 1;
+            nin = 2;
+        }
+        if (variant == CHAIN_READ_BEFORE_WRITE && k == n - 2u) {
+            opcode = WS_OP_RELU; /* reads t_n, which operator n-1 writes */
+            in[0] = (int32_t)n;
+            nin = 1;
+        }
+        if (variant == CHAIN_WRITE_TWICE && k == n - 1u) out = (int32_t)n - 3; /* operator n-4 wrote it */
+        sprintf(name, "op%u", (unsigned)k);
+        need(wsm_builder_add_operator(b, opcode, name, in, nin, &out, 1) == 0, "chain operator");
+    }
+    out = (int32_t)n;
+    need(wsm_builder_set_graph_io(b, TENSORS(0), &out, 1) == 0, "chain graph io");
+    wsm_builder_set_arena_bytes(b, 48);
+    need(wsm_builder_finish(b, WS_FORMAT_VERSION, 0) == 0, "chain finish");
+    data = wsm_builder_data(b, len);
+    need(data != NULL, "chain data");
+    copy = aligned_copy(data, *len, 0);
+    wsm_builder_destroy(b);
+    return copy;
+}
+
 static uint32_t elements(const uint32_t *shape, uint32_t rank) {
     uint32_t e = 1, i;
     for (i = 0; i < rank; i++) e *= shape[i];
@@ -214,7 +286,7 @@ ws_status tm_finish(tm *m, const int32_t *in, uint32_t nin, const int32_t *out, 
     need(data != NULL, "builder data");
     m->mem = aligned_copy(data, len, 0);
     m->len = len;
-    s = ws_model_load_detailed(&m->model, m->mem, m->len, &m->error);
+    s = load_both_paths(&m->model, m->mem, m->len, &m->error);
     need(m->error.status == s, "ws_load_error.status is the returned status");
     if (s == WS_OK) {
         uint32_t n = ws_model_arena_bytes(&m->model) / 4 + 1, i;

@@ -37,6 +37,19 @@ size_t find_crc_field(const uint8_t *buf, size_t len);
 /* Recomputes the CRC field in place when it can be found; returns 1 when patched. */
 int patch_crc(uint8_t *buf, size_t len);
 
+/* ws_model_load_detailed() (the scan) and ws_model_load_scratch() (linear, with scratch) on the same buffer: aborts
+ * the test program unless both give the same status, ws_load_error and model. Returns the status; fills `model` and
+ * `error` (may be NULL) from the scan. tm_finish() loads through it; load_both_paths_count counts the calls. */
+ws_status load_both_paths(ws_model *model, const void *buf, size_t len, ws_load_error *error);
+extern unsigned long load_both_paths_count;
+
+/* A chain of n >= 4 operators over n + 1 activations t_k [1, 4] (named "t<k>", in arena slot k % 3): operator k
+ * ("op<k>") writes t_(k+1), Relu(t_k) for even k and Add(t_k, t_(k-1)) for odd k; graph input t_0, output t_n.
+ * CHAIN_READ_BEFORE_WRITE makes operator n-2 Relu(t_n) (t_n is written later), CHAIN_WRITE_TWICE makes operator n-1
+ * write t_(n-3) again. Returns an aligned copy of the file (free_copy(p, 0)) and its length. */
+enum { CHAIN_VALID, CHAIN_READ_BEFORE_WRITE, CHAIN_WRITE_TWICE };
+uint8_t *chain_model(uint32_t n, int variant, size_t *len);
+
 #define TM_MAX_INDICES 8192
 #define TM_MAX_CODEBOOK 256
 

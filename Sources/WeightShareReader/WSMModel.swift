@@ -39,7 +39,12 @@ public final class WSMModel: @unchecked Sendable {
         handle = UnsafeMutablePointer<ws_model>.allocate(capacity: 1)
         handle.initialize(to: ws_model())
         var failure = ws_load_error()
-        let status = ws_model_load_detailed(handle, storage.baseAddress, bytes.count, &failure)
+        // Scratch for the verifier's per-tensor bookkeeping (two bits per tensor; this bound fits any file): the
+        // verification is then linear in the file size instead of quadratic in the operator count.
+        let scratchBytes = (bytes.count / 16) + 1
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 1)
+        let status = ws_model_load_scratch(handle, storage.baseAddress, bytes.count, &failure, scratch, scratchBytes)
+        scratch.deallocate()
         if status != WS_OK {
             // The names point into `storage`: copy them out before freeing it.
             let location = LoadErrorLocation(failure)

@@ -57,7 +57,8 @@ struct ReaderAPITests {
         #expect(try WSMModel(bytes: try Self.gemm()).operators.map(\.opcode) == ["Gemm"])
         // Every code the runtime knows has its schema name; the first one past the table is "unknown".
         #expect(String(cString: ws_opcode_name(WS_OP_CHANNEL_AFFINE)) == "ChannelAffine")
-        #expect(String(cString: ws_opcode_name(ws_opcode(rawValue: UInt32(WS_OP_COUNT)))) == "unknown")
+        #expect(String(cString: ws_opcode_name(WS_OP_SQRT)) == "Sqrt")
+        #expect(String(cString: ws_opcode_name(ws_opcode(rawValue: numericCast(WS_OP_COUNT)))) == "unknown")
     }
 
     @Test("tensor(at:) and index(at:) refuse an index out of range")
