@@ -40,16 +40,13 @@ public struct FirmwareRunReport: Sendable, Equatable, Codable {
     /// null: JSON has no NaN or Infinity, and the report must still be written (`passed` is false then).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        func number(_ x: Double, _ key: CodingKeys) throws {
-            if x.isFinite { try c.encode(x, forKey: key) } else { try c.encodeNil(forKey: key) }
-        }
         try c.encode(board, forKey: .board)
         try c.encode(machine, forKey: .machine)
         try c.encode(io, forKey: .io)
         try c.encode(samples, forKey: .samples)
         try c.encode(top1Identical, forKey: .top1Identical)
-        try number(maxAbsDiff, .maxAbsDiff)
-        try number(maxToleranceRatio, .maxToleranceRatio)
+        try c.encodeFinite(maxAbsDiff, forKey: .maxAbsDiff)
+        try c.encodeFinite(maxToleranceRatio, forKey: .maxToleranceRatio)
         try c.encode(absoluteTolerance, forKey: .absoluteTolerance)
         try c.encode(relativeTolerance, forKey: .relativeTolerance)
         try c.encode(firmwareExitStatus, forKey: .firmwareExitStatus)

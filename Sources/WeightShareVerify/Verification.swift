@@ -48,23 +48,20 @@ public struct VerificationReport: Sendable, Equatable, Codable {
     /// JSON never fails (JSON has no NaN or Infinity).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        func number(_ x: Double?, _ key: CodingKeys) throws {
-            if let x, x.isFinite { try c.encode(x, forKey: key) } else { try c.encodeNil(forKey: key) }
-        }
         try c.encode(samples, forKey: .samples)
-        try number(floatAccuracy, .floatAccuracy)
-        try number(compressedAccuracy, .compressedAccuracy)
-        try number(agreement, .agreement)
-        try number(meanCosine, .meanCosine)
-        try number(maxAbsDiff, .maxAbsDiff)
+        try c.encodeFinite(floatAccuracy, forKey: .floatAccuracy)
+        try c.encodeFinite(compressedAccuracy, forKey: .compressedAccuracy)
+        try c.encodeFinite(agreement, forKey: .agreement)
+        try c.encodeFinite(meanCosine, forKey: .meanCosine)
+        try c.encodeFinite(maxAbsDiff, forKey: .maxAbsDiff)
         try c.encode(nonFiniteOutputs, forKey: .nonFiniteOutputs)
         try c.encode(floatNonFiniteOutputs, forKey: .floatNonFiniteOutputs)
         try c.encode(k, forKey: .k)
         try c.encode(m, forKey: .m)
         try c.encode(bitWidth, forKey: .bitWidth)
         try c.encode(sharedWeights, forKey: .sharedWeights)
-        try number(compressionRatioFixed, .compressionRatioFixed)
-        try number(compressionRatioHuffman, .compressionRatioHuffman)
+        try c.encodeFinite(compressionRatioFixed, forKey: .compressionRatioFixed)
+        try c.encodeFinite(compressionRatioHuffman, forKey: .compressionRatioHuffman)
         try c.encode(onnxBytes, forKey: .onnxBytes)
         try c.encode(wsmBytes, forKey: .wsmBytes)
         try c.encode(arenaBytes, forKey: .arenaBytes)
