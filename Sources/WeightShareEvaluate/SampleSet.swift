@@ -41,7 +41,9 @@ extension SampleSet {
                             metric: Metric? = nil, dropNonFinite: Bool = false,
                             maxBytes: Int = NumPy.defaultMaxDataBytes) throws -> SampleSet {
         guard let inputIndex = model.inputs.first, model.inputs.count == 1 else {
-            throw EvaluationError.sampleShape(input: "(\(model.inputs.count) inputs)", expected: [], got: [])
+            throw SampleSetError.inputCount(inputs: model.inputs.map {
+                PinnedInputShape(input: model.tensors[$0].name, shape: model.tensors[$0].shape)
+            })
         }
         let input = model.tensors[inputIndex]
         let labelUse: Dataset.LoadOptions.Labels
@@ -63,5 +65,23 @@ extension SampleSet {
                             labels: dataset.labels?.map { Int($0) })
         set.droppedNonFinite = dataset.droppedNonFinite
         return set
+    }
+}
+
+/// Why data cannot be read for a model at all.
+public enum SampleSetError: Error, CustomStringConvertible, Equatable {
+    /// The model has no input or several: data files hold samples of one input (`x`) so far.
+    case inputCount(inputs: [PinnedInputShape])
+
+    public var description: String {
+        switch self {
+        case .inputCount(let inputs):
+            guard !inputs.isEmpty else {
+                return "this model has no input; wsc search and verify take data for models with one input"
+            }
+            let list = inputs.map { "'\($0.input)' [" + $0.shape.map(String.init).joined(separator: ", ") + "]" }
+            return "this model has \(inputs.count) inputs (" + list.joined(separator: ", ") + "); wsc search and "
+                + "verify take data (an .npz with x) for models with one input; `wsc check MODEL` lists the inputs"
+        }
     }
 }

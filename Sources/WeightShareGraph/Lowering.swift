@@ -6,7 +6,7 @@ import WeightShareCore
 /// 2. remove `Identity` and `Dropout` (inference), rewiring consumers; a graph output produced by an `Identity`
 ///    gives its name to the producing node's output (`LoweringIdentityRemoval.swift`);
 /// 3. drop nodes that do not reach a graph output (`LoweringDeadNodes.swift`);
-/// 4. reject operators outside ``supportedOperators``;
+/// 4. reject operators outside ``supportedOperators``, all of them in one error (`LoweringCheck.swift`);
 /// 5. sort topologically, stable in file order (`LoweringTopologicalSort.swift`);
 /// 6. fold each BatchNormalization that follows a Conv/ConvTranspose/Gemm into that layer, per
 ///    ``LoweringOptions/batchNormFolding`` (`LoweringBatchNorm.swift`);
@@ -37,8 +37,22 @@ public enum Lowering {
     ///   whose declared shape has a dynamic dimension (or no shape), optional for fixed ones (then it must agree).
     /// - Parameter options: how BatchNormalization is folded.
     /// - Throws: ``LoweringError`` naming the node, input or value at fault.
+    ///   An unpinned input's error carries an ``InputShapeSuggestion`` (shapes found by lowering with candidate
+    ///   sizes, or the dimensions to choose).
     public static func lower(_ graph: Graph, inputShapes: [String: [Int]] = [:],
                              options: LoweringOptions = LoweringOptions()) throws -> LoweredModel {
+        do {
+            return try lowerPinned(graph, inputShapes: inputShapes, options: options)
+        } catch LoweringError.unpinnedInputShape(let input, let declared?, nil) {
+            throw LoweringError.unpinnedInputShape(
+                input: input, declared: declared,
+                suggestion: suggestInputShapes(for: graph, inputShapes: inputShapes, options: options))
+        }
+    }
+
+    /// ``lower(_:inputShapes:options:)`` without looking for a suggestion when an input is not pinned.
+    static func lowerPinned(_ graph: Graph, inputShapes: [String: [Int]],
+                            options: LoweringOptions) throws -> LoweredModel {
         var graph = try foldConstantNodes(graph)
         graph = try removeIdentities(graph)
         graph = try removeDeadNodes(graph)
@@ -58,11 +72,10 @@ public enum Lowering {
         return "(unnamed \(node.opType))"
     }
 
+    /// Refuses the graph when any node's operator is not in the table, listing every such operator at once.
     static func checkSupported(_ graph: Graph) throws {
-        for node in graph.nodes where !(isDefaultOperatorDomain(node.domain)
-                                        && OperatorTable.byName[node.opType] != nil) {
-            throw LoweringError.unsupportedOperator(node: label(node), opType: node.opType, domain: node.domain)
-        }
+        let unsupported = unsupportedNodes(graph)
+        if !unsupported.isEmpty { throw LoweringError.unsupportedOperators(unsupported) }
     }
 
     /// Moves `Constant` nodes' values into the initializers (normally done by the importer already).

@@ -3,14 +3,17 @@ import WeightShareCore
 public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
     /// `inputShapes` names something that is not a graph input.
     case unknownInput(name: String, inputs: [String])
-    /// An input with a dynamic (or no) shape that `inputShapes` does not pin.
-    case unpinnedInputShape(input: String, declared: [Dimension]?)
+    /// An input with a dynamic (or no) shape that `inputShapes` does not pin; ``Lowering/lower(_:inputShapes:options:)``
+    /// adds shapes with which the model lowers, or the dimensions to choose.
+    case unpinnedInputShape(input: String, declared: [Dimension]?, suggestion: InputShapeSuggestion? = nil)
     /// A pinned shape that contradicts the model's fixed dimensions, or has a non-positive dimension.
     case inputShapeMismatch(input: String, declared: [Dimension]?, pinned: [Int], reason: String)
     /// A graph input whose element type is not float32.
     case unsupportedInputType(input: String, elementType: ElementType)
-    /// An operator WeightShare cannot lower.
+    /// An operator WeightShare cannot lower (one node).
     case unsupportedOperator(node: String, opType: String, domain: String)
+    /// Every operator of the graph WeightShare cannot lower, each with its node count and first node.
+    case unsupportedOperators([UnsupportedOperator])
     /// A node (or the graph's outputs) reads a value that nothing produces.
     case undefinedValue(node: String, value: String)
     /// Two nodes (or a node and an input/constant) define the same value.
@@ -31,17 +34,21 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
             let list = inputs.isEmpty ? "the model has none" : "the model's inputs are "
                 + inputs.map { "'\($0)'" }.joined(separator: ", ")
             return "--input-shape names '\(name)', which is not an input of the model; \(list)"
-        case .unpinnedInputShape(let input, let declared):
+        case .unpinnedInputShape(let input, let declared, let suggestion):
             guard let declared else {
                 return "input '\(input)' declares no shape; pin it with --input-shape \(input)=d0,d1,... "
                     + "(for example \(input)=1,64)"
             }
-            let suggestion = declared.map { dim -> String in
-                if case .fixed(let n) = dim { return String(n) }
-                return "1"
+            let prefix = "input '\(input)' has dynamic shape \(Self.render(declared)); "
+            if let suggestion { return prefix + suggestion.advice }
+            // No sizes tried: a leading batch axis is 1, the other dynamic dimensions are the user's to choose.
+            let template = declared.enumerated().map { axis, dim -> String in
+                if case .fixed(let n) = dim, n > 0 { return String(n) }
+                if axis == 0 { return "1" }
+                if case .symbolic(let s) = dim, !s.isEmpty { return s }
+                return "d\(axis)"
             }.joined(separator: ",")
-            return "input '\(input)' has dynamic shape \(Self.render(declared)); pin it with "
-                + "--input-shape \(input)=\(suggestion)"
+            return prefix + "pin it with --input-shape \(input)=\(template), choosing the dynamic dimensions"
         case .inputShapeMismatch(let input, let declared, let pinned, let reason):
             let pinnedText = "[" + pinned.map(String.init).joined(separator: ", ") + "]"
             let declaredText = declared.map { " for its declared shape \(Self.render($0))" } ?? ""
@@ -55,6 +62,16 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
                 + Lowering.coreOperators.joined(separator: ", ") + "; convolutional: "
                 + Lowering.convolutionalOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
                 + Lowering.shapeArithmeticOperators.joined(separator: ", ")
+        case .unsupportedOperators(let operators):
+            let nodes = operators.map(\.count).reduce(0, +)
+            let list = operators.map { op in
+                op.count == 1 ? "\(op.qualifiedName) (node '\(op.firstNode)')"
+                    : "\(op.qualifiedName) (\(op.count) nodes, first '\(op.firstNode)')"
+            }.joined(separator: ", ")
+            let kinds = operators.count == 1 ? "1 operator" : "\(operators.count) operators"
+            return "the model uses \(kinds) WeightShare cannot compile (\(nodes) node\(nodes == 1 ? "" : "s")): "
+                + list + "; supported: " + Self.supportedGroups
+                + " (`wsc check MODEL` lists what a model needs)"
         case .undefinedValue(let node, let value):
             return "node '\(node)' reads '\(value)', which is neither a graph input, a constant nor any node's output"
         case .duplicateValue(let value):
@@ -71,6 +88,16 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
             return "constant '\(name)' (read by node '\(node)') holds \(value) at \(position); weights, biases and "
                 + "scales of Conv, ConvTranspose, Gemm and MatMul must be finite, and no constant may be NaN"
         }
+    }
+
+    /// The supported operators by group of the operator table, as messages list them.
+    static var supportedGroups: String {
+        OperatorTable.Group.allCases.map { group -> String in
+            let name = String(describing: group)
+            let title = name == "core" ? "" : name == "shapeArithmetic" ? "on constants only (shape arithmetic): "
+                : "\(name): "
+            return title + OperatorTable.names(in: group).joined(separator: ", ")
+        }.joined(separator: "; ")
     }
 
     static func render(_ shape: [Dimension]) -> String {

@@ -293,7 +293,7 @@ import WeightShareRuntime
 
     @Test func unsupportedOpsNameNodeOpAndList() throws {
         let e = error { try lower("LRN", [1, 2, 3, 3]) }
-        #expect(e == .unsupportedOperator(node: "n", opType: "LRN", domain: ""))
+        #expect(e == .unsupportedOperators([UnsupportedOperator(opType: "LRN", domain: "", count: 1, firstNode: "n")]))
         #expect(e?.description.contains("convolutional: AveragePool, BatchNormalization, Clip") == true)
         #expect(Lowering.supportedOperators.contains("Conv") && Lowering.supportedOperators == Lowering.supportedOperators.sorted())
         let gather = error { try lower("Gather", [4], constants: [("i", Self.ints([0]))]) }

@@ -60,9 +60,14 @@ import WeightShareRuntime
         let error = #expect(throws: LoweringError.self) {
             try Lowering.lower(try load("digits_mlp.onnx"), inputShapes: [:])
         }
-        #expect(error == .unpinnedInputShape(input: "input", declared: [.symbolic("batch"), .fixed(64)]))
+        // The suggestion is a shape the model lowers with: a batch of 1.
+        let suggestion = InputShapeSuggestion(
+            shapes: [PinnedInputShape(input: "input", shape: [1, 64])],
+            dimensions: [DynamicDimension(input: "input", axis: 0, symbol: "batch")], triedSizes: [1])
+        #expect(error == .unpinnedInputShape(input: "input", declared: [.symbolic("batch"), .fixed(64)],
+                                             suggestion: suggestion))
         #expect(error?.description == "input 'input' has dynamic shape [batch, 64]; pin it with "
-            + "--input-shape input=1,64")
+            + "--input-shape input=1,64 (a batch of 1: search and verify run one sample at a time)")
     }
 
     @Test func pinnedShapeContradictingFixedDims() throws {
@@ -133,11 +138,11 @@ import WeightShareRuntime
 
     @Test func unsupportedOperator() throws {
         let error = #expect(throws: LoweringError.self) { try Lowering.lower(try load("unsupported_op.onnx")) }
-        #expect(error == .unsupportedOperator(node: "sin_1", opType: "Sin", domain: ""))
+        #expect(error == .unsupportedOperators([UnsupportedOperator(opType: "Sin", domain: "", count: 1, firstNode: "sin_1")]))
         let text = error?.description ?? ""
-        #expect(text.contains("'sin_1'"))
-        #expect(text.contains("Sin"))
-        #expect(text.contains("supported ops: Add, Dropout, Flatten, Gemm, Identity, MatMul, Relu, Reshape, Softmax"))
+        #expect(text.contains("Sin (node 'sin_1')"))
+        #expect(text.contains("supported: Add, Dropout, Flatten, Gemm, Identity, MatMul, Relu, Reshape, Softmax"))
+        #expect(text.contains("wsc check"))
     }
 
     @Test func inputWithoutShape() throws {
@@ -153,7 +158,8 @@ import WeightShareRuntime
         let graph = try load("symbolic_dims.onnx")
         let error = #expect(throws: LoweringError.self) { try Lowering.lower(graph) }
         #expect(error?.description.contains("[batch, features]") == true)
-        #expect(error?.description.contains("--input-shape x=1,1") == true)
+        // The suggestion lowers: the feature size comes from the weights' sizes tried (not 1, which the Gemm refuses).
+        #expect(error?.description.contains("--input-shape x=1,4 (the smallest size tried") == true)
         let model = try Lowering.lower(graph, inputShapes: ["x": [1, 4]])
         #expect(model.tensors[model.outputs[0]].shape == [1, 3])
         // A pin that fits the declared shape but not the weights fails in shape inference, naming the node.

@@ -173,14 +173,15 @@ import WeightShareRuntime
     @Test func customDomainIsUnsupported() throws {
         let nodes = [Node(name: "fused", opType: "Relu", domain: "com.microsoft", inputs: ["x"], outputs: ["y"])]
         let e = error { try Lowering.lower(Self.graph(nodes, inputs: [Self.input("x", [4])], outputs: ["y"])) }
-        #expect(e == .unsupportedOperator(node: "fused", opType: "Relu", domain: "com.microsoft"))
+        #expect(e == .unsupportedOperators([UnsupportedOperator(opType: "Relu", domain: "com.microsoft", count: 1,
+                                                                firstNode: "fused")]))
         #expect(e?.description.contains("com.microsoft.Relu") == true)
     }
 
     @Test func unnamedNodesAreNamedByTheirOutput() throws {
         let nodes = [Node(name: "", opType: "Cos", inputs: ["x"], outputs: ["cos_out"])]
         let e = error { try Lowering.lower(Self.graph(nodes, inputs: [Self.input("x", [4])], outputs: ["cos_out"])) }
-        #expect(e == .unsupportedOperator(node: "cos_out", opType: "Cos", domain: ""))
+        #expect(e == .unsupportedOperators([UnsupportedOperator(opType: "Cos", domain: "", count: 1, firstNode: "cos_out")]))
     }
 
     // MARK: Shape rules
