@@ -8,6 +8,7 @@ struct WSC: ParsableCommand {
         abstract: "WeightShare compiler: one global codebook for a network's weights, searched with NSGA-II, packed for microcontrollers.",
         discussion: """
         Typical flow:
+          wsc check   model.onnx --input-shape input=1,64
           wsc search  model.onnx --data val.npz --out runs/m --input-shape input=1,64
           wsc pareto  runs/m
           wsc compile runs/m -o out/
@@ -17,7 +18,7 @@ struct WSC: ParsableCommand {
           wsc flash   out/ --board nucleo-f746zg --dry-run
         """,
         version: WeightShareVersion.string,
-        subcommands: [SearchCommand.self, ParetoCommand.self, MergeCommand.self, CompileCommand.self,
+        subcommands: [CheckCommand.self, SearchCommand.self, ParetoCommand.self, MergeCommand.self, CompileCommand.self,
                       VerifyCommand.self, InspectCommand.self, BoardsCommand.self, FlashCommand.self, RunCommand.self]
     )
 }
