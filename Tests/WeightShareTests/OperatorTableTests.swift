@@ -53,7 +53,7 @@ import WeightShareRuntime
             Issue.record("NoSuchOp lowered")
         } catch let error as LoweringError {
             let text = error.description
-            #expect(text.contains("node 'n' uses operator NoSuchOp"))
+            #expect(text.contains("cannot compile (1 node): NoSuchOp (node 'n')"))
             #expect(text.contains("Relu") && text.contains("convolutional: ") && text.contains("Slice"))
         }
     }
