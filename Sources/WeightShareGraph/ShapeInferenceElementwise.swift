@@ -30,7 +30,13 @@ extension ShapeInference.Rule {
             return ShapeInference.Inferred(kind: .powScalar(exponent: constant.floats[0]), dataInputs: [0],
                                            outputShape: x.shape)
         }
-        return try binary(.elementwise(WS_OP_POW))
+        var inferred = try binary(.elementwise(WS_OP_POW))
+        if let constant = exponent.constant, case .int64 = constant.storage {
+            // An integer exponent (Pow takes int32/int64 ones) is stored as floats.
+            inferred.dataInputs[1] = .constant(ConstantTensor(shape: constant.shape, floats: constant.floats),
+                                               suffix: "exponent")
+        }
+        return inferred
     }
 
     /// Min/Max of one input is a copy; of two, one broadcasting op (longer lists are chained before shape
