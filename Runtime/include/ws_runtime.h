@@ -83,7 +83,8 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
  *   shared   bitmask of the inputs that may be shared (codebook) tensors, the weight operands [w]
  *   shape    shape rule of the verifier (ws_verify_graph.c, shape_<rule>): SAME (Y has X's shape), BROADCAST
  *            (NumPy), UNIDIRECTIONAL (input 1 broadcast to X), ELEMENTS (same element count), GEMM, MATMUL, SOFTMAX,
- *            CONV, CONV_TRANSPOSE, POOL, GLOBAL_POOL, CHANNEL_AFFINE, CONCAT, TRANSPOSE, PAD, RESIZE
+ *            CONV, CONV_TRANSPOSE, POOL, GLOBAL_POOL, CHANNEL_AFFINE, CONCAT, TRANSPOSE, PAD, RESIZE, WHERE (A, B
+ *            and the condition broadcast together)
  *   kernel   kernel family (ws_invoke.c, WS_RUN_<kernel>): UNARY, ACTIVATION and BINARY are generic element-wise
  *            kernels driven by `fn`; the others name their own kernel
  *   fn       UNARY: y = fn(x) (a float function, e.g. tanhf); ACTIVATION: y = fn(x, alpha, beta) with
@@ -151,7 +152,53 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
     /* X rank >= 2, scale [C], shift [C]: y = x·scale[c] + shift[c] */                                            \
     X(CHANNEL_AFFINE, ChannelAffine, 25, 3, 3, NONE, 0, 1, 0, CHANNEL_AFFINE, CHANNEL_AFFINE, -)                  \
     /* X: sqrt(x) */                                                                                              \
-    X(SQRT, Sqrt, 26, 1, 1, NONE, 0, 1, 0, SAME, UNARY, sqrtf)
+    X(SQRT, Sqrt, 26, 1, 1, NONE, 0, 1, 0, SAME, UNARY, sqrtf)                                                    \
+    /* X: e^x */                                                                                                  \
+    X(EXP, Exp, 27, 1, 1, NONE, 0, 1, 0, SAME, UNARY, expf)                                                       \
+    /* X: natural log (NaN below 0, -inf at 0) */                                                                 \
+    X(LOG, Log, 28, 1, 1, NONE, 0, 1, 0, SAME, UNARY, logf)                                                       \
+    /* X: -x */                                                                                                   \
+    X(NEG, Neg, 29, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_neg)                                                   \
+    /* X: |x| */                                                                                                  \
+    X(ABS, Abs, 30, 1, 1, NONE, 0, 1, 0, SAME, UNARY, fabsf)                                                      \
+    /* X: 1/x */                                                                                                  \
+    X(RECIPROCAL, Reciprocal, 31, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_reciprocal)                              \
+    /* X: erf(x) */                                                                                               \
+    X(ERF, Erf, 32, 1, 1, NONE, 0, 1, 0, SAME, UNARY, erff)                                                       \
+    /* X: log(1 + e^x), overflow-free */                                                                          \
+    X(SOFTPLUS, Softplus, 33, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_softplus)                                    \
+    /* X: x / (1 + |x|) */                                                                                        \
+    X(SOFTSIGN, Softsign, 34, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_softsign)                                    \
+    /* X: rounded down, up */                                                                                     \
+    X(FLOOR, Floor, 35, 1, 1, NONE, 0, 1, 0, SAME, UNARY, floorf)                                                 \
+    X(CEIL, Ceil, 36, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ceilf)                                                    \
+    /* X; ActivationOptions alpha = a constant exponent: x^alpha (fast for 2, 3, 1, -1, 0.5; else powf) */        \
+    X(POW_SCALAR, PowScalar, 37, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_pow_scalar)                    \
+    /* A, B, broadcasting: powf(a, b) */                                                                          \
+    X(POW, Pow, 38, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, powf)                                                 \
+    /* A, B, broadcasting: the smaller, the larger (NaN if either is NaN, as NumPy minimum/maximum) */            \
+    X(MIN, Min, 39, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_min)                                             \
+    X(MAX, Max, 40, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_max)                                             \
+    /* A, B, broadcasting: comparisons give masks, 1.0f (true) or 0.0f (false); false when either is NaN */       \
+    X(EQUAL, Equal, 41, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_equal)                                       \
+    X(LESS, Less, 42, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_less)                                          \
+    X(GREATER, Greater, 43, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_greater)                                 \
+    X(LESS_OR_EQUAL, LessOrEqual, 44, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_less_or_equal)                 \
+    X(GREATER_OR_EQUAL, GreaterOrEqual, 45, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_greater_or_equal)        \
+    /* X, a mask: 1 where x == 0, else 0 */                                                                       \
+    X(NOT, Not, 46, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_not)                                                   \
+    /* A, B masks (any non-zero is true), broadcasting: a 0/1 mask */                                             \
+    X(AND, And, 47, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_and)                                             \
+    X(OR, Or, 48, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_or)                                                \
+    X(XOR, Xor, 49, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_xor)                                             \
+    /* Condition (a mask: non-zero is true), A, B; all three broadcast: c ? a : b */                              \
+    X(WHERE, Where, 50, 3, 3, NONE, 0, 1, 0, WHERE, WHERE, -)                                                     \
+    /* X: x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (ONNX Gelu, approximate = none) */                                       \
+    X(GELU, Gelu, 51, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_gelu)                                                \
+    /* X: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (ONNX Gelu, approximate = tanh) */                           \
+    X(GELU_TANH, GeluTanh, 52, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_gelu_tanh)                                  \
+    /* X: x·sigmoid(x) (SiLU / Swish; no ONNX op: the compiler fuses the pattern x * Sigmoid(x)) */               \
+    X(SILU, Silu, 53, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_silu)
 /* clang-format on */
 
 /** Operator codes, as in the schema (generated from WS_OP_LIST). */

@@ -21,6 +21,16 @@ static float ws_f_sigmoid(float x) {
     return e / (1.0f + e);
 }
 static float ws_f_hard_swish(float x) { return x * clampf(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f); }
+static float ws_f_neg(float x) { return -x; }
+static float ws_f_reciprocal(float x) { return 1.0f / x; }
+static float ws_f_softplus(float x) { return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x)); } /* no overflow */
+static float ws_f_softsign(float x) { return x / (1.0f + fabsf(x)); }
+static float ws_f_not(float x) { return x == 0.0f ? 1.0f : 0.0f; } /* masks: non-zero is true */
+static float ws_f_gelu(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }
+static float ws_f_gelu_tanh(float x) {
+    return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+}
+static float ws_f_silu(float x) { return x * ws_f_sigmoid(x); }
 
 /* ACTIVATION element functions: y = f(x, alpha, beta) with ActivationOptions. */
 static float ws_f_clip(float x, float alpha, float beta) { return clampf(x, alpha, beta); } /* min(max(x, a), b) */
@@ -29,6 +39,17 @@ static float ws_f_leaky_relu(float x, float alpha, float beta) {
     return x < 0.0f ? alpha * x : x;
 }
 static float ws_f_hard_sigmoid(float x, float alpha, float beta) { return clampf(alpha * x + beta, 0.0f, 1.0f); }
+/* x^alpha: the exponents of written-out formulas exactly (x·x for LayerNorm's Pow(x, 2)), others through powf.
+ * sqrtf differs from powf(x, 0.5) only at -0 (gives -0) and -inf (gives NaN). */
+static float ws_f_pow_scalar(float x, float alpha, float beta) {
+    (void)beta;
+    if (alpha == 2.0f) return x * x;
+    if (alpha == 0.5f) return sqrtf(x);
+    if (alpha == 1.0f) return x;
+    if (alpha == -1.0f) return 1.0f / x;
+    if (alpha == 3.0f) return x * x * x;
+    return powf(x, alpha);
+}
 
 void ws_unary_f32(ws_opcode op, float alpha, float beta, const float *x, float *y, uint32_t n) {
     uint32_t i;

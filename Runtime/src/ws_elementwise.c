@@ -1,5 +1,8 @@
-/* The generic kernel of WS_OP_LIST's BINARY rows (Add, Sub, Mul, Div, PRelu): y = fn(a, b) with NumPy broadcasting
- * (rank <= 6). Safe when y is exactly one of the inputs. */
+/* The generic kernel of WS_OP_LIST's BINARY rows (Add, Sub, Mul, Div, PRelu, Pow, Min, Max, the comparisons and
+ * logic ops): y = fn(a, b) with NumPy broadcasting (rank <= 6); and Where, its three-input relative. Safe when y is
+ * exactly one of the inputs. */
+#include <math.h>
+
 #include "ws_kernels.h"
 
 int ws_broadcast_init(ws_broadcast *bc, const uint32_t *a_shape, uint32_t a_rank, const uint32_t *b_shape,
@@ -29,6 +32,18 @@ static float ws_f_sub(float a, float b) { return a - b; }
 static float ws_f_mul(float a, float b) { return a * b; }
 static float ws_f_div(float a, float b) { return a / b; }
 static float ws_f_prelu(float a, float slope) { return a < 0.0f ? a * slope : a; }
+/* NaN in either gives NaN (NumPy minimum/maximum, ONNX Min/Max), unlike fminf/fmaxf. */
+static float ws_f_min(float a, float b) { return (a != a || a < b) ? a : b; }
+static float ws_f_max(float a, float b) { return (a != a || a > b) ? a : b; }
+/* Comparisons and logic give masks: 1.0f true, 0.0f false; a logic input is true when non-zero. */
+static float ws_f_equal(float a, float b) { return a == b ? 1.0f : 0.0f; }
+static float ws_f_less(float a, float b) { return a < b ? 1.0f : 0.0f; }
+static float ws_f_greater(float a, float b) { return a > b ? 1.0f : 0.0f; }
+static float ws_f_less_or_equal(float a, float b) { return a <= b ? 1.0f : 0.0f; }
+static float ws_f_greater_or_equal(float a, float b) { return a >= b ? 1.0f : 0.0f; }
+static float ws_f_and(float a, float b) { return (a != 0.0f && b != 0.0f) ? 1.0f : 0.0f; }
+static float ws_f_or(float a, float b) { return (a != 0.0f || b != 0.0f) ? 1.0f : 0.0f; }
+static float ws_f_xor(float a, float b) { return ((a != 0.0f) != (b != 0.0f)) ? 1.0f : 0.0f; }
 
 /* One line of the output; the op is chosen once per line so the inner loops stay simple. */
 static void binary_line(ws_opcode op, const float *a, uint32_t sa, const float *b, uint32_t sb, float *y,
@@ -67,6 +82,28 @@ void ws_binary_f32(ws_opcode op, const float *a, const float *b, const ws_broadc
             if (++idx[d] < bc->shape[d]) break;
             ao -= bc->a_stride[d] * bc->shape[d];
             bo -= bc->b_stride[d] * bc->shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+void ws_where_f32(const float *c, const float *a, const float *b, const uint32_t *shape, uint32_t rank,
+                  const uint32_t (*strides)[WS_MAX_RANK], float *y) {
+    uint32_t idx[WS_MAX_RANK] = {0};
+    uint32_t co = 0, ao = 0, bo = 0, n = 1, e, i;
+    int d;
+    for (i = 0; i < rank; i++) n *= shape[i];
+    /* Element e reads c/a/b at offsets that are e itself for an input of Y's shape: in-place safe. */
+    for (e = 0; e < n; e++) {
+        y[e] = c[co] != 0.0f ? a[ao] : b[bo];
+        for (d = (int)rank - 1; d >= 0; d--) {
+            co += strides[0][d];
+            ao += strides[1][d];
+            bo += strides[2][d];
+            if (++idx[d] < shape[d]) break;
+            co -= strides[0][d] * shape[d];
+            ao -= strides[1][d] * shape[d];
+            bo -= strides[2][d] * shape[d];
             idx[d] = 0;
         }
     }

@@ -128,11 +128,29 @@ static void run_resize(const ws_op *op, const ws_tensor_info *x, const ws_tensor
 #define WS_RUN_TRANSPOSE ws_transpose_f32(in[0].values, info[0].shape, info[0].rank, op.vec, out)
 #define WS_RUN_PAD ws_pad_f32(in[0].values, info[0].shape, info[0].rank, op.vec, op.mode, op.value, out)
 #define WS_RUN_RESIZE run_resize(&op, &info[0], &y, in[0].values, out)
+#define WS_RUN_WHERE run_where(in, info, &y, out)
 
 static void run_binary(const ws_op *op, const ws_operand *in, const ws_tensor_info *info, float *out) {
     ws_broadcast bc;
     ws_broadcast_init(&bc, info[0].shape, info[0].rank, info[1].shape, info[1].rank);
     ws_binary_f32(op->info.opcode, in[0].values, in[1].values, &bc, out);
+}
+
+static void run_where(const ws_operand *in, const ws_tensor_info *info, const ws_tensor_info *y, float *out) {
+    uint32_t strides[3][WS_MAX_RANK];
+    uint32_t k, i;
+    /* Input k's dims align with Y's last ones; a missing or size-1 dim has step 0. */
+    for (k = 0; k < 3u; k++) {
+        uint32_t step = 1;
+        for (i = 0; i < y->rank; i++) {
+            const uint32_t d = y->rank - 1u - i;
+            const uint32_t dim = i < info[k].rank ? info[k].shape[info[k].rank - 1u - i] : 1u;
+            strides[k][d] = dim == 1u ? 0u : step;
+            step *= dim;
+        }
+    }
+    ws_where_f32(in[0].values, in[1].values, in[2].values, y->shape, y->rank, (const uint32_t(*)[WS_MAX_RANK])strides,
+                 out);
 }
 
 static void run_softmax(const ws_op *op, const ws_tensor_info *y, const float *x, float *out) {

@@ -135,8 +135,14 @@ uint32_t ws_matmul_dims(ws_broadcast *bc, ws_gemm_params *p, const uint32_t *a_s
 void ws_matmul_f32(const ws_operand *a, const uint32_t *a_shape, uint32_t a_rank, const ws_operand *b,
                    const uint32_t *b_shape, uint32_t b_rank, float *y);
 
-/* The BINARY rows of WS_OP_LIST (Add, Sub, Mul, Div, PRelu): y = fn(a, b) through one broadcasting walker. */
+/* The BINARY rows of WS_OP_LIST (Add, Sub, Mul, Div, PRelu, Pow, Min, Max, comparisons, logic): y = fn(a, b)
+ * through one broadcasting walker. */
 void ws_binary_f32(ws_opcode op, const float *a, const float *b, const ws_broadcast *bc, float *y);
+
+/* Where: y = c != 0 ? a : b over Y's `shape` (rank <= WS_MAX_RANK, every dim >= 1); strides[k][d] is input k's
+ * (c, a, b) element step along Y's dim d (0 where it broadcasts). Safe when y is exactly one of the inputs. */
+void ws_where_f32(const float *c, const float *a, const float *b, const uint32_t *shape, uint32_t rank,
+                  const uint32_t (*strides)[WS_MAX_RANK], float *y);
 
 /* ---- activations: ws_activation.c ------------------------------------------------------------------------ */
 

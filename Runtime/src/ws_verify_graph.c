@@ -320,6 +320,13 @@ WS_SHAPE_RULE(BROADCAST) { /* NumPy (multidirectional) broadcasting of A and B *
     WS_UNUSED_SHAPE_ARGS;
     return check_broadcast(&in[0], &in[1], y);
 }
+WS_SHAPE_RULE(WHERE) { /* condition, A and B broadcast together (NumPy) to Y */
+    ws_broadcast ab, all;
+    WS_UNUSED_SHAPE_ARGS;
+    if (!ws_broadcast_init(&ab, in[1].shape, in[1].rank, in[2].shape, in[2].rank)) return WS_ERR_SHAPE;
+    if (!ws_broadcast_init(&all, in[0].shape, in[0].rank, ab.shape, ab.rank)) return WS_ERR_SHAPE;
+    return check_y_shape(&all, all.rank, y);
+}
 WS_SHAPE_RULE(UNIDIRECTIONAL) { /* input 1 broadcast to X: the broadcast shape is X's */
     WS_UNUSED_SHAPE_ARGS;
     WS_TRY(check_broadcast(&in[0], &in[1], y));

@@ -425,6 +425,73 @@ static void test_binary(void) {
     binary_case(WS_OP_PRELU, DIMS(1, 2, 1, 2), FLOATS(-1, 2, -3, 4), RAW, DIMS(2, 1, 1), FLOATS(0.5f, 0.25f),
                 DIMS(1, 2, 1, 2), FLOATS(-0.5f, 2, -0.75f, 4));
     binary_case(WS_OP_PRELU, DIMS(3), FLOATS(-2, 0, 2), RAW, DIMS(1), FLOATS(0.1f), DIMS(3), FLOATS(-0.2f, 0, 2));
+    /* Pow (run-time exponent), Min, Max, broadcasting. */
+    binary_case(WS_OP_POW, DIMS(2, 2), FLOATS(2, 3, 4, 9), ACT, DIMS(2), FLOATS(2, 0.5f), DIMS(2, 2),
+                FLOATS(4, 1.7320508f, 16, 3));
+    binary_case(WS_OP_MIN, DIMS(2, 3), six, RAW, DIMS(3), FLOATS(2, 2, 7), DIMS(2, 3), FLOATS(1, 2, 3, 2, 2, 6));
+    binary_case(WS_OP_MAX, DIMS(2, 1), FLOATS(0, 5), ACT, DIMS(1, 3), FLOATS(-1, 2, 6), DIMS(2, 3),
+                FLOATS(0, 2, 6, 5, 5, 6));
+    /* Comparisons give 0/1 masks; logic reads any non-zero as true. */
+    binary_case(WS_OP_EQUAL, DIMS(2, 3), six, RAW, DIMS(3), FLOATS(1, 5, 3), DIMS(2, 3), FLOATS(1, 0, 1, 0, 1, 0));
+    binary_case(WS_OP_LESS, DIMS(2, 3), six, RAW, DIMS(3), FLOATS(1, 5, 3), DIMS(2, 3), FLOATS(0, 1, 0, 0, 0, 0));
+    binary_case(WS_OP_GREATER, DIMS(2, 3), six, RAW, DIMS(3), FLOATS(1, 5, 3), DIMS(2, 3), FLOATS(0, 0, 0, 1, 0, 1));
+    binary_case(WS_OP_LESS_OR_EQUAL, DIMS(2, 3), six, RAW, DIMS(3), FLOATS(1, 5, 3), DIMS(2, 3),
+                FLOATS(1, 1, 1, 0, 1, 0));
+    binary_case(WS_OP_GREATER_OR_EQUAL, DIMS(2, 3), six, RAW, DIMS(3), FLOATS(1, 5, 3), DIMS(2, 3),
+                FLOATS(1, 0, 1, 1, 1, 1));
+    binary_case(WS_OP_AND, DIMS(4), FLOATS(0, 0, 1, -2), ACT, DIMS(4), FLOATS(0, 1, 0, 0.5f), DIMS(4), FLOATS(0, 0, 0, 1));
+    binary_case(WS_OP_OR, DIMS(4), FLOATS(0, 0, 1, -2), ACT, DIMS(4), FLOATS(0, 1, 0, 0.5f), DIMS(4), FLOATS(0, 1, 1, 1));
+    binary_case(WS_OP_XOR, DIMS(4), FLOATS(0, 0, 1, -2), ACT, DIMS(4), FLOATS(0, 1, 0, 0.5f), DIMS(4), FLOATS(0, 1, 1, 0));
+    binary_case(WS_OP_XOR, DIMS(2, 2), FLOATS(0, 1, 1, 0), RAW, DIMS(1), FLOATS(1), DIMS(2, 2), FLOATS(1, 0, 0, 1));
+}
+
+/* Min/Max propagate NaN from either side (NumPy minimum/maximum); comparisons with NaN are false. */
+static void test_nan_semantics(void) {
+    static const ws_opcode ops[] = {WS_OP_MIN, WS_OP_MAX, WS_OP_EQUAL, WS_OP_LESS, WS_OP_GREATER_OR_EQUAL};
+    uint32_t k;
+    for (k = 0; k < 5; k++) {
+        harness h;
+        int32_t a, b, y;
+        const float nan = (float)NAN;
+        h_init(&h, NULL, 0);
+        a = operand(&h, ACT, DIMS(3), FLOATS(nan, 1, nan));
+        b = operand(&h, RAW, DIMS(3), FLOATS(1, nan, nan));
+        y = tm_act(&h.m, DIMS(3));
+        tm_op(&h.m, ops[k], TENSORS(a, b), TENSORS(y));
+        if (h_run(&h, &y, 1)) {
+            const float *v = tm_get(&h.m, y);
+            uint32_t i;
+            for (i = 0; i < 3; i++) CHECK(k < 2 ? v[i] != v[i] : v[i] == 0.0f);
+        }
+        tm_free(&h.m);
+    }
+}
+
+static void where_case(const uint32_t *c_shape, uint32_t c_rank, const float *c, const uint32_t *a_shape,
+                       uint32_t a_rank, const float *a, const uint32_t *b_shape, uint32_t b_rank, const float *b,
+                       const uint32_t *y_shape, uint32_t y_rank, const float *expected) {
+    harness h;
+    int32_t x0, x1, x2, y;
+    h_init(&h, NULL, 0);
+    x0 = operand(&h, ACT, c_shape, c_rank, c);
+    x1 = operand(&h, RAW, a_shape, a_rank, a);
+    x2 = operand(&h, RAW, b_shape, b_rank, b);
+    y = tm_act(&h.m, y_shape, y_rank);
+    tm_op(&h.m, WS_OP_WHERE, TENSORS(x0, x1, x2), TENSORS(y));
+    if (h_run(&h, &y, 1)) CHECK_FLOATS(tm_get(&h.m, y), expected, count_of(y_shape, y_rank), 0);
+    tm_free(&h.m);
+}
+
+static void test_where(void) {
+    /* ONNX's example: condition [[1, 0], [1, 1]], x [[1, 2], [3, 4]], y [[9, 8], [7, 6]]. */
+    where_case(DIMS(2, 2), FLOATS(1, 0, 1, 1), DIMS(2, 2), FLOATS(1, 2, 3, 4), DIMS(2, 2), FLOATS(9, 8, 7, 6),
+               DIMS(2, 2), FLOATS(1, 8, 3, 4));
+    /* All three broadcast: c [2, 1, 1], a [1, 3], b scalar -> [2, 1, 3]; a non-zero condition is true. */
+    where_case(DIMS(2, 1, 1), FLOATS(0, -0.5f), DIMS(1, 3), FLOATS(1, 2, 3), NULL, 0, FLOATS(-7), DIMS(2, 1, 3),
+               FLOATS(-7, -7, -7, 1, 2, 3));
+    /* Condition [3] along the last axis, a [2, 1], b [2, 3]. */
+    where_case(DIMS(3), FLOATS(1, 0, 1), DIMS(2, 1), FLOATS(10, 20), DIMS(2, 3), FLOATS(1, 2, 3, 4, 5, 6), DIMS(2, 3),
+               FLOATS(10, 2, 10, 20, 5, 20));
 }
 
 static void activation_case(ws_opcode op, int with_options, float alpha, float beta, const float *x,
@@ -457,6 +524,42 @@ static void test_activations(void) {
     activation_case(WS_OP_SIGMOID, 0, 0, 0, FLOATS(-1000, 1000), FLOATS(0, 1), 2, 0);
     /* Sqrt, a row of the operator table with no kernel of its own: exact on squares. */
     activation_case(WS_OP_SQRT, 0, 0, 0, FLOATS(0, 0.25f, 1, 4, 9, 1e6f), FLOATS(0, 0.5f, 1, 2, 3, 1e3f), 6, 0);
+    /* The UNARY rows of issue 12 (libm or one-line functions), against double-precision references. */
+    for (i = 0; i < 7; i++) e[i] = (float)exp((double)x[i]);
+    activation_case(WS_OP_EXP, 0, 0, 0, x, e, 7, 1e-6 * 22026.5);
+    activation_case(WS_OP_LOG, 0, 0, 0, FLOATS(1, 2.718281828f, 0.5f, 100), FLOATS(0, 1, -0.693147181f, 4.605170186f), 4,
+                    1e-6);
+    activation_case(WS_OP_NEG, 0, 0, 0, x, FLOATS(10, 3, 1, 0, -0.5f, -3, -10), 7, 0);
+    activation_case(WS_OP_ABS, 0, 0, 0, x, FLOATS(10, 3, 1, 0, 0.5f, 3, 10), 7, 0);
+    activation_case(WS_OP_RECIPROCAL, 0, 0, 0, FLOATS(-4, 0.5f, 1, 8), FLOATS(-0.25f, 2, 1, 0.125f), 4, 0);
+    /* erf: A&S table values. */
+    activation_case(WS_OP_ERF, 0, 0, 0, FLOATS(-1, 0, 0.5f, 2), FLOATS(-0.842700793f, 0, 0.520499878f, 0.995322265f), 4,
+                    1e-6);
+    for (i = 0; i < 7; i++) e[i] = (float)log1p(exp((double)x[i]));
+    activation_case(WS_OP_SOFTPLUS, 0, 0, 0, x, e, 7, 1e-6);
+    activation_case(WS_OP_SOFTPLUS, 0, 0, 0, FLOATS(-1000, 1000), FLOATS(0, 1000), 2, 0); /* no overflow */
+    activation_case(WS_OP_SOFTSIGN, 0, 0, 0, x, FLOATS(-10 / 11.f, -0.75f, -0.5f, 0, 0.5f / 1.5f, 0.75f, 10 / 11.f), 7,
+                    1e-7);
+    activation_case(WS_OP_FLOOR, 0, 0, 0, FLOATS(-1.5f, -1, 0.25f, 2.75f), FLOATS(-2, -1, 0, 2), 4, 0);
+    activation_case(WS_OP_CEIL, 0, 0, 0, FLOATS(-1.5f, -1, 0.25f, 2.75f), FLOATS(-1, -1, 1, 3), 4, 0);
+    activation_case(WS_OP_NOT, 0, 0, 0, FLOATS(0, 1, -2, 0.5f), FLOATS(1, 0, 0, 0), 4, 0);
+    /* Gelu (exact and tanh forms), SiLU. */
+    for (i = 0; i < 7; i++) e[i] = (float)(0.5 * x[i] * (1 + erf(x[i] / sqrt(2.0))));
+    activation_case(WS_OP_GELU, 0, 0, 0, x, e, 7, 1e-6);
+    for (i = 0; i < 7; i++)
+        e[i] = (float)(0.5 * x[i] * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x[i] + 0.044715 * pow(x[i], 3)))));
+    activation_case(WS_OP_GELU_TANH, 0, 0, 0, x, e, 7, 1e-6);
+    for (i = 0; i < 7; i++) e[i] = (float)(x[i] / (1 + exp(-(double)x[i])));
+    activation_case(WS_OP_SILU, 0, 0, 0, x, e, 7, 1e-6);
+    activation_case(WS_OP_SILU, 0, 0, 0, FLOATS(-1000, 1000), FLOATS(0, 1000), 2, 0);
+    /* PowScalar: the fast exponents are exact, others go through powf. */
+    activation_case(WS_OP_POW_SCALAR, 1, 2, 0, FLOATS(-3, 0.5f, 4), FLOATS(9, 0.25f, 16), 3, 0);
+    activation_case(WS_OP_POW_SCALAR, 1, 3, 0, FLOATS(-3, 0.5f, 4), FLOATS(-27, 0.125f, 64), 3, 0);
+    activation_case(WS_OP_POW_SCALAR, 1, 0.5f, 0, FLOATS(0, 0.25f, 16), FLOATS(0, 0.5f, 4), 3, 0);
+    activation_case(WS_OP_POW_SCALAR, 1, 1, 0, FLOATS(-3, 0.5f, 4), FLOATS(-3, 0.5f, 4), 3, 0);
+    activation_case(WS_OP_POW_SCALAR, 1, -1, 0, FLOATS(-4, 0.5f, 8), FLOATS(-0.25f, 2, 0.125f), 3, 0);
+    activation_case(WS_OP_POW_SCALAR, 1, 1.5f, 0, FLOATS(0, 4, 9), FLOATS(0, 8, 27), 3, 1e-5);
+    activation_case(WS_OP_POW_SCALAR, 1, -2, 0, FLOATS(-2, 0.5f, 4), FLOATS(0.25f, 4, 0.0625f), 3, 1e-6);
 }
 
 static void test_channel_affine(void) {
@@ -866,6 +969,8 @@ int main(void) {
     test_pools_hand();
     test_binary();
     test_activations();
+    test_nan_semantics();
+    test_where();
     test_channel_affine();
     test_concat();
     test_transpose();

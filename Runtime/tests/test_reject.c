@@ -268,6 +268,20 @@ static void op_case(ws_status expected, ws_opcode op, const uint32_t *a, uint32_
     tm_free(&m);
 }
 
+static void where_case(ws_status expected, const uint32_t *c, uint32_t rc, const uint32_t *a, uint32_t ra,
+                       const uint32_t *b, uint32_t rb, const uint32_t *y, uint32_t ry) {
+    tm m;
+    int32_t in[3], out;
+    tm_init(&m);
+    in[0] = tm_act(&m, c, rc);
+    in[1] = tm_act(&m, a, ra);
+    in[2] = tm_act(&m, b, rb);
+    out = tm_act(&m, y, ry);
+    tm_op(&m, WS_OP_WHERE, in, 3, &out, 1);
+    CHECK_STATUS(tm_finish(&m, in, 3, &out, 1), expected);
+    tm_free(&m);
+}
+
 static void gemm_case(ws_status expected, const uint32_t *a, uint32_t ra, const uint32_t *b, uint32_t rb,
                       const uint32_t *c, uint32_t rc, const uint32_t *y, uint32_t ry, int ta, int tb) {
     tm m;
@@ -635,6 +649,43 @@ static void test_elementwise_rejects(void) {
     op_case(WS_OK, WS_OP_SQRT, DIMS(2, 3), NULL, 0, DIMS(2, 3));
     op_case(WS_ERR_SHAPE, WS_OP_SQRT, DIMS(2, 3), NULL, 0, DIMS(3, 2));
     op_case(WS_ERR_OPERATOR, WS_OP_SQRT, DIMS(2, 3), DIMS(2, 3), DIMS(2, 3));
+    /* Issue 12's element-wise rows: UNARY (one input, same shape), BINARY (two, broadcasting), PowScalar
+       (ActivationOptions required), Where (three, broadcasting together). */
+    {
+        static const ws_opcode unary12[] = {WS_OP_EXP,   WS_OP_LOG,  WS_OP_NEG,  WS_OP_ABS,       WS_OP_RECIPROCAL,
+                                            WS_OP_ERF,   WS_OP_SOFTPLUS, WS_OP_SOFTSIGN, WS_OP_FLOOR, WS_OP_CEIL,
+                                            WS_OP_NOT,   WS_OP_GELU, WS_OP_GELU_TANH, WS_OP_SILU};
+        static const ws_opcode binary12[] = {WS_OP_POW,   WS_OP_MIN,           WS_OP_MAX,
+                                             WS_OP_EQUAL, WS_OP_LESS,          WS_OP_GREATER,
+                                             WS_OP_LESS_OR_EQUAL, WS_OP_GREATER_OR_EQUAL, WS_OP_AND,
+                                             WS_OP_OR,    WS_OP_XOR};
+        size_t k;
+        for (k = 0; k < sizeof unary12 / sizeof unary12[0]; k++) {
+            op_case(WS_OK, unary12[k], DIMS(2, 3), NULL, 0, DIMS(2, 3));
+            op_case(WS_ERR_SHAPE, unary12[k], DIMS(2, 3), NULL, 0, DIMS(3, 2));
+            op_case(WS_ERR_OPERATOR, unary12[k], DIMS(2, 3), DIMS(2, 3), DIMS(2, 3));
+        }
+        for (k = 0; k < sizeof binary12 / sizeof binary12[0]; k++) {
+            op_case(WS_OK, binary12[k], DIMS(2, 1), DIMS(1, 3), DIMS(2, 3));
+            op_case(WS_ERR_SHAPE, binary12[k], DIMS(2, 3), DIMS(2), DIMS(2, 3));
+            op_case(WS_ERR_SHAPE, binary12[k], DIMS(2, 1), DIMS(1, 3), DIMS(2, 1));
+            op_case(WS_ERR_OPERATOR, binary12[k], DIMS(2, 3), NULL, 0, DIMS(2, 3));
+            MLP_CASE(WS_ERR_OPERATOR, tm_op(m, binary12[k], TENSORS(1, 1), TENSORS(tm_act(m, DIMS(3, 4)))));
+        }
+        op_case(WS_ERR_OPERATOR, WS_OP_POW_SCALAR, DIMS(2, 3), NULL, 0, DIMS(2, 3));
+        MLP_CASE(WS_OK, wsm_builder_add_activation_op(m->b, (uint8_t)WS_OP_POW_SCALAR, "p", TENSORS(0),
+                                                      TENSORS(tm_act(m, DIMS(1, 4))), 2, 0));
+        MLP_CASE(WS_ERR_SHAPE, wsm_builder_add_activation_op(m->b, (uint8_t)WS_OP_POW_SCALAR, "p", TENSORS(0),
+                                                           TENSORS(tm_act(m, DIMS(4))), 2, 0));
+        where_case(WS_OK, DIMS(2, 1, 1), DIMS(1, 3), DIMS(1), DIMS(2, 1, 3));
+        where_case(WS_OK, DIMS(3), DIMS(2, 3), DIMS(2, 3), DIMS(2, 3));
+        where_case(WS_ERR_SHAPE, DIMS(2), DIMS(2, 3), DIMS(2, 3), DIMS(2, 3));    /* condition does not broadcast */
+        where_case(WS_ERR_SHAPE, DIMS(3), DIMS(2, 3), DIMS(4, 1, 1), DIMS(2, 3)); /* Y is not the broadcast */
+        where_case(WS_ERR_SHAPE, DIMS(3), DIMS(1, 3), DIMS(3), DIMS(2, 3));       /* Y larger than the broadcast */
+        op_case(WS_ERR_OPERATOR, WS_OP_WHERE, DIMS(2, 3), DIMS(2, 3), DIMS(2, 3)); /* two inputs */
+        /* A shared (codebook) tensor is no operand of Where. */
+        MLP_CASE(WS_ERR_OPERATOR, tm_op(m, WS_OP_WHERE, TENSORS(0, 1, 0), TENSORS(tm_act(m, DIMS(3, 4)))));
+    }
     for (i = 0; i < 3; i++) {
         op_case(WS_OK, bin[i], DIMS(2, 3), DIMS(3), DIMS(2, 3));
         op_case(WS_OK, bin[i], DIMS(2, 1), DIMS(1, 3), DIMS(2, 3));

@@ -72,6 +72,15 @@ public enum OperatorKind: Sendable, Equatable {
                 scales: [Float])
     /// y = x·scale[c] + shift[c] along axis 1 (a BatchNormalization that could not be folded).
     case channelAffine
+    /// y = f(a, b) with NumPy broadcasting, computed by the runtime's BINARY row `opcode` (Pow, Min, Max, the
+    /// comparisons Equal/Less/Greater/LessOrEqual/GreaterOrEqual and the logic ops And/Or/Xor). Comparisons and logic
+    /// give masks: the runtime is float-only, so an ONNX bool tensor is 1.0 (true) / 0.0 (false), and a mask read as
+    /// a condition is true when non-zero.
+    case elementwise(ws_opcode)
+    /// x^exponent for a constant scalar exponent (ONNX Pow; runtime PowScalar, fast for 2, 3, 1, -1 and 0.5).
+    case powScalar(exponent: Float)
+    /// ONNX Where: inputs condition (a mask), A, B, broadcast together; y = condition ≠ 0 ? a : b.
+    case select
 
     /// Input slots whose constant operand is a weight to share (Conv/ConvTranspose/Gemm/MatMul weights, not
     /// biases, epilogue scales, slopes or affine vectors).

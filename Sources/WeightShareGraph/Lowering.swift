@@ -8,6 +8,8 @@ import WeightShareCore
 /// 3. drop nodes that do not reach a graph output (`LoweringDeadNodes.swift`);
 /// 4. reject operators outside ``supportedOperators``, all of them in one error (`LoweringCheck.swift`);
 /// 5. sort topologically, stable in file order (`LoweringTopologicalSort.swift`);
+/// 5b. fuse written-out SiLU and GELU into one operator each, chain Min/Max of more than two inputs
+///    (`LoweringFusion.swift`);
 /// 6. fold each BatchNormalization that follows a Conv/ConvTranspose/Gemm into that layer, per
 ///    ``LoweringOptions/batchNormFolding`` (`LoweringBatchNorm.swift`);
 /// 7. pin the input shapes: every dynamic dimension must be given in `inputShapes` (`LoweringInputShapes.swift`);
@@ -26,6 +28,10 @@ public enum Lowering {
 
     /// The CNN operator set.
     public static let convolutionalOperators = OperatorTable.names(in: .convolutional)
+
+    /// Element-wise operators of real models: unary math, Pow, Min/Max, comparisons and logic on 0/1 masks, Where,
+    /// Gelu.
+    public static let elementwiseOperators = OperatorTable.names(in: .elementwise)
 
     /// Accepted on constants only (folded at compile time once input shapes are pinned); Cast of an activation
     /// to float is a copy.
@@ -58,6 +64,7 @@ public enum Lowering {
         graph = try removeDeadNodes(graph)
         try checkSupported(graph)
         graph.nodes = try topologicallySorted(graph)
+        graph = try fusePatterns(graph)
         graph = try foldBatchNorms(graph, options: options)
         let shapes = try pinInputShapes(graph, inputShapes: inputShapes)
         let model = try ModelBuilder(graph: graph, inputShapes: shapes).build()

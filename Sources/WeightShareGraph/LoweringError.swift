@@ -60,7 +60,8 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
             let op = isDefaultOperatorDomain(domain) ? opType : "\(domain).\(opType)"
             return "node '\(node)' uses operator \(op), which WeightShare cannot compile; supported ops: "
                 + Lowering.coreOperators.joined(separator: ", ") + "; convolutional: "
-                + Lowering.convolutionalOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
+                + Lowering.convolutionalOperators.joined(separator: ", ") + "; element-wise: "
+                + Lowering.elementwiseOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
                 + Lowering.shapeArithmeticOperators.joined(separator: ", ")
         case .unsupportedOperators(let operators):
             let nodes = operators.map(\.count).reduce(0, +)

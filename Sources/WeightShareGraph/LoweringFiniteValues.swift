@@ -64,6 +64,8 @@ extension Lowering {
             guard !low.isNaN, !high.isNaN else {
                 throw refuse("Clip", "its bounds min (\(low)) and max (\(high)) must not be NaN (±inf means no bound)")
             }
+        case .powScalar(let exponent):
+            guard exponent.isFinite else { throw refuse("Pow", "its exponent (\(exponent)) must be a finite number") }
         case .pad(_, _, let value):
             guard !value.isNaN else { throw refuse("Pad", "its constant value must not be NaN") }
         case .resize(_, _, _, let scales):

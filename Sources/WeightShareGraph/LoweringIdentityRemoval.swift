@@ -24,6 +24,14 @@ extension Lowering {
                 throw LoweringError.invalidNode(node: label(node), opType: node.opType,
                                                 reason: "it needs an input and an output")
             }
+            // Opset 12+: a training_mode input (bool, read as a 0/1 mask) that is not a constant false drops at random.
+            if node.opType == "Dropout", node.inputs.count > 2, !node.inputs[2].isEmpty,
+               graph.initializers[node.inputs[2]].map({ $0.floats.allSatisfy { $0 == 0 } }) != true {
+                throw LoweringError.invalidNode(
+                    node: label(node), opType: "Dropout",
+                    reason: "its training_mode '\(node.inputs[2])' is not a constant false; only inference Dropout is "
+                        + "supported")
+            }
             if node.opType == "Dropout", node.outputs.count > 1, !node.outputs[1].isEmpty {
                 let mask = node.outputs[1]
                 if graphOutputs.contains(mask) || graph.nodes.contains(where: { $0.inputs.contains(mask) }) {

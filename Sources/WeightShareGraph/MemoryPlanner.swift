@@ -141,7 +141,7 @@ extension OperatorKind {
     var allowsInPlace: Bool {
         switch self {
         case .pointwise, .add, .sub, .mul, .div, .softmax, .reshape, .clip, .leakyRelu, .prelu, .hardSigmoid,
-             .channelAffine:
+             .channelAffine, .elementwise, .powScalar, .select:
             return true
         case .gemm, .matMul, .conv, .convTranspose, .maxPool, .averagePool, .globalAveragePool, .concat, .transpose,
              .pad, .resize:

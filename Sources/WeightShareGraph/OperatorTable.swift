@@ -1,3 +1,4 @@
+import WeightShareCore
 import WeightShareRuntime
 
 /// The compiler's one table of the ONNX operators (default domain) it lowers: one row each, saying how a node
@@ -12,7 +13,7 @@ import WeightShareRuntime
 enum OperatorTable {
     /// Groups, as the unsupported-operator message lists them.
     enum Group: CaseIterable {
-        case core, convolutional, shapeArithmetic
+        case core, convolutional, elementwise, shapeArithmetic
     }
 
     enum Treatment: Sendable {
@@ -85,6 +86,32 @@ enum OperatorTable {
         .rule("Unsqueeze", .convolutional) { try $0.unsqueeze() },
         .rule("Pad", .convolutional) { try $0.pad() },
         .rule("Resize", .convolutional) { try $0.resize() },
+        // Element-wise operators of real models (issue 12). Comparisons and logic work on masks (1.0 / 0.0,
+        // `ShapeInferenceElementwise.swift`).
+        .pointwise("Exp", .elementwise, WS_OP_EXP),
+        .pointwise("Log", .elementwise, WS_OP_LOG),
+        .pointwise("Neg", .elementwise, WS_OP_NEG),
+        .pointwise("Abs", .elementwise, WS_OP_ABS),
+        .pointwise("Reciprocal", .elementwise, WS_OP_RECIPROCAL),
+        .pointwise("Erf", .elementwise, WS_OP_ERF),
+        .pointwise("Softplus", .elementwise, WS_OP_SOFTPLUS),
+        .pointwise("Softsign", .elementwise, WS_OP_SOFTSIGN),
+        .pointwise("Floor", .elementwise, WS_OP_FLOOR),
+        .pointwise("Ceil", .elementwise, WS_OP_CEIL),
+        .rule("Pow", .elementwise) { try $0.pow() },
+        .rule("Min", .elementwise) { try $0.minMax(WS_OP_MIN) },
+        .rule("Max", .elementwise) { try $0.minMax(WS_OP_MAX) },
+        .rule("Equal", .elementwise) { try $0.binary(.elementwise(WS_OP_EQUAL)) },
+        .rule("Less", .elementwise) { try $0.binary(.elementwise(WS_OP_LESS)) },
+        .rule("Greater", .elementwise) { try $0.binary(.elementwise(WS_OP_GREATER)) },
+        .rule("LessOrEqual", .elementwise) { try $0.binary(.elementwise(WS_OP_LESS_OR_EQUAL)) },
+        .rule("GreaterOrEqual", .elementwise) { try $0.binary(.elementwise(WS_OP_GREATER_OR_EQUAL)) },
+        .pointwise("Not", .elementwise, WS_OP_NOT),
+        .rule("And", .elementwise) { try $0.binary(.elementwise(WS_OP_AND)) },
+        .rule("Or", .elementwise) { try $0.binary(.elementwise(WS_OP_OR)) },
+        .rule("Xor", .elementwise) { try $0.binary(.elementwise(WS_OP_XOR)) },
+        .rule("Where", .elementwise) { try $0.select() },
+        .rule("Gelu", .elementwise) { try $0.gelu() },
         // Shape arithmetic: folded on constants once the input shapes are pinned; Cast of an activation to float
         // is a copy.
         .rule("Cast", .shapeArithmetic) { try $0.cast() },
@@ -96,6 +123,24 @@ enum OperatorTable {
     ]
 
     static let byName: [String: Row] = Dictionary(uniqueKeysWithValues: rows.map { ($0.onnx, $0) })
+
+    /// Runtime operators that are no ONNX operator: lowering fuses a written-out pattern into a node of this
+    /// name in the domain ``fusedDomain`` (`LoweringFusion.swift`). Not in ``Lowering/supportedOperators``: an ONNX
+    /// graph cannot name them.
+    static let fusedRows: [Row] = [
+        // x * Sigmoid(x)
+        .pointwise("Silu", .elementwise, WS_OP_SILU),
+    ]
+
+    /// The domain of the nodes that fusion makes.
+    static let fusedDomain = "weightshare.fused"
+
+    static let fusedByName: [String: Row] = Dictionary(uniqueKeysWithValues: fusedRows.map { ($0.onnx, $0) })
+
+    /// The row that lowers `node`: a fused node's, or the ONNX operator's.
+    static func row(for node: Node) -> Row? {
+        node.domain == fusedDomain ? fusedByName[node.opType] : byName[node.opType]
+    }
 
     /// The operators of `group`, sorted.
     static func names(in group: Group) -> [String] { rows.filter { $0.group == group }.map(\.onnx).sorted() }

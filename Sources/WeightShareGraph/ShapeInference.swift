@@ -100,7 +100,7 @@ enum ShapeInference {
         let opset: Int
 
         func infer() throws -> Inferred {
-            switch OperatorTable.byName[node.opType]?.treatment {
+            switch OperatorTable.row(for: node)?.treatment {
             case .rule(let lower)?:
                 return try lower(self)
             case .pointwise(let opcode)?:

@@ -76,7 +76,7 @@ public enum ImportError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path) is not an ONNX model: \(reason)"
         case .unsupportedTensorDataType(let tensor, let dataType):
             return "tensor '\(tensor)' has data type \(dataType), which WeightShare does not read "
-                + "(supported: float32, float64, int32, int64)"
+                + "(supported: float32, float64, int32, int64, and bool as a float 0/1 mask)"
         case .invalidTensor(let tensor, let reason):
             return "tensor '\(tensor)' is malformed: \(reason)"
         case .unsupportedTensorFeature(let tensor, let feature):

@@ -9,10 +9,12 @@ struct ONNXTensorDecoder {
 
     /// The element types WeightShare reads, with their size in bytes.
     private enum Element {
-        case float32, float64, int64, int32
+        /// bool: a float mask, 1.0 for true and 0.0 for false (the runtime is float-only).
+        case float32, float64, int64, int32, bool
 
         var byteCount: Int {
             switch self {
+            case .bool: return 1
             case .float32, .int32: return 4
             case .float64, .int64: return 8
             }
@@ -32,6 +34,7 @@ struct ONNXTensorDecoder {
         case .double?: element = .float64
         case .int64?: element = .int64
         case .int32?: element = .int32
+        case .bool?: element = .bool
         case let other:
             throw ImportError.unsupportedTensorDataType(tensor: name, dataType: Self.typeName(other, raw: t.dataType))
         }
@@ -57,6 +60,7 @@ struct ONNXTensorDecoder {
             case .float64: return ConstantTensor(shape: shape, floats: LittleEndian.doubles(bytes).map { Float($0) })
             case .int64: return ConstantTensor(shape: shape, int64s: LittleEndian.integers(bytes, as: Int64.self))
             case .int32: return ConstantTensor(shape: shape, int64s: LittleEndian.integers(bytes, as: Int32.self).map { Int64($0) })
+            case .bool: return ConstantTensor(shape: shape, floats: bytes.map { $0 != 0 ? 1 : 0 })
             }
         }
 
@@ -76,6 +80,8 @@ struct ONNXTensorDecoder {
         case .int64: return ConstantTensor(shape: shape, int64s: try checked(t.int64Data, field: "int64_data"))
         case .int32:
             return ConstantTensor(shape: shape, int64s: try checked(t.int32Data, field: "int32_data").map { Int64($0) })
+        case .bool:
+            return ConstantTensor(shape: shape, floats: try checked(t.int32Data, field: "int32_data").map { $0 != 0 ? 1 : 0 })
         }
     }
 

@@ -182,11 +182,54 @@ enum class OpCode : uint8_t {
   ChannelAffine = 25,
   /// Square root, element-wise (NaN below 0, as IEEE sqrt).
   Sqrt = 26,
+  /// e^x, natural logarithm, -x, |x|, 1/x, erf(x), element-wise (IEEE results: log of a negative is NaN).
+  Exp = 27,
+  Log = 28,
+  Neg = 29,
+  Abs = 30,
+  Reciprocal = 31,
+  Erf = 32,
+  /// log(1 + e^x); x / (1 + |x|); rounding down and up.
+  Softplus = 33,
+  Softsign = 34,
+  Floor = 35,
+  Ceil = 36,
+  /// x^alpha for a constant exponent alpha (ActivationOptions.alpha, required): ONNX Pow with a constant scalar
+  /// exponent (LayerNorm written out squares with Pow(x, 2)).
+  PowScalar = 37,
+  /// a^b, NumPy broadcasting (ONNX Pow with an exponent computed at run time or not a scalar).
+  Pow = 38,
+  /// Element-wise minimum and maximum of A and B, NumPy broadcasting; NaN when either is NaN. ONNX Min/Max of n
+  /// inputs are chains of these.
+  Min = 39,
+  Max = 40,
+  /// Comparisons of A and B, NumPy broadcasting. The runtime is float-only: ONNX bool tensors are masks, 1.0 for
+  /// true and 0.0 for false; a mask read as a condition is true when non-zero.
+  Equal = 41,
+  Less = 42,
+  Greater = 43,
+  LessOrEqual = 44,
+  GreaterOrEqual = 45,
+  /// Logic on masks: 1 where x is 0, else 0.
+  Not = 46,
+  /// Logic on masks (non-zero is true), NumPy broadcasting; gives a mask.
+  And = 47,
+  Or = 48,
+  Xor = 49,
+  /// y = condition != 0 ? a : b; inputs condition (a mask), A, B, all three broadcast together (NumPy).
+  Where = 50,
+  /// GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (ONNX Gelu with approximate "none"; also the fused written-out form
+  /// 0.5·x·(1 + Erf(x/√2)) of torch exports).
+  Gelu = 51,
+  /// GELU's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (ONNX Gelu with approximate "tanh").
+  GeluTanh = 52,
+  /// SiLU / Swish, x·sigmoid(x). Not an ONNX operator: the compiler fuses the pattern x * Sigmoid(x) into it.
+  Silu = 53,
   MIN = Gemm,
-  MAX = Sqrt
+  MAX = Silu
 };
 
-inline const OpCode (&EnumValuesOpCode())[27] {
+inline const OpCode (&EnumValuesOpCode())[54] {
   static const OpCode values[] = {
     OpCode::Gemm,
     OpCode::MatMul,
@@ -214,13 +257,40 @@ inline const OpCode (&EnumValuesOpCode())[27] {
     OpCode::Pad,
     OpCode::Resize,
     OpCode::ChannelAffine,
-    OpCode::Sqrt
+    OpCode::Sqrt,
+    OpCode::Exp,
+    OpCode::Log,
+    OpCode::Neg,
+    OpCode::Abs,
+    OpCode::Reciprocal,
+    OpCode::Erf,
+    OpCode::Softplus,
+    OpCode::Softsign,
+    OpCode::Floor,
+    OpCode::Ceil,
+    OpCode::PowScalar,
+    OpCode::Pow,
+    OpCode::Min,
+    OpCode::Max,
+    OpCode::Equal,
+    OpCode::Less,
+    OpCode::Greater,
+    OpCode::LessOrEqual,
+    OpCode::GreaterOrEqual,
+    OpCode::Not,
+    OpCode::And,
+    OpCode::Or,
+    OpCode::Xor,
+    OpCode::Where,
+    OpCode::Gelu,
+    OpCode::GeluTanh,
+    OpCode::Silu
   };
   return values;
 }
 
 inline const char * const *EnumNamesOpCode() {
-  static const char * const names[28] = {
+  static const char * const names[55] = {
     "Gemm",
     "MatMul",
     "Add",
@@ -248,13 +318,40 @@ inline const char * const *EnumNamesOpCode() {
     "Resize",
     "ChannelAffine",
     "Sqrt",
+    "Exp",
+    "Log",
+    "Neg",
+    "Abs",
+    "Reciprocal",
+    "Erf",
+    "Softplus",
+    "Softsign",
+    "Floor",
+    "Ceil",
+    "PowScalar",
+    "Pow",
+    "Min",
+    "Max",
+    "Equal",
+    "Less",
+    "Greater",
+    "LessOrEqual",
+    "GreaterOrEqual",
+    "Not",
+    "And",
+    "Or",
+    "Xor",
+    "Where",
+    "Gelu",
+    "GeluTanh",
+    "Silu",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOpCode(OpCode e) {
-  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Sqrt)) return "";
+  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Silu)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOpCode()[index];
 }
