@@ -12,10 +12,11 @@ void ws_softmax_f32(const float *x, float *y, uint32_t outer, uint32_t n, uint32
             for (j = 1; j < n; j++)
                 if (x[base + j * inner] > max) max = x[base + j * inner];
             if (log_softmax) {
-                /* x - (max + log(sum exp(x - max))); x is read in full before it is written. */
+                /* (x - max) - log(sum exp(x - max)), in that order so that large x keep their precision; x is
+                   read in full before it is written. */
                 for (j = 0; j < n; j++) sum += expf(x[base + j * inner] - max);
-                max += logf(sum);
-                for (j = 0; j < n; j++) y[base + j * inner] = x[base + j * inner] - max;
+                sum = logf(sum);
+                for (j = 0; j < n; j++) y[base + j * inner] = (x[base + j * inner] - max) - sum;
                 continue;
             }
             /* Each element is read before it is written, so y == x works. */
