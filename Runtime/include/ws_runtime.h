@@ -77,14 +77,14 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
  *   code     the value (never renumbered: codes are the file format)
  *   min,max  input count; inputs min..max-1 are optional (-1 when absent); max 0 = unbounded, none optional
  *   options  the OperatorOptions member accepted (NONE, GEMM, SOFTMAX, CONV, POOL, ACTIVATION, AXIS, TRANSPOSE,
- *            PAD, RESIZE: WS_OPTIONS_<options> of ws_schema.h)
+ *            PAD, RESIZE, REDUCE, LAYER_NORM: WS_OPTIONS_<options> of ws_schema.h)
  *   req      1: the options table is required (WS_ERR_OPERATOR without it)
  *   inplace  1: element-wise; the output may be planned exactly over an activation input of the same size
  *   shared   bitmask of the inputs that may be shared (codebook) tensors, the weight operands [w]
  *   shape    shape rule of the verifier (ws_verify_graph.c, shape_<rule>): SAME (Y has X's shape), BROADCAST
  *            (NumPy), UNIDIRECTIONAL (input 1 broadcast to X), ELEMENTS (same element count), GEMM, MATMUL, SOFTMAX,
  *            CONV, CONV_TRANSPOSE, POOL, GLOBAL_POOL, CHANNEL_AFFINE, CONCAT, TRANSPOSE, PAD, RESIZE, WHERE (A, B
- *            and the condition broadcast together)
+ *            and the condition broadcast together), REDUCE, LAYER_NORM
  *   kernel   kernel family (ws_invoke.c, WS_RUN_<kernel>): UNARY, ACTIVATION and BINARY are generic element-wise
  *            kernels driven by `fn`; the others name their own kernel
  *   fn       UNARY: y = fn(x) (a float function, e.g. tanhf); ACTIVATION: y = fn(x, alpha, beta) with
@@ -198,7 +198,13 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
     /* X: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (ONNX Gelu, approximate = tanh) */                           \
     X(GELU_TANH, GeluTanh, 52, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_gelu_tanh)                                  \
     /* X: x·sigmoid(x) (SiLU / Swish; no ONNX op: the compiler fuses the pattern x * Sigmoid(x)) */               \
-    X(SILU, Silu, 53, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_silu)
+    X(SILU, Silu, 53, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_silu)                                                \
+    /* X rank >= 1; ReduceOptions mode, axes (strictly ascending, < rank, >= 1 of them), keepdims */              \
+    X(REDUCE, Reduce, 54, 1, 1, REDUCE, 1, 0, 0, REDUCE, REDUCE, -)                                               \
+    /* X, SoftmaxOptions (optional) as Softmax: y = log(softmax(x)) */                                            \
+    X(LOG_SOFTMAX, LogSoftmax, 55, 1, 1, SOFTMAX, 0, 1, 0, SOFTMAX, LOG_SOFTMAX, -)                               \
+    /* X, scale, B? (both of X's dims from axis on); LayerNormOptions axis < rank, epsilon finite >= 0 */          \
+    X(LAYER_NORMALIZATION, LayerNormalization, 56, 2, 3, LAYER_NORM, 1, 1, 0, LAYER_NORM, LAYER_NORM, -)
 /* clang-format on */
 
 /** Operator codes, as in the schema (generated from WS_OP_LIST). */

@@ -23,7 +23,7 @@ typedef struct {
     float beta;
     int trans_a;
     int trans_b;
-    uint32_t axis;         /* Softmax, Concat */
+    uint32_t axis;         /* Softmax, LogSoftmax, Concat, LayerNormalization */
     int coerce_2d;
     /* Conv, ConvTranspose, MaxPool, AveragePool */
     uint32_t group;
@@ -38,6 +38,8 @@ typedef struct {
     uint32_t coord;
     uint32_t nearest;
     float value;
+    int keepdims;          /* Reduce (mode and axes in mode, n_vec, vec) */
+    float epsilon;         /* LayerNormalization */
 } ws_op;
 
 /*

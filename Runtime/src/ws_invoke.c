@@ -114,7 +114,12 @@ static void run_resize(const ws_op *op, const ws_tensor_info *x, const ws_tensor
 #define WS_RUN_BINARY run_binary(&op, in, info, out)
 #define WS_RUN_UNARY ws_unary_f32(op.info.opcode, op.alpha, op.beta, in[0].values, out, y.elements)
 #define WS_RUN_ACTIVATION WS_RUN_UNARY
-#define WS_RUN_SOFTMAX run_softmax(&op, &y, in[0].values, out)
+#define WS_RUN_SOFTMAX run_softmax(&op, &y, in[0].values, out, 0)
+#define WS_RUN_LOG_SOFTMAX run_softmax(&op, &y, in[0].values, out, 1)
+#define WS_RUN_REDUCE ws_reduce_f32(in[0].values, info[0].shape, info[0].rank, op.vec, op.n_vec, op.mode, out)
+#define WS_RUN_LAYER_NORM                                                                                        \
+    ws_layer_norm_f32(in[0].values, in[1].values, in[2].values, out, y.elements / info[1].elements,              \
+                      info[1].elements, op.epsilon)
 #define WS_RUN_RESHAPE ws_reshape_f32(in[0].values, out, y.elements)
 #define WS_RUN_CONV run_conv(&op, in, info, &y, out, 0)
 #define WS_RUN_CONV_TRANSPOSE run_conv(&op, in, info, &y, out, 1)
@@ -153,13 +158,13 @@ static void run_where(const ws_operand *in, const ws_tensor_info *info, const ws
                  out);
 }
 
-static void run_softmax(const ws_op *op, const ws_tensor_info *y, const float *x, float *out) {
+static void run_softmax(const ws_op *op, const ws_tensor_info *y, const float *x, float *out, int log_softmax) {
     /* outer = prod(dims[:axis]); the softmax runs over dims[axis] (or all of dims[axis:] when coerced). */
     uint32_t outer = 1, inner = 1, i;
     for (i = 0; i < op->axis; i++) outer *= y->shape[i];
     if (!op->coerce_2d)
         for (i = op->axis + 1u; i < y->rank; i++) inner *= y->shape[i];
-    ws_softmax_f32(x, out, outer, y->elements / outer / inner, inner);
+    ws_softmax_f32(x, out, outer, y->elements / outer / inner, inner, log_softmax);
 }
 
 static void run_conv(const ws_op *op, const ws_operand *in, const ws_tensor_info *info, const ws_tensor_info *y,

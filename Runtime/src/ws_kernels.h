@@ -205,8 +205,22 @@ void ws_resize_f32(const ws_resize_params *p, const float *x, float *y);
 
 /* ---- ws_softmax.c, ws_reshape.c --------------------------------------------------------------------- */
 
-/* Softmax over n elements at stride `inner`, for each of outer * inner lines. */
-void ws_softmax_f32(const float *x, float *y, uint32_t outer, uint32_t n, uint32_t inner);
+/* Softmax (log_softmax: its logarithm, x - max - log(sum exp(x - max))) over n elements at stride `inner`, for
+ * each of outer * inner lines. y == x works. */
+void ws_softmax_f32(const float *x, float *y, uint32_t outer, uint32_t n, uint32_t inner, int log_softmax);
+
+/* ---- ws_reduce.c ---------------------------------------------------------------------------------------- */
+
+/* Reduces x (`shape`, rank 1..WS_MAX_RANK) over `axes` (n_axes >= 1, strictly ascending, < rank) with `mode`
+ * (WS_REDUCE_MODE_*) into y, whose elements are the kept dims in row-major order (keepdims does not change the
+ * order). No scratch: each output element folds its sub-box. y must not overlap x. */
+void ws_reduce_f32(const float *x, const uint32_t *shape, uint32_t rank, const uint32_t *axes, uint32_t n_axes,
+                   uint32_t mode, float *y);
+
+/* LayerNormalization of `outer` rows of n elements: y = (x - mean) / sqrt(var + epsilon) · scale[j] + bias[j]
+ * (bias may be NULL), mean and variance in two passes. y == x works. */
+void ws_layer_norm_f32(const float *x, const float *scale, const float *bias, float *y, uint32_t outer, uint32_t n,
+                       float epsilon);
 
 void ws_reshape_f32(const float *x, float *y, uint32_t n);
 

@@ -65,6 +65,8 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
     op->alpha = 1.0f;
     op->beta = 1.0f;
     op->group = 1;
+    op->keepdims = 1;
+    op->epsilon = 1e-5f;
     op->options_type = ws_fb_u8(buf, table, WS_VT_OPERATOR_OPTIONS_TYPE, WS_OPTIONS_NONE);
     options = ws_fb_ref(buf, table, WS_VT_OPERATOR_OPTIONS);
     op->has_options = options != 0;
@@ -116,6 +118,15 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
         first = ws_fb_vector(buf, options, WS_VT_RESIZE_SCALES, &count);
         op->n_vec = count;
         for (i = 0; i < count && i < WS_MAX_RANK; i++) op->scales[i] = ws_ld_f32(buf + first + 4u * i);
+        break;
+    case WS_OPTIONS_REDUCE:
+        op->mode = ws_fb_u8(buf, options, WS_VT_REDUCE_MODE, WS_REDUCE_MODE_MEAN);
+        op->n_vec = read_u32s(buf, options, WS_VT_REDUCE_AXES, op->vec, 2u * WS_MAX_RANK);
+        op->keepdims = ws_fb_u8(buf, options, WS_VT_REDUCE_KEEPDIMS, 1) != 0;
+        break;
+    case WS_OPTIONS_LAYER_NORM:
+        op->axis = ws_fb_u32(buf, options, WS_VT_LAYER_NORM_AXIS, 0);
+        op->epsilon = ws_fb_f32(buf, options, WS_VT_LAYER_NORM_EPSILON, 1e-5f);
         break;
     default:
         break;

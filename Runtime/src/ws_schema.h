@@ -25,7 +25,9 @@
 #define WS_OPTIONS_TRANSPOSE 7u
 #define WS_OPTIONS_PAD 8u
 #define WS_OPTIONS_RESIZE 9u
-#define WS_OPTIONS_MAX 9u
+#define WS_OPTIONS_REDUCE 10u
+#define WS_OPTIONS_LAYER_NORM 11u
+#define WS_OPTIONS_MAX 11u
 
 /* enum PadMode */
 #define WS_PAD_MODE_CONSTANT 0u
@@ -52,6 +54,19 @@
 #define WS_NEAREST_MODE_FLOOR 2u
 #define WS_NEAREST_MODE_CEIL 3u
 #define WS_NEAREST_MODE_MAX 3u
+
+/* enum ReduceMode */
+#define WS_REDUCE_MODE_MEAN 0u
+#define WS_REDUCE_MODE_SUM 1u
+#define WS_REDUCE_MODE_MAXIMUM 2u
+#define WS_REDUCE_MODE_MINIMUM 3u
+#define WS_REDUCE_MODE_L1 4u
+#define WS_REDUCE_MODE_L2 5u
+#define WS_REDUCE_MODE_SUM_SQUARE 6u
+#define WS_REDUCE_MODE_PROD 7u
+#define WS_REDUCE_MODE_LOG_SUM 8u
+#define WS_REDUCE_MODE_LOG_SUM_EXP 9u
+#define WS_REDUCE_MODE_MAX 9u
 
 /* table GemmOptions */
 #define WS_VT_GEMM_ALPHA 4u
@@ -105,6 +120,15 @@
 #define WS_VT_RESIZE_COORDINATE_TRANSFORM 6u
 #define WS_VT_RESIZE_NEAREST_MODE 8u
 #define WS_VT_RESIZE_SCALES 10u
+
+/* table ReduceOptions */
+#define WS_VT_REDUCE_MODE 4u
+#define WS_VT_REDUCE_AXES 6u
+#define WS_VT_REDUCE_KEEPDIMS 8u
+
+/* table LayerNormOptions */
+#define WS_VT_LAYER_NORM_AXIS 4u
+#define WS_VT_LAYER_NORM_EPSILON 6u
 
 /* table Tensor */
 #define WS_VT_TENSOR_NAME 4u

@@ -84,6 +84,8 @@ static const uint8_t options_fields[WS_OPTIONS_MAX + 1u][12] = {
     {WS_VT_PAD_MODE, 1, WS_VT_PAD_PADS, 'v', WS_VT_PAD_VALUE, 4, 0},
     {WS_VT_RESIZE_MODE, 1, WS_VT_RESIZE_COORDINATE_TRANSFORM, 1, WS_VT_RESIZE_NEAREST_MODE, 1, WS_VT_RESIZE_SCALES,
      'v', 0},
+    {WS_VT_REDUCE_MODE, 1, WS_VT_REDUCE_AXES, 'v', WS_VT_REDUCE_KEEPDIMS, 1, 0},
+    {WS_VT_LAYER_NORM_AXIS, 4, WS_VT_LAYER_NORM_EPSILON, 4, 0},
 };
 
 static ws_status check_operator_layout(ws_fbv *v, uint32_t first, uint32_t i) {

@@ -305,6 +305,36 @@ static ws_status check_resize_shapes(const ws_op *op, const ws_tensor_info *x, c
     return WS_OK;
 }
 
+/* Reduce: mode known, axes strictly ascending and < rank (at least one); Y drops them or keeps them as 1. */
+static ws_status check_reduce_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
+    uint32_t i, a = 0, r = 0;
+    if (op->mode > WS_REDUCE_MODE_MAX || op->n_vec < 1u || op->n_vec > x->rank) return WS_ERR_OPERATOR;
+    for (i = 0; i < op->n_vec; i++)
+        if (op->vec[i] >= x->rank || (i > 0 && op->vec[i - 1u] >= op->vec[i])) return WS_ERR_OPERATOR;
+    if (y->rank != (op->keepdims ? x->rank : x->rank - op->n_vec)) return WS_ERR_SHAPE;
+    for (i = 0; i < x->rank; i++) {
+        if (a < op->n_vec && op->vec[a] == i) {
+            a++;
+            if (op->keepdims && y->shape[r++] != 1u) return WS_ERR_SHAPE;
+        } else if (y->shape[r++] != x->shape[i]) {
+            return WS_ERR_SHAPE;
+        }
+    }
+    return WS_OK;
+}
+
+/* t has exactly the dims axis..rank-1 of x. */
+static int is_trailing_of(const ws_tensor_info *t, const ws_tensor_info *x, uint32_t axis) {
+    return t->rank == x->rank - axis && memcmp(t->shape, x->shape + axis, t->rank * sizeof(uint32_t)) == 0;
+}
+
+/* LayerNormalization: axis < rank, epsilon finite and >= 0; Y as X; scale and B the normalised dims. */
+static ws_status check_layer_norm_shapes(const ws_op *op, const ws_tensor_info *in, const ws_tensor_info *y) {
+    if (op->axis >= in[0].rank || !(op->epsilon >= 0.0f) || op->epsilon > 3.0e38f) return WS_ERR_OPERATOR;
+    if (!same_shape(&in[0], y) || !is_trailing_of(&in[1], &in[0], op->axis)) return WS_ERR_SHAPE;
+    return !present(op, 2) || is_trailing_of(&in[2], &in[0], op->axis) ? WS_OK : WS_ERR_SHAPE;
+}
+
 /* The shape rules of WS_OP_LIST's `shape` column: in[0..3] are the first four inputs (zeroed when absent), y the
  * output. Each returns WS_OK, WS_ERR_SHAPE, or WS_ERR_OPERATOR for invalid option values. */
 #define WS_SHAPE_RULE(rule)                                                                                  \
@@ -387,6 +417,15 @@ WS_SHAPE_RULE(PAD) {
 WS_SHAPE_RULE(RESIZE) {
     WS_UNUSED_SHAPE_ARGS;
     return check_resize_shapes(op, &in[0], y);
+}
+
+WS_SHAPE_RULE(REDUCE) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_reduce_shapes(op, &in[0], y);
+}
+WS_SHAPE_RULE(LAYER_NORM) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_layer_norm_shapes(op, in, y);
 }
 
 static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *in,

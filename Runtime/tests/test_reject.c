@@ -802,6 +802,94 @@ static void test_layout_rejects(void) {
     }
 }
 
+static ws_status reduce_status(const uint32_t *x_shape, uint32_t x_rank, const uint32_t *y_shape, uint32_t y_rank,
+                               uint32_t mode, const uint32_t *axes, uint32_t n_axes, int keepdims) {
+    tm m;
+    int32_t x, y;
+    ws_status s;
+    tm_init(&m);
+    x = tm_act(&m, x_shape, x_rank);
+    y = tm_act(&m, y_shape, y_rank);
+    wsm_builder_add_reduce(m.b, "r", &x, 1, &y, 1, (uint8_t)mode, axes, n_axes, keepdims);
+    s = tm_finish(&m, &x, 1, &y, 1);
+    tm_free(&m);
+    return s;
+}
+
+/* Scale and B (absent with no_b) of s_shape. */
+static ws_status layer_norm_status(const uint32_t *x_shape, uint32_t x_rank, const uint32_t *s_shape, uint32_t s_rank,
+                                   const uint32_t *y_shape, uint32_t y_rank, uint32_t axis, float epsilon, int no_b) {
+    static const float zeros[64];
+    tm m;
+    int32_t in[3], y;
+    ws_status s;
+    tm_init(&m);
+    in[0] = tm_act(&m, x_shape, x_rank);
+    in[1] = tm_raw(&m, s_shape, s_rank, zeros);
+    in[2] = no_b ? -1 : tm_raw(&m, s_shape, s_rank, zeros);
+    y = tm_act(&m, y_shape, y_rank);
+    wsm_builder_add_layer_norm(m.b, "ln", in, 3, &y, 1, axis, epsilon);
+    s = tm_finish(&m, in, 1, &y, 1);
+    tm_free(&m);
+    return s;
+}
+
+static void test_reduction_rejects(void) {
+    /* Reduce */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 1, 4), 0, U32(1), 1, 1), WS_OK);
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 4), 9, U32(1), 1, 0), WS_OK);
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), NULL, 0, 2, U32(0, 1, 2), 3, 0), WS_OK); /* to a scalar */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 4), 10, U32(1), 1, 0), WS_ERR_OPERATOR);   /* mode */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 3, 4), 0, NULL, 0, 1), WS_ERR_OPERATOR);   /* no axes */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 3, 1), 0, U32(3), 1, 1), WS_ERR_OPERATOR); /* axis >= rank */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(1, 1, 4), 0, U32(1, 0), 2, 1), WS_ERR_OPERATOR); /* order */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 1, 4), 0, U32(1, 1), 2, 1), WS_ERR_OPERATOR); /* repeated */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(1, 1, 1), 0, U32(0, 1, 2, 2), 4, 1), WS_ERR_OPERATOR); /* > rank */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 4), 0, U32(1), 1, 1), WS_ERR_SHAPE);       /* keepdims: rank */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 1, 4), 0, U32(1), 1, 0), WS_ERR_SHAPE);    /* dropped: rank */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(2, 3, 4), 0, U32(1), 1, 1), WS_ERR_SHAPE);    /* not 1 */
+    CHECK_STATUS(reduce_status(DIMS(2, 3, 4), DIMS(4, 2), 0, U32(1), 1, 0), WS_ERR_SHAPE);       /* kept dims */
+    op_case(WS_ERR_OPERATOR, WS_OP_REDUCE, DIMS(2, 3), NULL, 0, DIMS(2, 1));                     /* no options */
+    /* LogSoftmax: as Softmax */
+    op_case(WS_OK, WS_OP_LOG_SOFTMAX, DIMS(2, 3), NULL, 0, DIMS(2, 3));
+    op_case(WS_ERR_SHAPE, WS_OP_LOG_SOFTMAX, DIMS(2, 3), NULL, 0, DIMS(3, 2));
+    {
+        tm m;
+        int32_t x, y;
+        tm_init(&m);
+        x = tm_act(&m, DIMS(2, 3));
+        y = tm_act(&m, DIMS(2, 3));
+        wsm_builder_add_log_softmax(m.b, "ls", &x, 1, &y, 1, 2, 0); /* axis == rank */
+        CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_ERR_SHAPE);
+        tm_free(&m);
+    }
+    /* LayerNormalization */
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(3, 4), DIMS(2, 3, 4), 1, 1e-5f, 0), WS_OK);
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(4), DIMS(2, 3, 4), 2, 0.0f, 1), WS_OK);
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(4), DIMS(2, 3, 4), 3, 1e-5f, 0), WS_ERR_OPERATOR); /* axis */
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(4), DIMS(2, 3, 4), 2, -1.0f, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(4), DIMS(2, 3, 4), 2, NAN, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(4), DIMS(2, 3, 4), 2, INFINITY, 0), WS_ERR_OPERATOR);
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(3, 4), DIMS(2, 3, 4), 2, 1e-5f, 0), WS_ERR_SHAPE); /* scale */
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(1, 4), DIMS(2, 3, 4), 2, 1e-5f, 0), WS_ERR_SHAPE);
+    CHECK_STATUS(layer_norm_status(DIMS(2, 3, 4), DIMS(4), DIMS(2, 3, 2), 2, 1e-5f, 0), WS_ERR_SHAPE);    /* Y */
+    {   /* B of another shape than the scale */
+        static const float zeros[8];
+        tm m;
+        int32_t in[3], y;
+        tm_init(&m);
+        in[0] = tm_act(&m, DIMS(2, 4));
+        in[1] = tm_raw(&m, DIMS(4), zeros);
+        in[2] = tm_raw(&m, DIMS(2, 4), zeros);
+        y = tm_act(&m, DIMS(2, 4));
+        wsm_builder_add_layer_norm(m.b, "ln", in, 3, &y, 1, 1, 1e-5f);
+        CHECK_STATUS(tm_finish(&m, in, 1, &y, 1), WS_ERR_SHAPE);
+        tm_free(&m);
+    }
+    op_case(WS_ERR_OPERATOR, WS_OP_LAYER_NORMALIZATION, DIMS(2, 3), DIMS(3), DIMS(2, 3)); /* no options */
+    op_case(WS_ERR_OPERATOR, WS_OP_LAYER_NORMALIZATION, DIMS(2, 3), NULL, 0, DIMS(2, 3)); /* one input */
+}
+
 /* Aliasing for the new ops: exact in place only where element-wise; partial overlaps never. */
 static void test_cnn_aliasing(void) {
     tm m;
@@ -1022,6 +1110,7 @@ int main(void) {
     test_pool_rejects();
     test_elementwise_rejects();
     test_layout_rejects();
+    test_reduction_rejects();
     test_cnn_aliasing();
     test_load_error_details();
     test_chains();

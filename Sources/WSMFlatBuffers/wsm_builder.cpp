@@ -266,6 +266,35 @@ int wsm_builder_add_resize(wsm_builder *builder, const char *name, const int32_t
     });
 }
 
+int wsm_builder_add_log_softmax(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                                const int32_t *outputs, uint32_t num_outputs, uint32_t axis, int coerce_2d) {
+    return guarded(-1, [&] {
+        auto options = fb::CreateSoftmaxOptions(builder->fbb, axis, coerce_2d != 0);
+        return add_op(builder, fb::OpCode::LogSoftmax, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::SoftmaxOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_reduce(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                           const int32_t *outputs, uint32_t num_outputs, uint8_t mode, const uint32_t *axes,
+                           uint32_t num_axes, int keepdims) {
+    return guarded(-1, [&] {
+        auto a = optional_vector(builder->fbb, axes, num_axes);
+        auto options = fb::CreateReduceOptions(builder->fbb, fb::ReduceMode(mode), a, keepdims != 0);
+        return add_op(builder, fb::OpCode::Reduce, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::ReduceOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_layer_norm(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                               const int32_t *outputs, uint32_t num_outputs, uint32_t axis, float epsilon) {
+    return guarded(-1, [&] {
+        auto options = fb::CreateLayerNormOptions(builder->fbb, axis, epsilon);
+        return add_op(builder, fb::OpCode::LayerNormalization, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::LayerNormOptions, options.Union());
+    });
+}
+
 int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t count) {
     return guarded(-1, [&] {
         builder->codebook = builder->fbb.CreateVector(values, count);

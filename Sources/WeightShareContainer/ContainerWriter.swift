@@ -243,6 +243,13 @@ extension ContainerWriter {
         case let .resize(mode, transform, nearest, scales):
             return wsm_builder_add_resize(builder, name, ip, ic, op, oc, mode.rawValue, transform.rawValue,
                                           nearest.rawValue, scales, UInt32(scales.count))
+        case let .reduce(mode, axes, keepDims):
+            return wsm_builder_add_reduce(builder, name, ip, ic, op, oc, mode.rawValue, u32(axes), UInt32(axes.count),
+                                          keepDims ? 1 : 0)
+        case let .logSoftmax(axis, coerce2D):
+            return wsm_builder_add_log_softmax(builder, name, ip, ic, op, oc, UInt32(axis), coerce2D ? 1 : 0)
+        case let .layerNormalization(axis, epsilon):
+            return wsm_builder_add_layer_norm(builder, name, ip, ic, op, oc, UInt32(axis), epsilon)
         }
     }
 }

@@ -23,6 +23,13 @@ public enum NearestMode: UInt8, Sendable, Equatable {
     case roundPreferFloor = 0, roundPreferCeil = 1, floor = 2, ceil = 3
 }
 
+/// What ``OperatorKind/reduce(mode:axes:keepDims:)`` computes over the reduced elements (schema `ReduceMode`):
+/// the ONNX ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2, ReduceSumSquare, ReduceProd,
+/// ReduceLogSum and ReduceLogSumExp.
+public enum ReduceMode: UInt8, Sendable, Equatable {
+    case mean = 0, sum = 1, max = 2, min = 3, l1 = 4, l2 = 5, sumSquare = 6, prod = 7, logSum = 8, logSumExp = 9
+}
+
 /// Operators the runtime executes, with their resolved options.
 ///
 /// Spatial operators work on NCHW with two spatial dims: 1-D convolutions and pools are lowered with H = 1
@@ -81,6 +88,13 @@ public enum OperatorKind: Sendable, Equatable {
     case powScalar(exponent: Float)
     /// ONNX Where: inputs condition (a mask), A, B, broadcast together; y = condition ≠ 0 ? a : b.
     case select
+    /// Reduction over `axes` (non-negative, strictly ascending, at least one); `keepDims` keeps them as 1.
+    case reduce(mode: ReduceMode, axes: [Int], keepDims: Bool)
+    /// log(softmax(x)); options as ``softmax(axis:coerce2D:)``.
+    case logSoftmax(axis: Int, coerce2D: Bool)
+    /// Inputs X, scale and optional B (both with X's dims from `axis` on; not shared weights): normalises over
+    /// those dims, then scales and shifts. `axis` non-negative.
+    case layerNormalization(axis: Int, epsilon: Float)
 
     /// Input slots whose constant operand is a weight to share (Conv/ConvTranspose/Gemm/MatMul weights, not
     /// biases, epilogue scales, slopes or affine vectors).

@@ -5,7 +5,8 @@ import WeightShareCore
 /// 1. fold `Constant` nodes still in the graph (the importer already does; graphs built by hand may not);
 /// 2. remove `Identity` and `Dropout` (inference), rewiring consumers; a graph output produced by an `Identity`
 ///    gives its name to the producing node's output (`LoweringIdentityRemoval.swift`);
-/// 3. drop nodes that do not reach a graph output (`LoweringDeadNodes.swift`);
+/// 3. drop nodes that do not reach a graph output (`LoweringDeadNodes.swift`); fuse written-out LayerNorms
+///    into LayerNormalization and check its unused outputs (`LoweringLayerNormFusion.swift`);
 /// 4. reject operators outside ``supportedOperators``, all of them in one error (`LoweringCheck.swift`);
 /// 5. sort topologically, stable in file order (`LoweringTopologicalSort.swift`);
 /// 5b. fuse written-out SiLU and GELU into one operator each, chain Min/Max of more than two inputs
@@ -62,6 +63,7 @@ public enum Lowering {
         var graph = try foldConstantNodes(graph)
         graph = try removeIdentities(graph)
         graph = try removeDeadNodes(graph)
+        graph = try prepareLayerNorms(graph)
         try checkSupported(graph)
         graph.nodes = try topologicallySorted(graph)
         graph = try fusePatterns(graph)

@@ -141,10 +141,10 @@ extension OperatorKind {
     var allowsInPlace: Bool {
         switch self {
         case .pointwise, .add, .sub, .mul, .div, .softmax, .reshape, .clip, .leakyRelu, .prelu, .hardSigmoid,
-             .channelAffine, .elementwise, .powScalar, .select:
+             .channelAffine, .elementwise, .powScalar, .select, .logSoftmax, .layerNormalization:
             return true
         case .gemm, .matMul, .conv, .convTranspose, .maxPool, .averagePool, .globalAveragePool, .concat, .transpose,
-             .pad, .resize:
+             .pad, .resize, .reduce:
             return false
         }
     }

@@ -120,6 +120,19 @@ enum OperatorTable {
         Row("Range", .shapeArithmetic, .constantsOnly),
         Row("Shape", .shapeArithmetic, .constantsOnly),
         Row("Slice", .shapeArithmetic, .constantsOnly),
+        // Reductions and normalisation (`ShapeInferenceReduce.swift`).
+        .rule("ReduceMean", .core) { try $0.reduce(.mean) },
+        .rule("ReduceSum", .core) { try $0.reduce(.sum) },
+        .rule("ReduceMax", .core) { try $0.reduce(.max) },
+        .rule("ReduceMin", .core) { try $0.reduce(.min) },
+        .rule("ReduceL1", .core) { try $0.reduce(.l1) },
+        .rule("ReduceL2", .core) { try $0.reduce(.l2) },
+        .rule("ReduceSumSquare", .core) { try $0.reduce(.sumSquare) },
+        .rule("ReduceProd", .core) { try $0.reduce(.prod) },
+        .rule("ReduceLogSum", .core) { try $0.reduce(.logSum) },
+        .rule("ReduceLogSumExp", .core) { try $0.reduce(.logSumExp) },
+        .rule("LogSoftmax", .core) { try $0.softmax(log: true) },
+        .rule("LayerNormalization", .core) { try $0.layerNormalization() },
     ]
 
     static let byName: [String: Row] = Dictionary(uniqueKeysWithValues: rows.map { ($0.onnx, $0) })

@@ -307,7 +307,8 @@ enum ShapeInference {
             return Inferred(kind: .matMul, dataInputs: [0, 1], outputShape: batch + m + n)
         }
 
-        func softmax() throws -> Inferred {
+        /// Softmax, or LogSoftmax with `log`: the same axis rules (opset < 13: coerced to 2-D at `axis`).
+        func softmax(log: Bool = false) throws -> Inferred {
             let x = try operands(1...1)[0]!
             let rank = x.shape.count
             guard rank > 0 else { throw error("its input is a scalar") }
@@ -316,8 +317,10 @@ enum ShapeInference {
             guard normalized >= 0 && normalized < rank else {
                 throw error("axis \(axis) is out of range for its \(rank)-D input \(x.shape)")
             }
-            return Inferred(kind: .softmax(axis: normalized, coerce2D: opset < 13), dataInputs: [0],
-                            outputShape: x.shape)
+            let coerce2D = opset < 13
+            return Inferred(kind: log ? .logSoftmax(axis: normalized, coerce2D: coerce2D)
+                                      : .softmax(axis: normalized, coerce2D: coerce2D),
+                            dataInputs: [0], outputShape: x.shape)
         }
 
         func flatten() throws -> Inferred {

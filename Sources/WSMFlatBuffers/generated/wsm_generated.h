@@ -46,6 +46,12 @@ struct PadOptionsBuilder;
 struct ResizeOptions;
 struct ResizeOptionsBuilder;
 
+struct ReduceOptions;
+struct ReduceOptionsBuilder;
+
+struct LayerNormOptions;
+struct LayerNormOptionsBuilder;
+
 struct Tensor;
 struct TensorBuilder;
 
@@ -225,11 +231,19 @@ enum class OpCode : uint8_t {
   GeluTanh = 52,
   /// SiLU / Swish, x·sigmoid(x). Not an ONNX operator: the compiler fuses the pattern x * Sigmoid(x) into it.
   Silu = 53,
+  /// Reduction of X over ReduceOptions.axes (ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2,
+  /// ReduceSumSquare, ReduceProd, ReduceLogSum, ReduceLogSumExp); keepdims keeps the reduced dims as 1.
+  Reduce = 54,
+  /// log(softmax(x)) along one axis (or over the trailing dims flattened, before opset 13); SoftmaxOptions.
+  LogSoftmax = 55,
+  /// (x - mean) / sqrt(var + epsilon) · scale + B over the dims from LayerNormOptions.axis on; inputs X,
+  /// scale and optional B, both with the shape of those trailing dims.
+  LayerNormalization = 56,
   MIN = Gemm,
-  MAX = Silu
+  MAX = LayerNormalization
 };
 
-inline const OpCode (&EnumValuesOpCode())[54] {
+inline const OpCode (&EnumValuesOpCode())[57] {
   static const OpCode values[] = {
     OpCode::Gemm,
     OpCode::MatMul,
@@ -284,13 +298,16 @@ inline const OpCode (&EnumValuesOpCode())[54] {
     OpCode::Where,
     OpCode::Gelu,
     OpCode::GeluTanh,
-    OpCode::Silu
+    OpCode::Silu,
+    OpCode::Reduce,
+    OpCode::LogSoftmax,
+    OpCode::LayerNormalization
   };
   return values;
 }
 
 inline const char * const *EnumNamesOpCode() {
-  static const char * const names[55] = {
+  static const char * const names[58] = {
     "Gemm",
     "MatMul",
     "Add",
@@ -345,13 +362,16 @@ inline const char * const *EnumNamesOpCode() {
     "Gelu",
     "GeluTanh",
     "Silu",
+    "Reduce",
+    "LogSoftmax",
+    "LayerNormalization",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOpCode(OpCode e) {
-  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Silu)) return "";
+  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::LayerNormalization)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOpCode()[index];
 }
@@ -368,11 +388,13 @@ enum class OperatorOptions : uint8_t {
   TransposeOptions = 7,
   PadOptions = 8,
   ResizeOptions = 9,
+  ReduceOptions = 10,
+  LayerNormOptions = 11,
   MIN = NONE,
-  MAX = ResizeOptions
+  MAX = LayerNormOptions
 };
 
-inline const OperatorOptions (&EnumValuesOperatorOptions())[10] {
+inline const OperatorOptions (&EnumValuesOperatorOptions())[12] {
   static const OperatorOptions values[] = {
     OperatorOptions::NONE,
     OperatorOptions::GemmOptions,
@@ -383,13 +405,15 @@ inline const OperatorOptions (&EnumValuesOperatorOptions())[10] {
     OperatorOptions::AxisOptions,
     OperatorOptions::TransposeOptions,
     OperatorOptions::PadOptions,
-    OperatorOptions::ResizeOptions
+    OperatorOptions::ResizeOptions,
+    OperatorOptions::ReduceOptions,
+    OperatorOptions::LayerNormOptions
   };
   return values;
 }
 
 inline const char * const *EnumNamesOperatorOptions() {
-  static const char * const names[11] = {
+  static const char * const names[13] = {
     "NONE",
     "GemmOptions",
     "SoftmaxOptions",
@@ -400,13 +424,15 @@ inline const char * const *EnumNamesOperatorOptions() {
     "TransposeOptions",
     "PadOptions",
     "ResizeOptions",
+    "ReduceOptions",
+    "LayerNormOptions",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOperatorOptions(OperatorOptions e) {
-  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::ResizeOptions)) return "";
+  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::LayerNormOptions)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOperatorOptions()[index];
 }
@@ -449,6 +475,14 @@ template<> struct OperatorOptionsTraits<ws::fb::PadOptions> {
 
 template<> struct OperatorOptionsTraits<ws::fb::ResizeOptions> {
   static const OperatorOptions enum_value = OperatorOptions::ResizeOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::ReduceOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::ReduceOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::LayerNormOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::LayerNormOptions;
 };
 
 bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *obj, OperatorOptions type);
@@ -590,6 +624,60 @@ inline const char *EnumNameNearestMode(NearestMode e) {
   if (flatbuffers::IsOutRange(e, NearestMode::RoundPreferFloor, NearestMode::Ceil)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesNearestMode()[index];
+}
+
+enum class ReduceMode : uint8_t {
+  Mean = 0,
+  Sum = 1,
+  Maximum = 2,
+  Minimum = 3,
+  L1 = 4,
+  L2 = 5,
+  SumSquare = 6,
+  Prod = 7,
+  LogSum = 8,
+  LogSumExp = 9,
+  MIN = Mean,
+  MAX = LogSumExp
+};
+
+inline const ReduceMode (&EnumValuesReduceMode())[10] {
+  static const ReduceMode values[] = {
+    ReduceMode::Mean,
+    ReduceMode::Sum,
+    ReduceMode::Maximum,
+    ReduceMode::Minimum,
+    ReduceMode::L1,
+    ReduceMode::L2,
+    ReduceMode::SumSquare,
+    ReduceMode::Prod,
+    ReduceMode::LogSum,
+    ReduceMode::LogSumExp
+  };
+  return values;
+}
+
+inline const char * const *EnumNamesReduceMode() {
+  static const char * const names[11] = {
+    "Mean",
+    "Sum",
+    "Maximum",
+    "Minimum",
+    "L1",
+    "L2",
+    "SumSquare",
+    "Prod",
+    "LogSum",
+    "LogSumExp",
+    nullptr
+  };
+  return names;
+}
+
+inline const char *EnumNameReduceMode(ReduceMode e) {
+  if (flatbuffers::IsOutRange(e, ReduceMode::Mean, ReduceMode::LogSumExp)) return "";
+  const size_t index = static_cast<size_t>(e);
+  return EnumNamesReduceMode()[index];
 }
 
 struct GemmOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
@@ -797,6 +885,12 @@ struct Operator FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const ws::fb::ResizeOptions *options_as_ResizeOptions() const {
     return options_type() == ws::fb::OperatorOptions::ResizeOptions ? static_cast<const ws::fb::ResizeOptions *>(options()) : nullptr;
   }
+  const ws::fb::ReduceOptions *options_as_ReduceOptions() const {
+    return options_type() == ws::fb::OperatorOptions::ReduceOptions ? static_cast<const ws::fb::ReduceOptions *>(options()) : nullptr;
+  }
+  const ws::fb::LayerNormOptions *options_as_LayerNormOptions() const {
+    return options_type() == ws::fb::OperatorOptions::LayerNormOptions ? static_cast<const ws::fb::LayerNormOptions *>(options()) : nullptr;
+  }
   void *mutable_options() {
     return GetPointer<void *>(VT_OPTIONS);
   }
@@ -857,6 +951,14 @@ template<> inline const ws::fb::PadOptions *Operator::options_as<ws::fb::PadOpti
 
 template<> inline const ws::fb::ResizeOptions *Operator::options_as<ws::fb::ResizeOptions>() const {
   return options_as_ResizeOptions();
+}
+
+template<> inline const ws::fb::ReduceOptions *Operator::options_as<ws::fb::ReduceOptions>() const {
+  return options_as_ReduceOptions();
+}
+
+template<> inline const ws::fb::LayerNormOptions *Operator::options_as<ws::fb::LayerNormOptions>() const {
+  return options_as_LayerNormOptions();
 }
 
 struct OperatorBuilder {
@@ -1518,6 +1620,150 @@ inline flatbuffers::Offset<ResizeOptions> CreateResizeOptionsDirect(
       coordinate_transform,
       nearest_mode,
       scales__);
+}
+
+/// Reduce: `axes` strictly ascending, each < rank, at least one; keepdims: the output keeps the reduced dims as 1
+/// (else they are left out).
+struct ReduceOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef ReduceOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_MODE = 4,
+    VT_AXES = 6,
+    VT_KEEPDIMS = 8
+  };
+  ws::fb::ReduceMode mode() const {
+    return static_cast<ws::fb::ReduceMode>(GetField<uint8_t>(VT_MODE, 0));
+  }
+  bool mutate_mode(ws::fb::ReduceMode _mode = static_cast<ws::fb::ReduceMode>(0)) {
+    return SetField<uint8_t>(VT_MODE, static_cast<uint8_t>(_mode), 0);
+  }
+  const flatbuffers::Vector<uint32_t> *axes() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_AXES);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_axes() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_AXES);
+  }
+  bool keepdims() const {
+    return GetField<uint8_t>(VT_KEEPDIMS, 1) != 0;
+  }
+  bool mutate_keepdims(bool _keepdims = 1) {
+    return SetField<uint8_t>(VT_KEEPDIMS, static_cast<uint8_t>(_keepdims), 1);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint8_t>(verifier, VT_MODE, 1) &&
+           VerifyOffset(verifier, VT_AXES) &&
+           verifier.VerifyVector(axes()) &&
+           VerifyField<uint8_t>(verifier, VT_KEEPDIMS, 1) &&
+           verifier.EndTable();
+  }
+};
+
+struct ReduceOptionsBuilder {
+  typedef ReduceOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_mode(ws::fb::ReduceMode mode) {
+    fbb_.AddElement<uint8_t>(ReduceOptions::VT_MODE, static_cast<uint8_t>(mode), 0);
+  }
+  void add_axes(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> axes) {
+    fbb_.AddOffset(ReduceOptions::VT_AXES, axes);
+  }
+  void add_keepdims(bool keepdims) {
+    fbb_.AddElement<uint8_t>(ReduceOptions::VT_KEEPDIMS, static_cast<uint8_t>(keepdims), 1);
+  }
+  explicit ReduceOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<ReduceOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<ReduceOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<ReduceOptions> CreateReduceOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    ws::fb::ReduceMode mode = ws::fb::ReduceMode::Mean,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> axes = 0,
+    bool keepdims = true) {
+  ReduceOptionsBuilder builder_(_fbb);
+  builder_.add_axes(axes);
+  builder_.add_keepdims(keepdims);
+  builder_.add_mode(mode);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<ReduceOptions> CreateReduceOptionsDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    ws::fb::ReduceMode mode = ws::fb::ReduceMode::Mean,
+    const std::vector<uint32_t> *axes = nullptr,
+    bool keepdims = true) {
+  auto axes__ = axes ? _fbb.CreateVector<uint32_t>(*axes) : 0;
+  return ws::fb::CreateReduceOptions(
+      _fbb,
+      mode,
+      axes__,
+      keepdims);
+}
+
+/// LayerNormalization: normalises over dims axis..rank-1 (axis < rank); epsilon finite and >= 0.
+struct LayerNormOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef LayerNormOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_AXIS = 4,
+    VT_EPSILON = 6
+  };
+  uint32_t axis() const {
+    return GetField<uint32_t>(VT_AXIS, 0);
+  }
+  bool mutate_axis(uint32_t _axis = 0) {
+    return SetField<uint32_t>(VT_AXIS, _axis, 0);
+  }
+  float epsilon() const {
+    return GetField<float>(VT_EPSILON, 0.00001f);
+  }
+  bool mutate_epsilon(float _epsilon = 0.00001f) {
+    return SetField<float>(VT_EPSILON, _epsilon, 0.00001f);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint32_t>(verifier, VT_AXIS, 4) &&
+           VerifyField<float>(verifier, VT_EPSILON, 4) &&
+           verifier.EndTable();
+  }
+};
+
+struct LayerNormOptionsBuilder {
+  typedef LayerNormOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_axis(uint32_t axis) {
+    fbb_.AddElement<uint32_t>(LayerNormOptions::VT_AXIS, axis, 0);
+  }
+  void add_epsilon(float epsilon) {
+    fbb_.AddElement<float>(LayerNormOptions::VT_EPSILON, epsilon, 0.00001f);
+  }
+  explicit LayerNormOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<LayerNormOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<LayerNormOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<LayerNormOptions> CreateLayerNormOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    uint32_t axis = 0,
+    float epsilon = 0.00001f) {
+  LayerNormOptionsBuilder builder_(_fbb);
+  builder_.add_epsilon(epsilon);
+  builder_.add_axis(axis);
+  return builder_.Finish();
 }
 
 struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
@@ -2256,6 +2502,14 @@ inline bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *o
     }
     case OperatorOptions::ResizeOptions: {
       auto ptr = reinterpret_cast<const ws::fb::ResizeOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::ReduceOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::ReduceOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::LayerNormOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::LayerNormOptions *>(obj);
       return verifier.VerifyTable(ptr);
     }
     default: return true;

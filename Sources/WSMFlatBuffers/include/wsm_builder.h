@@ -88,6 +88,16 @@ int wsm_builder_add_resize(wsm_builder *builder, const char *name, const int32_t
                            const int32_t *outputs, uint32_t num_outputs, uint8_t mode,
                            uint8_t coordinate_transform, uint8_t nearest_mode, const float *scales,
                            uint32_t count);
+/** LogSoftmax with SoftmaxOptions (as wsm_builder_add_softmax). */
+int wsm_builder_add_log_softmax(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                                const int32_t *outputs, uint32_t num_outputs, uint32_t axis, int coerce_2d);
+/** Reduce with ReduceOptions: `mode` a ReduceMode, `axes` (NULL or num_axes 0 stores none), keepdims. */
+int wsm_builder_add_reduce(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                           const int32_t *outputs, uint32_t num_outputs, uint8_t mode, const uint32_t *axes,
+                           uint32_t num_axes, int keepdims);
+/** LayerNormalization with LayerNormOptions. */
+int wsm_builder_add_layer_norm(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                               const int32_t *outputs, uint32_t num_outputs, uint32_t axis, float epsilon);
 
 /* Whole-model parts. Each returns 0, or -1 after an allocation failure. */
 int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t count);
