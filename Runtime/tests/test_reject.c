@@ -26,8 +26,9 @@ static void mlp_parts(tm *m, int32_t *x, int32_t *y) {
     tm_op(m, WS_OP_RELU, TENSORS(h), TENSORS(*y));
 }
 
-/* Builds the MLP with the statements in `...` applied to `m` before finishing, and checks the status. */
-#define MLP_CASE(expected, ...)                                    \
+/* Builds the MLP with the statements in `...` applied to `m` before finishing, checks the status, then runs the
+ * statements `after` (which may read the harness `mlp_`). */
+#define MLP_RUN(expected, after, ...)                              \
     do {                                                           \
         tm mlp_;                                                   \
         int32_t x_, y_;                                            \
@@ -38,8 +39,12 @@ static void mlp_parts(tm *m, int32_t *x, int32_t *y) {
             __VA_ARGS__;                                           \
         }                                                          \
         CHECK_STATUS(tm_finish(&mlp_, &x_, 1, &y_, 1), expected);  \
+        after;                                                     \
         tm_free(&mlp_);                                            \
     } while (0)
+
+/* The MLP with the statements in `...`, expecting the status `expected`. */
+#define MLP_CASE(expected, ...) MLP_RUN(expected, (void)0, __VA_ARGS__)
 
 static uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
 static uint32_t rd32(const uint8_t *p) { return rd16(p) | (rd16(p + 2) << 16); }
@@ -932,22 +937,10 @@ static void test_cnn_aliasing(void) {
 /* The MLP (tensors x 0, W 1, b 2, h 3, y 4; operators Gemm 0, Relu 1) with the statements in `...`, expecting
  * `expected` at operator `op_`, tensor `t_`, input slot `in_`. */
 #define DETAIL_CASE(expected, op_, t_, in_, ...)                                                       \
-    do {                                                                                              \
-        tm mlp_;                                                                                      \
-        int32_t x_, y_;                                                                               \
-        tm_init(&mlp_);                                                                               \
-        mlp_parts(&mlp_, &x_, &y_);                                                                   \
-        {                                                                                             \
-            tm *m = &mlp_;                                                                            \
-            __VA_ARGS__;                                                                              \
-        }                                                                                             \
-        CHECK_STATUS(tm_finish(&mlp_, &x_, 1, &y_, 1), expected);                                     \
-        CHECK_STATUS(mlp_.error.status, expected);                                                    \
-        CHECK_EQ(mlp_.error.op, op_);                                                                 \
-        CHECK_EQ(mlp_.error.tensor, t_);                                                              \
-        CHECK_EQ(mlp_.error.input, in_);                                                              \
-        tm_free(&mlp_);                                                                               \
-    } while (0)
+    MLP_RUN(expected,                                                                                 \
+            CHECK_STATUS(mlp_.error.status, expected); CHECK_EQ(mlp_.error.op, op_);                  \
+            CHECK_EQ(mlp_.error.tensor, t_); CHECK_EQ(mlp_.error.input, in_),                         \
+            __VA_ARGS__)
 
 static void test_load_error_details(void) {
     tm m;
