@@ -66,14 +66,7 @@ enum ShapeInference {
 
     /// The number of elements of `shape`, or nil if it exceeds ``maxElementCount`` (or a dimension is negative).
     static func elementCount<S: Sequence<Int>>(_ shape: S) -> Int? {
-        var count = 1
-        for d in shape {
-            guard d >= 0 else { return nil }
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= maxElementCount else { return nil }
-            count = product
-        }
-        return count
+        checkedElementCount(shape, atMost: maxElementCount)
     }
 
     /// NumPy (multidirectional) broadcasting of two shapes; nil if they are incompatible.

@@ -1,4 +1,5 @@
 import Foundation
+import WeightShareCore
 
 /// Reads and writes NumPy `.npy` files (format versions 1.0, 2.0 and 3.0).
 ///
@@ -101,13 +102,8 @@ public enum NumPy {
         }
         // Every product is checked: the row size too, which a first axis of 0 would otherwise leave unbounded.
         func elements(_ dims: ArraySlice<Int>) throws -> Int {
-            var count = 1
-            for d in dims {
-                let (product, overflow) = count.multipliedReportingOverflow(by: d)
-                guard !overflow, product <= Int.max / 8 else {
-                    throw ImportError.notANumPyArray(array: name, reason: "its shape \(header.shape) is too large")
-                }
-                count = product
+            guard let count = checkedElementCount(dims, atMost: Int.max / 8) else {
+                throw ImportError.notANumPyArray(array: name, reason: "its shape \(header.shape) is too large")
             }
             return count
         }

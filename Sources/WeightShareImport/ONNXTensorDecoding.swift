@@ -97,14 +97,9 @@ struct ONNXTensorDecoder {
     }
 
     static func elementCount(_ shape: [Int], name: String) throws -> Int {
-        var count = 1
-        for d in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            // Keep byte counts (up to 8 bytes per element) representable.
-            guard !overflow, product <= Int.max / 8 else {
-                throw ImportError.invalidTensor(tensor: name, reason: "its shape \(shape) is too large")
-            }
-            count = product
+        // Keep byte counts (up to 8 bytes per element) representable.
+        guard let count = checkedElementCount(shape, atMost: Int.max / 8) else {
+            throw ImportError.invalidTensor(tensor: name, reason: "its shape \(shape) is too large")
         }
         return count
     }
