@@ -11,25 +11,9 @@ import WeightShare
 /// Case `i` uses seed `i`: a failure names its case, and `WS_FUZZ_FIRST=i WS_FUZZ_CASES=1` replays it.
 @Suite("BoardReaderFuzz: mutated and random board files")
 struct BoardReaderFuzzTests {
-    static var cases: Int { ProcessInfo.processInfo.environment["WS_FUZZ_CASES"].flatMap(Int.init).map { max(1, $0) } ?? 300 }
+    static var cases: Int { FuzzCases.count(default: 300) }
     static var first: UInt64 { ProcessInfo.processInfo.environment["WS_FUZZ_FIRST"].flatMap(UInt64.init) ?? 0 }
     static let path = "/fuzz/board.json"
-
-    /// SplitMix64: small, fast, the same on every platform.
-    struct Random {
-        var state: UInt64
-        init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678 }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-        mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
 
     /// The committed board files' texts.
     static let seeds: [String] = BoardTests.catalog.names().compactMap {
@@ -57,7 +41,7 @@ struct BoardReaderFuzzTests {
     ]
 
     /// A number a board file could well hold: a power of two, a K/M size or a 32-bit address, in any notation.
-    static func plausibleNumber(_ r: inout Random) -> String {
+    static func plausibleNumber(_ r: inout SeededRandom) -> String {
         switch r.below(5) {
         case 0: return String(1 << r.below(33))
         case 1: return "\"\(1 + r.below(4096))K\""
@@ -68,7 +52,7 @@ struct BoardReaderFuzzTests {
     }
 
     /// A random JSON value (depth-limited).
-    static func randomJSON(_ r: inout Random, depth: Int = 0) -> String {
+    static func randomJSON(_ r: inout SeededRandom, depth: Int = 0) -> String {
         switch depth > 3 ? r.below(3) : r.below(6) {
         case 0: return r.pick(numberLiterals)
         case 1: return r.pick(otherLiterals)
@@ -102,7 +86,7 @@ struct BoardReaderFuzzTests {
 
     /// One mutated board file (text) for case `seed`.
     static func mutant(_ seed: UInt64) -> String {
-        var r = Random(seed: seed)
+        var r = SeededRandom(seed: seed)
         let base = r.pick(seeds)
         switch r.below(10) {
         case 0:
@@ -157,7 +141,7 @@ struct BoardReaderFuzzTests {
     }
 
     /// Why an accepted board is not sane (nil when it is), after running the steps that use its numbers.
-    static func insanity(_ board: Board, _ r: inout Random) -> String? {
+    static func insanity(_ board: Board, _ r: inout SeededRandom) -> String? {
         if board.isHost { return board.flash == nil && board.modelRegion == nil ? nil : "host with a memory map" }
         guard let flash = board.flash, let ram = board.ram, let model = board.modelRegion else { return "mcu without a memory map" }
         for (name, region) in [("flash", flash), ("ram", ram)] {
@@ -201,7 +185,7 @@ struct BoardReaderFuzzTests {
             let text = Self.mutant(seed)
             do {
                 let board = try Board.parse(Data(text.utf8), path: Self.path)
-                var r = Random(seed: seed ^ 0xB0A2D)
+                var r = SeededRandom(seed: seed ^ 0xB0A2D)
                 if let problem = Self.insanity(board, &r) {
                     Issue.record("case \(seed): accepted an insane board (\(problem)):\n\(text)")
                 } else {
@@ -232,7 +216,7 @@ struct BoardReaderFuzzTests {
         let hex = Array(try FlashImage.intelHex(blob, address: 0x0800_FFC0).utf8)
         let uf2 = try FlashImage.uf2(blob, address: 0x1010_0000, familyID: 0xE48B_FF56)
         for i in 0..<UInt64(cases) {
-            var r = Random(seed: first + i)
+            var r = SeededRandom(seed: first + i)
             var h = hex, u = uf2
             for _ in 0...r.below(4) {
                 h[r.below(h.count)] = r.pick(Array(":0123456789ABCDEF\n".utf8) + [UInt8(r.below(256))])

@@ -6,26 +6,11 @@ import WeightShare
 /// changed) either load or throw an ``ImportError`` (a ``LoweringError`` for ONNX models that import), never crash
 /// or hang. `WS_FUZZ_CASES` cases per file (default 200; `make fuzz` runs 10,000), from fixed seeds.
 @Suite struct ReaderFuzzTests {
-    static var cases: Int {
-        ProcessInfo.processInfo.environment["WS_FUZZ_CASES"].flatMap(Int.init) ?? 200
-    }
-
-    /// splitmix64: deterministic per seed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
+    static var cases: Int { FuzzCases.count(default: 200) }
 
     /// One mutation of `bytes`: flips, a truncation, a little-endian length field set to an edge value, or a
     /// splice of a chunk elsewhere.
-    static func mutate(_ original: [UInt8], _ random: inout Random) -> [UInt8] {
+    static func mutate(_ original: [UInt8], _ random: inout SeededRandom) -> [UInt8] {
         var bytes = original
         switch random.below(4) {
         case 0:
@@ -59,7 +44,7 @@ import WeightShare
         let folder = try FixturePaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent(file)
-        var random = Random(state: 0x5EED_0000 &+ UInt64(file.utf8.count))
+        var random = SeededRandom(seed: 0x5EED_0000 &+ UInt64(file.utf8.count))
         var tally = Tally()
         let start = Date()
         for _ in 0..<Self.cases {
@@ -86,7 +71,7 @@ import WeightShare
           arguments: ["digits_mlp.onnx", "constant_nodes.onnx", "softmax_opset11.onnx"])
     func onnx(file: String) throws {
         let original = [UInt8](try Data(contentsOf: FixturePaths.url(file)))
-        var random = Random(state: 0x0A11_0000 &+ UInt64(file.utf8.count))
+        var random = SeededRandom(seed: 0x0A11_0000 &+ UInt64(file.utf8.count))
         var tally = Tally()
         let start = Date()
         for _ in 0..<Self.cases {
