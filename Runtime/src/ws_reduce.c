@@ -25,40 +25,46 @@ static int box_step(const ws_box *b, uint32_t *idx, uint32_t *off) {
     return 0;
 }
 
-/* Folds the sub-box r of x (starting at x[0]) with `mode`; LogSumExp sums exp(v - shift). */
+/* Folds the sub-box r of x (starting at x[0]) with `mode`; LogSumExp sums exp(v - shift). The mode is chosen once,
+ * outside the walk. Max and Min propagate NaN wherever it stands (as the Min/Max rows and NumPy do). */
+#define WS_FOLD(statement)                        \
+    do {                                          \
+        const float v = x[off];                   \
+        statement;                                \
+    } while (box_step(r, idx, &off))
+
 static float box_fold(const float *x, const ws_box *r, uint32_t mode, float shift) {
     uint32_t idx[WS_MAX_RANK] = {0}, off = 0;
     float acc = mode == WS_REDUCE_MODE_PROD ? 1.0f : 0.0f;
-    if (mode == WS_REDUCE_MODE_MAXIMUM || mode == WS_REDUCE_MODE_MINIMUM) acc = x[0];
-    do {
-        const float v = x[off];
-        switch (mode) {
-        case WS_REDUCE_MODE_MAXIMUM:
-            if (v > acc) acc = v;
-            break;
-        case WS_REDUCE_MODE_MINIMUM:
-            if (v < acc) acc = v;
-            break;
-        case WS_REDUCE_MODE_PROD:
-            acc *= v;
-            break;
-        case WS_REDUCE_MODE_L1:
-            acc += fabsf(v);
-            break;
-        case WS_REDUCE_MODE_L2:
-        case WS_REDUCE_MODE_SUM_SQUARE:
-            acc += v * v;
-            break;
-        case WS_REDUCE_MODE_LOG_SUM_EXP:
-            acc += expf(v - shift);
-            break;
-        default: /* Mean, Sum, LogSum */
-            acc += v;
-            break;
-        }
-    } while (box_step(r, idx, &off));
+    switch (mode) {
+    case WS_REDUCE_MODE_MAXIMUM:
+        acc = x[0];
+        WS_FOLD(if (v != v || v > acc) acc = v);
+        break;
+    case WS_REDUCE_MODE_MINIMUM:
+        acc = x[0];
+        WS_FOLD(if (v != v || v < acc) acc = v);
+        break;
+    case WS_REDUCE_MODE_PROD:
+        WS_FOLD(acc *= v);
+        break;
+    case WS_REDUCE_MODE_L1:
+        WS_FOLD(acc += fabsf(v));
+        break;
+    case WS_REDUCE_MODE_L2:
+    case WS_REDUCE_MODE_SUM_SQUARE:
+        WS_FOLD(acc += v * v);
+        break;
+    case WS_REDUCE_MODE_LOG_SUM_EXP:
+        WS_FOLD(acc += expf(v - shift));
+        break;
+    default: /* Mean, Sum, LogSum */
+        WS_FOLD(acc += v);
+        break;
+    }
     return acc;
 }
+#undef WS_FOLD
 
 void ws_reduce_f32(const float *x, const uint32_t *shape, uint32_t rank, const uint32_t *axes, uint32_t n_axes,
                    uint32_t mode, float *y) {

@@ -73,6 +73,16 @@ static void test_reduce_hand(void) {
     tm_free(&m);
     if ((y = reduce_run(&m, DIMS(2, 3), x, R_SUM_SQUARE, U32(1), 1, 0))) CHECK_FLOATS(y, FLOATS(14, 77), 2, 1e-5);
     tm_free(&m);
+    /* Max and Min propagate a NaN wherever it stands in the reduced box (first, middle, last), as NumPy does. */
+    {
+        static const float nans[9] = {NAN, 1, 2, 3, NAN, 4, 5, 6, NAN}; /* [3, 3] */
+        uint32_t mode, i;
+        for (mode = 0; mode < 2; mode++) {
+            if ((y = reduce_run(&m, DIMS(3, 3), nans, mode == 0 ? R_MAX : R_MIN, U32(1), 1, 0)))
+                for (i = 0; i < 3; i++) CHECK(y[i] != y[i]);
+            tm_free(&m);
+        }
+    }
     if ((y = reduce_run(&m, DIMS(2, 3), x, R_PROD, U32(0), 1, 0))) CHECK_FLOATS(y, FLOATS(4, 10, 18), 3, 0);
     tm_free(&m);
     if ((y = reduce_run(&m, DIMS(2, 3), x, R_LOG_SUM, U32(1), 1, 0)))
