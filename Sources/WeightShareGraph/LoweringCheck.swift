@@ -145,11 +145,15 @@ extension Lowering {
         return unsupportedNodes(prepared)
     }
 
+    /// Whether lowering accepts `node`'s operator: a row of the operator table (default domain), or a Constant.
+    public static func isSupported(_ node: Node) -> Bool {
+        isDefaultOperatorDomain(node.domain) && (OperatorTable.byName[node.opType] != nil || node.opType == "Constant")
+    }
+
     static func unsupportedNodes(_ graph: Graph) -> [UnsupportedOperator] {
         var list: [UnsupportedOperator] = []
         var index: [String: Int] = [:]
-        for node in graph.nodes where !(isDefaultOperatorDomain(node.domain)
-                                        && (OperatorTable.byName[node.opType] != nil || node.opType == "Constant")) {
+        for node in graph.nodes where !isSupported(node) {
             let key = (isDefaultOperatorDomain(node.domain) ? "" : node.domain) + "\u{0}" + node.opType
             if let i = index[key] {
                 list[i].count += 1

@@ -22,6 +22,9 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
     case cycle(nodes: [String])
     /// A node whose inputs, attributes or shapes do not fit its operator.
     case invalidNode(node: String, opType: String, reason: String)
+    /// An operator option that is not a usable number (a NaN or infinite Gemm alpha, Clip bound, Pow exponent, …):
+    /// a problem of the graph itself, whatever the input shapes.
+    case invalidOption(node: String, opType: String, reason: String)
     /// A constant that cannot be used where it is (an int64 tensor as data, a shape that is not constant).
     case invalidConstant(name: String, reason: String)
     /// A constant holding NaN (or ±Inf where only numbers make sense: the weights, biases and scales of
@@ -79,7 +82,7 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
             return "the value '\(value)' is defined more than once (by two nodes, or by a node and an input/constant)"
         case .cycle(let nodes):
             return "the graph has a cycle through the nodes " + nodes.map { "'\($0)'" }.joined(separator: ", ")
-        case .invalidNode(let node, let opType, let reason):
+        case .invalidNode(let node, let opType, let reason), .invalidOption(let node, let opType, let reason):
             return "node '\(node)' (\(opType)): \(reason)"
         case .invalidConstant(let name, let reason):
             return "constant '\(name)': \(reason)"

@@ -10,7 +10,7 @@ extension Lowering {
     ///   positive.
     ///
     /// - Throws: ``LoweringError/nonFiniteConstant(name:node:element:index:shape:value:)`` naming the tensor and
-    ///   the first bad element, or ``LoweringError/invalidNode(node:opType:reason:)`` for an option.
+    ///   the first bad element, or ``LoweringError/invalidOption(node:opType:reason:)`` for an option.
     static func checkFiniteValues(_ model: LoweredModel) throws {
         var checked = Set<Int>()
         for operation in model.operations {
@@ -47,7 +47,7 @@ extension Lowering {
 
     private static func checkOptions(_ operation: LoweredModel.Operation) throws {
         func refuse(_ opType: String, _ reason: String) -> LoweringError {
-            .invalidNode(node: operation.name, opType: opType, reason: reason)
+            .invalidOption(node: operation.name, opType: opType, reason: reason)
         }
         switch operation.kind {
         case .gemm(let alpha, let beta, _, _):

@@ -108,12 +108,11 @@ public struct ImportCheck: Sendable, Encodable {
         unsupportedOperators = Lowering.unsupportedOperators(in: graph)
         dynamicDimensions = Lowering.dynamicDimensions(of: graph, inputShapes: inputShapes)
 
-        let unsupportedKeys = Set(unsupportedOperators.map { $0.domain + "\u{0}" + $0.opType })
         var counts: [String: OperatorCount] = [:]
         for node in graph.nodes {
             let key = node.domain + "\u{0}" + node.opType
             counts[key, default: OperatorCount(opType: node.opType, domain: node.domain, count: 0,
-                                               supported: !unsupportedKeys.contains(key))].count += 1
+                                               supported: Lowering.isSupported(node))].count += 1
         }
         operators = counts.values.sorted { ($0.domain, $0.opType) < ($1.domain, $1.opType) }
 

@@ -48,6 +48,8 @@ struct NonFiniteValueTests {
             Issue.record("expected an invalid node error")
         } catch let LoweringError.invalidNode(node, opType, reason) {
             return (node, opType, reason)
+        } catch let LoweringError.invalidOption(node, opType, reason) {
+            return (node, opType, reason)
         } catch {
             Issue.record("unexpected \(error)")
         }
@@ -105,6 +107,23 @@ struct NonFiniteValueTests {
             #expect(throws: LoweringError.self, "\(folding)") {
                 try Lowering.lower(graph, options: LoweringOptions(batchNormFolding: folding))
             }
+        }
+    }
+
+    @Test("a NaN option with a dynamic input: the --input-shape suggestion stops at once and names the option")
+    func nanOptionBlocksTheSuggestion() throws {
+        let node = Node(name: "fc", opType: "Gemm", inputs: ["x", "W"], outputs: ["y"], attributes: ["alpha": .float(.nan)])
+        let graph = Graph(name: "g", opsetVersion: 13,
+                          inputs: [ValueInfo(name: "x", elementType: .float32, shape: [.symbolic("N"), .symbolic("F")])],
+                          outputs: [ValueInfo(name: "y", elementType: .float32, shape: nil)], nodes: [node],
+                          initializers: ["W": ConstantTensor(shape: [4, 3], floats: (0..<12).map { Float($0) })])
+        do {
+            _ = try Lowering.lower(graph)
+            Issue.record("lowered")
+        } catch let LoweringError.unpinnedInputShape(_, _, suggestion) {
+            let suggestion = try #require(suggestion)
+            #expect(suggestion.shapes.isEmpty && suggestion.triedSizes.isEmpty)
+            #expect(suggestion.blockedBy?.contains("alpha") == true, "\(suggestion)")
         }
     }
 
