@@ -94,8 +94,9 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
  * NCHW layout; "spatial" ops work on the two trailing dims (1-D data is stored with H = 1). ConvOptions/PoolOptions
  * vectors: absent = defaults (strides 1, dilations 1, pads 0), else exactly 2 entries (pads 4: top, left, bottom,
  * right); strides, dilations, kernel sizes >= 1 and every value <= 65535. Output shapes are recomputed and must
- * match. An element-wise op with no options that applies one float function is one row of kernel UNARY: no other
- * C file changes (see Runtime/README.md, "Adding an operator").
+ * match. An element-wise op with no options that applies one libm float function is one row of kernel UNARY: no
+ * other C file changes (a function of its own goes next to the ws_f_* of ws_activation.c; see Runtime/README.md,
+ * "Adding an operator").
  */
 /* clang-format off */
 #define WS_OP_LIST(X)                                                                                             \
@@ -218,6 +219,7 @@ typedef enum {
  *  WS_OP_LIST are exactly these). */
 #define WS_OP_COUNT_ROW(...) +1
 enum { WS_OP_COUNT = 0 WS_OP_LIST(WS_OP_COUNT_ROW) };
+#undef WS_OP_COUNT_ROW
 
 /** The schema's name of an opcode ("Conv"), or "unknown" for a value that is not one. */
 const char *ws_opcode_name(ws_opcode opcode);

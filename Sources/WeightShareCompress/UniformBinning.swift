@@ -25,18 +25,19 @@ public struct UniformBinning: Sendable, Equatable {
     public init(values: [Float], k: Int, range: ClosedRange<Float>?, excluded: [Int] = []) {
         precondition(k >= 1 && k <= Self.maximumK, "K must be in 1...\(Self.maximumK)")
         self.k = k
-        // Lowering refuses non-finite shared weights; binning still never traps on one: the range is over the
-        // finite values (a given range with a non-finite or reversed bound falls back to it), ±Inf fall into the
-        // end bins like any value outside the range (counted at the bound), NaN into bin 0 without counting.
-        var lo = Float.infinity
-        var hi = -Float.infinity
-        for v in values where v.isFinite {
-            lo = Swift.min(lo, v)
-            hi = Swift.max(hi, v)
-        }
-        if lo > hi { (lo, hi) = (0, 0) }
+        // Lowering refuses non-finite shared weights; binning still never traps on one: without a finite given
+        // range, the range is over the finite values (the scan runs only then), ±Inf fall into the end bins like
+        // any value outside the range (counted at the bound), NaN into bin 0 without counting.
+        var lo: Float, hi: Float
         if let range, range.lowerBound.isFinite, range.upperBound.isFinite {
             (lo, hi) = (range.lowerBound, range.upperBound)
+        } else {
+            (lo, hi) = (.infinity, -.infinity)
+            for v in values where v.isFinite {
+                lo = Swift.min(lo, v)
+                hi = Swift.max(hi, v)
+            }
+            if lo > hi { (lo, hi) = (0, 0) }
         }
         minimum = lo
         maximum = hi

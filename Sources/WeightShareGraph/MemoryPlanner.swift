@@ -1,9 +1,9 @@
 /// Ahead-of-time placement of every activation in one arena (TFLite Micro's idea: plan once, never allocate).
 ///
 /// Lifetimes come from the operator order: a tensor lives from the operator that writes it (graph inputs: from
-/// the start) to its last reader (graph outputs: to the end). An element-wise operator (Add, Sub, Mul, Div, the
-/// activations, ChannelAffine, Softmax, Reshape) writes in place over an input of the same size that dies there,
-/// when that input is not a graph input or output. Buffers are then placed largest first, each into the smallest gap left by the buffers
+/// the start) to its last reader (graph outputs: to the end). An operator that may run in place
+/// (``OperatorKind/allowsInPlace``, the runtime table's `inplace` column) writes over an input of the same size that
+/// dies there, when that input is not a graph input or output. Buffers are then placed largest first, each into the smallest gap left by the buffers
 /// whose lifetimes overlap its own (greedy best fit). Cost: the sum over buffers of their lifetime length times
 /// the buffers live with them, plus sorting (linear in a chain, O(B²) only when every buffer lives with every other).
 public struct MemoryPlan: Sendable, Equatable {
@@ -43,7 +43,6 @@ public enum MemoryPlanner {
             members.append([t])
         }
         var inPlace: [Int: Int] = [:]
-        var inPlaceInputs = Set<Int>()
         let protected = Set(model.inputs).union(model.outputs)
         for (o, operation) in model.operations.enumerated() {
             guard operation.kind.allowsInPlace, let output = operation.outputs.first, !protected.contains(output)
@@ -51,7 +50,7 @@ public enum MemoryPlanner {
             let size = model.tensors[output].elementCount
             let candidate = operation.inputs.compactMap { $0 }.first { t in
                 !model.tensors[t].isConstant && !protected.contains(t) && last[t] == o
-                    && model.tensors[t].elementCount == size && !inPlaceInputs.contains(t)
+                    && model.tensors[t].elementCount == size
             }
             guard let input = candidate, let target = bufferOf[input], let source = bufferOf[output],
                 target != source else { continue }
@@ -59,7 +58,6 @@ public enum MemoryPlanner {
             for t in members[source] { bufferOf[t] = target }
             members[source] = []
             inPlace[output] = input
-            inPlaceInputs.insert(input)
         }
 
         struct Buffer { var id: Int; var size: Int; var start: Int; var stop: Int }

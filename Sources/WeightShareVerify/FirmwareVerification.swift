@@ -87,7 +87,9 @@ public enum FirmwareVerification {
         public var firmwareOutput: String
     }
 
-    /// Checks that `board` is emulated (and has a UART for `io: .uart`), and that the model fits it.
+    /// Checks that `board` is emulated (and has a UART for `io: .uart`). ``run(wsm:board:catalog:data:limit:timeout:io:workDirectory:corruptExpected:log:)``
+    /// checks it first; `wsc run` also calls it before loading the firmware catalog, so that this is the error a
+    /// user sees first. The model's fit is checked in `run`.
     public static func checkBoard(_ board: Board, io: FirmwareIO) throws {
         guard board.qemu != nil else { throw BoardError.notEmulated(board: board.name) }
         if io == .uart && board.uart == nil { throw BoardError.noUART(board: board.name) }

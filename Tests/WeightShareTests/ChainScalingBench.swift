@@ -100,34 +100,26 @@ import WeightShareReader
                                         totalSeconds: median(all.map(\.totalSeconds)))
         }
         let small = medians["25000"]!, large = medians["100000"]!
-        let report: [String: AnyCodable] = [
-            "what": .string("ONNX chain of N nodes (Relu/Transpose alternating) through import, lowering, memory "
+        let report = Report(
+            what: "ONNX chain of N nodes (Relu/Transpose alternating) through import, lowering, memory "
                 + "planning, container writing and the C runtime's load (verification); medians of \(runs) runs; "
-                + "ratio = time(100k) / time(25k), 4 for linear cost"),
-            "runs": .int(runs),
-            "medians": .stages(medians),
-            "ratio100kTo25k": .numbers([
+                + "ratio = time(100k) / time(25k), 4 for linear cost",
+            runs: runs, medians: medians,
+            ratio100kTo25k: [
                 "import": large.importSeconds / small.importSeconds, "lower": large.lowerSeconds / small.lowerSeconds,
                 "plan": large.planSeconds / small.planSeconds, "write": large.writeSeconds / small.writeSeconds,
                 "runtimeLoad": large.runtimeLoadSeconds / small.runtimeLoadSeconds,
                 "total": large.totalSeconds / small.totalSeconds,
-            ]),
-        ]
+            ])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(report).write(to: URL(fileURLWithPath: out))
     }
 
-    enum AnyCodable: Encodable {
-        case string(String), int(Int), stages([String: Stages]), numbers([String: Double])
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.singleValueContainer()
-            switch self {
-            case .string(let v): try c.encode(v)
-            case .int(let v): try c.encode(v)
-            case .stages(let v): try c.encode(v)
-            case .numbers(let v): try c.encode(v)
-            }
-        }
+    struct Report: Encodable {
+        var what: String
+        var runs: Int
+        var medians: [String: Stages]
+        var ratio100kTo25k: [String: Double]
     }
 }

@@ -27,7 +27,10 @@ struct GoldenBytesTests {
         let bytes = try compile(model, shape: shape)
         let file = Self.golden.appendingPathComponent(name)
         if ProcessInfo.processInfo.environment["WSC_UPDATE_GOLDEN"] == "1" {
+            // Rewriting is never a pass: a stray variable must not turn this test green.
             try bytes.write(to: file)
+            Issue.record("\(name) rewritten (WSC_UPDATE_GOLDEN=1); commit it only if the format or the method changed")
+            return
         }
         let expected = try Data(contentsOf: file)
         #expect(bytes.count == expected.count)
