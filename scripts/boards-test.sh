@@ -45,6 +45,14 @@ print(best['id'])")
 "$wsc" compile "$work/folded" --solution "$solution" --board qemu-mps2-an386 -o "$work/folded-out" >/dev/null
 echo "== qemu-mps2-an386, resnet_folded solution $solution (normalised)"
 "$wsc" run "$work/folded-out" --board qemu-mps2-an386 --data $fx/digits_test.npz --limit 10 --timeout 120 2>/dev/null
+# Two inputs and two outputs, an int64 input pinned to a value (its If folded at compile time), run free-running:
+# the firmware feeds state_out back as the next sample's state, as the host does.
+"$wsc" search $fx/io/stateful_cell.onnx --data $fx/io/stateful_cell_io.npz --out "$work/cell" \
+    --input-value sr=16000 --metric cosine --population 8 --generations 2 >/dev/null 2>&1
+"$wsc" compile "$work/cell" --max-loss 100 --board qemu-mps2-an386 -o "$work/cell-out" >/dev/null
+echo "== qemu-mps2-an386, stateful_cell free-running (--feedback state=state_out)"
+"$wsc" run "$work/cell-out" --board qemu-mps2-an386 --data $fx/io/stateful_cell_io.npz --limit 16 \
+    --feedback state=state_out 2>/dev/null
 for io in semihosting uart; do
     if "$wsc" run "$work/qemu-mps2-an386" --board qemu-mps2-an386 --io $io --data $fx/digits_test.npz --limit 2 \
         --corrupt-expected >/dev/null 2>&1; then

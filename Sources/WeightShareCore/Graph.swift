@@ -80,6 +80,8 @@ public enum AttributeValue: Sendable, Equatable {
     case floats([Float])
     case strings([String])
     case tensor(ConstantTensor)
+    /// A subgraph (`If`'s `then_branch`/`else_branch`); its nodes may read values of the enclosing graph by name.
+    indirect case graph(Graph)
 }
 
 public struct Node: Sendable, Equatable {

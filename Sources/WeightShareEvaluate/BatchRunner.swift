@@ -9,14 +9,60 @@ public enum BatchRunner {
     /// Workers used; the machine's active cores.
     public static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    /// The first output of every sample, concatenated (n × outputSize).
-    public static func run(_ model: WSMModel, samples: SampleSet, workers: Int = defaultWorkers) throws -> [Float] {
-        guard let output = model.outputs.first else { throw WSMError.wrongInputCount(expected: model.inputs.count, got: 1) }
-        return try rows(model, samples: samples, width: output.elementCount, workers: workers) { session, sample, row in
-            try session.run(input: sample) { y in
-                for j in row.indices { row[j] = y[j] }
+    /// The outputs at `outputs` (positions in the model's outputs; nil: every output) of every sample: one row
+    /// per sample, each the chosen outputs concatenated in that order (n × their total size).
+    public static func run(_ model: WSMModel, samples: SampleSet, outputs: [Int]? = nil,
+                           workers: Int = defaultWorkers) throws -> [Float] {
+        let chosen = outputs ?? Array(model.outputs.indices)
+        guard !chosen.isEmpty else { throw WSMError.wrongOutputCount(expected: 1, got: model.outputs.count) }
+        for o in chosen where !model.outputs.indices.contains(o) {
+            throw WSMError.wrongOutputCount(expected: o + 1, got: model.outputs.count)
+        }
+        let width = chosen.reduce(0) { $0 + model.outputs[$1].elementCount }
+        return try rows(model, samples: samples, width: width, workers: workers) { session, sample, row in
+            var offset = 0
+            try session.run(input: sample, outputs: chosen) { _, y in
+                for j in y.indices { row[offset + j] = y[j] }
+                offset += y.count
             }
         }
+    }
+
+    /// As ``run(_:samples:outputs:workers:)``, but free-running: the samples run one after the other, in order,
+    /// and each pair of `feedback` (an input position, an output position of the same size) replaces that input
+    /// of every sample after the first with that output of the sample before, as a recurrent model runs when
+    /// deployed (its state fed back from call to call). The first sample's values come from the data.
+    public static func runFreeRunning(_ model: WSMModel, samples: SampleSet, outputs: [Int]? = nil,
+                                      feedback: [(input: Int, output: Int)]) throws -> [Float] {
+        let chosen = outputs ?? Array(model.outputs.indices)
+        for o in chosen + feedback.map(\.output) where !model.outputs.indices.contains(o) {
+            throw WSMError.wrongOutputCount(expected: o + 1, got: model.outputs.count)
+        }
+        guard samples.inputSizes == model.inputs.map(\.elementCount) else {
+            throw WSMError.wrongInputSize(input: model.inputs.map(\.name).joined(separator: " + "),
+                                          expected: model.inputs.reduce(0) { $0 + $1.elementCount },
+                                          got: samples.sampleSize)
+        }
+        let offsets = samples.inputSizes.indices.map { samples.inputSizes[..<$0].reduce(0, +) }
+        let session = InferenceSession(model: model)
+        var result: [Float] = []
+        result.reserveCapacity(samples.count * chosen.reduce(0) { $0 + model.outputs[$1].elementCount })
+        let needed = Array(Set(chosen + feedback.map(\.output))).sorted()
+        var latest: [Int: [Float]] = [:]
+        for i in 0..<samples.count {
+            var sample = Array(samples.values[(i * samples.sampleSize)..<((i + 1) * samples.sampleSize)])
+            if i > 0 {
+                for (input, output) in feedback {
+                    sample.replaceSubrange(offsets[input]..<(offsets[input] + samples.inputSizes[input]),
+                                           with: latest[output]!)
+                }
+            }
+            try sample.withUnsafeBufferPointer { x in
+                try session.run(input: x, outputs: needed) { o, y in latest[o] = Array(y) }
+            }
+            for o in chosen { result += latest[o]! }
+        }
+        return result
     }
 
     /// Per-channel means of `site`'s output over every sample, running each sample only up to the site's
@@ -102,11 +148,11 @@ public enum BatchRunner {
         _ model: WSMModel, samples: SampleSet, ranges: [Range<Int>],
         _ body: @Sendable (Int, InferenceSession, (Int) -> UnsafeBufferPointer<Float>) throws -> Void
     ) throws {
-        guard model.inputs.count == 1, let input = model.inputs.first else {
-            throw WSMError.wrongInputCount(expected: model.inputs.count, got: 1)
+        guard model.inputs.count == samples.inputSizes.count else {
+            throw WSMError.wrongInputCount(expected: model.inputs.count, got: samples.inputSizes.count)
         }
-        guard input.elementCount == samples.sampleSize else {
-            throw WSMError.wrongInputSize(input: input.name, expected: input.elementCount, got: samples.sampleSize)
+        for (input, size) in zip(model.inputs, samples.inputSizes) where input.elementCount != size {
+            throw WSMError.wrongInputSize(input: input.name, expected: input.elementCount, got: size)
         }
         let failure = FirstError()
         samples.values.withUnsafeBufferPointer { x in

@@ -15,14 +15,19 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     /// The float model's outputs on `samples` (the reference of `agreement` and `cosine`).
     public let floatOutputs: [Float]
     public let outputWidth: Int
+    /// The outputs the metric reads (positions in the model's outputs), concatenated in this order.
+    public let scoredOutputs: [Int]
     public let workers: Int
 
-    public convenience init(model: PreparedModel, samples: SampleSet, metric: Metric,
+    public convenience init(model: PreparedModel, samples: SampleSet, metric: Metric, output: String? = nil,
                             workers: Int = BatchRunner.defaultWorkers) throws {
-        try self.init(encoder: WeightEncoder(base: model), samples: samples, metric: metric, workers: workers)
+        try self.init(encoder: WeightEncoder(base: model), samples: samples, metric: metric, output: output,
+                      workers: workers)
     }
 
-    public init(encoder: WeightEncoder, samples: SampleSet, metric: Metric,
+    /// - Parameter output: the model output the metric reads; nil: ``OutputSelection/scored(outputs:metric:name:)``'s
+    ///   default (the first output for accuracy and agreement, every output for cosine).
+    public init(encoder: WeightEncoder, samples: SampleSet, metric: Metric, output: String? = nil,
                 workers: Int = BatchRunner.defaultWorkers) throws {
         if metric.needsLabels && samples.labels == nil { throw EvaluationError.labelsRequired(metric: metric) }
         self.encoder = encoder
@@ -30,8 +35,10 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
         self.metric = metric
         self.workers = workers
         let reference = try WSMModel(bytes: try encoder.container(nil))
-        outputWidth = reference.outputs.first?.elementCount ?? 0
-        floatOutputs = try BatchRunner.run(reference, samples: samples, workers: workers)
+        scoredOutputs = try OutputSelection.scored(outputs: reference.outputs.map(\.name), metric: metric,
+                                                   name: output)
+        outputWidth = scoredOutputs.reduce(0) { $0 + reference.outputs[$1].elementCount }
+        floatOutputs = try BatchRunner.run(reference, samples: samples, outputs: scoredOutputs, workers: workers)
         if let i = floatOutputs.firstIndex(where: { !$0.isFinite }) {
             throw EvaluationError.nonFiniteFloatOutputs(sample: outputWidth == 0 ? 0 : i / outputWidth,
                                                         count: floatOutputs.count(where: { !$0.isFinite }))
@@ -57,7 +64,7 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     /// Outputs of the model with `encoding` (nil: the float model) on every sample.
     public func outputs(_ encoding: WeightEncoding?) throws -> [Float] {
         let candidate = try WSMModel(bytes: try encoder.container(encoding))
-        return try BatchRunner.run(candidate, samples: samples, workers: workers)
+        return try BatchRunner.run(candidate, samples: samples, outputs: scoredOutputs, workers: workers)
     }
 
     /// Outputs of the model with the paper's plain `quantization` (nil: the float model).
@@ -68,7 +75,8 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
 
 public enum EvaluationError: Error, CustomStringConvertible, Equatable {
     case labelsRequired(metric: Metric)
-    case sampleShape(input: String, expected: [Int], got: [Int])
+    /// An array's samples do not fill the input they feed (`array`: the data file's array, nil when not from one).
+    case sampleShape(input: String, expected: [Int], got: [Int], array: String? = nil)
     /// The float (uncompressed) model gives NaN or infinite outputs: there is nothing to compare candidates with.
     case nonFiniteFloatOutputs(sample: Int, count: Int)
 
@@ -76,8 +84,10 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .labelsRequired(let metric):
             return "metric '\(metric.rawValue)' needs labels: the data file has no 'y' array (use --metric agreement or cosine)"
-        case .sampleShape(let input, let expected, let got):
-            return "samples have shape \(got) but model input \(input) takes \(expected)"
+        case .sampleShape(let input, let expected, let got, let array):
+            let what = array.map { "the samples of '\($0)'" } ?? "samples"
+            return "\(what) have shape \(got) (\(got.reduce(1, *)) values each) but model input '\(input)' takes "
+                + "\(expected) (\(expected.reduce(1, *)) values)"
         case .nonFiniteFloatOutputs(let sample, let count):
             return "the float model gives \(count) NaN or infinite output value(s) on the data (the first at sample "
                 + "\(sample)); candidates cannot be scored against it (check the data and the model's weights)"

@@ -2,67 +2,81 @@ import Foundation
 import WeightShareCore
 import WeightShareGraph
 import WeightShareImport
-/// Evaluation samples in the shape the runtime consumes: flat float32 rows, one per inference.
+/// Evaluation samples in the shape the runtime consumes: flat float32 rows, one per inference. A row holds every
+/// model input's values, concatenated in the model's input order (``inputSizes``).
 public struct SampleSet: Sendable, Equatable {
     /// `count` rows of `sampleSize` values.
     public var values: [Float]
     public var sampleSize: Int
     public var count: Int
     public var labels: [Int]?
+    /// Values of each model input in a row, in input order (they add up to `sampleSize`).
+    public var inputSizes: [Int]
     /// Samples of the file left out because they held NaN or ±Inf (see ``load(_:for:limit:labels:metric:dropNonFinite:maxBytes:)``).
     public var droppedNonFinite = 0
 
-    public init(values: [Float], sampleSize: Int, labels: [Int]?) {
+    public init(values: [Float], sampleSize: Int, labels: [Int]?, inputSizes: [Int]? = nil) {
         precondition(sampleSize > 0 && values.count % sampleSize == 0, "values must be whole samples")
+        precondition(inputSizes == nil || inputSizes!.reduce(0, +) == sampleSize, "input sizes fill a sample")
         self.values = values
         self.sampleSize = sampleSize
         self.count = values.count / sampleSize
         self.labels = labels
+        self.inputSizes = inputSizes ?? [sampleSize]
     }
 
     /// The first `n` samples.
     public func prefix(_ n: Int) -> SampleSet {
         let n = min(n, count)
         return SampleSet(values: Array(values[0..<(n * sampleSize)]), sampleSize: sampleSize,
-                         labels: labels.map { Array($0.prefix(n)) })
+                         labels: labels.map { Array($0.prefix(n)) }, inputSizes: inputSizes)
     }
 }
 
 extension SampleSet {
-    /// Loads `x` (and, with `labels`, `y` when present) from a .npz and checks the samples against the model's
-    /// single input. Metrics without labels skip `y`, which then may hold anything (e.g. reference outputs).
+    /// Loads the samples of every model input (and, with `labels`, `y` when present) from a .npz and checks them
+    /// against the model's inputs. A model with one input reads `x`, or the array named after the input when
+    /// there is no `x`; a model with several inputs reads one array per input, named after it, each `[n, ...]`
+    /// with the same `n`. Metrics without labels skip `y`, which then may hold anything (e.g. reference outputs).
     ///
     /// The file is read as ``Dataset/load(url:options:checkSampleShape:)`` reads it: a `metric` that needs labels
-    /// is refused before `x` is read when there is no `y`; `x`'s sample shape is checked against the model's
+    /// is refused before `x` is read when there is no `y`; each array's sample shape is checked against its
     /// input before its data is inflated; only the first `limit` samples are read; labels must be classes of the
-    /// model's first output (`0..<its element count`); samples with NaN or ±Inf are refused, or left out with
-    /// `dropNonFinite` (counted in ``droppedNonFinite``); at most `maxBytes` bytes of array data are read.
+    /// model's output `classOutput` (`0..<its element count`); samples with NaN or ±Inf are refused, or left out
+    /// with `dropNonFinite` (counted in ``droppedNonFinite``); at most `maxBytes` bytes of array data are read.
     public static func load(_ url: URL, for model: LoweredModel, limit: Int? = nil, labels: Bool = true,
                             metric: Metric? = nil, dropNonFinite: Bool = false,
-                            maxBytes: Int = NumPy.defaultMaxDataBytes) throws -> SampleSet {
-        guard let inputIndex = model.inputs.first, model.inputs.count == 1 else {
-            throw SampleSetError.inputCount(inputs: model.inputs.map {
-                PinnedInputShape(input: model.tensors[$0].name, shape: model.tensors[$0].shape)
-            })
-        }
-        let input = model.tensors[inputIndex]
+                            maxBytes: Int = NumPy.defaultMaxDataBytes, classOutput: Int = 0) throws -> SampleSet {
+        guard !model.inputs.isEmpty else { throw SampleSetError.noInput }
+        let inputs = model.inputs.map { model.tensors[$0] }
         let labelUse: Dataset.LoadOptions.Labels
         if let metric, metric.needsLabels {
             labelUse = .required(needer: "--metric \(metric.rawValue)")
         } else {
             labelUse = labels && metric?.needsLabels != false ? .optional : .ignore
         }
-        let classes = model.outputs.first.map { model.tensors[$0].elementCount }
+        let classes = model.outputs.indices.contains(classOutput)
+            ? model.tensors[model.outputs[classOutput]].elementCount : nil
+        let arrays = inputs.count == 1 ? [["x", inputs[0].name]] : inputs.map { [$0.name] }
         let options = Dataset.LoadOptions(labels: labelUse, limit: limit, classCount: classes,
-                                          dropNonFinite: dropNonFinite, maxBytes: maxBytes)
-        let dataset = try Dataset.load(url: url, options: options) { sampleShape in
-            // A sample fills the whole input; a leading batch dimension of 1 in the model is implied.
-            guard sampleShape.reduce(1, *) == input.elementCount else {
-                throw EvaluationError.sampleShape(input: input.name, expected: input.shape, got: sampleShape)
+                                          dropNonFinite: dropNonFinite, maxBytes: maxBytes, sampleArrays: arrays)
+        let dataset: Dataset
+        do {
+            dataset = try Dataset.load(url: url, options: options) { position, name, sampleShape in
+                // A sample fills the whole input; a leading batch dimension of 1 in the model is implied.
+                let input = inputs[position]
+                guard sampleShape.reduce(1, *) == input.elementCount else {
+                    throw EvaluationError.sampleShape(input: input.name, expected: input.shape, got: sampleShape,
+                                                      array: name)
+                }
             }
+        } catch ImportError.missingArray(let path, _, let available) where inputs.count > 1 {
+            throw SampleSetError.missingInputs(
+                path: path, inputs: inputs.map { PinnedInputShape(input: $0.name, shape: $0.shape) },
+                available: available)
         }
-        var set = SampleSet(values: dataset.samples, sampleSize: input.elementCount,
-                            labels: dataset.labels?.map { Int($0) })
+        var set = SampleSet(values: dataset.samples, sampleSize: dataset.sampleSize,
+                            labels: dataset.labels?.map { Int($0) }, inputSizes: inputs.map(\.elementCount))
         set.droppedNonFinite = dataset.droppedNonFinite
         return set
     }
@@ -70,18 +84,24 @@ extension SampleSet {
 
 /// Why data cannot be read for a model at all.
 public enum SampleSetError: Error, CustomStringConvertible, Equatable {
-    /// The model has no input or several: data files hold samples of one input (`x`) so far.
-    case inputCount(inputs: [PinnedInputShape])
+    /// The model has no run-time input (every input pinned with --input-value, or none declared).
+    case noInput
+    /// A model with several inputs, and a data file without an array for some of them.
+    case missingInputs(path: String, inputs: [PinnedInputShape], available: [String])
 
     public var description: String {
         switch self {
-        case .inputCount(let inputs):
-            guard !inputs.isEmpty else {
-                return "this model has no input; wsc search and verify take data for models with one input"
-            }
-            let list = inputs.map { "'\($0.input)' [" + $0.shape.map(String.init).joined(separator: ", ") + "]" }
-            return "this model has \(inputs.count) inputs (" + list.joined(separator: ", ") + "); wsc search and "
-                + "verify take data (an .npz with x) for models with one input; `wsc check MODEL` lists the inputs"
+        case .noInput:
+            return "this model has no run-time input (none declared, or every one pinned with --input-value); "
+                + "there is nothing to feed samples to"
+        case .missingInputs(let path, let inputs, let available):
+            let list = inputs.map { "'\($0.input)' [n, " + $0.shape.map(String.init).joined(separator: ", ") + "]" }
+            let have = available.isEmpty ? "none" : available.map { "'\($0)'" }.joined(separator: ", ")
+            let missing = inputs.filter { !available.contains($0.input) }.map { "'\($0.input)'" }
+            return "this model has \(inputs.count) inputs, so \(path) needs one array per input, named after it "
+                + "and with one row per sample: " + list.joined(separator: ", ") + "; missing: "
+                + missing.joined(separator: ", ") + " (arrays in the file: \(have); a leading 1 of an input's "
+                + "shape may be left out, only the element count per sample must match)"
         }
     }
 }

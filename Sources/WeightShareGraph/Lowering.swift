@@ -2,7 +2,8 @@ import WeightShareCore
 /// Turns an imported ``Graph`` into a ``LoweredModel``: static shapes, operators in execution order, float32 tensors.
 ///
 /// The steps, in order (each in its own file):
-/// 1. fold `Constant` nodes still in the graph (the importer already does; graphs built by hand may not);
+/// 1. fold `Constant` nodes still in the graph (the importer already does; graphs built by hand may not); replace
+///    each `If` whose condition is known at compile time by its branch (`LoweringControlFlow.swift`);
 /// 2. remove `Identity` and `Dropout` (inference), rewiring consumers; a graph output produced by an `Identity`
 ///    gives its name to the producing node's output (`LoweringIdentityRemoval.swift`);
 /// 3. drop nodes that do not reach a graph output (`LoweringDeadNodes.swift`); fuse written-out LayerNorms
@@ -43,11 +44,16 @@ public enum Lowering {
     /// - Parameter inputShapes: a shape for graph inputs by name (`["input": [1, 64]]`); required for every input
     ///   whose declared shape has a dynamic dimension (or no shape), optional for fixed ones (then it must agree).
     /// - Parameter options: how BatchNormalization is folded.
+    /// - Parameter inputValues: inputs pinned to constant values (``pinInputValues(_:values:inputShapes:)``):
+    ///   they are no longer inputs of the lowered model, and what depends only on them folds.
     /// - Throws: ``LoweringError`` naming the node, input or value at fault.
     ///   An unpinned input's error carries an ``InputShapeSuggestion`` (shapes found by lowering with candidate
     ///   sizes, or the dimensions to choose).
     public static func lower(_ graph: Graph, inputShapes: [String: [Int]] = [:],
+                             inputValues: [String: [Float]] = [:],
                              options: LoweringOptions = LoweringOptions()) throws -> LoweredModel {
+        let graph = try pinInputValues(graph, values: inputValues, inputShapes: inputShapes)
+        let inputShapes = inputShapes.filter { inputValues[$0.key] == nil }
         do {
             return try lowerPinned(graph, inputShapes: inputShapes, options: options)
         } catch LoweringError.unpinnedInputShape(let input, let declared?, nil) {
@@ -57,10 +63,20 @@ public enum Lowering {
         }
     }
 
+    /// The graph with the inputs in `inputValues` made constants and every `If` whose condition that decides
+    /// replaced by its branch (what ``lower(_:inputShapes:inputValues:options:)`` does first), for checks that
+    /// look at the graph before lowering it.
+    public static func resolveControlFlow(_ graph: Graph, inputShapes: [String: [Int]],
+                                          inputValues: [String: [Float]]) throws -> Graph {
+        let graph = try pinInputValues(foldConstantNodes(graph), values: inputValues, inputShapes: inputShapes)
+        return try inlineConstantIfs(graph, inputShapes: inputShapes.filter { inputValues[$0.key] == nil })
+    }
+
     /// ``lower(_:inputShapes:options:)`` without looking for a suggestion when an input is not pinned.
     static func lowerPinned(_ graph: Graph, inputShapes: [String: [Int]],
                             options: LoweringOptions) throws -> LoweredModel {
         var graph = try foldConstantNodes(graph)
+        graph = try inlineConstantIfs(graph, inputShapes: inputShapes)
         graph = try removeIdentities(graph)
         graph = try removeDeadNodes(graph)
         graph = try prepareLayerNorms(graph)

@@ -145,15 +145,27 @@ extension Lowering {
         return unsupportedNodes(prepared)
     }
 
-    /// Whether lowering accepts `node`'s operator: a row of the operator table (default domain), or a Constant.
+    /// Whether lowering accepts `node`'s operator: a row of the operator table (default domain), a Constant, or
+    /// an If (replaced by a branch when its condition is known at compile time, see `LoweringControlFlow.swift`).
     public static func isSupported(_ node: Node) -> Bool {
-        isDefaultOperatorDomain(node.domain) && (OperatorTable.byName[node.opType] != nil || node.opType == "Constant")
+        isDefaultOperatorDomain(node.domain)
+            && (OperatorTable.byName[node.opType] != nil || node.opType == "Constant" || node.opType == "If")
     }
 
     static func unsupportedNodes(_ graph: Graph) -> [UnsupportedOperator] {
         var list: [UnsupportedOperator] = []
         var index: [String: Int] = [:]
-        for node in graph.nodes where !isSupported(node) {
+        // The nodes of If branches count too: either branch may be the one compiled.
+        var nodes: [Node] = []
+        var pending = graph.nodes
+        while !pending.isEmpty {
+            let node = pending.removeFirst()
+            nodes.append(node)
+            for value in node.attributes.values.sorted(by: { "\($0)" < "\($1)" }) {
+                if case .graph(let branch) = value { pending += branch.nodes }
+            }
+        }
+        for node in nodes where !isSupported(node) {
             let key = (isDefaultOperatorDomain(node.domain) ? "" : node.domain) + "\u{0}" + node.opType
             if let i = index[key] {
                 list[i].count += 1

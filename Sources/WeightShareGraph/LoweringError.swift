@@ -10,6 +10,8 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
     case inputShapeMismatch(input: String, declared: [Dimension]?, pinned: [Int], reason: String)
     /// A graph input whose element type is not float32.
     case unsupportedInputType(input: String, elementType: ElementType)
+    /// `--input-value` cannot pin this input to these values.
+    case invalidInputValue(input: String, values: [Float], reason: String)
     /// An operator WeightShare cannot lower (one node).
     case unsupportedOperator(node: String, opType: String, domain: String)
     /// Every operator of the graph WeightShare cannot lower, each with its node count and first node.
@@ -59,6 +61,10 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "\(declaredText): \(reason)"
         case .unsupportedInputType(let input, let type):
             return "input '\(input)' has element type \(type.rawValue); WeightShare models take float32 inputs"
+        case .invalidInputValue(let input, let values, let reason):
+            let shown = values.prefix(8).map { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : "\($0)" }
+            return "--input-value \(input)=" + shown.joined(separator: ",") + (values.count > 8 ? ",…" : "")
+                + ": \(reason)"
         case .unsupportedOperator(let node, let opType, let domain):
             let op = isDefaultOperatorDomain(domain) ? opType : "\(domain).\(opType)"
             return "node '\(node)' uses operator \(op), which WeightShare cannot compile; supported ops: "

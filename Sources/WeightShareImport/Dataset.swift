@@ -3,12 +3,18 @@ import Foundation
 /// Samples (and optionally labels) for evaluating a model: `x` as float32 `[n, ...]`, `y` as integer class labels `[n]`.
 ///
 /// Loaded from an `.npz` archive with arrays `x` (float32, or float64 converted) and optional `y` (int64, int32 or
-/// uint8), or from a `.npy` file holding `x` alone.
+/// uint8), or from a `.npy` file holding `x` alone. A model with several inputs reads one array per input, each
+/// `[n, ...]` with the same `n` (``LoadOptions/sampleArrays``); a sample is then every array's row, concatenated
+/// in that order.
 public struct Dataset: Sendable, Equatable {
     /// All samples, row-major: `count × sampleSize` values.
     public var samples: [Float]
-    /// The shape of one sample (`[64]` for digits; `[]` when each sample is a scalar).
+    /// The shape of one sample (`[64]` for digits; `[]` when each sample is a scalar); with several arrays, the
+    /// flat `[sampleSize]`.
     public var sampleShape: [Int]
+    /// The arrays a sample was read from, in order, with the values each gives a sample (one array: `["x"]` or
+    /// the name it was found under, and `[sampleSize]`).
+    public var arrays: [(name: String, size: Int)] = []
     /// One class label per sample, if the data has labels.
     public var labels: [Int64]?
     /// Samples left out of the file's because they held NaN or ±Inf (``LoadOptions/dropNonFinite``).
@@ -22,6 +28,13 @@ public struct Dataset: Sendable, Equatable {
         self.samples = samples
         self.sampleShape = sampleShape
         self.labels = labels
+        self.arrays = [("x", size)]
+    }
+
+    public static func == (a: Dataset, b: Dataset) -> Bool {
+        a.samples == b.samples && a.sampleShape == b.sampleShape && a.labels == b.labels
+            && a.droppedNonFinite == b.droppedNonFinite
+            && a.arrays.map(\.name) == b.arrays.map(\.name) && a.arrays.map(\.size) == b.arrays.map(\.size)
     }
 
     /// Number of samples.
@@ -42,8 +55,10 @@ public struct Dataset: Sendable, Equatable {
     /// The first `n` samples (all if there are fewer).
     public func prefix(_ n: Int) -> Dataset {
         let n = max(0, min(n, count))
-        return Dataset(samples: Array(samples[0..<(n * sampleSize)]), sampleShape: sampleShape,
-                       labels: labels.map { Array($0[0..<n]) })
+        var d = Dataset(samples: Array(samples[0..<(n * sampleSize)]), sampleShape: sampleShape,
+                        labels: labels.map { Array($0[0..<n]) })
+        d.arrays = arrays
+        return d
     }
 
     /// The samples at `indices`, in that order.
@@ -51,7 +66,9 @@ public struct Dataset: Sendable, Equatable {
         var values: [Float] = []
         values.reserveCapacity(indices.count * sampleSize)
         for i in indices { values += sample(i) }
-        return Dataset(samples: values, sampleShape: sampleShape, labels: labels.map { l in indices.map { l[$0] } })
+        var d = Dataset(samples: values, sampleShape: sampleShape, labels: labels.map { l in indices.map { l[$0] } })
+        d.arrays = arrays
+        return d
     }
 
     // MARK: Loading
@@ -77,9 +94,15 @@ public struct Dataset: Sendable, Equatable {
         public var dropNonFinite: Bool
         /// The most bytes of array data read from the file (``NumPy/defaultMaxDataBytes`` by default).
         public var maxBytes: Int
+        /// The arrays a sample is made of, in order; each is read under the first of its names the archive has
+        /// (`[["x"]]` by default; a model input: `["x", name]` for a single input, `[name]` for each of several).
+        public var sampleArrays: [[String]]
 
         public init(labels: Labels = .optional, limit: Int? = nil, classCount: Int? = nil,
-                    dropNonFinite: Bool = false, maxBytes: Int = NumPy.defaultMaxDataBytes) {
+                    dropNonFinite: Bool = false, maxBytes: Int = NumPy.defaultMaxDataBytes,
+                    sampleArrays: [[String]] = [["x"]]) {
+            precondition(!sampleArrays.isEmpty && sampleArrays.allSatisfy { !$0.isEmpty }, "at least one array name")
+            self.sampleArrays = sampleArrays
             self.labels = labels
             self.limit = limit
             self.classCount = classCount
@@ -103,34 +126,67 @@ public struct Dataset: Sendable, Equatable {
     /// and the first one's index) or dropped, and labels outside `0..<classCount` are refused.
     public static func load(url: URL, options: LoadOptions,
                             checkSampleShape: ([Int]) throws -> Void = { _ in }) throws -> Dataset {
+        try load(url: url, options: options) { _, _, shape in try checkSampleShape(shape) }
+    }
+
+    /// As ``load(url:options:checkSampleShape:)``, for ``LoadOptions/sampleArrays`` of several arrays:
+    /// `checkSampleShape` gets each array's position in `sampleArrays`, the name it was found under and the shape
+    /// of one of its samples, before any of its data is inflated. Every array must have the same number of rows.
+    public static func load(url: URL, options: LoadOptions,
+                            checkSampleShape: (Int, String, [Int]) throws -> Void) throws -> Dataset {
         var budget = options.maxBytes
-        let x: NumPyArray
+        var parts: [(name: String, array: NumPyArray)] = []
         var y: NumPyArray?
         try checkImportFile(url)
         let head = try readImportFile(url).prefix(NumPy.magic.count)
         if head.elementsEqual(NumPy.magic) {
+            if options.sampleArrays.count > 1 {
+                throw ImportError.invalidSamples(
+                    path: url.path, reason: "a .npy file holds one array, but the model takes "
+                        + "\(options.sampleArrays.count) inputs; give an .npz with one array per input, named "
+                        + options.sampleArrays.map { "'\($0.last!)'" }.joined(separator: ", "))
+            }
             if case .required(let needer) = options.labels {
                 throw ImportError.labelsMissing(path: url.path, needer: needer, available: ["x"])
             }
-            x = try readNPYSamples(url: url, options: options, budget: &budget, checkSampleShape: checkSampleShape)
+            let x = try readNPYSamples(url: url, options: options, budget: &budget) {
+                try checkSampleShape(0, "x", $0)
+            }
+            parts = [("x", x)]
         } else {
             let archive = try NPZArchive(url: url)
             let names = archive.members.map { $0.name.hasSuffix(".npy") ? String($0.name.dropLast(4)) : $0.name }
-            guard let xMember = archive.member("x.npy") ?? archive.member("x") else {
-                throw ImportError.missingArray(path: url.path, key: "x", available: names)
+            let members = try options.sampleArrays.map { candidates in
+                for name in candidates {
+                    if let member = archive.member(name + ".npy") ?? archive.member(name) { return (name, member) }
+                }
+                if options.sampleArrays.count == 1 && candidates.count > 1 {
+                    throw ImportError.missingArray(path: url.path, key: "x' or '" + candidates[1], available: names)
+                }
+                throw ImportError.missingArray(path: url.path, key: candidates.last!, available: names)
             }
-            let yMember = archive.member("y.npy") ?? archive.member("y")
+            let labelNames = Set(members.map(\.0))
+            let yMember = labelNames.contains("y") ? nil : (archive.member("y.npy") ?? archive.member("y"))
             if case .required(let needer) = options.labels, yMember == nil {
                 throw ImportError.labelsMissing(path: url.path, needer: needer, available: names)
             }
-            var xRows = 0
-            x = try NumPy.readArray(xMember, of: archive, name: "x", rows: options.limit, budget: &budget) {
-                layout in
-                try checkSamples(layout, path: url.path)
-                xRows = layout.rows
-                try checkSampleShape(Array(layout.shape.dropFirst()))
+            var firstRows: (name: String, rows: Int)?
+            for (position, (name, member)) in members.enumerated() {
+                let array = try NumPy.readArray(member, of: archive, name: name, rows: options.limit,
+                                                budget: &budget) { layout in
+                    try checkSamples(layout, path: url.path, name: name)
+                    if let first = firstRows, first.rows != layout.rows {
+                        throw ImportError.invalidSamples(
+                            path: url.path, reason: "'\(first.name)' has \(first.rows) samples but '\(name)' has "
+                                + "\(layout.rows); every input's array needs one row per sample")
+                    }
+                    firstRows = firstRows ?? (name, layout.rows)
+                    try checkSampleShape(position, name, Array(layout.shape.dropFirst()))
+                }
+                parts.append((name, array))
             }
             if let yMember, options.labels != .ignore {
+                let xRows = firstRows?.rows ?? 0
                 y = try NumPy.readArray(yMember, of: archive, name: "y", rows: options.limit, budget: &budget) {
                     layout in
                     // Counted on the whole file, not on the rows read.
@@ -140,7 +196,20 @@ public struct Dataset: Sendable, Equatable {
                 }
             }
         }
-        var dataset = try Dataset(x: x, y: y, path: url.path)
+        var dataset = try Dataset(x: parts[0].array, y: y, path: url.path)
+        dataset.arrays = [(parts[0].name, dataset.sampleSize)]
+        if parts.count > 1 {
+            let checked = try parts.map { try Dataset(x: $0.array, y: nil, path: url.path) }
+            let sizes = checked.map(\.sampleSize)
+            var values: [Float] = []
+            values.reserveCapacity(dataset.count * sizes.reduce(0, +))
+            for i in 0..<dataset.count {
+                for part in checked { values += part.sample(i) }
+            }
+            let labels = dataset.labels
+            dataset = Dataset(samples: values, sampleShape: [sizes.reduce(0, +)], labels: labels)
+            dataset.arrays = zip(parts, sizes).map { ($0.name, $1) }
+        }
         if let classCount = options.classCount, let labels = dataset.labels {
             let bad = labels.indices.filter { labels[$0] < 0 || labels[$0] >= classCount }
             if let first = bad.first {
@@ -169,13 +238,14 @@ public struct Dataset: Sendable, Equatable {
     }
 
     /// Refuses an `x` that cannot be samples before its data is read.
-    private static func checkSamples(_ layout: NumPy.Layout, path: String) throws {
+    private static func checkSamples(_ layout: NumPy.Layout, path: String, name: String = "x") throws {
         guard layout.dtype.isFloatingPoint else {
             throw ImportError.invalidSamples(
-                path: path, reason: "their dtype is '\(layout.dtype.rawValue)'; samples must be float32 or float64")
+                path: path, reason: (name == "x" ? "their dtype is" : "'\(name)' has dtype")
+                    + " '\(layout.dtype.rawValue)'; samples must be float32 or float64")
         }
         guard !layout.shape.isEmpty else {
-            throw ImportError.invalidSamples(path: path, reason: "'x' is a scalar; it needs a first (sample) axis")
+            throw ImportError.invalidSamples(path: path, reason: "'\(name)' is a scalar; it needs a first (sample) axis")
         }
     }
 

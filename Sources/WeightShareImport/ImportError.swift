@@ -116,7 +116,7 @@ public enum ImportError: Error, CustomStringConvertible, Equatable, Sendable {
             let list = available.isEmpty ? "none" : available.map { "'\($0)'" }.joined(separator: ", ")
             return "\(path) has no array '\(key)' (arrays: \(list))"
         case .invalidSamples(let path, let reason):
-            return "the samples 'x' in \(path) are not usable: \(reason)"
+            return "the samples in \(path) are not usable: \(reason)"
         case .labelsNotIntegers(let path, let dtype):
             return "the labels 'y' in \(path) have dtype '\(dtype)'; labels must be integers (int64, int32 or uint8)"
         case .labelCountMismatch(let path, let samples, let labels):

@@ -74,8 +74,15 @@ struct GraphBuilder {
     let decoder: ONNXTensorDecoder
 
     func build(_ model: Onnx_ModelProto) throws -> Graph {
-        let opset = try Self.defaultOpset(model.opsetImport)
-        let g = model.graph
+        try build(model.graph, opset: try Self.defaultOpset(model.opsetImport), depth: 0)
+    }
+
+    /// Subgraphs nested deeper than this are refused (no real model nests `If`s this deep; a damaged or hostile
+    /// file must not exhaust the stack).
+    static let maxSubgraphDepth = 16
+
+    /// The graph `g` (the model's, or a subgraph at nesting `depth`).
+    func build(_ g: Onnx_GraphProto, opset: Int, depth: Int) throws -> Graph {
         var initializers: [String: ConstantTensor] = [:]
 
         if let sparse = g.sparseInitializer.first {
@@ -104,7 +111,7 @@ struct GraphBuilder {
             }
             var attributes: [String: AttributeValue] = [:]
             for attribute in proto.attribute {
-                if let value = try convert(attribute, node: label) {
+                if let value = try convert(attribute, node: label, opset: opset, depth: depth) {
                     attributes[attribute.name] = value
                 }
             }
@@ -175,14 +182,15 @@ struct GraphBuilder {
         }
     }
 
-    /// A node attribute as an ``AttributeValue``; nil for kinds the IR does not hold (graphs, type protos).
-    private func convert(_ a: Onnx_AttributeProto, node: String) throws -> AttributeValue? {
+    /// A node attribute as an ``AttributeValue``; nil for kinds the IR does not hold (lists of graphs, type protos).
+    private func convert(_ a: Onnx_AttributeProto, node: String, opset: Int, depth: Int) throws -> AttributeValue? {
         var type = a.type
         if !a.hasType || type == .undefined {
             // Old exporters leave `type` unset: infer it from the field that holds a value.
             if a.hasF { type = .float } else if a.hasI { type = .int } else if a.hasS { type = .string }
             else if a.hasT { type = .tensor } else if !a.floats.isEmpty { type = .floats }
             else if !a.ints.isEmpty { type = .ints } else if !a.strings.isEmpty { type = .strings }
+            else if a.hasG { type = .graph }
         }
         switch type {
         case .float: return .float(a.f)
@@ -194,6 +202,13 @@ struct GraphBuilder {
         case .floats: return .floats(a.floats)
         case .ints: return .ints(a.ints.map { Int($0) })
         case .strings: return .strings(a.strings.map { String(decoding: $0, as: UTF8.self) })
+        case .graph:
+            guard depth < Self.maxSubgraphDepth else {
+                throw ImportError.invalidTensor(
+                    tensor: "\(node).\(a.name)",
+                    reason: "subgraphs are nested more than \(Self.maxSubgraphDepth) deep")
+            }
+            return .graph(try build(a.g, opset: opset, depth: depth + 1))
         default: return nil
         }
     }

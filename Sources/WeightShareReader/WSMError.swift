@@ -62,6 +62,8 @@ public enum WSMError: Error, CustomStringConvertible, Equatable {
     case notConstant(tensor: String)
     case wrongInputCount(expected: Int, got: Int)
     case wrongInputSize(input: String, expected: Int, got: Int)
+    /// Output `expected - 1` was asked for; the model has `got` outputs.
+    case wrongOutputCount(expected: Int, got: Int)
     case invocationFailed(code: Int32, message: String)
 
     public var description: String {
@@ -80,6 +82,8 @@ public enum WSMError: Error, CustomStringConvertible, Equatable {
         case .wrongInputCount(let expected, let got): return "the model takes \(expected) input(s), got \(got)"
         case .wrongInputSize(let input, let expected, let got):
             return "input \(input) needs \(expected) values, got \(got)"
+        case .wrongOutputCount(let expected, let got):
+            return "output \(expected - 1) was asked for, but the model has \(got) output(s)"
         case .invocationFailed(let code, let message): return "inference failed: \(message) (runtime status \(code))"
         }
     }

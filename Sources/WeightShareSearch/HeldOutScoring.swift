@@ -25,9 +25,13 @@ public enum HeldOutScoring {
                              maxDataBytes: Int = NumPy.defaultMaxDataBytes)
         throws -> (floatScore: Double, solutions: [HeldOutScore]) {
         let metric = metric ?? session.settings.metric
-        let samples = try SampleSet.load(data, for: session.source.lowered, limit: limit, metric: metric,
-                                         dropNonFinite: dropNonFinite, maxBytes: maxDataBytes)
-        let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples, metric: metric)
+        let lowered = session.source.lowered
+        let samples = try SampleSet.load(
+            data, for: lowered, limit: limit, metric: metric, dropNonFinite: dropNonFinite, maxBytes: maxDataBytes,
+            classOutput: try OutputSelection.classOutput(outputs: lowered.outputs.map { lowered.tensors[$0].name },
+                                                         name: session.settings.output))
+        let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples, metric: metric,
+                                             output: session.settings.output)
         let scores = try report.solutions.map { solution in
             let score = try evaluator.score(try solution.encoding(encoder: session.evaluator.encoder))
             var entry = HeldOutScore(id: solution.id, score: score, loss: evaluator.floatScore - score)

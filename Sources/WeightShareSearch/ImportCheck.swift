@@ -52,7 +52,7 @@ public struct ImportCheck: Sendable, Encodable {
     public var model: String
     public var opset: Int
     public var nodes: Int
-    /// True when the model lowers as pinned, has weights to share and one input (what `search` needs).
+    /// True when the model lowers as pinned, has weights to share and a run-time input (what `search` needs).
     public var compilable: Bool
     public var inputs: [Value]
     public var outputs: [Value]
@@ -67,6 +67,8 @@ public struct ImportCheck: Sendable, Encodable {
     public var inputShapeAdvice: String?
     /// Why the model cannot be compiled as pinned (nil when it can).
     public var error: String?
+    /// Why `--input-value` or an `If` cannot be resolved at compile time (nil when they can, or there are none).
+    public var controlFlowError: String?
     /// With a lowered model: the shared tensors and N, their element total.
     public var sharedWeights: [SharedTensor]
     public var sharedWeightCount: Int
@@ -75,7 +77,8 @@ public struct ImportCheck: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case model, opset, nodes, compilable, inputs, outputs, operators, unsupportedOperators, dynamicDimensions,
-             suggestedInputShapes, inputShapeAdvice, error, sharedWeights, sharedWeightCount, loweredOperators
+             suggestedInputShapes, inputShapeAdvice, error, sharedWeights, sharedWeightCount, loweredOperators,
+             controlFlowError
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -95,16 +98,29 @@ public struct ImportCheck: Sendable, Encodable {
         try c.encode(sharedWeights, forKey: .sharedWeights)
         try c.encode(sharedWeightCount, forKey: .sharedWeightCount)
         try c.encode(loweredOperators, forKey: .loweredOperators)
+        try c.encode(controlFlowError, forKey: .controlFlowError)
     }
 
     /// Checks `graph` (imported from `model`) with the shapes `inputShapes` pins. The unsupported operators are
     /// listed before any shape is needed, so the list is complete even when inputs are dynamic; the model is
     /// lowered only when every operator is supported.
     public init(graph: Graph, model: String, inputShapes: [String: [Int]] = [:],
-                options: LoweringOptions = LoweringOptions()) {
+                inputValues: [String: [Float]] = [:], options: LoweringOptions = LoweringOptions()) {
         self.model = model
         opset = graph.opsetVersion
         nodes = graph.nodes.count
+        // Inputs pinned to values, and the If branches they choose, as lowering will see them; when that fails
+        // (an unknown input, a condition known only at run time) the graph is checked as it is, and the If is
+        // listed as unsupported with the reason as the error.
+        var controlFlowError: String?
+        var graph = graph
+        var inputShapes = inputShapes
+        do {
+            graph = try Lowering.resolveControlFlow(graph, inputShapes: inputShapes, inputValues: inputValues)
+            inputShapes = inputShapes.filter { inputValues[$0.key] == nil }
+        } catch {
+            controlFlowError = "\(error)"
+        }
         unsupportedOperators = Lowering.unsupportedOperators(in: graph)
         dynamicDimensions = Lowering.dynamicDimensions(of: graph, inputShapes: inputShapes)
 
@@ -119,11 +135,14 @@ public struct ImportCheck: Sendable, Encodable {
         var lowered: LoweredModel?
         var suggestion: InputShapeSuggestion?
         var error: String?
+        self.controlFlowError = controlFlowError
         if !unsupportedOperators.isEmpty {
             error = LoweringError.unsupportedOperators(unsupportedOperators).description
             if !dynamicDimensions.isEmpty {
                 suggestion = InputShapeSuggestion(shapes: [], dimensions: dynamicDimensions, triedSizes: [])
             }
+        } else if let controlFlowError {
+            error = controlFlowError
         } else {
             do {
                 lowered = try Lowering.lower(graph, inputShapes: inputShapes, options: options)
@@ -157,10 +176,8 @@ public struct ImportCheck: Sendable, Encodable {
             loweredOperators = kinds
             if shared.count == 0 {
                 error = "the model has no weight to share (no constant weight of Conv, ConvTranspose, Gemm or MatMul)"
-            } else if lowered.inputs.count != 1 {
-                error = SampleSetError.inputCount(inputs: lowered.inputs.map {
-                    PinnedInputShape(input: lowered.tensors[$0].name, shape: lowered.tensors[$0].shape)
-                }).description
+            } else if lowered.inputs.isEmpty {
+                error = SampleSetError.noInput.description
             }
         }
         func value(_ info: ValueInfo) -> Value {

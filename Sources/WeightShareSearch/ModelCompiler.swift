@@ -76,7 +76,9 @@ public enum ModelCompiler {
         let encoder = session.evaluator.encoder
         let encoding = try encoder.compensated(try solution.encoding(encoder: encoder))
         let q = encoding.quantization
-        let solutionJSON = String(decoding: try RunDirectory.encode(SolutionSummary(solution, encoding)), as: UTF8.self)
+        var summary = SolutionSummary(solution, encoding)
+        summary.inputValues = session.settings.inputValues
+        let solutionJSON = String(decoding: try RunDirectory.encode(summary), as: UTF8.self)
             .replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
         let metadata = ContainerMetadata(sourceSHA256: session.source.sha256,
                                          sourceName: session.source.url.lastPathComponent,
@@ -134,6 +136,9 @@ package struct SolutionSummary: Codable {
     /// Scale values and outliers, so that `wsc verify` counts them in the CR as compile did.
     package var scales: Int?
     package var outliers: Int?
+    /// Inputs the model was compiled with pinned to values (`--input-value`), so that `wsc verify` lowers the
+    /// source model the same way; absent when none was.
+    package var inputValues: [String: [Float]]?
 
     package init(_ s: Solution, _ encoding: WeightEncoding) {
         id = s.id

@@ -18,10 +18,10 @@ public struct ModelSource: Sendable {
 
     public var lowered: LoweredModel { prepared.lowered }
 
-    public static func load(_ url: URL, inputShapes: [String: [Int]],
+    public static func load(_ url: URL, inputShapes: [String: [Int]], inputValues: [String: [Float]] = [:],
                             options: LoweringOptions = LoweringOptions()) throws -> ModelSource {
         let graph = try ONNXImporter.load(url: url)
-        let lowered = try Lowering.lower(graph, inputShapes: inputShapes, options: options)
+        let lowered = try Lowering.lower(graph, inputShapes: inputShapes, inputValues: inputValues, options: options)
         let data = try Data(contentsOf: url)
         return ModelSource(url: url, fileBytes: data.count, sha256: sha256Hex(data), graph: graph,
                            prepared: PreparedModel(lowered: lowered))

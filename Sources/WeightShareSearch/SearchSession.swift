@@ -27,19 +27,24 @@ public struct SearchSession {
     public init(settings: SearchSettings, directory: RunDirectory) throws {
         self.settings = settings
         self.directory = directory
-        source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes,
-                                       options: settings.loweringOptions)
+        let source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes,
+                                          inputValues: settings.inputValues ?? [:], options: settings.loweringOptions)
+        self.source = source
+        let outputNames = source.lowered.outputs.map { source.lowered.tensors[$0].name }
         // Nothing to share means nothing to search: refused before the data is read or anything is written.
         guard source.prepared.shared.count > 0 else { throw RunError.noSharedWeights(model: settings.model) }
         let dataURL = URL(fileURLWithPath: settings.data)
         samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit, metric: settings.metric,
                                      dropNonFinite: settings.dropNonFinite ?? false,
-                                     maxBytes: settings.maxDataBytes ?? NumPy.defaultMaxDataBytes)
+                                     maxBytes: settings.maxDataBytes ?? NumPy.defaultMaxDataBytes,
+                                     classOutput: try OutputSelection.classOutput(outputs: outputNames,
+                                                                                  name: settings.output))
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
         // Error compensation and bias corrections are measured on the search data, so every container of this
         // run (search, merge, held-out scoring, compile) carries the same indices and offsets.
         let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
-        evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric)
+        evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric,
+                                         output: settings.output)
         if let board = settings.board {
             // The arena does not depend on the quantization: a board whose RAM is too small fails now.
             let fit = FitCheck.check(board: board, wsmBytes: 0, arenaBytes: source.prepared.plan.arenaBytes)

@@ -45,6 +45,11 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// The most bytes of array data read from the data file (nil: ``NumPy/defaultMaxDataBytes``). Not part of
     /// the result; stored so that merge and compile read the run's data as the search did.
     public var maxDataBytes: Int?
+    /// Inputs pinned to constant values (`--input-value`); nil in older run.json files and when none is.
+    public var inputValues: [String: [Float]]?
+    /// The model output the metric reads (`--output`); nil: the first for accuracy and agreement, every output
+    /// for cosine (``OutputSelection``).
+    public var output: String?
 
     public var loweringOptions: LoweringOptions { LoweringOptions(batchNormFolding: batchNormFolding ?? .epilogue) }
 
@@ -53,7 +58,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
                 merge: Bool = true, tolerance: Double = 0, limit: Int? = nil,
                 batchNormFolding: LoweringOptions.BatchNormFolding? = nil, board: Board? = nil,
                 genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil, dropNonFinite: Bool? = nil,
-                maxDataBytes: Int? = nil) {
+                maxDataBytes: Int? = nil, inputValues: [String: [Float]]? = nil, output: String? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -72,6 +77,8 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.mergeFloor = mergeFloor
         self.dropNonFinite = dropNonFinite
         self.maxDataBytes = maxDataBytes
+        self.inputValues = inputValues?.isEmpty == true ? nil : inputValues
+        self.output = output
     }
 }
 

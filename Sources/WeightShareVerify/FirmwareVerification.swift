@@ -1,5 +1,7 @@
 import Foundation
 import WeightShareBoards
+import WeightShareEvaluate
+import WeightShareSearch
 import WeightShareImport
 import WeightShareReader
 
@@ -68,13 +70,11 @@ public enum FirmwareVerification {
     /// Why a model cannot be run on a board at all (usage problems, reported before anything is built).
     public enum Problem: Error, Equatable, CustomStringConvertible {
         case doesNotFit(board: String, problems: [String])
-        case inputCount(Int)
         case noSamples
 
         public var description: String {
             switch self {
             case let .doesNotFit(board, problems): return "the model does not fit \(board): " + problems.joined(separator: "; ")
-            case let .inputCount(n): return "wsc run supports models with one input (this one has \(n))"
             case .noSamples: return "--data holds no samples"
             }
         }
@@ -98,32 +98,43 @@ public enum FirmwareVerification {
     /// Builds the firmware in `workDirectory` with the `.wsm` at `wsm` and the first `limit` samples of `data`,
     /// runs it under QEMU (killed after `timeout` seconds) and compares its outputs with the host runtime's.
     /// `corruptExpected` changes one embedded expectation (a test of the firmware's own check).
+    /// With `feedback`, the samples run free-running on both sides: each pair's output of one sample is the
+    /// pair's input of the next (the firmware copies it; the host expectation is computed the same way).
     public static func run(wsm: URL, board: Board, catalog: BoardCatalog, data: URL, limit: Int, timeout: Double,
-                           io: FirmwareIO, workDirectory: URL, corruptExpected: Bool = false,
-                           log: (String) -> Void) throws -> Outcome {
+                           io: FirmwareIO, workDirectory: URL, feedback: [FeedbackPair] = [],
+                           corruptExpected: Bool = false, log: (String) -> Void) throws -> Outcome {
         try checkBoard(board, io: io)
         let qemu = board.qemu!
         let bytes = [UInt8](try Data(contentsOf: wsm))
         let model = try WSMModel(bytes: bytes)
         let fit = FitCheck.check(board: board, wsmBytes: bytes.count, arenaBytes: model.arenaBytes)
         guard fit.fits else { throw Problem.doesNotFit(board: board.name, problems: fit.problems) }
-        guard model.inputs.count == 1 else { throw Problem.inputCount(model.inputs.count) }
+        let pairs = try OutputSelection.feedback(feedback.map { ($0.input, $0.output) }, model: model)
 
-        let dataset = try Dataset.load(url: data, options: .init(labels: .ignore, limit: limit))
-        guard dataset.count > 0 else { throw Problem.noSamples }
-        let session = InferenceSession(model: model)
-        var inputs: [[Float]] = [], expected: [[Float]] = []
-        for i in 0..<dataset.count {
-            let x = Array(dataset.sample(i))
-            inputs.append(x)
-            expected.append(try session.run([x]).flatMap { $0 })
+        // One array per input, as `verify` and `search` read data: `x` (or the input's name) for one input.
+        let names = model.inputs.count == 1 ? [["x", model.inputs[0].name]] : model.inputs.map { [$0.name] }
+        let dataset = try Dataset.load(url: data, options: .init(labels: .ignore, limit: limit, sampleArrays: names)) {
+            position, array, shape in
+            let input = model.inputs[position]
+            guard shape.reduce(1, *) == input.elementCount else {
+                throw EvaluationError.sampleShape(input: input.name, expected: input.shape, got: shape, array: array)
+            }
         }
+        guard dataset.count > 0 else { throw Problem.noSamples }
+        let samples = SampleSet(values: dataset.samples, sampleSize: dataset.sampleSize, labels: nil,
+                                inputSizes: model.inputs.map(\.elementCount))
+        let inputs = (0..<dataset.count).map { Array(dataset.sample($0)) }
+        let width = model.outputs.reduce(0) { $0 + $1.elementCount }
+        let all = pairs.isEmpty ? try BatchRunner.run(model, samples: samples, workers: 1)
+            : try BatchRunner.runFreeRunning(model, samples: samples, feedback: pairs)
+        let expected = (0..<dataset.count).map { Array(all[($0 * width)..<(($0 + 1) * width)]) }
         var embedded = expected
         if corruptExpected { embedded[0][0] += 1 }
 
         log("building firmware (\(io.rawValue)) for \(board.name) (\(dataset.count) samples) in \(workDirectory.path)")
         let elf = try Firmware.build(board: board, catalog: catalog, wsm: bytes, inputs: inputs, expected: embedded,
-                                     arenaBytes: model.arenaBytes, directory: workDirectory, io: io)
+                                     arenaBytes: model.arenaBytes, directory: workDirectory, io: io,
+                                     feedback: pairs.map { ($0.input, $0.output, model.inputs[$0.input].elementCount) })
         log("running \(qemu.machine) under QEMU (timeout \(Int(timeout)) s)")
         let run = try QEMURunner.run(board: board, elf: elf, timeout: timeout, io: io)
 

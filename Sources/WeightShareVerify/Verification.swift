@@ -34,6 +34,12 @@ public struct VerificationReport: Sendable, Equatable, Codable {
     public var arenaBytes: Int
     /// Whether the .wsm records this ONNX file's SHA-256 as its source.
     public var sourceMatches: Bool
+    /// Each model output compared on its own, in the model's order.
+    public var outputs: [OutputComparison] = []
+    /// The output top-1 figures (accuracy, agreement) read: `--output`, or the first.
+    public var classOutput: String = ""
+    /// The `--feedback` pairs the samples were run with (free-running, in order); empty: every sample alone.
+    public var feedback: [String] = []
     /// Per-sample top-1 predictions of the compressed model (not part of the JSON report).
     public var predictions: [Int] = []
 
@@ -41,7 +47,7 @@ public struct VerificationReport: Sendable, Equatable, Codable {
         case samples, floatAccuracy, compressedAccuracy, agreement, meanCosine, maxAbsDiff, nonFiniteOutputs
         case floatNonFiniteOutputs, k, m, bitWidth
         case sharedWeights, compressionRatioFixed, compressionRatioHuffman, onnxBytes, wsmBytes, arenaBytes
-        case sourceMatches
+        case sourceMatches, outputs, classOutput, feedback
     }
 
     /// Every key is written, absent values as null; a number that is not finite is written as null too, so the
@@ -66,6 +72,9 @@ public struct VerificationReport: Sendable, Equatable, Codable {
         try c.encode(wsmBytes, forKey: .wsmBytes)
         try c.encode(arenaBytes, forKey: .arenaBytes)
         try c.encode(sourceMatches, forKey: .sourceMatches)
+        try c.encode(outputs, forKey: .outputs)
+        try c.encode(classOutput, forKey: .classOutput)
+        try c.encode(feedback, forKey: .feedback)
     }
 
     /// Largest |a − b| over pairs of outputs (equal values, the same infinity included, differ by 0); nil when a
@@ -81,26 +90,122 @@ public struct VerificationReport: Sendable, Equatable, Codable {
     }
 }
 
+/// One model output of the compressed model against the float model's, over every sample.
+public struct OutputComparison: Sendable, Equatable, Codable {
+    public var name: String
+    public var shape: [Int]
+    /// Mean cosine similarity per sample (−1 for a sample with a non-finite value).
+    public var meanCosine: Double
+    /// Largest |compressed − float|; nil when a difference is not a finite number.
+    public var maxAbsDiff: Double?
+
+    enum CodingKeys: String, CodingKey { case name, shape, meanCosine, maxAbsDiff }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(shape, forKey: .shape)
+        try c.encodeFinite(meanCosine, forKey: .meanCosine)
+        try c.encodeFinite(maxAbsDiff, forKey: .maxAbsDiff)
+    }
+}
+
+/// Why a .wsm and a source model cannot be compared.
+public enum VerificationError: Error, Equatable, CustomStringConvertible {
+    /// The .wsm's inputs or outputs are not the lowered source model's.
+    case interfaceMismatch(what: String, wsm: [String], model: [String], sourceMatches: Bool)
+
+    public var description: String {
+        switch self {
+        case .interfaceMismatch(let what, let wsm, let model, let sourceMatches):
+            let hint = sourceMatches
+                ? "compile and verify must pin the same inputs (--input-value, --input-shape)"
+                : "the .wsm was not compiled from this .onnx file (its recorded SHA-256 differs)"
+            return "the .wsm's \(what) (" + wsm.joined(separator: ", ") + ") are not the model's ("
+                + model.joined(separator: ", ") + "): \(hint)"
+        }
+    }
+}
+
 public enum Verification {
     /// Runs both models. `inputShapes` pins dynamic dimensions; by default the .wsm's input shapes are used.
+    /// `inputValues` pins inputs to constants (nil: the values the .wsm was compiled with, from its metadata).
+    /// `output` names the output that top-1 figures read (nil: the first); cosine and max |diff| cover every
+    /// output (or only `output` when given). With `feedback`, the samples run in order, free-running: each pair's
+    /// output is fed back as its input on the next sample, in each model separately.
     public static func verify(wsm url: URL, model modelURL: URL, data: URL, inputShapes: [String: [Int]] = [:],
-                              limit: Int? = nil) throws -> VerificationReport {
+                              inputValues: [String: [Float]]? = nil, output: String? = nil,
+                              feedback: [FeedbackPair] = [], limit: Int? = nil) throws -> VerificationReport {
         let compressed = try WSMModel(contentsOf: url)
+        // Scales and outliers as the compiler recorded them in the metadata (none in the paper's mode), and the
+        // inputs it pinned to values.
+        let summary = try? JSONDecoder().decode(SolutionSummary.self, from: Data(compressed.metadata.solutionJSON.utf8))
+        let values = inputValues ?? summary?.inputValues ?? [:]
         var shapes = Dictionary(uniqueKeysWithValues: compressed.inputs.map { ($0.name, $0.shape) })
         shapes.merge(inputShapes) { _, given in given }
-        let source = try ModelSource.load(modelURL, inputShapes: shapes)
-        let samples = try SampleSet.load(data, for: source.lowered, limit: limit)
-        let reference = try WSMModel(bytes: try source.prepared.container(quantization: nil))
-
-        let width = compressed.outputs.first?.elementCount ?? 0
-        let floatOut = try BatchRunner.run(reference, samples: samples)
-        let out = try BatchRunner.run(compressed, samples: samples)
-        guard reference.outputs.first?.elementCount == width else {
-            throw EvaluationError.sampleShape(input: "output", expected: reference.outputs.first?.shape ?? [],
-                                              got: compressed.outputs.first?.shape ?? [])
+        let source = try ModelSource.load(modelURL, inputShapes: shapes.filter { values[$0.key] == nil },
+                                          inputValues: values)
+        let sourceMatches = compressed.metadata.sourceSHA256 == source.sha256
+        let lowered = source.lowered
+        func describe(_ name: String, _ shape: [Int]) -> String {
+            "'\(name)' [" + shape.map(String.init).joined(separator: ", ") + "]"
         }
+        let modelInputs = lowered.inputs.map { describe(lowered.tensors[$0].name, lowered.tensors[$0].shape) }
+        let modelOutputs = lowered.outputs.map { describe(lowered.tensors[$0].name, lowered.tensors[$0].shape) }
+        let wsmInputs = compressed.inputs.map { describe($0.name, $0.shape) }
+        let wsmOutputs = compressed.outputs.map { describe($0.name, $0.shape) }
+        guard wsmInputs == modelInputs else {
+            throw VerificationError.interfaceMismatch(what: "inputs", wsm: wsmInputs, model: modelInputs,
+                                                      sourceMatches: sourceMatches)
+        }
+        guard wsmOutputs == modelOutputs else {
+            throw VerificationError.interfaceMismatch(what: "outputs", wsm: wsmOutputs, model: modelOutputs,
+                                                      sourceMatches: sourceMatches)
+        }
+        let outputNames = compressed.outputs.map(\.name)
+        let classOutput = try OutputSelection.classOutput(outputs: outputNames, name: output)
+        let samples = try SampleSet.load(data, for: lowered, limit: limit, classOutput: classOutput)
+        let reference = try WSMModel(bytes: try source.prepared.container(quantization: nil))
+        let pairs = try OutputSelection.feedback(feedback.map { ($0.input, $0.output) }, model: compressed)
+
+        let compared = output == nil ? Array(compressed.outputs.indices) : [classOutput]
+        func outputs(_ model: WSMModel) throws -> [[Float]] {
+            // One array per output, each n rows of its size.
+            let all = try pairs.isEmpty
+                ? BatchRunner.run(model, samples: samples)
+                : BatchRunner.runFreeRunning(model, samples: samples, feedback: pairs)
+            let sizes = model.outputs.map(\.elementCount)
+            let width = sizes.reduce(0, +)
+            return sizes.indices.map { o in
+                let start = sizes[..<o].reduce(0, +)
+                return (0..<samples.count).flatMap { i in all[(i * width + start)..<(i * width + start + sizes[o])] }
+            }
+        }
+        let floatPerOutput = try outputs(reference)
+        let perOutput = try outputs(compressed)
+        func joined(_ arrays: [[Float]]) -> [Float] {
+            (0..<samples.count).flatMap { i in
+                compared.flatMap { o in
+                    let size = compressed.outputs[o].elementCount
+                    return arrays[o][(i * size)..<((i + 1) * size)]
+                }
+            }
+        }
+        let floatOut = joined(floatPerOutput), out = joined(perOutput)
+        let width = compared.reduce(0) { $0 + compressed.outputs[$1].elementCount }
+        let classWidth = compressed.outputs[classOutput].elementCount
+        let classOut = perOutput[classOutput], floatClassOut = floatPerOutput[classOutput]
         let maxAbs = VerificationReport.maxAbsDifference(out, floatOut)
-        let predictions = (0..<samples.count).map { Metric.argmax(out[($0 * width)..<(($0 + 1) * width)]) }
+        let predictions = (0..<samples.count).map {
+            Metric.argmax(classOut[($0 * classWidth)..<(($0 + 1) * classWidth)])
+        }
+        let comparisons = compressed.outputs.indices.map { o in
+            OutputComparison(
+                name: compressed.outputs[o].name, shape: compressed.outputs[o].shape,
+                meanCosine: Metric.cosine.score(outputs: perOutput[o], width: compressed.outputs[o].elementCount,
+                                                labels: nil, reference: floatPerOutput[o]),
+                maxAbsDiff: VerificationReport.maxAbsDifference(perOutput[o], floatPerOutput[o]))
+        }
 
         let indices = compressed.indices()
         let codebook = compressed.codebook
@@ -110,15 +215,16 @@ public enum Verification {
         let bits = compressed.stream.bitWidth
         let huffman = HuffmanLengths.totalBits(frequencies: histogram)
         let floatBits = Double(32 * n)
-        // Scales and outliers as the compiler recorded them in the metadata (none in the paper's mode).
-        let summary = try? JSONDecoder().decode(SolutionSummary.self, from: Data(compressed.metadata.solutionJSON.utf8))
         let sideBits = 32 * (summary?.scales ?? 0) + 64 * (summary?.outliers ?? 0)
         let accuracy = { (o: [Float]) in
-            samples.labels.map { _ in Metric.accuracy.score(outputs: o, width: width, labels: samples.labels, reference: []) }
+            samples.labels.map { _ in
+                Metric.accuracy.score(outputs: o, width: classWidth, labels: samples.labels, reference: [])
+            }
         }
-        return VerificationReport(
-            samples: samples.count, floatAccuracy: accuracy(floatOut), compressedAccuracy: accuracy(out),
-            agreement: Metric.agreement.score(outputs: out, width: width, labels: nil, reference: floatOut),
+        var report = VerificationReport(
+            samples: samples.count, floatAccuracy: accuracy(floatClassOut), compressedAccuracy: accuracy(classOut),
+            agreement: Metric.agreement.score(outputs: classOut, width: classWidth, labels: nil,
+                                              reference: floatClassOut),
             meanCosine: Metric.cosine.score(outputs: out, width: width, labels: nil, reference: floatOut),
             maxAbsDiff: maxAbs, nonFiniteOutputs: out.count(where: { !$0.isFinite }),
             floatNonFiniteOutputs: floatOut.count(where: { !$0.isFinite }),
@@ -126,6 +232,10 @@ public enum Verification {
             compressionRatioFixed: n == 0 ? 1 : floatBits / Double(32 * codebook.count + n * bits + sideBits),
             compressionRatioHuffman: n == 0 ? 1 : floatBits / Double(32 * codebook.count + huffman + sideBits),
             onnxBytes: source.fileBytes, wsmBytes: compressed.byteCount, arenaBytes: compressed.arenaBytes,
-            sourceMatches: compressed.metadata.sourceSHA256 == source.sha256, predictions: predictions)
+            sourceMatches: sourceMatches, predictions: predictions)
+        report.outputs = comparisons
+        report.classOutput = outputNames[classOutput]
+        report.feedback = feedback.map(\.description)
+        return report
     }
 }

@@ -19,7 +19,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let url = try requireFile(model, option: "model")
         let graph = try ONNXImporter.load(url: url)
-        let check = ImportCheck(graph: graph, model: model, inputShapes: try shapes.parsed(),
+        let check = ImportCheck(graph: graph, model: model, inputShapes: try shapes.parsed(), inputValues: try shapes.values(),
                                 options: LoweringOptions(batchNormFolding: bnFold))
         if output.json {
             try Console.printJSON(check)
@@ -50,6 +50,7 @@ struct CheckCommand: ParsableCommand {
                 [$0.qualifiedName, String($0.count), $0.firstNode]
             }))
         }
+        if let controlFlow = check.controlFlowError { lines.append("control flow: " + controlFlow) }
         if !check.dynamicDimensions.isEmpty {
             lines.append("dynamic input dimensions to pin:")
             lines.append(Console.table(["input", "axis", "name"], check.dynamicDimensions.map {
@@ -73,6 +74,7 @@ struct CheckCommand: ParsableCommand {
             // The unsupported operators are listed above; the error repeats them with the supported list.
             let reason = !check.unsupportedOperators.isEmpty
                 ? "\(check.unsupportedOperators.count) unsupported operator(s) above"
+                : check.controlFlowError != nil ? "the control flow above is not resolved at compile time"
                 : !check.dynamicDimensions.isEmpty ? "the dynamic input dimensions above are not pinned" : error
             lines.append("cannot compile: " + reason)
         }

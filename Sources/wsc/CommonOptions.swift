@@ -9,13 +9,31 @@ struct InputShapeOptions: ParsableArguments {
             help: ArgumentHelp("Pin an input's shape, e.g. input=1,64 (repeat for several inputs).", valueName: "name=d1,d2,..."),
             transform: InputShape.init(parsing:))
     var inputShape: [InputShape] = []
+    @Option(name: .customLong("input-value"),
+            help: ArgumentHelp("Pin an input to constant values, e.g. sr=16000 (repeatable): it is no longer an input of the compiled model, and shape computations and If branches that depend on it fold at compile time.", valueName: "name=v1,v2,..."),
+            transform: InputValue.init(parsing:))
+    var inputValue: [InputValue] = []
 
     func validate() throws {
-        do { _ = try InputShape.table(inputShape) } catch { throw ValidationError("\(error)") }
+        do {
+            _ = try InputShape.table(inputShape)
+            _ = try InputValue.table(inputValue)
+        } catch { throw ValidationError("\(error)") }
     }
 
     /// The shapes by input name.
     func parsed() throws -> [String: [Int]] { try InputShape.table(inputShape) }
+
+    /// The pinned values by input name.
+    func values() throws -> [String: [Float]] { try InputValue.table(inputValue) }
+}
+
+/// `--feedback input=output`, repeatable: runs the samples in order, each output fed back as the next call's input.
+struct FeedbackOptions: ParsableArguments {
+    @Option(name: .customLong("feedback"),
+            help: ArgumentHelp("Free-running: on every sample after the first, input <input> takes output <output> of the sample before (a recurrent state), instead of the data's values; samples run in order (repeatable).", valueName: "input=output"),
+            transform: FeedbackPair.init(parsing:))
+    var feedback: [FeedbackPair] = []
 }
 
 /// How a data file is read: `--drop-nonfinite`, `--max-data-mib`.

@@ -18,7 +18,8 @@ struct RunCommand: ParsableCommand {
 
     @Argument(help: "Output folder of 'wsc compile' (or its model.wsm).") var directory: String
     @OptionGroup var boardOptions: BoardOptions
-    @Option(help: "Data (.npz with x; y is ignored).") var data: String
+    @Option(help: "Data (.npz with x, or one array per input named after it; y is ignored).") var data: String
+    @OptionGroup var feedbackOptions: FeedbackOptions
     @Option(help: "Run only the first N samples.") var limit: Int = 20
     @Option(help: "Seconds before QEMU is killed.") var timeout: Double = 60
     @Option(help: "How the firmware prints: semihosting or uart (the board's UART; no semihosting).")
@@ -45,6 +46,7 @@ struct RunCommand: ParsableCommand {
                 wsm: wsmURL, board: board, catalog: catalog, data: try requireFile(data, option: "--data"), limit: limit,
                 timeout: timeout, io: io,
                 workDirectory: workDir.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("firmware-\(board.name)"),
+                feedback: feedbackOptions.feedback,
                 corruptExpected: corruptExpected, log: Console.progress)
         } catch let problem as FirmwareVerification.Problem {
             throw ValidationError(problem.description)

@@ -15,6 +15,8 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var shapes: InputShapeOptions
     @Option(help: "Score: accuracy (labels), agreement (top-1 vs float model) or cosine (outputs vs float model).")
     var metric: Metric = .accuracy
+    @Option(help: ArgumentHelp("The model output the metric reads (default: the first output for accuracy and agreement, every output concatenated for cosine).", valueName: "name"))
+    var output: String?
     @Option(help: "Random seed; the same seed and inputs give the same front and the same bytes.") var seed: UInt64 = 1
     @Option(help: "NSGA-II population size.") var population: Int = 100
     @Option(help: "NSGA-II generations.") var generations: Int = 30
@@ -35,7 +37,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup(title: "Board constraint (solutions that do not fit are excluded from the search)")
     var boardOptions: BoardOptions
     @Flag(help: "Continue the run in --out from its last completed generation.") var resume = false
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard population >= 4 && population % 2 == 0 else { throw ValidationError("--population must be an even number ≥ 4") }
@@ -59,12 +61,13 @@ struct SearchCommand: ParsableCommand {
                                       genome: genome,
                                       mergeFloor: mergeFloor,
                                       dropNonFinite: dataOptions.dropNonFinite ? true : nil,
-                                      maxDataBytes: dataOptions.maxDataMiB.map { $0 << 20 })
+                                      maxDataBytes: dataOptions.maxDataMiB.map { $0 << 20 },
+                                      inputValues: try shapes.values(), output: output)
         let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
         let session = try SearchSession(settings: settings, directory: directory)
         DataOptions.reportDropped(session.samples, data: data)
         let report = try session.run(resume: resume, log: Console.progress)
-        if output.json {
+        if outputOptions.json {
             try Console.printJSON(report)
         } else {
             print(ParetoCommand.render(report))

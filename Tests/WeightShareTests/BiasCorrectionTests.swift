@@ -80,7 +80,9 @@ struct BiasCorrectionTests {
         }
 
         // y is measured after gemm1 is corrected: its means are the float model's.
-        let evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: .cosine, workers: 2)
+        // Cosine reads every output by default; the means are those of the first, y.
+        let evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: .cosine,
+                                             output: lowered.tensors[7].name, workers: 2)
         let floatMeans = columnMeans(evaluator.floatOutputs, width: 2)
         let corrected = columnMeans(try evaluator.outputs(encoding), width: 2)
         var plain = encoding

@@ -28,6 +28,15 @@
 #ifndef WS_TOLERANCE_REL
 #define WS_TOLERANCE_REL 1e-5f
 #endif
+/* Free-running (wsc run --feedback): on every sample after the first, graph input ws_feedback_input[p] takes the
+ * values graph output ws_feedback_output[p] had after the sample before, as a recurrent model runs when deployed.
+ * The outputs are copied out of the arena first: the next inputs may be planned over them. */
+#ifndef WS_FEEDBACK_PAIRS
+#define WS_FEEDBACK_PAIRS 0u
+#endif
+#if WS_FEEDBACK_PAIRS
+static float feedback_state[WS_FEEDBACK_FLOATS];
+#endif
 
 extern void ws_ticks_start(void);
 extern uint64_t ws_ticks(void);
@@ -99,6 +108,21 @@ int main(void) {
             printf("error input size %lu != %lu\n", (unsigned long)n, (unsigned long)WS_TEST_INPUT_FLOATS);
             return 2;
         }
+#if WS_FEEDBACK_PAIRS
+        if (sample > 0) {
+            uint32_t p, offset = 0;
+            for (p = 0; p < WS_FEEDBACK_PAIRS; p++) {
+                ws_tensor_info info;
+                ws_tensor_id id = ws_model_input(&model, ws_feedback_input[p]);
+                if (ws_model_tensor(&model, id, &info) != WS_OK || offset + info.elements > WS_FEEDBACK_FLOATS) {
+                    printf("error feedback input %lu\n", (unsigned long)p);
+                    return 2;
+                }
+                memcpy(ws_tensor_data(&model, id, arena), feedback_state + offset, info.elements * sizeof(float));
+                offset += info.elements;
+            }
+        }
+#endif
         start = ws_ticks();
         status = ws_invoke(&model, arena, sizeof arena);
         ticks = ws_ticks() - start;
@@ -117,6 +141,21 @@ int main(void) {
             printf("error output size %lu != %lu\n", (unsigned long)n, (unsigned long)WS_TEST_OUTPUT_FLOATS);
             return 2;
         }
+#if WS_FEEDBACK_PAIRS
+        {
+            uint32_t p, offset = 0;
+            for (p = 0; p < WS_FEEDBACK_PAIRS; p++) {
+                ws_tensor_info info;
+                ws_tensor_id id = ws_model_output(&model, ws_feedback_output[p]);
+                if (ws_model_tensor(&model, id, &info) != WS_OK || offset + info.elements > WS_FEEDBACK_FLOATS) {
+                    printf("error feedback output %lu\n", (unsigned long)p);
+                    return 2;
+                }
+                memcpy(feedback_state + offset, ws_tensor_data(&model, id, arena), info.elements * sizeof(float));
+                offset += info.elements;
+            }
+        }
+#endif
         top1 = argmax_bits(got, n);
         expected_top1 = argmax_bits(expected, n);
         scale = 0.0f;

@@ -98,6 +98,15 @@ nonisolated struct Onnx_AttributeProto: @unchecked Sendable {
   /// Clears the value of `t`. Subsequent reads from it will return its default value.
   mutating func clearT() {_uniqueStorage()._t = nil}
 
+  var g: Onnx_GraphProto {
+    get {_storage._g ?? Onnx_GraphProto()}
+    set {_uniqueStorage()._g = newValue}
+  }
+  /// Returns true if `g` has been explicitly set.
+  var hasG: Bool {_storage._g != nil}
+  /// Clears the value of `g`. Subsequent reads from it will return its default value.
+  mutating func clearG() {_uniqueStorage()._g = nil}
+
   var sparseTensor: Onnx_SparseTensorProto {
     get {_storage._sparseTensor ?? Onnx_SparseTensorProto()}
     set {_uniqueStorage()._sparseTensor = newValue}
@@ -878,7 +887,7 @@ fileprivate nonisolated let _protobuf_package = "onnx"
 
 nonisolated extension Onnx_AttributeProto: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".AttributeProto"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}f\0\u{1}i\0\u{1}s\0\u{1}t\0\u{2}\u{2}floats\0\u{1}ints\0\u{1}strings\0\u{1}tensors\0\u{2}\u{a}type\0\u{3}ref_attr_name\0\u{3}sparse_tensor\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}f\0\u{1}i\0\u{1}s\0\u{1}t\0\u{1}g\0\u{1}floats\0\u{1}ints\0\u{1}strings\0\u{1}tensors\0\u{2}\u{a}type\0\u{3}ref_attr_name\0\u{3}sparse_tensor\0")
 
   fileprivate class _StorageClass {
     var _name: String? = nil
@@ -888,6 +897,7 @@ nonisolated extension Onnx_AttributeProto: SwiftProtobuf.Message, SwiftProtobuf.
     var _i: Int64? = nil
     var _s: Data? = nil
     var _t: Onnx_TensorProto? = nil
+    var _g: Onnx_GraphProto? = nil
     var _sparseTensor: Onnx_SparseTensorProto? = nil
     var _floats: [Float] = []
     var _ints: [Int64] = []
@@ -910,6 +920,7 @@ nonisolated extension Onnx_AttributeProto: SwiftProtobuf.Message, SwiftProtobuf.
       _i = source._i
       _s = source._s
       _t = source._t
+      _g = source._g
       _sparseTensor = source._sparseTensor
       _floats = source._floats
       _ints = source._ints
@@ -938,6 +949,7 @@ nonisolated extension Onnx_AttributeProto: SwiftProtobuf.Message, SwiftProtobuf.
         case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._i) }()
         case 4: try { try decoder.decodeSingularBytesField(value: &_storage._s) }()
         case 5: try { try decoder.decodeSingularMessageField(value: &_storage._t) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._g) }()
         case 7: try { try decoder.decodeRepeatedFloatField(value: &_storage._floats) }()
         case 8: try { try decoder.decodeRepeatedInt64Field(value: &_storage._ints) }()
         case 9: try { try decoder.decodeRepeatedBytesField(value: &_storage._strings) }()
@@ -971,6 +983,9 @@ nonisolated extension Onnx_AttributeProto: SwiftProtobuf.Message, SwiftProtobuf.
       } }()
       try { if let v = _storage._t {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._g {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
       } }()
       if !_storage._floats.isEmpty {
         try visitor.visitRepeatedFloatField(value: _storage._floats, fieldNumber: 7)
@@ -1009,6 +1024,7 @@ nonisolated extension Onnx_AttributeProto: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._i != rhs_storage._i {return false}
         if _storage._s != rhs_storage._s {return false}
         if _storage._t != rhs_storage._t {return false}
+        if _storage._g != rhs_storage._g {return false}
         if _storage._sparseTensor != rhs_storage._sparseTensor {return false}
         if _storage._floats != rhs_storage._floats {return false}
         if _storage._ints != rhs_storage._ints {return false}
