@@ -1,7 +1,8 @@
 # WeightShare: `make demo` runs the bundled model through search -> compile -> verify; `make test` runs every test.
 SWIFT ?= swift
 
-.PHONY: deps demo test swift-test runtime-test boards-test generated-check release fixtures folded-fixtures fuzz clean
+.PHONY: deps demo test swift-test runtime-test runtime-install-test python-test boards-test generated-check release \
+	fixtures folded-fixtures fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -13,9 +14,10 @@ demo: release
 	scripts/demo.sh
 
 # Generated code must match its sources; the C runtime is tested with gcc and clang (warnings are errors,
-# plus ASan/UBSan), cross-compiled for Cortex-M4 and fuzzed for 30 s (libFuzzer); then the Swift tests; then the
-# model runs bare-metal on the emulated boards (QEMU) against the host runtime.
-test: deps generated-check runtime-test swift-test boards-test
+# plus ASan/UBSan), cross-compiled for Cortex-M4 and fuzzed for 30 s (libFuzzer), installed and used by a CMake
+# host project; then the Swift tests; then the Python package's tests; then the model runs bare-metal on the
+# emulated boards (QEMU) against the host runtime.
+test: deps generated-check runtime-test runtime-install-test swift-test python-test boards-test
 
 generated-check:
 	scripts/gen-flatbuffers.sh --check
@@ -25,6 +27,20 @@ runtime-test:
 	$(MAKE) -C Runtime test
 	$(MAKE) -C Runtime cortex-m4
 	$(MAKE) -C Runtime fuzz-short
+
+# `make -C Runtime install` into a temporary prefix, then Runtime/examples/cmake-host built with CMake against it
+# (find_package) and run on a fixture, and the same program built with pkg-config.
+runtime-install-test:
+	scripts/runtime-install-test.sh
+
+# The Python package (python/): installed into the virtual environment PY_VENV (made by install-deps.sh
+# --python-test), then its pytest suite, with the debug wsc for the wrappers' tests.
+PY_VENV ?= .venv-test
+python-test:
+	PY_VENV=$(PY_VENV) scripts/install-deps.sh --python-test
+	$(SWIFT) build --product wsc
+	$(PY_VENV)/bin/python -m pip install -q --no-build-isolation --force-reinstall --no-deps ./python
+	cd python && WSC="$(CURDIR)/.build/debug/wsc" WEIGHTSHARE_REQUIRE_WSC=1 "$(abspath $(PY_VENV))/bin/python" -m pytest -q -rs tests
 
 # The long fuzz campaign: the runtime's libFuzzer target for FUZZ_RUNS executions (default 10,000,000), then the
 # Swift fuzz suites of the host readers (ONNX, NumPy, board files) on WS_FUZZ_CASES mutated inputs each.
@@ -54,4 +70,4 @@ folded-fixtures:
 	$(FIXTURES_PYTHON) scripts/make_folded_fixtures.py
 
 clean:
-	rm -rf .build Runtime/build
+	rm -rf .build Runtime/build python/build
