@@ -69,5 +69,12 @@ FIXTURES_PYTHON ?= .venv-fixtures/bin/python
 folded-fixtures:
 	$(FIXTURES_PYTHON) scripts/make_folded_fixtures.py
 
+# Regenerates Tests/Fixtures/families (YOLOv8-style detector, ViT/SVTR-style recogniser, LSTM VAD with state in
+# and out, GRU keyword spotter; issue 12) and Tests/Fixtures/io (several inputs and outputs, an If on an int64
+# input). Same FIXTURES_PYTHON as above; deterministic.
+family-fixtures:
+	$(FIXTURES_PYTHON) scripts/make_family_fixtures.py
+	$(FIXTURES_PYTHON) scripts/make_io_fixtures.py
+
 clean:
 	rm -rf .build Runtime/build python/build
