@@ -2,7 +2,7 @@
 SWIFT ?= swift
 
 .PHONY: deps demo test swift-test runtime-test runtime-install-test python-test boards-test generated-check release \
-	fixtures folded-fixtures fuzz clean
+	fixtures folded-fixtures family-fixtures fuzz clean
 
 deps:
 	@scripts/install-deps.sh
