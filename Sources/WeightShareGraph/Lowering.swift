@@ -76,7 +76,7 @@ public enum Lowering {
     static func lowerPinned(_ graph: Graph, inputShapes: [String: [Int]],
                             options: LoweringOptions) throws -> LoweredModel {
         var graph = try foldConstantNodes(graph)
-        graph = try inlineConstantIfs(graph, inputShapes: inputShapes)
+        graph = try inlineConstantIfs(graph, inputShapes: inputShapes, options: options)
         graph = try removeIdentities(graph)
         graph = try removeDeadNodes(graph)
         graph = try prepareLayerNorms(graph)

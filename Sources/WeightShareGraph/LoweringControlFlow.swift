@@ -9,7 +9,12 @@ extension Lowering {
     /// The condition is evaluated on the initializers and the pinned input shapes with the integer and logic
     /// operators shape code uses (``ConditionEvaluator``). The branch's initializers join the graph's; its
     /// outputs are copied to the `If`'s outputs by `Identity` nodes, which ``removeIdentities(_:)`` removes.
-    static func inlineConstantIfs(_ graph: Graph, inputShapes: [String: [Int]]) throws -> Graph {
+    ///
+    /// A condition may read the static shape of an activation (`Shape`/`Size` of a layer's output, as exporters
+    /// write "if the sequence is longer than …"): that shape comes from lowering the part of the graph that
+    /// computes the activation, with the same pinned input shapes and `options`.
+    static func inlineConstantIfs(_ graph: Graph, inputShapes: [String: [Int]],
+                                  options: LoweringOptions = LoweringOptions()) throws -> Graph {
         var graph = graph
         var inlined = 0
         while let index = graph.nodes.firstIndex(where: { $0.opType == "If" && isDefaultOperatorDomain($0.domain) }) {
@@ -18,12 +23,20 @@ extension Lowering {
             guard let condition = node.inputs.first, !condition.isEmpty else {
                 throw LoweringError.invalidNode(node: name, opType: "If", reason: "it has no condition input")
             }
-            let evaluator = ConditionEvaluator(graph: graph, inputShapes: inputShapes)
+            let prefix = graph
+            let evaluator = ConditionEvaluator(graph: graph, inputShapes: inputShapes) { value in
+                // The nodes that compute `value` alone (dead-node removal drops the rest, this If included).
+                var part = prefix
+                part.outputs = [ValueInfo(name: value, elementType: .float32, shape: nil)]
+                part = try removeDeadNodes(part)
+                let lowered = try lowerPinned(part, inputShapes: inputShapes, options: options)
+                return lowered.tensors[lowered.outputs[0]].shape
+            }
             let value: ConditionEvaluator.Value
             do {
                 value = try evaluator.evaluate(condition)
             } catch let unknown as ConditionEvaluator.Unknown {
-                let inputs = evaluator.graphInputs(feeding: condition)
+                let inputs = unknown.valueOfInput ? evaluator.graphInputs(feeding: condition) : []
                 let pin = inputs.isEmpty ? "" : "; it depends on the input(s) "
                     + inputs.map { "'\($0)'" }.joined(separator: ", ") + ": pin them with "
                     + inputs.map { "--input-value \($0)=VALUE" }.joined(separator: " ")
@@ -86,15 +99,20 @@ struct ConditionEvaluator {
     /// Why a value cannot be computed at compile time.
     struct Unknown: Error {
         var reason: String
+        /// The value of a run-time input is needed (pinning it with --input-value would help), not a shape.
+        var valueOfInput = false
     }
 
     let graph: Graph
     let inputShapes: [String: [Int]]
+    /// The static shape of an activation (nil: only inputs' and constants' shapes are known).
+    let activationShape: ((String) throws -> [Int])?
     private let producers: [String: Node]
 
-    init(graph: Graph, inputShapes: [String: [Int]]) {
+    init(graph: Graph, inputShapes: [String: [Int]], activationShape: ((String) throws -> [Int])? = nil) {
         self.graph = graph
         self.inputShapes = inputShapes
+        self.activationShape = activationShape
         var producers: [String: Node] = [:]
         for node in graph.nodes {
             for output in node.outputs where !output.isEmpty { producers[output] = node }
@@ -109,7 +127,7 @@ struct ConditionEvaluator {
             return Value(shape: constant.shape, values: constantValues(constant))
         }
         if graph.inputs.contains(where: { $0.name == name }) {
-            throw Unknown(reason: "it reads the run-time input '\(name)'")
+            throw Unknown(reason: "it reads the run-time input '\(name)'", valueOfInput: true)
         }
         guard let node = producers[name] else { throw Unknown(reason: "'\(name)' is not defined") }
         guard isDefaultOperatorDomain(node.domain) else {
@@ -151,13 +169,14 @@ struct ConditionEvaluator {
             return Value(shape: [], values: v.values)
         case "Gather":
             let data = try operand(0), index = try operand(1)
-            guard data.shape.count == 1, index.values.count == 1 else {
-                throw Unknown(reason: "Gather other than one element of a vector")
+            guard data.shape.count <= 1 else { throw Unknown(reason: "Gather from a \(data.shape.count)-D value") }
+            let picked = try index.values.map { raw -> Double in
+                var i = Int(raw)
+                if i < 0 { i += data.values.count }
+                guard data.values.indices.contains(i) else { throw Unknown(reason: "Gather index out of range") }
+                return data.values[i]
             }
-            var i = Int(index.values[0])
-            if i < 0 { i += data.values.count }
-            guard data.values.indices.contains(i) else { throw Unknown(reason: "Gather index out of range") }
-            return Value(shape: index.shape, values: [data.values[i]])
+            return Value(shape: index.shape, values: picked)
         default:
             guard let op = Self.binary[node.opType] else {
                 throw Unknown(reason: "'\(name)' comes from \(node.opType), which is not evaluated at compile time")
@@ -200,7 +219,12 @@ struct ConditionEvaluator {
             }
             return shape
         }
-        throw Unknown(reason: "the shape of '\(name)' is known only after lowering")
+        if let activationShape, producers[name] != nil {
+            do { return try activationShape(name) } catch let failure as LoweringError {
+                throw Unknown(reason: "the shape of '\(name)' is needed, and lowering what computes it fails: \(failure)")
+            }
+        }
+        throw Unknown(reason: "the shape of '\(name)' is not known")
     }
 
     private func constantValues(_ constant: ConstantTensor) -> [Double] {
