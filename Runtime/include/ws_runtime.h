@@ -77,14 +77,14 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
  *   code     the value (never renumbered: codes are the file format)
  *   min,max  input count; inputs min..max-1 are optional (-1 when absent); max 0 = unbounded, none optional
  *   options  the OperatorOptions member accepted (NONE, GEMM, SOFTMAX, CONV, POOL, ACTIVATION, AXIS, TRANSPOSE,
- *            PAD, RESIZE, REDUCE, LAYER_NORM: WS_OPTIONS_<options> of ws_schema.h)
+ *            PAD, RESIZE, REDUCE, LAYER_NORM, SLICE, GATHER: WS_OPTIONS_<options> of ws_schema.h)
  *   req      1: the options table is required (WS_ERR_OPERATOR without it)
  *   inplace  1: element-wise; the output may be planned exactly over an activation input of the same size
  *   shared   bitmask of the inputs that may be shared (codebook) tensors, the weight operands [w]
  *   shape    shape rule of the verifier (ws_verify_graph.c, shape_<rule>): SAME (Y has X's shape), BROADCAST
  *            (NumPy), UNIDIRECTIONAL (input 1 broadcast to X), ELEMENTS (same element count), GEMM, MATMUL, SOFTMAX,
  *            CONV, CONV_TRANSPOSE, POOL, GLOBAL_POOL, CHANNEL_AFFINE, CONCAT, TRANSPOSE, PAD, RESIZE, WHERE (A, B
- *            and the condition broadcast together), REDUCE, LAYER_NORM
+ *            and the condition broadcast together), REDUCE, LAYER_NORM, SLICE, GATHER, TILE
  *   kernel   kernel family (ws_invoke.c, WS_RUN_<kernel>): UNARY, ACTIVATION and BINARY are generic element-wise
  *            kernels driven by `fn`; the others name their own kernel
  *   fn       UNARY: y = fn(x) (a float function, e.g. tanhf); ACTIVATION: y = fn(x, alpha, beta) with
@@ -205,7 +205,16 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
     /* X, SoftmaxOptions (optional) as Softmax: y = log(softmax(x)) */                                            \
     X(LOG_SOFTMAX, LogSoftmax, 55, 1, 1, SOFTMAX, 0, 1, 0, SOFTMAX, LOG_SOFTMAX, -)                               \
     /* X, scale, B? (both of X's dims from axis on); LayerNormOptions axis < rank, epsilon finite >= 0 */          \
-    X(LAYER_NORMALIZATION, LayerNormalization, 56, 2, 3, LAYER_NORM, 1, 1, 0, LAYER_NORM, LAYER_NORM, -)
+    X(LAYER_NORMALIZATION, LayerNormalization, 56, 2, 3, LAYER_NORM, 1, 1, 0, LAYER_NORM, LAYER_NORM, -)          \
+    /* X; SliceOptions starts (one per dim, < dim), steps (one per dim, non-zero, |step| < 2^31; absent = 1):      \
+       Y[i] = X[start + i·step], Y has X's rank, every index read lies in X (Slice, Split, Gather of a range) */   \
+    X(SLICE, Slice, 57, 1, 1, SLICE, 1, 0, 0, SLICE, SLICE, -)                                                    \
+    /* X; GatherOptions axis < rank, indices (>= 1 of them, each < X's dim axis): Y is X with that dim            \
+       replaced by the picked entries */                                                                          \
+    X(GATHER, Gather, 58, 1, 1, GATHER, 1, 0, 0, GATHER, GATHER, -)                                               \
+    /* X, rank <= Y's, aligned to Y's trailing dims; every Y dim a multiple of X's: Y[i] = X[i mod shape(X)]       \
+       (ONNX Tile, and Expand: a dim of 1 repeated) */                                                            \
+    X(TILE, Tile, 59, 1, 1, NONE, 0, 0, 0, TILE, TILE, -)
 /* clang-format on */
 
 /** Operator codes, as in the schema (generated from WS_OP_LIST). */

@@ -23,7 +23,7 @@ typedef struct {
     float beta;
     int trans_a;
     int trans_b;
-    uint32_t axis;         /* Softmax, LogSoftmax, Concat, LayerNormalization */
+    uint32_t axis;         /* Softmax, LogSoftmax, Concat, LayerNormalization, Gather */
     int coerce_2d;
     /* Conv, ConvTranspose, MaxPool, AveragePool */
     uint32_t group;
@@ -40,6 +40,12 @@ typedef struct {
     float value;
     int keepdims;          /* Reduce (mode and axes in mode, n_vec, vec) */
     float epsilon;         /* LayerNormalization */
+    /* Slice: starts in vec (n_vec), steps here (n_steps stored; every entry 1 when absent) */
+    uint32_t n_steps;
+    int32_t steps[WS_MAX_RANK];
+    /* Gather: axis in axis; the stored indices (4-aligned uint32 in the model buffer), NULL when absent */
+    uint32_t n_indices;
+    const uint32_t *indices;
 } ws_op;
 
 /*

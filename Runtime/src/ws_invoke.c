@@ -134,6 +134,23 @@ static void run_resize(const ws_op *op, const ws_tensor_info *x, const ws_tensor
 #define WS_RUN_PAD ws_pad_f32(in[0].values, info[0].shape, info[0].rank, op.vec, op.mode, op.value, out)
 #define WS_RUN_RESIZE run_resize(&op, &info[0], &y, in[0].values, out)
 #define WS_RUN_WHERE run_where(in, info, &y, out)
+#define WS_RUN_SLICE ws_slice_f32(in[0].values, info[0].shape, info[0].rank, op.vec, op.steps, y.shape, out)
+#define WS_RUN_GATHER run_gather(&op, &info[0], in[0].values, out)
+#define WS_RUN_TILE run_tile(&info[0], &y, in[0].values, out)
+
+static void run_gather(const ws_op *op, const ws_tensor_info *x, const float *in, float *out) {
+    uint32_t outer = 1, inner = 1, i;
+    for (i = 0; i < op->axis; i++) outer *= x->shape[i];
+    for (i = op->axis + 1u; i < x->rank; i++) inner *= x->shape[i];
+    ws_gather_f32(in, outer, x->shape[op->axis], inner, op->indices, op->n_indices, out);
+}
+
+static void run_tile(const ws_tensor_info *x, const ws_tensor_info *y, const float *in, float *out) {
+    /* X's dims aligned to Y's trailing ones, 1 in front. */
+    uint32_t x_shape[WS_MAX_RANK], i, lead = y->rank - x->rank;
+    for (i = 0; i < y->rank; i++) x_shape[i] = i < lead ? 1u : x->shape[i - lead];
+    ws_tile_f32(in, x_shape, y->shape, y->rank, out);
+}
 
 static void run_binary(const ws_op *op, const ws_operand *in, const ws_tensor_info *info, float *out) {
     ws_broadcast bc;

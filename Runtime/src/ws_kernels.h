@@ -193,6 +193,15 @@ void ws_transpose_f32(const float *x, const uint32_t *shape, uint32_t rank, cons
 void ws_pad_f32(const float *x, const uint32_t *shape, uint32_t rank, const uint32_t *pads, uint32_t mode,
                 float value, float *y);
 
+/* ---- index copies: ws_slice.c --------------------------------------------------------------------------- */
+/* Y [out_shape] = X [shape] at starts[d] + i·steps[d] along every dim d (every index read inside X). */
+void ws_slice_f32(const float *x, const uint32_t *shape, uint32_t rank, const uint32_t *starts, const int32_t *steps,
+                  const uint32_t *out_shape, float *y);
+/* X seen as [outer, n, inner]: Y [outer, count, inner] takes entry indices[j] (< n) of the middle dim. */
+void ws_gather_f32(const float *x, uint32_t outer, uint32_t n, uint32_t inner, const uint32_t *indices,
+                   uint32_t count, float *y);
+/* Y [shape] = X [x_shape] (same rank; each shape[d] a multiple of x_shape[d]) at index i mod x_shape. */
+void ws_tile_f32(const float *x, const uint32_t *x_shape, const uint32_t *shape, uint32_t rank, float *y);
 /* ---- resize: ws_resize.c --------------------------------------------------------------------------------- */
 
 typedef struct {

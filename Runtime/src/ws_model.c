@@ -67,6 +67,7 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
     op->group = 1;
     op->keepdims = 1;
     op->epsilon = 1e-5f;
+    for (i = 0; i < WS_MAX_RANK; i++) op->steps[i] = 1;
     op->options_type = ws_fb_u8(buf, table, WS_VT_OPERATOR_OPTIONS_TYPE, WS_OPTIONS_NONE);
     options = ws_fb_ref(buf, table, WS_VT_OPERATOR_OPTIONS);
     op->has_options = options != 0;
@@ -127,6 +128,18 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
     case WS_OPTIONS_LAYER_NORM:
         op->axis = ws_fb_u32(buf, options, WS_VT_LAYER_NORM_AXIS, 0);
         op->epsilon = ws_fb_f32(buf, options, WS_VT_LAYER_NORM_EPSILON, 1e-5f);
+        break;
+    case WS_OPTIONS_SLICE:
+        op->n_vec = read_u32s(buf, options, WS_VT_SLICE_STARTS, op->vec, WS_MAX_RANK);
+        first = ws_fb_vector(buf, options, WS_VT_SLICE_STEPS, &count);
+        op->n_steps = count;
+        for (i = 0; i < count && i < WS_MAX_RANK; i++) op->steps[i] = as_i32(ws_ld_u32(buf + first + 4u * i));
+        break;
+    case WS_OPTIONS_GATHER:
+        op->axis = ws_fb_u32(buf, options, WS_VT_GATHER_AXIS, 0);
+        first = ws_fb_vector(buf, options, WS_VT_GATHER_INDICES, &count);
+        op->n_indices = count;
+        op->indices = count ? (const uint32_t *)(const void *)(buf + first) : NULL;
         break;
     default:
         break;

@@ -27,7 +27,9 @@
 #define WS_OPTIONS_RESIZE 9u
 #define WS_OPTIONS_REDUCE 10u
 #define WS_OPTIONS_LAYER_NORM 11u
-#define WS_OPTIONS_MAX 11u
+#define WS_OPTIONS_SLICE 12u
+#define WS_OPTIONS_GATHER 13u
+#define WS_OPTIONS_MAX 13u
 
 /* enum PadMode */
 #define WS_PAD_MODE_CONSTANT 0u
@@ -129,6 +131,14 @@
 /* table LayerNormOptions */
 #define WS_VT_LAYER_NORM_AXIS 4u
 #define WS_VT_LAYER_NORM_EPSILON 6u
+
+/* table SliceOptions */
+#define WS_VT_SLICE_STARTS 4u
+#define WS_VT_SLICE_STEPS 6u
+
+/* table GatherOptions */
+#define WS_VT_GATHER_AXIS 4u
+#define WS_VT_GATHER_INDICES 6u
 
 /* table Tensor */
 #define WS_VT_TENSOR_NAME 4u

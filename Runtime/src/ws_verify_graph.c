@@ -335,6 +335,42 @@ static ws_status check_layer_norm_shapes(const ws_op *op, const ws_tensor_info *
     return !present(op, 2) || is_trailing_of(&in[2], &in[0], op->axis) ? WS_OK : WS_ERR_SHAPE;
 }
 
+/* Slice: one start (< dim) and one non-zero step per dim (steps absent = 1), |step| < 2^31; Y has X's rank and
+ * its last element along every dim, start + (count - 1)·step, lies inside X. */
+static ws_status check_slice_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
+    uint32_t d;
+    if (op->n_vec != x->rank || (op->n_steps != 0u && op->n_steps != x->rank)) return WS_ERR_OPERATOR;
+    for (d = 0; d < x->rank; d++)
+        if (op->vec[d] >= x->shape[d] || op->steps[d] == 0 || op->steps[d] < -0x7FFFFFFF) return WS_ERR_OPERATOR;
+    if (y->rank != x->rank) return WS_ERR_SHAPE;
+    for (d = 0; d < x->rank; d++) {
+        const int64_t last = (int64_t)op->vec[d] + (int64_t)(y->shape[d] - 1u) * op->steps[d];
+        if (last < 0 || last >= (int64_t)x->shape[d]) return WS_ERR_SHAPE;
+    }
+    return WS_OK;
+}
+
+/* Gather: axis < rank, at least one index, each < X's dim axis; Y is X with that dim = the number of indices. */
+static ws_status check_gather_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
+    uint32_t i;
+    if (op->axis >= x->rank || op->n_indices == 0u) return WS_ERR_OPERATOR;
+    for (i = 0; i < op->n_indices; i++)
+        if (op->indices[i] >= x->shape[op->axis]) return WS_ERR_OPERATOR;
+    if (y->rank != x->rank) return WS_ERR_SHAPE;
+    for (i = 0; i < x->rank; i++)
+        if (y->shape[i] != (i == op->axis ? op->n_indices : x->shape[i])) return WS_ERR_SHAPE;
+    return WS_OK;
+}
+
+/* Tile: X's rank <= Y's, X aligned to Y's trailing dims; every Y dim a multiple of X's (a missing X dim is 1). */
+static ws_status check_tile_shapes(const ws_tensor_info *x, const ws_tensor_info *y) {
+    uint32_t i;
+    if (x->rank > y->rank) return WS_ERR_SHAPE;
+    for (i = 0; i < x->rank; i++)
+        if (y->shape[y->rank - x->rank + i] % x->shape[i] != 0u) return WS_ERR_SHAPE;
+    return WS_OK;
+}
+
 /* The shape rules of WS_OP_LIST's `shape` column: in[0..3] are the first four inputs (zeroed when absent), y the
  * output. Each returns WS_OK, WS_ERR_SHAPE, or WS_ERR_OPERATOR for invalid option values. */
 #define WS_SHAPE_RULE(rule)                                                                                  \
@@ -426,6 +462,18 @@ WS_SHAPE_RULE(REDUCE) {
 WS_SHAPE_RULE(LAYER_NORM) {
     WS_UNUSED_SHAPE_ARGS;
     return check_layer_norm_shapes(op, in, y);
+}
+WS_SHAPE_RULE(SLICE) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_slice_shapes(op, &in[0], y);
+}
+WS_SHAPE_RULE(GATHER) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_gather_shapes(op, &in[0], y);
+}
+WS_SHAPE_RULE(TILE) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_tile_shapes(&in[0], y);
 }
 
 static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *in,

@@ -12,7 +12,7 @@
 #include "ws_test.h"
 
 #define MUTATIONS 30000
-#define NUM_MODELS 7
+#define NUM_MODELS 8
 
 typedef struct {
     uint8_t *data;
@@ -206,6 +206,22 @@ static blob model_elementwise(void) {
     return keep(&m);
 }
 
+/* Slice (negative steps), Gather and Tile: the index-picking copies with their options vectors. */
+static blob model_slice(void) {
+    tm m;
+    int32_t x, s, g, t;
+    tm_init(&m);
+    x = tm_act(&m, DIMS(1, 4, 3, 3));
+    s = tm_act(&m, DIMS(1, 2, 3, 2));
+    g = tm_act(&m, DIMS(1, 2, 3, 3));
+    t = tm_act(&m, DIMS(2, 2, 6, 3));
+    wsm_builder_add_slice(m.b, "slice", &x, 1, &s, 1, U32(0, 3, 0, 2), (const int32_t[]){1, -2, 1, -1}, 4);
+    wsm_builder_add_gather(m.b, "gather", &s, 1, &g, 1, 3, U32(1, 0, 1), 3);
+    tm_op(&m, WS_OP_TILE, &g, 1, &t, 1);
+    if (tm_finish(&m, &x, 1, &t, 1) != WS_OK) abort();
+    return keep(&m);
+}
+
 /* Uses everything an accepted model offers; ASan/UBSan catch what verification let through. */
 static void exercise(const ws_model *model) {
     ws_tensor_info info;
@@ -273,7 +289,7 @@ static int write_file(const char *dir, const char *name, const uint8_t *data, si
 }
 
 static int write_corpus(const char *dir, blob *models) {
-    static const char *const names[NUM_MODELS] = {"mlp", "mix", "gemm", "tiny", "cnn", "elementwise", "features"};
+    static const char *const names[NUM_MODELS] = {"mlp", "mix", "gemm", "tiny", "cnn", "elementwise", "features", "slice"};
     static const char *const chains[3] = {"chain", "chain_read_before_write", "chain_write_twice"};
     int k, bad = 0;
     for (k = 0; k < NUM_MODELS; k++) bad |= write_file(dir, names[k], models[k].data, models[k].len);
@@ -302,6 +318,7 @@ int main(int argc, char **argv) {
     models[4] = model_cnn();
     models[5] = model_elementwise();
     models[6] = model_features();
+    models[7] = model_slice();
     for (k = 0; k < NUM_MODELS; k++) {
         ws_model model;
         CHECK(wsm_flatbuffers_verify(models[k].data, models[k].len));

@@ -295,6 +295,29 @@ int wsm_builder_add_layer_norm(wsm_builder *builder, const char *name, const int
     });
 }
 
+int wsm_builder_add_slice(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                          const int32_t *outputs, uint32_t num_outputs, const uint32_t *starts, const int32_t *steps,
+                          uint32_t rank) {
+    return guarded(-1, [&] {
+        auto a = optional_vector(builder->fbb, starts, rank);
+        auto b = optional_vector(builder->fbb, steps, rank);
+        auto options = fb::CreateSliceOptions(builder->fbb, a, b);
+        return add_op(builder, fb::OpCode::Slice, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::SliceOptions, options.Union());
+    });
+}
+
+int wsm_builder_add_gather(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                           const int32_t *outputs, uint32_t num_outputs, uint32_t axis, const uint32_t *indices,
+                           uint32_t count) {
+    return guarded(-1, [&] {
+        auto i = optional_vector(builder->fbb, indices, count);
+        auto options = fb::CreateGatherOptions(builder->fbb, axis, i);
+        return add_op(builder, fb::OpCode::Gather, name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::GatherOptions, options.Union());
+    });
+}
+
 int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t count) {
     return guarded(-1, [&] {
         builder->codebook = builder->fbb.CreateVector(values, count);

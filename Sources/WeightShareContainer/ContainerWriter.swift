@@ -250,6 +250,13 @@ extension ContainerWriter {
             return wsm_builder_add_log_softmax(builder, name, ip, ic, op, oc, UInt32(axis), coerce2D ? 1 : 0)
         case let .layerNormalization(axis, epsilon):
             return wsm_builder_add_layer_norm(builder, name, ip, ic, op, oc, UInt32(axis), epsilon)
+        case let .slice(starts, steps):
+            return wsm_builder_add_slice(builder, name, ip, ic, op, oc, u32(starts),
+                                         steps.map { Int32(clamping: $0) }, UInt32(starts.count))
+        case let .gather(axis, indices):
+            return wsm_builder_add_gather(builder, name, ip, ic, op, oc, UInt32(axis), u32(indices),
+                                          UInt32(indices.count))
+        case .tile: return plain(WS_OP_TILE)
         }
     }
 }

@@ -95,6 +95,16 @@ public enum OperatorKind: Sendable, Equatable {
     /// Inputs X, scale and optional B (both with X's dims from `axis` on; not shared weights): normalises over
     /// those dims, then scales and shifts. `axis` non-negative.
     case layerNormalization(axis: Int, epsilon: Float)
+    /// Y[i] = X[start + i·step] along every dim, Y of X's rank (ONNX Slice, each output of Split, Gather with one or
+    /// evenly spaced constant indices): `starts` inside X and `steps` non-zero, one each per dim; the output shape
+    /// gives the counts, and every index read lies inside X.
+    case slice(starts: [Int], steps: [Int])
+    /// Y = X with dim `axis` replaced by the entries `indices` (non-negative, in range, at least one), Y of X's rank:
+    /// ONNX Gather with constant indices (a reshape then gives the indices' shape).
+    case gather(axis: Int, indices: [Int])
+    /// Y[i] = X[i mod shape(X)] with X aligned to Y's trailing dims, every Y dim a multiple of X's: ONNX Tile
+    /// (constant repeats) and Expand (a dim of 1 repeated).
+    case tile
 
     /// Input slots whose constant operand is a weight to share (Conv/ConvTranspose/Gemm/MatMul weights, not
     /// biases, epilogue scales, slopes or affine vectors).

@@ -35,6 +35,10 @@ public enum Lowering {
     /// Gelu.
     public static let elementwiseOperators = OperatorTable.names(in: .elementwise)
 
+    /// Data movement on run-time tensors: Slice, Split, Gather (constant indices), Tile, Expand, DepthToSpace,
+    /// SpaceToDepth.
+    public static let dataMovementOperators = OperatorTable.names(in: .dataMovement)
+
     /// Accepted on constants only (folded at compile time once input shapes are pinned); Cast of an activation
     /// to float is a copy.
     public static let shapeArithmeticOperators = OperatorTable.names(in: .shapeArithmetic)

@@ -223,54 +223,20 @@ enum ConstantFolding {
     static func slice(_ node: Node, operands: [ShapeInference.Operand?], opset: Int,
                       rule: ShapeInference.Rule) throws -> ConstantTensor {
         guard let data = operands.first??.constant else { throw rule.error("its data must be a constant") }
+        return slice(data, try rule.sliceDims(shape: data.shape))
+    }
+
+    /// The elements of `data` that a slice over `dims` (one per dim) reads, in output order.
+    static func slice(_ data: ConstantTensor, _ dims: [ShapeInference.Rule.SliceDim]) -> ConstantTensor {
         let rank = data.shape.count
-        var starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
-        if opset < 10 {
-            guard let s = try rule.ints("starts"), let e = try rule.ints("ends") else {
-                throw rule.error("attributes 'starts' and 'ends' are required")
-            }
-            (starts, ends, axes, steps) = (s, e, try rule.ints("axes"), nil)
-        } else {
-            guard operands.count >= 3, let s = operands[1]?.constant, let e = operands[2]?.constant else {
-                throw rule.error("starts and ends must be constants")
-            }
-            starts = s.int64s.map { Int(clamping: $0) }
-            ends = e.int64s.map { Int(clamping: $0) }
-            axes = operands.count > 3 ? operands[3]?.constant?.int64s.map { Int(clamping: $0) } : nil
-            steps = operands.count > 4 ? operands[4]?.constant?.int64s.map { Int(clamping: $0) } : nil
-        }
-        let axisList = try (axes ?? Array(0..<starts.count)).map { try rule.axis($0, rank: rank) }
-        let stepList = steps ?? [Int](repeating: 1, count: starts.count)
-        guard ends.count == starts.count, axisList.count == starts.count, stepList.count == starts.count,
-              Set(axisList).count == axisList.count else {
-            throw rule.error("starts \(starts), ends \(ends), axes \(axes ?? []) and steps \(steps ?? []) disagree")
-        }
-        var picks: [[Int]] = data.shape.map { Array(0..<$0) }
-        for (j, a) in axisList.enumerated() {
-            let n = data.shape[a], step = stepList[j]
-            guard step != 0 else { throw rule.error("a step is 0") }
-            var s = starts[j] < 0 ? starts[j] + n : starts[j]
-            var e = ends[j] < 0 ? ends[j] + n : ends[j]
-            var list: [Int] = []
-            if step > 0 {
-                s = min(max(s, 0), n); e = min(max(e, 0), n)
-                var i = s
-                while i < e { list.append(i); i += step }
-            } else {
-                s = min(max(s, -1), n - 1); e = min(max(e, -1), n - 1)
-                var i = s
-                while i > e { list.append(i); i += step }
-            }
-            picks[a] = list
-        }
         var strides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * data.shape[i + 1] }
         var map = [0]
         for a in 0..<rank {
             var next: [Int] = []
-            for base in map { for i in picks[a] { next.append(base + i * strides[a]) } }
+            for base in map { for i in dims[a].indices { next.append(base + i * strides[a]) } }
             map = next
         }
-        return ConstantTensor(shape: picks.map(\.count), storage: pick(data.storage, map))
+        return ConstantTensor(shape: dims.map(\.count), storage: pick(data.storage, map))
     }
 }

@@ -70,7 +70,8 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
             return "node '\(node)' uses operator \(op), which WeightShare cannot compile; supported ops: "
                 + Lowering.coreOperators.joined(separator: ", ") + "; convolutional: "
                 + Lowering.convolutionalOperators.joined(separator: ", ") + "; element-wise: "
-                + Lowering.elementwiseOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
+                + Lowering.elementwiseOperators.joined(separator: ", ") + "; data movement: "
+                + Lowering.dataMovementOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
                 + Lowering.shapeArithmeticOperators.joined(separator: ", ")
         case .unsupportedOperators(let operators):
             let nodes = operators.map(\.count).reduce(0, +)
@@ -105,7 +106,7 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
         OperatorTable.Group.allCases.map { group -> String in
             let name = String(describing: group)
             let title = name == "core" ? "" : name == "shapeArithmetic" ? "on constants only (shape arithmetic): "
-                : "\(name): "
+                : name == "dataMovement" ? "data movement: " : "\(name): "
             return title + OperatorTable.names(in: group).joined(separator: ", ")
         }.joined(separator: "; ")
     }

@@ -32,6 +32,12 @@ extension Lowering {
             }
 
             let graphOutputs = Set(graph.outputs.map(\.name))
+            var producers: [String: String] = [:]
+            var read = graphOutputs
+            for node in graph.nodes {
+                for output in node.outputs where !output.isEmpty { producers[output] = node.opType }
+                read.formUnion(node.inputs)
+            }
             for node in graph.nodes {
                 let operands = try node.inputs.map { name -> ShapeInference.Operand? in
                     guard !name.isEmpty else { return nil }
@@ -42,7 +48,11 @@ extension Lowering {
                     guard let shape = shapes[name] else {
                         throw LoweringError.undefinedValue(node: label(node), value: name)
                     }
-                    return ShapeInference.Operand(name: name, shape: shape, constant: nil)
+                    return ShapeInference.Operand(name: name, shape: shape, constant: nil, producer: producers[name])
+                }
+                if node.opType == "Split", isDefaultOperatorDomain(node.domain) {
+                    try split(node, operands: operands, read: read)
+                    continue
                 }
                 // A graph output is computed by the runtime (an activation), so its node is not folded unless it
                 // can only be folded.
@@ -76,10 +86,28 @@ extension Lowering {
             return LoweredModel(tensors: tensors, operations: operations, inputs: inputs, outputs: outputs)
         }
 
+        /// A Split: one Slice per output that is read (a graph output or some node's input); on a constant input,
+        /// the parts are folded.
+        private mutating func split(_ node: Node, operands: [ShapeInference.Operand?], read: Set<String>) throws {
+            let rule = ShapeInference.Rule(node: node, operands: operands, opset: graph.opsetVersion)
+            for (output, inferred) in try rule.split() where read.contains(output) {
+                if let data = operands[0]?.constant, case .slice(let starts, let steps) = inferred.kind {
+                    let dims = zip(zip(starts, steps), inferred.outputShape).map {
+                        ShapeInference.Rule.SliceDim(start: $0.0, step: $0.1, count: $1)
+                    }
+                    constants[output] = ConstantFolding.slice(data, dims)
+                } else if let data = operands[0]?.constant {
+                    constants[output] = data
+                } else {
+                    try emit(node, inferred, output: output)
+                }
+            }
+        }
+
         /// Appends the operation(s) of one node: views of its inputs, the operation, a reshape to the node's shape.
-        private mutating func emit(_ node: Node, _ inferred: ShapeInference.Inferred) throws {
+        private mutating func emit(_ node: Node, _ inferred: ShapeInference.Inferred, output: String? = nil) throws {
             let name = label(node)
-            let output = node.outputs[0]
+            let output = output ?? node.outputs[0]
             var opInputs: [Int?] = []
             for (position, source) in inferred.dataInputs.enumerated() {
                 guard let source else {

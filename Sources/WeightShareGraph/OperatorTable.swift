@@ -13,7 +13,7 @@ import WeightShareRuntime
 enum OperatorTable {
     /// Groups, as the unsupported-operator message lists them.
     enum Group: CaseIterable {
-        case core, convolutional, elementwise, shapeArithmetic
+        case core, convolutional, elementwise, dataMovement, shapeArithmetic
     }
 
     enum Treatment: Sendable {
@@ -116,10 +116,24 @@ enum OperatorTable {
         // is a copy.
         .rule("Cast", .shapeArithmetic) { try $0.cast() },
         Row("ConstantOfShape", .shapeArithmetic, .constantsOnly),
-        Row("Gather", .shapeArithmetic, .constantsOnly),
         Row("Range", .shapeArithmetic, .constantsOnly),
+        // Shape folds whenever its input's shape is known, which it always is once the inputs are pinned.
         Row("Shape", .shapeArithmetic, .constantsOnly),
-        Row("Slice", .shapeArithmetic, .constantsOnly),
+        // Data movement on run-time tensors (`ShapeInferenceDataMovement.swift`): the runtime's Slice, Gather and
+        // Tile, or Transpose between reshapes; folded like shape arithmetic when the data is a constant.
+        .rule("Slice", .dataMovement) { try $0.slice() },
+        // One Slice per output: the model builder lowers every output (`LoweringModelBuilder.swift`); this row
+        // answers for a Split of one output.
+        .rule("Split", .dataMovement) { rule in
+            let parts = try rule.split()
+            guard parts.count == 1 else { throw rule.error("it has \(parts.count) outputs, lowered one by one") }
+            return parts[0].inferred
+        },
+        .rule("Gather", .dataMovement) { try $0.gather() },
+        .rule("Tile", .dataMovement) { try $0.tile() },
+        .rule("Expand", .dataMovement) { try $0.expand() },
+        .rule("DepthToSpace", .dataMovement) { try $0.depthToSpace() },
+        .rule("SpaceToDepth", .dataMovement) { try $0.spaceToDepth() },
         // Reductions and normalisation (`ShapeInferenceReduce.swift`).
         .rule("ReduceMean", .core) { try $0.reduce(.mean) },
         .rule("ReduceSum", .core) { try $0.reduce(.sum) },

@@ -8,6 +8,8 @@ enum ShapeInference {
         var name: String
         var shape: [Int]
         var constant: ConstantTensor?
+        /// The op type of the node that computes it at run time (nil for graph inputs and constants).
+        var producer: String? = nil
     }
 
     /// Where an input of the lowered operation comes from.
@@ -212,14 +214,37 @@ enum ShapeInference {
             return Inferred(kind: kind, dataInputs: [0, 1], outputShape: shape)
         }
 
+        /// Operators whose run-time output is a mask (ONNX bool, 1.0 / 0.0 in the float runtime).
+        static let maskProducers: Set<String> = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not",
+                                                 "And", "Or", "Xor", "IsNaN", "IsInf"]
+
+        /// Cast of a run-time value. The runtime holds every tensor as float32: a cast to float or double is a copy;
+        /// a mask (the output of a comparison or logic op, 0/1) cast to bool or an integer type is a copy too; float
+        /// data cast to bool becomes x ≠ 0 (a Where). Casts that would round (integers, float16, bfloat16) refuse.
         func cast() throws -> Inferred {
             let x = try operands(1...1)[0]!
             let to = try int("to", default: 1)
-            guard to == 1 else {
-                throw error("it casts the run-time value '\(x.name)' to ONNX type \(to); only casts to float "
-                    + "(type 1) of activations, or casts of constants, are supported")
+            let isMask = x.producer.map { Self.maskProducers.contains($0) } ?? false
+            let integerTypes: Set<Int> = [2, 3, 4, 5, 6, 7, 12, 13]
+            switch to {
+            case 1, 11:
+                return Inferred(kind: .reshape, dataInputs: [0], outputShape: x.shape)
+            case 9 where isMask:
+                return Inferred(kind: .reshape, dataInputs: [0], outputShape: x.shape)
+            case 9:
+                return Inferred(kind: .select,
+                                sources: [.input(0), .constant(ConstantTensor(shape: [], floats: [1]), suffix: "true"),
+                                          .constant(ConstantTensor(shape: [], floats: [0]), suffix: "false")],
+                                outputShape: x.shape)
+            case let t where integerTypes.contains(t) && isMask:
+                return Inferred(kind: .reshape, dataInputs: [0], outputShape: x.shape)
+            default:
+                let what = x.producer.map { "the run-time value '\(x.name)' (computed by \($0))" }
+                    ?? "the run-time value '\(x.name)'"
+                throw error("it casts \(what) to ONNX type \(to); the runtime computes in float32, so only casts to "
+                    + "float (1) or double (11), masks cast to bool or integers, float data cast to bool (9), and "
+                    + "casts of constants are supported")
             }
-            return Inferred(kind: .reshape, dataInputs: [0], outputShape: x.shape)
         }
 
         func clip() throws -> Inferred {

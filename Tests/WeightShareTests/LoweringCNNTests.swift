@@ -296,8 +296,8 @@ import WeightShareRuntime
         #expect(e == .unsupportedOperators([UnsupportedOperator(opType: "LRN", domain: "", count: 1, firstNode: "n")]))
         #expect(e?.description.contains("convolutional: AveragePool, BatchNormalization, Clip") == true)
         #expect(Lowering.supportedOperators.contains("Conv") && Lowering.supportedOperators == Lowering.supportedOperators.sorted())
-        let gather = error { try lower("Gather", [4], constants: [("i", Self.ints([0]))]) }
-        #expect(gather?.description.contains("at compile time") == true)
-        #expect(gather?.description.contains("'x'") == true)
+        let fill = error { try lower("ConstantOfShape", [4]) }
+        #expect(fill?.description.contains("at compile time") == true)
+        #expect(fill?.description.contains("'x'") == true)
     }
 }

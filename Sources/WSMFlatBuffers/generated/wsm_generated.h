@@ -52,6 +52,12 @@ struct ReduceOptionsBuilder;
 struct LayerNormOptions;
 struct LayerNormOptionsBuilder;
 
+struct SliceOptions;
+struct SliceOptionsBuilder;
+
+struct GatherOptions;
+struct GatherOptionsBuilder;
+
 struct Tensor;
 struct TensorBuilder;
 
@@ -239,11 +245,21 @@ enum class OpCode : uint8_t {
   /// (x - mean) / sqrt(var + epsilon) · scale + B over the dims from LayerNormOptions.axis on; inputs X,
   /// scale and optional B, both with the shape of those trailing dims.
   LayerNormalization = 56,
+  /// Y[i] = X[start + i·step] along every dim, SliceOptions (required): `starts` one per dim, each inside X;
+  /// `steps` one per dim, non-zero (negative walks backwards; absent = all 1). Y has X's rank and every index
+  /// it reads lies inside X. ONNX Slice, Split (one Slice per output) and Gather with evenly spaced indices.
+  Slice = 57,
+  /// Y = X with dim GatherOptions.axis replaced by the picked entries: Y [..., len(indices), ...], each index
+  /// < X's dim `axis`. ONNX Gather with constant indices (resolved to non-negative).
+  Gather = 58,
+  /// Y[i] = X[i mod shape(X)] with X aligned to Y's trailing dims (rank X <= rank Y, missing dims 1), every Y
+  /// dim a multiple of X's. ONNX Tile (constant repeats) and Expand (dims of 1 broadcast); no options.
+  Tile = 59,
   MIN = Gemm,
-  MAX = LayerNormalization
+  MAX = Tile
 };
 
-inline const OpCode (&EnumValuesOpCode())[57] {
+inline const OpCode (&EnumValuesOpCode())[60] {
   static const OpCode values[] = {
     OpCode::Gemm,
     OpCode::MatMul,
@@ -301,13 +317,16 @@ inline const OpCode (&EnumValuesOpCode())[57] {
     OpCode::Silu,
     OpCode::Reduce,
     OpCode::LogSoftmax,
-    OpCode::LayerNormalization
+    OpCode::LayerNormalization,
+    OpCode::Slice,
+    OpCode::Gather,
+    OpCode::Tile
   };
   return values;
 }
 
 inline const char * const *EnumNamesOpCode() {
-  static const char * const names[58] = {
+  static const char * const names[61] = {
     "Gemm",
     "MatMul",
     "Add",
@@ -365,13 +384,16 @@ inline const char * const *EnumNamesOpCode() {
     "Reduce",
     "LogSoftmax",
     "LayerNormalization",
+    "Slice",
+    "Gather",
+    "Tile",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOpCode(OpCode e) {
-  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::LayerNormalization)) return "";
+  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Tile)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOpCode()[index];
 }
@@ -390,11 +412,13 @@ enum class OperatorOptions : uint8_t {
   ResizeOptions = 9,
   ReduceOptions = 10,
   LayerNormOptions = 11,
+  SliceOptions = 12,
+  GatherOptions = 13,
   MIN = NONE,
-  MAX = LayerNormOptions
+  MAX = GatherOptions
 };
 
-inline const OperatorOptions (&EnumValuesOperatorOptions())[12] {
+inline const OperatorOptions (&EnumValuesOperatorOptions())[14] {
   static const OperatorOptions values[] = {
     OperatorOptions::NONE,
     OperatorOptions::GemmOptions,
@@ -407,13 +431,15 @@ inline const OperatorOptions (&EnumValuesOperatorOptions())[12] {
     OperatorOptions::PadOptions,
     OperatorOptions::ResizeOptions,
     OperatorOptions::ReduceOptions,
-    OperatorOptions::LayerNormOptions
+    OperatorOptions::LayerNormOptions,
+    OperatorOptions::SliceOptions,
+    OperatorOptions::GatherOptions
   };
   return values;
 }
 
 inline const char * const *EnumNamesOperatorOptions() {
-  static const char * const names[13] = {
+  static const char * const names[15] = {
     "NONE",
     "GemmOptions",
     "SoftmaxOptions",
@@ -426,13 +452,15 @@ inline const char * const *EnumNamesOperatorOptions() {
     "ResizeOptions",
     "ReduceOptions",
     "LayerNormOptions",
+    "SliceOptions",
+    "GatherOptions",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOperatorOptions(OperatorOptions e) {
-  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::LayerNormOptions)) return "";
+  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::GatherOptions)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOperatorOptions()[index];
 }
@@ -483,6 +511,14 @@ template<> struct OperatorOptionsTraits<ws::fb::ReduceOptions> {
 
 template<> struct OperatorOptionsTraits<ws::fb::LayerNormOptions> {
   static const OperatorOptions enum_value = OperatorOptions::LayerNormOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::SliceOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::SliceOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::GatherOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::GatherOptions;
 };
 
 bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *obj, OperatorOptions type);
@@ -891,6 +927,12 @@ struct Operator FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const ws::fb::LayerNormOptions *options_as_LayerNormOptions() const {
     return options_type() == ws::fb::OperatorOptions::LayerNormOptions ? static_cast<const ws::fb::LayerNormOptions *>(options()) : nullptr;
   }
+  const ws::fb::SliceOptions *options_as_SliceOptions() const {
+    return options_type() == ws::fb::OperatorOptions::SliceOptions ? static_cast<const ws::fb::SliceOptions *>(options()) : nullptr;
+  }
+  const ws::fb::GatherOptions *options_as_GatherOptions() const {
+    return options_type() == ws::fb::OperatorOptions::GatherOptions ? static_cast<const ws::fb::GatherOptions *>(options()) : nullptr;
+  }
   void *mutable_options() {
     return GetPointer<void *>(VT_OPTIONS);
   }
@@ -959,6 +1001,14 @@ template<> inline const ws::fb::ReduceOptions *Operator::options_as<ws::fb::Redu
 
 template<> inline const ws::fb::LayerNormOptions *Operator::options_as<ws::fb::LayerNormOptions>() const {
   return options_as_LayerNormOptions();
+}
+
+template<> inline const ws::fb::SliceOptions *Operator::options_as<ws::fb::SliceOptions>() const {
+  return options_as_SliceOptions();
+}
+
+template<> inline const ws::fb::GatherOptions *Operator::options_as<ws::fb::GatherOptions>() const {
+  return options_as_GatherOptions();
 }
 
 struct OperatorBuilder {
@@ -1766,6 +1816,149 @@ inline flatbuffers::Offset<LayerNormOptions> CreateLayerNormOptions(
   return builder_.Finish();
 }
 
+/// Slice: the first index read along every dim of X (`starts`, one per dim, < dim) and the step between two
+/// output elements (`steps`, one per dim, non-zero; absent = all 1). The output shape gives the counts.
+struct SliceOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef SliceOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_STARTS = 4,
+    VT_STEPS = 6
+  };
+  const flatbuffers::Vector<uint32_t> *starts() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_STARTS);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_starts() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_STARTS);
+  }
+  const flatbuffers::Vector<int32_t> *steps() const {
+    return GetPointer<const flatbuffers::Vector<int32_t> *>(VT_STEPS);
+  }
+  flatbuffers::Vector<int32_t> *mutable_steps() {
+    return GetPointer<flatbuffers::Vector<int32_t> *>(VT_STEPS);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyOffset(verifier, VT_STARTS) &&
+           verifier.VerifyVector(starts()) &&
+           VerifyOffset(verifier, VT_STEPS) &&
+           verifier.VerifyVector(steps()) &&
+           verifier.EndTable();
+  }
+};
+
+struct SliceOptionsBuilder {
+  typedef SliceOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_starts(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> starts) {
+    fbb_.AddOffset(SliceOptions::VT_STARTS, starts);
+  }
+  void add_steps(flatbuffers::Offset<flatbuffers::Vector<int32_t>> steps) {
+    fbb_.AddOffset(SliceOptions::VT_STEPS, steps);
+  }
+  explicit SliceOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<SliceOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<SliceOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<SliceOptions> CreateSliceOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> starts = 0,
+    flatbuffers::Offset<flatbuffers::Vector<int32_t>> steps = 0) {
+  SliceOptionsBuilder builder_(_fbb);
+  builder_.add_steps(steps);
+  builder_.add_starts(starts);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<SliceOptions> CreateSliceOptionsDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    const std::vector<uint32_t> *starts = nullptr,
+    const std::vector<int32_t> *steps = nullptr) {
+  auto starts__ = starts ? _fbb.CreateVector<uint32_t>(*starts) : 0;
+  auto steps__ = steps ? _fbb.CreateVector<int32_t>(*steps) : 0;
+  return ws::fb::CreateSliceOptions(
+      _fbb,
+      starts__,
+      steps__);
+}
+
+/// Gather: the picked entries of X's dim `axis`, in output order (at least one, each < that dim).
+struct GatherOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef GatherOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_AXIS = 4,
+    VT_INDICES = 6
+  };
+  uint32_t axis() const {
+    return GetField<uint32_t>(VT_AXIS, 0);
+  }
+  bool mutate_axis(uint32_t _axis = 0) {
+    return SetField<uint32_t>(VT_AXIS, _axis, 0);
+  }
+  const flatbuffers::Vector<uint32_t> *indices() const {
+    return GetPointer<const flatbuffers::Vector<uint32_t> *>(VT_INDICES);
+  }
+  flatbuffers::Vector<uint32_t> *mutable_indices() {
+    return GetPointer<flatbuffers::Vector<uint32_t> *>(VT_INDICES);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint32_t>(verifier, VT_AXIS, 4) &&
+           VerifyOffset(verifier, VT_INDICES) &&
+           verifier.VerifyVector(indices()) &&
+           verifier.EndTable();
+  }
+};
+
+struct GatherOptionsBuilder {
+  typedef GatherOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_axis(uint32_t axis) {
+    fbb_.AddElement<uint32_t>(GatherOptions::VT_AXIS, axis, 0);
+  }
+  void add_indices(flatbuffers::Offset<flatbuffers::Vector<uint32_t>> indices) {
+    fbb_.AddOffset(GatherOptions::VT_INDICES, indices);
+  }
+  explicit GatherOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<GatherOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<GatherOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<GatherOptions> CreateGatherOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    uint32_t axis = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint32_t>> indices = 0) {
+  GatherOptionsBuilder builder_(_fbb);
+  builder_.add_indices(indices);
+  builder_.add_axis(axis);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<GatherOptions> CreateGatherOptionsDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    uint32_t axis = 0,
+    const std::vector<uint32_t> *indices = nullptr) {
+  auto indices__ = indices ? _fbb.CreateVector<uint32_t>(*indices) : 0;
+  return ws::fb::CreateGatherOptions(
+      _fbb,
+      axis,
+      indices__);
+}
+
 struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   typedef TensorBuilder Builder;
   enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
@@ -2510,6 +2703,14 @@ inline bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *o
     }
     case OperatorOptions::LayerNormOptions: {
       auto ptr = reinterpret_cast<const ws::fb::LayerNormOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::SliceOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::SliceOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::GatherOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::GatherOptions *>(obj);
       return verifier.VerifyTable(ptr);
     }
     default: return true;

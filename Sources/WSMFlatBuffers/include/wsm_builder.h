@@ -99,6 +99,15 @@ int wsm_builder_add_reduce(wsm_builder *builder, const char *name, const int32_t
 int wsm_builder_add_layer_norm(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
                                const int32_t *outputs, uint32_t num_outputs, uint32_t axis, float epsilon);
 
+/** Slice with SliceOptions: `starts` and `steps` hold `rank` values each (NULL stores an absent vector). */
+int wsm_builder_add_slice(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                          const int32_t *outputs, uint32_t num_outputs, const uint32_t *starts, const int32_t *steps,
+                          uint32_t rank);
+/** Gather with GatherOptions: `axis` and `count` indices (NULL or count 0 stores none). */
+int wsm_builder_add_gather(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
+                           const int32_t *outputs, uint32_t num_outputs, uint32_t axis, const uint32_t *indices,
+                           uint32_t count);
+
 /* Whole-model parts. Each returns 0, or -1 after an allocation failure. */
 int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t count);
 /** `data` holds the packed bits and the padding (at least 4 zero bytes). */
