@@ -27,7 +27,8 @@
 #define WS_OPTIONS_RESIZE 9u
 #define WS_OPTIONS_REDUCE 10u
 #define WS_OPTIONS_LAYER_NORM 11u
-#define WS_OPTIONS_MAX 11u
+#define WS_OPTIONS_RECURRENT 12u
+#define WS_OPTIONS_MAX 12u
 
 /* enum PadMode */
 #define WS_PAD_MODE_CONSTANT 0u
@@ -67,6 +68,12 @@
 #define WS_REDUCE_MODE_LOG_SUM 8u
 #define WS_REDUCE_MODE_LOG_SUM_EXP 9u
 #define WS_REDUCE_MODE_MAX 9u
+
+/* enum RecurrentDirection */
+#define WS_RECURRENT_DIRECTION_FORWARD 0u
+#define WS_RECURRENT_DIRECTION_REVERSE 1u
+#define WS_RECURRENT_DIRECTION_BIDIRECTIONAL 2u
+#define WS_RECURRENT_DIRECTION_MAX 2u
 
 /* table GemmOptions */
 #define WS_VT_GEMM_ALPHA 4u
@@ -129,6 +136,11 @@
 /* table LayerNormOptions */
 #define WS_VT_LAYER_NORM_AXIS 4u
 #define WS_VT_LAYER_NORM_EPSILON 6u
+
+/* table RecurrentOptions */
+#define WS_VT_RECURRENT_DIRECTION 4u
+#define WS_VT_RECURRENT_LAYOUT 6u
+#define WS_VT_RECURRENT_LINEAR_BEFORE_RESET 8u
 
 /* table Tensor */
 #define WS_VT_TENSOR_NAME 4u

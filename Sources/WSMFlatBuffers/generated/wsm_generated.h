@@ -52,6 +52,9 @@ struct ReduceOptionsBuilder;
 struct LayerNormOptions;
 struct LayerNormOptionsBuilder;
 
+struct RecurrentOptions;
+struct RecurrentOptionsBuilder;
+
 struct Tensor;
 struct TensorBuilder;
 
@@ -239,11 +242,23 @@ enum class OpCode : uint8_t {
   /// (x - mean) / sqrt(var + epsilon) · scale + B over the dims from LayerNormOptions.axis on; inputs X,
   /// scale and optional B, both with the shape of those trailing dims.
   LayerNormalization = 56,
+  /// ONNX LSTM (default activations sigmoid/tanh/tanh, no clip, input_forget 0), RecurrentOptions. Inputs X, W
+  /// [D, 4H, I] and R [D, 4H, H] (gate order i, o, f, c; both may be shared), optional B [D, 8H] (Wb then Rb),
+  /// initial_h and initial_c (Y_h's shape), P [D, 3H] (peepholes i, o, f). Outputs Y_h, Y_c (the running state,
+  /// [D, B, H], or [B, D, H] for layout 1), a workspace [B, 4H] (contents unspecified) and optional Y [T, D, B, H]
+  /// ([B, T, D, H] for layout 1). D is 2 for bidirectional, else 1.
+  Lstm = 57,
+  /// ONNX GRU (default activations sigmoid/tanh), RecurrentOptions (linear_before_reset). Inputs X, W [D, 3H, I],
+  /// R [D, 3H, H] (gate order z, r, h), optional B [D, 6H], initial_h. Outputs Y_h, a workspace [B, 7H], optional Y.
+  Gru = 58,
+  /// ONNX RNN (default activation tanh), RecurrentOptions. Inputs X, W [D, H, I], R [D, H, H], optional B [D, 2H],
+  /// initial_h. Outputs Y_h, a workspace [B, H], optional Y.
+  Rnn = 59,
   MIN = Gemm,
-  MAX = LayerNormalization
+  MAX = Rnn
 };
 
-inline const OpCode (&EnumValuesOpCode())[57] {
+inline const OpCode (&EnumValuesOpCode())[60] {
   static const OpCode values[] = {
     OpCode::Gemm,
     OpCode::MatMul,
@@ -301,13 +316,16 @@ inline const OpCode (&EnumValuesOpCode())[57] {
     OpCode::Silu,
     OpCode::Reduce,
     OpCode::LogSoftmax,
-    OpCode::LayerNormalization
+    OpCode::LayerNormalization,
+    OpCode::Lstm,
+    OpCode::Gru,
+    OpCode::Rnn
   };
   return values;
 }
 
 inline const char * const *EnumNamesOpCode() {
-  static const char * const names[58] = {
+  static const char * const names[61] = {
     "Gemm",
     "MatMul",
     "Add",
@@ -365,13 +383,16 @@ inline const char * const *EnumNamesOpCode() {
     "Reduce",
     "LogSoftmax",
     "LayerNormalization",
+    "Lstm",
+    "Gru",
+    "Rnn",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOpCode(OpCode e) {
-  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::LayerNormalization)) return "";
+  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Rnn)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOpCode()[index];
 }
@@ -390,11 +411,12 @@ enum class OperatorOptions : uint8_t {
   ResizeOptions = 9,
   ReduceOptions = 10,
   LayerNormOptions = 11,
+  RecurrentOptions = 12,
   MIN = NONE,
-  MAX = LayerNormOptions
+  MAX = RecurrentOptions
 };
 
-inline const OperatorOptions (&EnumValuesOperatorOptions())[12] {
+inline const OperatorOptions (&EnumValuesOperatorOptions())[13] {
   static const OperatorOptions values[] = {
     OperatorOptions::NONE,
     OperatorOptions::GemmOptions,
@@ -407,13 +429,14 @@ inline const OperatorOptions (&EnumValuesOperatorOptions())[12] {
     OperatorOptions::PadOptions,
     OperatorOptions::ResizeOptions,
     OperatorOptions::ReduceOptions,
-    OperatorOptions::LayerNormOptions
+    OperatorOptions::LayerNormOptions,
+    OperatorOptions::RecurrentOptions
   };
   return values;
 }
 
 inline const char * const *EnumNamesOperatorOptions() {
-  static const char * const names[13] = {
+  static const char * const names[14] = {
     "NONE",
     "GemmOptions",
     "SoftmaxOptions",
@@ -426,13 +449,14 @@ inline const char * const *EnumNamesOperatorOptions() {
     "ResizeOptions",
     "ReduceOptions",
     "LayerNormOptions",
+    "RecurrentOptions",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOperatorOptions(OperatorOptions e) {
-  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::LayerNormOptions)) return "";
+  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::RecurrentOptions)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOperatorOptions()[index];
 }
@@ -483,6 +507,10 @@ template<> struct OperatorOptionsTraits<ws::fb::ReduceOptions> {
 
 template<> struct OperatorOptionsTraits<ws::fb::LayerNormOptions> {
   static const OperatorOptions enum_value = OperatorOptions::LayerNormOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::RecurrentOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::RecurrentOptions;
 };
 
 bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *obj, OperatorOptions type);
@@ -678,6 +706,39 @@ inline const char *EnumNameReduceMode(ReduceMode e) {
   if (flatbuffers::IsOutRange(e, ReduceMode::Mean, ReduceMode::LogSumExp)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesReduceMode()[index];
+}
+
+enum class RecurrentDirection : uint8_t {
+  Forward = 0,
+  Reverse = 1,
+  Bidirectional = 2,
+  MIN = Forward,
+  MAX = Bidirectional
+};
+
+inline const RecurrentDirection (&EnumValuesRecurrentDirection())[3] {
+  static const RecurrentDirection values[] = {
+    RecurrentDirection::Forward,
+    RecurrentDirection::Reverse,
+    RecurrentDirection::Bidirectional
+  };
+  return values;
+}
+
+inline const char * const *EnumNamesRecurrentDirection() {
+  static const char * const names[4] = {
+    "Forward",
+    "Reverse",
+    "Bidirectional",
+    nullptr
+  };
+  return names;
+}
+
+inline const char *EnumNameRecurrentDirection(RecurrentDirection e) {
+  if (flatbuffers::IsOutRange(e, RecurrentDirection::Forward, RecurrentDirection::Bidirectional)) return "";
+  const size_t index = static_cast<size_t>(e);
+  return EnumNamesRecurrentDirection()[index];
 }
 
 struct GemmOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
@@ -891,6 +952,9 @@ struct Operator FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const ws::fb::LayerNormOptions *options_as_LayerNormOptions() const {
     return options_type() == ws::fb::OperatorOptions::LayerNormOptions ? static_cast<const ws::fb::LayerNormOptions *>(options()) : nullptr;
   }
+  const ws::fb::RecurrentOptions *options_as_RecurrentOptions() const {
+    return options_type() == ws::fb::OperatorOptions::RecurrentOptions ? static_cast<const ws::fb::RecurrentOptions *>(options()) : nullptr;
+  }
   void *mutable_options() {
     return GetPointer<void *>(VT_OPTIONS);
   }
@@ -959,6 +1023,10 @@ template<> inline const ws::fb::ReduceOptions *Operator::options_as<ws::fb::Redu
 
 template<> inline const ws::fb::LayerNormOptions *Operator::options_as<ws::fb::LayerNormOptions>() const {
   return options_as_LayerNormOptions();
+}
+
+template<> inline const ws::fb::RecurrentOptions *Operator::options_as<ws::fb::RecurrentOptions>() const {
+  return options_as_RecurrentOptions();
 }
 
 struct OperatorBuilder {
@@ -1766,6 +1834,78 @@ inline flatbuffers::Offset<LayerNormOptions> CreateLayerNormOptions(
   return builder_.Finish();
 }
 
+/// Lstm, Gru, Rnn. layout 0: X [T, B, I], states [D, B, H], Y [T, D, B, H]; layout 1 (batch first): X [B, T, I],
+/// states [B, D, H], Y [B, T, D, H]. linear_before_reset: Gru only (ONNX's attribute).
+struct RecurrentOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef RecurrentOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_DIRECTION = 4,
+    VT_LAYOUT = 6,
+    VT_LINEAR_BEFORE_RESET = 8
+  };
+  ws::fb::RecurrentDirection direction() const {
+    return static_cast<ws::fb::RecurrentDirection>(GetField<uint8_t>(VT_DIRECTION, 0));
+  }
+  bool mutate_direction(ws::fb::RecurrentDirection _direction = static_cast<ws::fb::RecurrentDirection>(0)) {
+    return SetField<uint8_t>(VT_DIRECTION, static_cast<uint8_t>(_direction), 0);
+  }
+  uint8_t layout() const {
+    return GetField<uint8_t>(VT_LAYOUT, 0);
+  }
+  bool mutate_layout(uint8_t _layout = 0) {
+    return SetField<uint8_t>(VT_LAYOUT, _layout, 0);
+  }
+  bool linear_before_reset() const {
+    return GetField<uint8_t>(VT_LINEAR_BEFORE_RESET, 0) != 0;
+  }
+  bool mutate_linear_before_reset(bool _linear_before_reset = 0) {
+    return SetField<uint8_t>(VT_LINEAR_BEFORE_RESET, static_cast<uint8_t>(_linear_before_reset), 0);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint8_t>(verifier, VT_DIRECTION, 1) &&
+           VerifyField<uint8_t>(verifier, VT_LAYOUT, 1) &&
+           VerifyField<uint8_t>(verifier, VT_LINEAR_BEFORE_RESET, 1) &&
+           verifier.EndTable();
+  }
+};
+
+struct RecurrentOptionsBuilder {
+  typedef RecurrentOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_direction(ws::fb::RecurrentDirection direction) {
+    fbb_.AddElement<uint8_t>(RecurrentOptions::VT_DIRECTION, static_cast<uint8_t>(direction), 0);
+  }
+  void add_layout(uint8_t layout) {
+    fbb_.AddElement<uint8_t>(RecurrentOptions::VT_LAYOUT, layout, 0);
+  }
+  void add_linear_before_reset(bool linear_before_reset) {
+    fbb_.AddElement<uint8_t>(RecurrentOptions::VT_LINEAR_BEFORE_RESET, static_cast<uint8_t>(linear_before_reset), 0);
+  }
+  explicit RecurrentOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<RecurrentOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<RecurrentOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<RecurrentOptions> CreateRecurrentOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    ws::fb::RecurrentDirection direction = ws::fb::RecurrentDirection::Forward,
+    uint8_t layout = 0,
+    bool linear_before_reset = false) {
+  RecurrentOptionsBuilder builder_(_fbb);
+  builder_.add_linear_before_reset(linear_before_reset);
+  builder_.add_layout(layout);
+  builder_.add_direction(direction);
+  return builder_.Finish();
+}
+
 struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   typedef TensorBuilder Builder;
   enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
@@ -2510,6 +2650,10 @@ inline bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *o
     }
     case OperatorOptions::LayerNormOptions: {
       auto ptr = reinterpret_cast<const ws::fb::LayerNormOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::RecurrentOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::RecurrentOptions *>(obj);
       return verifier.VerifyTable(ptr);
     }
     default: return true;
