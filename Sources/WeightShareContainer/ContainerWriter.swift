@@ -250,6 +250,10 @@ extension ContainerWriter {
             return wsm_builder_add_log_softmax(builder, name, ip, ic, op, oc, UInt32(axis), coerce2D ? 1 : 0)
         case let .layerNormalization(axis, epsilon):
             return wsm_builder_add_layer_norm(builder, name, ip, ic, op, oc, UInt32(axis), epsilon)
+        case let .recurrent(cell, direction, layout, linearBeforeReset):
+            let code = cell == .lstm ? WS_OP_LSTM : cell == .gru ? WS_OP_GRU : WS_OP_RNN
+            return wsm_builder_add_recurrent(builder, UInt8(code.rawValue), name, ip, ic, op, oc, direction.rawValue,
+                                             UInt8(layout), linearBeforeReset ? 1 : 0)
         }
     }
 }

@@ -133,6 +133,10 @@ enum OperatorTable {
         .rule("ReduceLogSumExp", .core) { try $0.reduce(.logSumExp) },
         .rule("LogSoftmax", .core) { try $0.softmax(log: true) },
         .rule("LayerNormalization", .core) { try $0.layerNormalization() },
+        // Recurrent layers (`ShapeInferenceRecurrent.swift`): several outputs, W and R shared.
+        .rule("LSTM", .core) { try $0.recurrent(.lstm) },
+        .rule("GRU", .core) { try $0.recurrent(.gru) },
+        .rule("RNN", .core) { try $0.recurrent(.rnn) },
     ]
 
     static let byName: [String: Row] = Dictionary(uniqueKeysWithValues: rows.map { ($0.onnx, $0) })
