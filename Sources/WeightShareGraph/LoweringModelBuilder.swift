@@ -139,14 +139,16 @@ extension Lowering {
 
         /// The tensors of an operation with several outputs, in its order: the node's outputs where it names them
         /// (their shapes become known values), internal tensors for the running state it leaves out and for
-        /// workspaces; a left-out optional output is dropped.
+        /// workspaces; an optional output the node leaves out, or names but nothing reads, is dropped (not written,
+        /// no arena).
         private mutating func outputTensors(_ node: Node, name: String,
                                             slots: [ShapeInference.OutputSlot]) -> [Int] {
             var result: [Int] = []
             for slot in slots {
                 switch slot {
                 case .value(let position, let shape), .optionalValue(let position, let shape):
-                    let value = position < node.outputs.count ? node.outputs[position] : ""
+                    var value = position < node.outputs.count ? node.outputs[position] : ""
+                    if case .optionalValue = slot, !value.isEmpty, !isRead(value) { value = "" } // named, never read
                     if !value.isEmpty {
                         shapes[value] = shape
                         result.append(add(LoweredModel.Tensor(name: value, shape: shape)))
@@ -158,6 +160,11 @@ extension Lowering {
                 }
             }
             return result
+        }
+
+        /// Whether a node or the graph's outputs read `value`.
+        private func isRead(_ value: String) -> Bool {
+            graph.outputs.contains { $0.name == value } || graph.nodes.contains { $0.inputs.contains(value) }
         }
 
         /// `base`, or `base_2`, `base_3`... when a tensor or value already has that name.
