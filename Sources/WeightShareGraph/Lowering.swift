@@ -34,6 +34,9 @@ public enum Lowering {
     /// Gelu.
     public static let elementwiseOperators = OperatorTable.names(in: .elementwise)
 
+    /// Recurrent layers: LSTM, GRU, RNN (default activations, static sequence length).
+    public static let recurrentOperators = OperatorTable.names(in: .recurrent)
+
     /// Accepted on constants only (folded at compile time once input shapes are pinned); Cast of an activation
     /// to float is a copy.
     public static let shapeArithmeticOperators = OperatorTable.names(in: .shapeArithmetic)

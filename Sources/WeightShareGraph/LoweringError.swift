@@ -64,7 +64,8 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
             return "node '\(node)' uses operator \(op), which WeightShare cannot compile; supported ops: "
                 + Lowering.coreOperators.joined(separator: ", ") + "; convolutional: "
                 + Lowering.convolutionalOperators.joined(separator: ", ") + "; element-wise: "
-                + Lowering.elementwiseOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
+                + Lowering.elementwiseOperators.joined(separator: ", ") + "; recurrent: "
+                + Lowering.recurrentOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
                 + Lowering.shapeArithmeticOperators.joined(separator: ", ")
         case .unsupportedOperators(let operators):
             let nodes = operators.map(\.count).reduce(0, +)

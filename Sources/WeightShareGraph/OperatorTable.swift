@@ -13,7 +13,7 @@ import WeightShareRuntime
 enum OperatorTable {
     /// Groups, as the unsupported-operator message lists them.
     enum Group: CaseIterable {
-        case core, convolutional, elementwise, shapeArithmetic
+        case core, convolutional, elementwise, recurrent, shapeArithmetic
     }
 
     enum Treatment: Sendable {
@@ -134,9 +134,9 @@ enum OperatorTable {
         .rule("LogSoftmax", .core) { try $0.softmax(log: true) },
         .rule("LayerNormalization", .core) { try $0.layerNormalization() },
         // Recurrent layers (`ShapeInferenceRecurrent.swift`): several outputs, W and R shared.
-        .rule("LSTM", .core) { try $0.recurrent(.lstm) },
-        .rule("GRU", .core) { try $0.recurrent(.gru) },
-        .rule("RNN", .core) { try $0.recurrent(.rnn) },
+        .rule("LSTM", .recurrent) { try $0.recurrent(.lstm) },
+        .rule("GRU", .recurrent) { try $0.recurrent(.gru) },
+        .rule("RNN", .recurrent) { try $0.recurrent(.rnn) },
     ]
 
     static let byName: [String: Row] = Dictionary(uniqueKeysWithValues: rows.map { ($0.onnx, $0) })
