@@ -76,21 +76,28 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
  *   Camel    the schema's OpCode name; ws_opcode_name() returns it as text
  *   code     the value (never renumbered: codes are the file format)
  *   min,max  input count; inputs min..max-1 are optional (-1 when absent); max 0 = unbounded, none optional
+ *   omin,omax  output count, the same way: outputs omin..omax-1 are optional (-1 when absent, or left out at the
+ *            end) and are then not written. Every present output is an activation that no other output and no
+ *            activation input overlaps (except in place, below). A multi-output operator's outputs are checked
+ *            one by one (kind, shape, aliasing, written once); a "workspace" output is arena memory the kernel
+ *            uses while it runs (planned by the compiler like any output, contents unspecified afterwards)
  *   options  the OperatorOptions member accepted (NONE, GEMM, SOFTMAX, CONV, POOL, ACTIVATION, AXIS, TRANSPOSE,
- *            PAD, RESIZE, REDUCE, LAYER_NORM, SLICE, GATHER: WS_OPTIONS_<options> of ws_schema.h)
+ *            PAD, RESIZE, REDUCE, LAYER_NORM, SLICE, GATHER, RECURRENT: WS_OPTIONS_<options> of ws_schema.h)
  *   req      1: the options table is required (WS_ERR_OPERATOR without it)
  *   inplace  1: element-wise; the output may be planned exactly over an activation input of the same size
  *   shared   bitmask of the inputs that may be shared (codebook) tensors, the weight operands [w]
  *   shape    shape rule of the verifier (ws_verify_graph.c, shape_<rule>): SAME (Y has X's shape), BROADCAST
  *            (NumPy), UNIDIRECTIONAL (input 1 broadcast to X), ELEMENTS (same element count), GEMM, MATMUL, SOFTMAX,
  *            CONV, CONV_TRANSPOSE, POOL, GLOBAL_POOL, CHANNEL_AFFINE, CONCAT, TRANSPOSE, PAD, RESIZE, WHERE (A, B
- *            and the condition broadcast together), REDUCE, LAYER_NORM, SLICE, GATHER, TILE
+ *            and the condition broadcast together), REDUCE, LAYER_NORM, SLICE, GATHER, TILE, RECURRENT (Lstm, Gru,
+ *            Rnn)
  *   kernel   kernel family (ws_invoke.c, WS_RUN_<kernel>): UNARY, ACTIVATION and BINARY are generic element-wise
  *            kernels driven by `fn`; the others name their own kernel
  *   fn       UNARY: y = fn(x) (a float function, e.g. tanhf); ACTIVATION: y = fn(x, alpha, beta) with
  *            ActivationOptions; BINARY: y = fn(a, b) over the broadcast walker; "-" for the other kernels
  *
- * Inputs in the comments: "?" = optional, [w] = may be shared. Every operator has one output Y, an activation.
+ * Inputs in the comments: "?" = optional, [w] = may be shared. Most operators have one output Y, an activation;
+ * the recurrent ones (Lstm, Gru, Rnn) have several ("->" lists them).
  * NCHW layout; "spatial" ops work on the two trailing dims (1-D data is stored with H = 1). ConvOptions/PoolOptions
  * vectors: absent = defaults (strides 1, dilations 1, pads 0), else exactly 2 entries (pads 4: top, left, bottom,
  * right); strides, dilations, kernel sizes >= 1 and every value <= 65535. Output shapes are recomputed and must
@@ -101,120 +108,129 @@ typedef enum { WS_TENSOR_ACTIVATION = 0, WS_TENSOR_RAW = 1, WS_TENSOR_SHARED = 2
 /* clang-format off */
 #define WS_OP_LIST(X)                                                                                             \
     /* A[w], B[w], C?, S? [N]: Y = alpha·op(A)·op(B)·diag(S) + beta·C (GemmOptions, optional) */                  \
-    X(GEMM, Gemm, 0, 2, 4, GEMM, 0, 0, 0x3, GEMM, GEMM, -)                                                        \
+    X(GEMM, Gemm, 0, 2, 4, 1, 1, GEMM, 0, 0, 0x3, GEMM, GEMM, -)                                                        \
     /* A[w] [..., M, K], B[w] [..., K, N] -> Y [..., M, N], NumPy matmul: batch dims broadcast; a rank-1 A is     \
        [1, K], a rank-1 B [K, 1], that 1 left out of Y */                                                         \
-    X(MATMUL, MatMul, 1, 2, 2, NONE, 0, 0, 0x3, MATMUL, MATMUL, -)                                                \
+    X(MATMUL, MatMul, 1, 2, 2, 1, 1, NONE, 0, 0, 0x3, MATMUL, MATMUL, -)                                                \
     /* A, B, NumPy broadcasting */                                                                                \
-    X(ADD, Add, 2, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_add)                                              \
+    X(ADD, Add, 2, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_add)                                              \
     /* X */                                                                                                       \
-    X(RELU, Relu, 3, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_relu)                                                 \
+    X(RELU, Relu, 3, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_relu)                                                 \
     /* X, SoftmaxOptions (optional) axis < rank; coerce_2d: pre-opset-13 semantics */                            \
-    X(SOFTMAX, Softmax, 4, 1, 1, SOFTMAX, 0, 1, 0, SOFTMAX, SOFTMAX, -)                                           \
+    X(SOFTMAX, Softmax, 4, 1, 1, 1, 1, SOFTMAX, 0, 1, 0, SOFTMAX, SOFTMAX, -)                                           \
     /* X, same element count (also Flatten, Squeeze, Unsqueeze) */                                               \
-    X(RESHAPE, Reshape, 5, 1, 1, NONE, 0, 1, 0, ELEMENTS, RESHAPE, -)                                             \
+    X(RESHAPE, Reshape, 5, 1, 1, 1, 1, NONE, 0, 1, 0, ELEMENTS, RESHAPE, -)                                             \
     /* X [N,C,H,W], W[w] [M,C/g,kH,kW], B? [M], S? [M]; ConvOptions; g divides C and M */                         \
-    X(CONV, Conv, 6, 2, 4, CONV, 1, 0, 0x2, CONV, CONV, -)                                                        \
+    X(CONV, Conv, 6, 2, 4, 1, 1, CONV, 1, 0, 0x2, CONV, CONV, -)                                                        \
     /* X [N,C,H,W], W[w] [C,M/g,kH,kW], B? [M], S? [M]; ConvOptions (output_padding < stride or dilation);        \
        Y [N,M,(H-1)s+(k-1)d+1+op-pb-pe, ...] */                                                                   \
-    X(CONV_TRANSPOSE, ConvTranspose, 7, 2, 4, CONV, 1, 0, 0x2, CONV_TRANSPOSE, CONV_TRANSPOSE, -)                 \
+    X(CONV_TRANSPOSE, ConvTranspose, 7, 2, 4, 1, 1, CONV, 1, 0, 0x2, CONV_TRANSPOSE, CONV_TRANSPOSE, -)                 \
     /* X [N,C,H,W]; PoolOptions (kernel required); output = floor or ceil of the formula */                      \
-    X(MAX_POOL, MaxPool, 8, 1, 1, POOL, 1, 0, 0, POOL, MAX_POOL, -)                                               \
+    X(MAX_POOL, MaxPool, 8, 1, 1, 1, 1, POOL, 1, 0, 0, POOL, MAX_POOL, -)                                               \
     /* as MaxPool; count_include_pad divides by the window clipped to the padded input */                         \
-    X(AVERAGE_POOL, AveragePool, 9, 1, 1, POOL, 1, 0, 0, POOL, AVERAGE_POOL, -)                                   \
+    X(AVERAGE_POOL, AveragePool, 9, 1, 1, 1, 1, POOL, 1, 0, 0, POOL, AVERAGE_POOL, -)                                   \
     /* X [N,C,H,W] -> Y [N,C,1,1] (any rank >= 3: trailing dims become 1) */                                      \
-    X(GLOBAL_AVERAGE_POOL, GlobalAveragePool, 10, 1, 1, NONE, 0, 0, 0, GLOBAL_POOL, GLOBAL_AVERAGE_POOL, -)       \
+    X(GLOBAL_AVERAGE_POOL, GlobalAveragePool, 10, 1, 1, 1, 1, NONE, 0, 0, 0, GLOBAL_POOL, GLOBAL_AVERAGE_POOL, -)       \
     /* A, B, broadcasting */                                                                                      \
-    X(SUB, Sub, 11, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_sub)                                             \
-    X(MUL, Mul, 12, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_mul)                                             \
-    X(DIV, Div, 13, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_div)                                             \
+    X(SUB, Sub, 11, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_sub)                                             \
+    X(MUL, Mul, 12, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_mul)                                             \
+    X(DIV, Div, 13, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_div)                                             \
     /* X; ActivationOptions alpha = min, beta = max */                                                            \
-    X(CLIP, Clip, 14, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_clip)                                     \
+    X(CLIP, Clip, 14, 1, 1, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_clip)                                     \
     /* X; ActivationOptions alpha */                                                                              \
-    X(LEAKY_RELU, LeakyRelu, 15, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_leaky_relu)                    \
+    X(LEAKY_RELU, LeakyRelu, 15, 1, 1, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_leaky_relu)                    \
     /* X, slope unidirectionally broadcast to X (in place over X) */                                              \
-    X(PRELU, PRelu, 16, 2, 2, NONE, 0, 1, 0, UNIDIRECTIONAL, BINARY, ws_f_prelu)                                  \
+    X(PRELU, PRelu, 16, 2, 2, 1, 1, NONE, 0, 1, 0, UNIDIRECTIONAL, BINARY, ws_f_prelu)                                  \
     /* X */                                                                                                       \
-    X(SIGMOID, Sigmoid, 17, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_sigmoid)                                       \
-    X(TANH, Tanh, 18, 1, 1, NONE, 0, 1, 0, SAME, UNARY, tanhf)                                                    \
+    X(SIGMOID, Sigmoid, 17, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_sigmoid)                                       \
+    X(TANH, Tanh, 18, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, tanhf)                                                    \
     /* X; ActivationOptions alpha, beta: max(0, min(1, alpha·x + beta)) */                                        \
-    X(HARD_SIGMOID, HardSigmoid, 19, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_hard_sigmoid)              \
+    X(HARD_SIGMOID, HardSigmoid, 19, 1, 1, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_hard_sigmoid)              \
     /* X: x·max(0, min(1, x/6 + 1/2)) */                                                                          \
-    X(HARD_SWISH, HardSwish, 20, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_hard_swish)                               \
+    X(HARD_SWISH, HardSwish, 20, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_hard_swish)                               \
     /* X1..Xn (n >= 1, any n: ws_model_operator_input), same rank, equal dims except AxisOptions.axis < rank */   \
-    X(CONCAT, Concat, 21, 1, 0, AXIS, 1, 0, 0, CONCAT, CONCAT, -)                                                 \
+    X(CONCAT, Concat, 21, 1, 0, 1, 1, AXIS, 1, 0, 0, CONCAT, CONCAT, -)                                                 \
     /* X; TransposeOptions.perm a permutation of 0..rank-1 */                                                     \
-    X(TRANSPOSE, Transpose, 22, 1, 1, TRANSPOSE, 1, 0, 0, TRANSPOSE, TRANSPOSE, -)                                \
+    X(TRANSPOSE, Transpose, 22, 1, 1, 1, 1, TRANSPOSE, 1, 0, 0, TRANSPOSE, TRANSPOSE, -)                                \
     /* X; PadOptions pads (2·rank: begins, then ends), mode constant/reflect/edge; reflect needs pad < dim */     \
-    X(PAD, Pad, 23, 1, 1, PAD, 1, 0, 0, PAD, PAD, -)                                                              \
+    X(PAD, Pad, 23, 1, 1, 1, 1, PAD, 1, 0, 0, PAD, PAD, -)                                                              \
     /* X rank >= 2; ResizeOptions; leading dims unchanged, trailing two resampled; scales absent or one per       \
        dim (> 0) */                                                                                               \
-    X(RESIZE, Resize, 24, 1, 1, RESIZE, 1, 0, 0, RESIZE, RESIZE, -)                                               \
+    X(RESIZE, Resize, 24, 1, 1, 1, 1, RESIZE, 1, 0, 0, RESIZE, RESIZE, -)                                               \
     /* X rank >= 2, scale [C], shift [C]: y = x·scale[c] + shift[c] */                                            \
-    X(CHANNEL_AFFINE, ChannelAffine, 25, 3, 3, NONE, 0, 1, 0, CHANNEL_AFFINE, CHANNEL_AFFINE, -)                  \
+    X(CHANNEL_AFFINE, ChannelAffine, 25, 3, 3, 1, 1, NONE, 0, 1, 0, CHANNEL_AFFINE, CHANNEL_AFFINE, -)                  \
     /* X: sqrt(x) */                                                                                              \
-    X(SQRT, Sqrt, 26, 1, 1, NONE, 0, 1, 0, SAME, UNARY, sqrtf)                                                    \
+    X(SQRT, Sqrt, 26, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, sqrtf)                                                    \
     /* X: e^x */                                                                                                  \
-    X(EXP, Exp, 27, 1, 1, NONE, 0, 1, 0, SAME, UNARY, expf)                                                       \
+    X(EXP, Exp, 27, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, expf)                                                       \
     /* X: natural log (NaN below 0, -inf at 0) */                                                                 \
-    X(LOG, Log, 28, 1, 1, NONE, 0, 1, 0, SAME, UNARY, logf)                                                       \
+    X(LOG, Log, 28, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, logf)                                                       \
     /* X: -x */                                                                                                   \
-    X(NEG, Neg, 29, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_neg)                                                   \
+    X(NEG, Neg, 29, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_neg)                                                   \
     /* X: |x| */                                                                                                  \
-    X(ABS, Abs, 30, 1, 1, NONE, 0, 1, 0, SAME, UNARY, fabsf)                                                      \
+    X(ABS, Abs, 30, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, fabsf)                                                      \
     /* X: 1/x */                                                                                                  \
-    X(RECIPROCAL, Reciprocal, 31, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_reciprocal)                              \
+    X(RECIPROCAL, Reciprocal, 31, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_reciprocal)                              \
     /* X: erf(x) */                                                                                               \
-    X(ERF, Erf, 32, 1, 1, NONE, 0, 1, 0, SAME, UNARY, erff)                                                       \
+    X(ERF, Erf, 32, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, erff)                                                       \
     /* X: log(1 + e^x), overflow-free */                                                                          \
-    X(SOFTPLUS, Softplus, 33, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_softplus)                                    \
+    X(SOFTPLUS, Softplus, 33, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_softplus)                                    \
     /* X: x / (1 + |x|) */                                                                                        \
-    X(SOFTSIGN, Softsign, 34, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_softsign)                                    \
+    X(SOFTSIGN, Softsign, 34, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_softsign)                                    \
     /* X: rounded down, up */                                                                                     \
-    X(FLOOR, Floor, 35, 1, 1, NONE, 0, 1, 0, SAME, UNARY, floorf)                                                 \
-    X(CEIL, Ceil, 36, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ceilf)                                                    \
+    X(FLOOR, Floor, 35, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, floorf)                                                 \
+    X(CEIL, Ceil, 36, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ceilf)                                                    \
     /* X; ActivationOptions alpha = a constant exponent: x^alpha (fast for 2, 3, 1, -1, 0.5; else powf) */        \
-    X(POW_SCALAR, PowScalar, 37, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_pow_scalar)                    \
+    X(POW_SCALAR, PowScalar, 37, 1, 1, 1, 1, ACTIVATION, 1, 1, 0, SAME, ACTIVATION, ws_f_pow_scalar)                    \
     /* A, B, broadcasting: powf(a, b) */                                                                          \
-    X(POW, Pow, 38, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, powf)                                                 \
+    X(POW, Pow, 38, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, powf)                                                 \
     /* A, B, broadcasting: the smaller, the larger (NaN if either is NaN, as NumPy minimum/maximum) */            \
-    X(MIN, Min, 39, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_min)                                             \
-    X(MAX, Max, 40, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_max)                                             \
+    X(MIN, Min, 39, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_min)                                             \
+    X(MAX, Max, 40, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_max)                                             \
     /* A, B, broadcasting: comparisons give masks, 1.0f (true) or 0.0f (false); false when either is NaN */       \
-    X(EQUAL, Equal, 41, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_equal)                                       \
-    X(LESS, Less, 42, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_less)                                          \
-    X(GREATER, Greater, 43, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_greater)                                 \
-    X(LESS_OR_EQUAL, LessOrEqual, 44, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_less_or_equal)                 \
-    X(GREATER_OR_EQUAL, GreaterOrEqual, 45, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_greater_or_equal)        \
+    X(EQUAL, Equal, 41, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_equal)                                       \
+    X(LESS, Less, 42, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_less)                                          \
+    X(GREATER, Greater, 43, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_greater)                                 \
+    X(LESS_OR_EQUAL, LessOrEqual, 44, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_less_or_equal)                 \
+    X(GREATER_OR_EQUAL, GreaterOrEqual, 45, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_greater_or_equal)        \
     /* X, a mask: 1 where x == 0, else 0 */                                                                       \
-    X(NOT, Not, 46, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_not)                                                   \
+    X(NOT, Not, 46, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_not)                                                   \
     /* A, B masks (any non-zero is true), broadcasting: a 0/1 mask */                                             \
-    X(AND, And, 47, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_and)                                             \
-    X(OR, Or, 48, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_or)                                                \
-    X(XOR, Xor, 49, 2, 2, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_xor)                                             \
+    X(AND, And, 47, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_and)                                             \
+    X(OR, Or, 48, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_or)                                                \
+    X(XOR, Xor, 49, 2, 2, 1, 1, NONE, 0, 1, 0, BROADCAST, BINARY, ws_f_xor)                                             \
     /* Condition (a mask: non-zero is true), A, B; all three broadcast: c ? a : b */                              \
-    X(WHERE, Where, 50, 3, 3, NONE, 0, 1, 0, WHERE, WHERE, -)                                                     \
+    X(WHERE, Where, 50, 3, 3, 1, 1, NONE, 0, 1, 0, WHERE, WHERE, -)                                                     \
     /* X: x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (ONNX Gelu, approximate = none) */                                       \
-    X(GELU, Gelu, 51, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_gelu)                                                \
+    X(GELU, Gelu, 51, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_gelu)                                                \
     /* X: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (ONNX Gelu, approximate = tanh) */                           \
-    X(GELU_TANH, GeluTanh, 52, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_gelu_tanh)                                  \
+    X(GELU_TANH, GeluTanh, 52, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_gelu_tanh)                                  \
     /* X: x·sigmoid(x) (SiLU / Swish; no ONNX op: the compiler fuses the pattern x * Sigmoid(x)) */               \
-    X(SILU, Silu, 53, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_silu)                                                \
+    X(SILU, Silu, 53, 1, 1, 1, 1, NONE, 0, 1, 0, SAME, UNARY, ws_f_silu)                                                \
     /* X rank >= 1; ReduceOptions mode, axes (strictly ascending, < rank, >= 1 of them), keepdims */              \
-    X(REDUCE, Reduce, 54, 1, 1, REDUCE, 1, 0, 0, REDUCE, REDUCE, -)                                               \
+    X(REDUCE, Reduce, 54, 1, 1, 1, 1, REDUCE, 1, 0, 0, REDUCE, REDUCE, -)                                               \
     /* X, SoftmaxOptions (optional) as Softmax: y = log(softmax(x)) */                                            \
-    X(LOG_SOFTMAX, LogSoftmax, 55, 1, 1, SOFTMAX, 0, 1, 0, SOFTMAX, LOG_SOFTMAX, -)                               \
+    X(LOG_SOFTMAX, LogSoftmax, 55, 1, 1, 1, 1, SOFTMAX, 0, 1, 0, SOFTMAX, LOG_SOFTMAX, -)                               \
     /* X, scale, B? (both of X's dims from axis on); LayerNormOptions axis < rank, epsilon finite >= 0 */          \
-    X(LAYER_NORMALIZATION, LayerNormalization, 56, 2, 3, LAYER_NORM, 1, 1, 0, LAYER_NORM, LAYER_NORM, -)          \
+    X(LAYER_NORMALIZATION, LayerNormalization, 56, 2, 3, 1, 1, LAYER_NORM, 1, 1, 0, LAYER_NORM, LAYER_NORM, -) \
     /* X; SliceOptions starts (one per dim, < dim), steps (one per dim, non-zero, |step| < 2^31; absent = 1):      \
        Y[i] = X[start + i·step], Y has X's rank, every index read lies in X (Slice, Split, Gather of a range) */   \
-    X(SLICE, Slice, 57, 1, 1, SLICE, 1, 0, 0, SLICE, SLICE, -)                                                    \
+    X(SLICE, Slice, 57, 1, 1, 1, 1, SLICE, 1, 0, 0, SLICE, SLICE, -)                                                    \
     /* X; GatherOptions axis < rank, indices (>= 1 of them, each < X's dim axis): Y is X with that dim            \
        replaced by the picked entries */                                                                          \
-    X(GATHER, Gather, 58, 1, 1, GATHER, 1, 0, 0, GATHER, GATHER, -)                                               \
+    X(GATHER, Gather, 58, 1, 1, 1, 1, GATHER, 1, 0, 0, GATHER, GATHER, -)                                               \
     /* X, rank <= Y's, aligned to Y's trailing dims; every Y dim a multiple of X's: Y[i] = X[i mod shape(X)]       \
        (ONNX Tile, and Expand: a dim of 1 repeated) */                                                            \
-    X(TILE, Tile, 59, 1, 1, NONE, 0, 0, 0, TILE, TILE, -)
+    X(TILE, Tile, 59, 1, 1, 1, 1, NONE, 0, 0, 0, TILE, TILE, -)                                            \
+    /* X [T,B,I] ([B,T,I] layout 1), W[w] [D,4H,I], R[w] [D,4H,H] (gates i,o,f,c), B? [D,8H], H0? C0? (Y_h's      \
+       shape), P? [D,3H] -> Y_h, Y_c [D,B,H] ([B,D,H] layout 1; the running state), workspace [B,4H],             \
+       Y? [T,D,B,H] ([B,T,D,H] layout 1); RecurrentOptions; D = 2 when bidirectional, else 1 */                  \
+    X(LSTM, Lstm, 60, 3, 7, 3, 4, RECURRENT, 1, 0, 0x6, RECURRENT, RECURRENT, -)                                   \
+    /* X, W[w] [D,3H,I], R[w] [D,3H,H] (gates z,r,h), B? [D,6H], H0? -> Y_h, workspace [B,7H], Y?;                \
+       RecurrentOptions incl. linear_before_reset */                                                              \
+    X(GRU, Gru, 61, 3, 5, 2, 3, RECURRENT, 1, 0, 0x6, RECURRENT, RECURRENT, -)                                     \
+    /* X, W[w] [D,H,I], R[w] [D,H,H], B? [D,2H], H0? -> Y_h, workspace [B,H], Y?; RecurrentOptions */             \
+    X(RNN, Rnn, 62, 3, 5, 2, 3, RECURRENT, 1, 0, 0x6, RECURRENT, RECURRENT, -)
 /* clang-format on */
 
 /** Operator codes, as in the schema (generated from WS_OP_LIST). */
@@ -245,6 +261,9 @@ typedef int32_t ws_tensor_id;
 /** Number of operator inputs copied into ws_operator_info. An operator may have more (Concat takes any number):
  *  ws_model_operator_input() reads every one of them. */
 #define WS_OPERATOR_INFO_INPUTS 8u
+/** Number of operator outputs copied into ws_operator_info: every operator of WS_OP_LIST has at most this many
+ *  (ws_model_operator_output() reads them as well). */
+#define WS_OPERATOR_INFO_OUTPUTS 4u
 
 /**
  * A verified model. Filled by ws_model_load(); treat the fields as private. It points into the caller's
@@ -353,7 +372,7 @@ typedef struct {
 ws_status ws_model_tensor(const ws_model *model, ws_tensor_id t, ws_tensor_info *info);
 
 /** Operator `o`: its code, name ("" when absent), input/output counts and tensor ids (WS_NO_TENSOR = absent optional
- * input, or beyond the counts). Only the first WS_OPERATOR_INFO_INPUTS inputs are copied: read input i of any
+ * input or output, or beyond the counts). Only the first WS_OPERATOR_INFO_INPUTS inputs are copied: read input i of any
  * operator with ws_model_operator_input(), which takes every i < num_inputs. */
 typedef struct {
     ws_opcode opcode;
@@ -361,13 +380,17 @@ typedef struct {
     uint32_t num_inputs;
     uint32_t num_outputs;
     ws_tensor_id inputs[WS_OPERATOR_INFO_INPUTS]; /* the first WS_OPERATOR_INFO_INPUTS inputs only */
-    ws_tensor_id outputs[2];
+    ws_tensor_id outputs[WS_OPERATOR_INFO_OUTPUTS]; /* WS_NO_TENSOR: an absent optional output, or beyond the count */
 } ws_operator_info;
 ws_status ws_model_operator(const ws_model *model, uint32_t o, ws_operator_info *info);
 
 /** Tensor id of input `i` of operator `o`, for every i < num_inputs (WS_NO_TENSOR when absent, or when `o` or `i` is
  *  out of range). */
 ws_tensor_id ws_model_operator_input(const ws_model *model, uint32_t o, uint32_t i);
+
+/** Tensor id of output `i` of operator `o` (WS_NO_TENSOR when that optional output is absent, or when `o` or `i` is
+ *  out of range). */
+ws_tensor_id ws_model_operator_output(const ws_model *model, uint32_t o, uint32_t i);
 
 /** The codebook (sorted ascending) and its size. */
 const float *ws_model_codebook(const ws_model *model, uint32_t *size);

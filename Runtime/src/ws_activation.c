@@ -56,7 +56,7 @@ void ws_unary_f32(ws_opcode op, float alpha, float beta, const float *x, float *
     (void)alpha; /* unused when the table has no ACTIVATION row */
     (void)beta;
     switch (op) {
-#define WS_UNARY_CASE(name, Camel, code, min_in, max_in, options, req, inplace, shared, shape, kernel, fn) \
+#define WS_UNARY_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, kernel, fn) \
     WS_IF_KERNEL(kernel, UNARY)(case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(x[i]); break;)       \
     WS_IF_KERNEL(kernel, ACTIVATION)(case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(x[i], alpha, beta); break;)
         WS_OP_LIST(WS_UNARY_CASE)

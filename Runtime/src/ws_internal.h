@@ -16,7 +16,7 @@
  * keep their stored length in n_*; only the first entries (as many as fit) are copied, the verifier refuses
  * other lengths. Absent vectors have length 0. */
 typedef struct {
-    ws_operator_info info; /* counts are the stored ones; the first inputs / 2 outputs are copied */
+    ws_operator_info info; /* counts are the stored ones; the first inputs / outputs are copied */
     uint32_t options_type; /* WS_OPTIONS_* */
     int has_options;       /* an options table is present */
     float alpha;           /* Gemm; ActivationOptions */
@@ -46,6 +46,9 @@ typedef struct {
     /* Gather: axis in axis; the stored indices (4-aligned uint32 in the model buffer), NULL when absent */
     uint32_t n_indices;
     const uint32_t *indices;
+    uint32_t direction;    /* Lstm, Gru, Rnn: WS_RECURRENT_DIRECTION_*, layout 0/1, linear_before_reset */
+    uint32_t layout;
+    int linear_before_reset;
 } ws_op;
 
 /*
@@ -59,13 +62,17 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op);
 /* Tensor index of input `i` (< stored count) of operator `o`. */
 ws_tensor_id ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i);
 
-/* Tensor index of output 0 of operator `o` (every verified operator has exactly one output). */
-ws_tensor_id ws_read_op_output(const ws_model *m, uint32_t o);
+/* Tensor index of output `i` of operator `o` (-1 when absent or i >= the stored count). */
+ws_tensor_id ws_read_op_output(const ws_model *m, uint32_t o, uint32_t i);
 
 /* Geometry of a verified Conv/ConvTranspose/pool: X [N,C,H,W], Y [N,M,OH,OW], kernel kh x kw, options with
  * their defaults (strides and dilations 1, pads 0, group 1). bias and scale are left NULL. */
 void ws_op_conv_params(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y, uint32_t kh, uint32_t kw,
                        ws_conv_params *p);
+
+/* Sizes of a Lstm/Gru/Rnn from its options, X's shape and R's shape [D, gates·H, H] (cell, seq, batch, input,
+ * hidden, directions, reverse, layout, linear_before_reset; the pointers are left NULL). */
+void ws_recurrent_dims(const ws_op *op, const uint32_t *x_shape, const uint32_t *r_shape, ws_recurrent_params *p);
 
 /*
  * Second half of ws_model_load(): codebook, index stream, tensors, operators, shapes, arena and graph checks on

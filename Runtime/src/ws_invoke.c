@@ -107,6 +107,57 @@ static void run_resize(const ws_op *op, const ws_tensor_info *x, const ws_tensor
     ws_resize_f32(&p, in, out);
 }
 
+void ws_recurrent_dims(const ws_op *op, const uint32_t *x_shape, const uint32_t *r_shape, ws_recurrent_params *p) {
+    memset(p, 0, sizeof *p);
+    p->cell = op->info.opcode == WS_OP_LSTM ? WS_CELL_LSTM : op->info.opcode == WS_OP_GRU ? WS_CELL_GRU : WS_CELL_RNN;
+    p->layout = op->layout;
+    p->seq = op->layout ? x_shape[1] : x_shape[0];
+    p->batch = op->layout ? x_shape[0] : x_shape[1];
+    p->input = x_shape[2];
+    p->hidden = r_shape[2];
+    p->directions = op->direction == WS_RECURRENT_DIRECTION_BIDIRECTIONAL ? 2u : 1u;
+    p->reverse = op->direction == WS_RECURRENT_DIRECTION_REVERSE;
+    p->linear_before_reset = op->linear_before_reset;
+}
+
+/* Values of input tensor t (activation or raw), NULL when absent (-1). */
+static const float *input_values(const ws_model *m, ws_tensor_id t, uint8_t *arena) {
+    ws_tensor_info info;
+    ws_operand x;
+    if (t < 0) return NULL;
+    ws_read_tensor(m, (uint32_t)t, &info);
+    bind(m, &info, arena, &x);
+    return x.values;
+}
+
+/* Arena memory of output tensor t (an activation), NULL when absent (-1). */
+static float *output_values(const ws_model *m, ws_tensor_id t, uint8_t *arena) {
+    ws_tensor_info info;
+    if (t < 0) return NULL;
+    ws_read_tensor(m, (uint32_t)t, &info);
+    return (float *)(void *)(arena + info.arena_offset);
+}
+
+/* Lstm: X, W, R, B?, H0?, C0?, P? -> Y_h, Y_c, workspace, Y?; Gru, Rnn: X, W, R, B?, H0? -> Y_h, workspace, Y?. */
+static void run_recurrent(const ws_model *m, uint32_t o, const ws_op *op, const ws_operand *in,
+                          const ws_tensor_info *info, uint8_t *arena) {
+    ws_recurrent_params p;
+    const uint32_t states = op->info.opcode == WS_OP_LSTM ? 2u : 1u;
+    ws_recurrent_dims(op, info[0].shape, info[2].shape, &p);
+    p.x = in[0].values;
+    p.b = in[3].values;
+    p.h0 = input_values(m, ws_read_op_input(m, o, 4), arena);
+    if (states == 2u) {
+        p.c0 = input_values(m, ws_read_op_input(m, o, 5), arena);
+        p.p = input_values(m, ws_read_op_input(m, o, 6), arena);
+        p.y_c = output_values(m, op->info.outputs[1], arena);
+    }
+    p.y_h = output_values(m, op->info.outputs[0], arena);
+    p.work = output_values(m, op->info.outputs[states], arena);
+    p.y = output_values(m, op->info.outputs[states + 1u], arena);
+    ws_recurrent_f32(&p, &in[1], &in[2]);
+}
+
 /* One statement per kernel family of WS_OP_LIST's `kernel` column, run by run_operator() with: op (ws_op), info[4]
  * and in[4] (the first four inputs: tensor facts and bound operands), y and out (the output), m, o, arena. */
 #define WS_RUN_GEMM run_gemm(&op, in, info, &y, out)
@@ -151,6 +202,7 @@ static void run_tile(const ws_tensor_info *x, const ws_tensor_info *y, const flo
     for (i = 0; i < y->rank; i++) x_shape[i] = i < lead ? 1u : x->shape[i - lead];
     ws_tile_f32(in, x_shape, y->shape, y->rank, out);
 }
+#define WS_RUN_RECURRENT run_recurrent(m, o, &op, in, info, arena)
 
 static void run_binary(const ws_op *op, const ws_operand *in, const ws_tensor_info *info, float *out) {
     ws_broadcast bc;
@@ -222,7 +274,8 @@ static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
     out = (float *)(void *)(arena + y.arena_offset);
 
     switch (op.info.opcode) {
-#define WS_RUN_CASE(name, Camel, code, min_in, max_in, options, req, inplace, shared, shape, kernel, fn) \
+#define WS_RUN_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, kernel, \
+                    fn)                                                                                             \
     case WS_OP_##name:                                                                                  \
         WS_RUN_##kernel;                                                                                \
         break;

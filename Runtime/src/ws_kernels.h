@@ -233,4 +233,36 @@ void ws_layer_norm_f32(const float *x, const float *scale, const float *bias, fl
 
 void ws_reshape_f32(const float *x, float *y, uint32_t n);
 
+/* ---- recurrent: ws_recurrent.c -------------------------------------------------------------------------- */
+
+/* Cells of ws_recurrent_f32 (ONNX LSTM, GRU, RNN with their default activations). */
+#define WS_CELL_LSTM 0u
+#define WS_CELL_GRU 1u
+#define WS_CELL_RNN 2u
+
+/* One recurrent layer. layout 0: x [seq, batch, input], states [directions, batch, hidden], y [seq, directions,
+ * batch, hidden]; layout 1: x [batch, seq, input], states [batch, directions, hidden], y [batch, seq, directions,
+ * hidden]. Optional pointers are NULL when absent. */
+typedef struct {
+    uint32_t cell;                     /* WS_CELL_* */
+    uint32_t seq, batch, input, hidden;
+    uint32_t directions;               /* 1 or 2 */
+    uint32_t reverse;                  /* directions == 1: 1 runs the sequence backwards */
+    uint32_t layout;                   /* 0 or 1 */
+    int linear_before_reset;           /* GRU */
+    const float *x;
+    const float *b;                    /* [directions, 2·gates·hidden]: Wb then Rb, or NULL */
+    const float *h0, *c0;              /* initial states (state layout), or NULL for zeros */
+    const float *p;                    /* LSTM peepholes [directions, 3·hidden] (i, o, f), or NULL */
+    float *y_h;                        /* final hidden state, also the running one: written every step */
+    float *y_c;                        /* LSTM: final cell state, also the running one */
+    float *work;                       /* [batch, k·hidden]: k = 4 (LSTM), 7 (GRU), 1 (RNN) */
+    float *y;                          /* every step's hidden state, or NULL */
+} ws_recurrent_params;
+
+/* Runs the layer. W [directions, gates·hidden, input] and R [directions, gates·hidden, hidden] are read once per
+ * step and direction, in storage order (decoded on the fly when shared). No output may overlap an input or another
+ * output. */
+void ws_recurrent_f32(const ws_recurrent_params *p, const ws_operand *w, const ws_operand *r);
+
 #endif /* WS_KERNELS_H */

@@ -59,7 +59,8 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
         op->info.inputs[i] = i < count ? as_i32(ws_ld_u32(buf + first + 4u * i)) : -1;
     first = ws_fb_vector(buf, table, WS_VT_OPERATOR_OUTPUTS, &count);
     op->info.num_outputs = count;
-    for (i = 0; i < 2u; i++) op->info.outputs[i] = i < count ? as_i32(ws_ld_u32(buf + first + 4u * i)) : -1;
+    for (i = 0; i < WS_OPERATOR_INFO_OUTPUTS; i++)
+        op->info.outputs[i] = i < count ? as_i32(ws_ld_u32(buf + first + 4u * i)) : -1;
 
     /* Schema defaults, overridden by the options table when present. */
     op->alpha = 1.0f;
@@ -141,6 +142,11 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
         op->n_indices = count;
         op->indices = count ? (const uint32_t *)(const void *)(buf + first) : NULL;
         break;
+    case WS_OPTIONS_RECURRENT:
+        op->direction = ws_fb_u8(buf, options, WS_VT_RECURRENT_DIRECTION, WS_RECURRENT_DIRECTION_FORWARD);
+        op->layout = ws_fb_u8(buf, options, WS_VT_RECURRENT_LAYOUT, 0);
+        op->linear_before_reset = ws_fb_u8(buf, options, WS_VT_RECURRENT_LINEAR_BEFORE_RESET, 0) != 0;
+        break;
     default:
         break;
     }
@@ -152,10 +158,10 @@ ws_tensor_id ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i) {
     return i < count ? as_i32(ws_ld_u32(m->buf + first + 4u * i)) : -1;
 }
 
-ws_tensor_id ws_read_op_output(const ws_model *m, uint32_t o) {
+ws_tensor_id ws_read_op_output(const ws_model *m, uint32_t o, uint32_t i) {
     uint32_t table = ws_fb_vector_table(m->buf, m->operators, o);
     uint32_t count, first = ws_fb_vector(m->buf, table, WS_VT_OPERATOR_OUTPUTS, &count);
-    return count ? as_i32(ws_ld_u32(m->buf + first)) : -1;
+    return i < count ? as_i32(ws_ld_u32(m->buf + first + 4u * i)) : -1;
 }
 
 /* ---- public accessors; a NULL or unloaded model reads as empty -------------------------------------- */
@@ -196,6 +202,11 @@ ws_status ws_model_operator(const ws_model *model, uint32_t o, ws_operator_info 
 ws_tensor_id ws_model_operator_input(const ws_model *model, uint32_t o, uint32_t i) {
     if (!model || o >= model->num_operators) return WS_NO_TENSOR;
     return ws_read_op_input(model, o, i);
+}
+
+ws_tensor_id ws_model_operator_output(const ws_model *model, uint32_t o, uint32_t i) {
+    if (!model || o >= model->num_operators) return WS_NO_TENSOR;
+    return ws_read_op_output(model, o, i);
 }
 
 const float *ws_model_codebook(const ws_model *model, uint32_t *size) {

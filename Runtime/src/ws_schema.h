@@ -29,7 +29,8 @@
 #define WS_OPTIONS_LAYER_NORM 11u
 #define WS_OPTIONS_SLICE 12u
 #define WS_OPTIONS_GATHER 13u
-#define WS_OPTIONS_MAX 13u
+#define WS_OPTIONS_RECURRENT 14u
+#define WS_OPTIONS_MAX 14u
 
 /* enum PadMode */
 #define WS_PAD_MODE_CONSTANT 0u
@@ -69,6 +70,12 @@
 #define WS_REDUCE_MODE_LOG_SUM 8u
 #define WS_REDUCE_MODE_LOG_SUM_EXP 9u
 #define WS_REDUCE_MODE_MAX 9u
+
+/* enum RecurrentDirection */
+#define WS_RECURRENT_DIRECTION_FORWARD 0u
+#define WS_RECURRENT_DIRECTION_REVERSE 1u
+#define WS_RECURRENT_DIRECTION_BIDIRECTIONAL 2u
+#define WS_RECURRENT_DIRECTION_MAX 2u
 
 /* table GemmOptions */
 #define WS_VT_GEMM_ALPHA 4u
@@ -139,6 +146,11 @@
 /* table GatherOptions */
 #define WS_VT_GATHER_AXIS 4u
 #define WS_VT_GATHER_INDICES 6u
+
+/* table RecurrentOptions */
+#define WS_VT_RECURRENT_DIRECTION 4u
+#define WS_VT_RECURRENT_LAYOUT 6u
+#define WS_VT_RECURRENT_LINEAR_BEFORE_RESET 8u
 
 /* table Tensor */
 #define WS_VT_TENSOR_NAME 4u

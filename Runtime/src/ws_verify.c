@@ -88,6 +88,7 @@ static const uint8_t options_fields[WS_OPTIONS_MAX + 1u][12] = {
     {WS_VT_LAYER_NORM_AXIS, 4, WS_VT_LAYER_NORM_EPSILON, 4, 0},
     {WS_VT_SLICE_STARTS, 'v', WS_VT_SLICE_STEPS, 'v', 0},
     {WS_VT_GATHER_AXIS, 4, WS_VT_GATHER_INDICES, 'v', 0},
+    {WS_VT_RECURRENT_DIRECTION, 1, WS_VT_RECURRENT_LAYOUT, 1, WS_VT_RECURRENT_LINEAR_BEFORE_RESET, 1, 0},
 };
 
 static ws_status check_operator_layout(ws_fbv *v, uint32_t first, uint32_t i) {

@@ -350,6 +350,65 @@ static ws_status check_slice_shapes(const ws_op *op, const ws_tensor_info *x, co
     return WS_OK;
 }
 
+/* An optional output `i` that is present. */
+static int present_out(const ws_op *op, uint32_t i) { return op->info.num_outputs > i && op->info.outputs[i] >= 0; }
+
+/* t has exactly the dims `dims` (rank n). */
+static int has_shape(const ws_tensor_info *t, uint32_t n, const uint32_t *dims) {
+    return t->rank == n && memcmp(t->shape, dims, n * sizeof(uint32_t)) == 0;
+}
+
+/* Lstm, Gru, Rnn (see ws_recurrent_dims): X, W, R, B?, initial_h? (and for Lstm initial_c?, P?); outputs Y_h
+ * (Y_c) and the workspace, then Y?. Options: direction and layout known, linear_before_reset on Gru only. */
+static ws_status check_recurrent_shapes(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *in,
+                                        const ws_tensor_info *y) {
+    const uint32_t lstm = op->info.opcode == WS_OP_LSTM;
+    const uint32_t gates = lstm ? 4u : op->info.opcode == WS_OP_GRU ? 3u : 1u;
+    ws_recurrent_params p;
+    ws_tensor_info t;
+    uint32_t state[3], full[4], i, n_state = lstm ? 2u : 1u;
+    if (op->direction > WS_RECURRENT_DIRECTION_BIDIRECTIONAL || op->layout > 1u ||
+        (op->linear_before_reset && op->info.opcode != WS_OP_GRU))
+        return WS_ERR_OPERATOR;
+    if (in[0].rank != 3u || in[1].rank != 3u || in[2].rank != 3u) return WS_ERR_SHAPE;
+    ws_recurrent_dims(op, in[0].shape, in[2].shape, &p);
+    if (in[1].shape[0] != p.directions || in[1].shape[1] % gates != 0 || in[1].shape[2] != p.input)
+        return WS_ERR_SHAPE;
+    if (in[2].shape[0] != p.directions || in[2].shape[1] != gates * p.hidden || in[2].shape[2] != p.hidden ||
+        in[1].shape[1] != in[2].shape[1])
+        return WS_ERR_SHAPE;
+    if ((uint64_t)p.batch * p.hidden * (gates == 3u ? 7u : gates) > 0x1FFFFFFFu) return WS_ERR_SHAPE;
+    if (present(op, 3) && !(in[3].rank == 2u && in[3].shape[0] == p.directions && in[3].shape[1] == 2u * gates * p.hidden))
+        return WS_ERR_SHAPE;
+    /* States: [D, B, H], or [B, D, H] in layout 1. */
+    state[0] = op->layout ? p.batch : p.directions;
+    state[1] = op->layout ? p.directions : p.batch;
+    state[2] = p.hidden;
+    for (i = 4; i < 4u + n_state && i < op->info.num_inputs; i++) {
+        ws_tensor_id id = ws_read_op_input(m, o, i);
+        if (id < 0) continue;
+        ws_read_tensor(m, (uint32_t)id, &t);
+        if (!has_shape(&t, 3u, state)) return WS_ERR_SHAPE;
+    }
+    if (lstm && op->info.num_inputs > 6u && ws_read_op_input(m, o, 6) >= 0) { /* P [D, 3H] */
+        ws_read_tensor(m, (uint32_t)ws_read_op_input(m, o, 6), &t);
+        if (!(t.rank == 2u && t.shape[0] == p.directions && t.shape[1] == 3u * p.hidden)) return WS_ERR_SHAPE;
+    }
+    for (i = 0; i < n_state; i++)
+        if (!has_shape(&y[i], 3u, state)) return WS_ERR_SHAPE;
+    full[0] = p.batch; /* the workspace [B, kH] */
+    full[1] = (gates == 3u ? 7u : gates) * p.hidden;
+    if (!has_shape(&y[n_state], 2u, full)) return WS_ERR_SHAPE;
+    if (present_out(op, n_state + 1u)) { /* Y [T, D, B, H], or [B, T, D, H] in layout 1 */
+        full[0] = op->layout ? p.batch : p.seq;
+        full[1] = op->layout ? p.seq : p.directions;
+        full[2] = op->layout ? p.directions : p.batch;
+        full[3] = p.hidden;
+        if (!has_shape(&y[n_state + 1u], 4u, full)) return WS_ERR_SHAPE;
+    }
+    return WS_OK;
+}
+
 /* Gather: axis < rank, at least one index, each < X's dim axis; Y is X with that dim = the number of indices. */
 static ws_status check_gather_shapes(const ws_op *op, const ws_tensor_info *x, const ws_tensor_info *y) {
     uint32_t i;
@@ -372,7 +431,8 @@ static ws_status check_tile_shapes(const ws_tensor_info *x, const ws_tensor_info
 }
 
 /* The shape rules of WS_OP_LIST's `shape` column: in[0..3] are the first four inputs (zeroed when absent), y the
- * output. Each returns WS_OK, WS_ERR_SHAPE, or WS_ERR_OPERATOR for invalid option values. */
+ * outputs (y[0], or *y, is output 0; y[i] for i < WS_OPERATOR_INFO_OUTPUTS, zeroed when absent). Each returns
+ * WS_OK, WS_ERR_SHAPE, or WS_ERR_OPERATOR for invalid option values. */
 #define WS_SHAPE_RULE(rule)                                                                                  \
     static ws_status shape_##rule(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *in, \
                                   const ws_tensor_info *y)
@@ -476,10 +536,16 @@ WS_SHAPE_RULE(TILE) {
     return check_tile_shapes(&in[0], y);
 }
 
+WS_SHAPE_RULE(RECURRENT) {
+    WS_UNUSED_SHAPE_ARGS;
+    return check_recurrent_shapes(m, o, op, in, y);
+}
+
 static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, const ws_tensor_info *in,
                               const ws_tensor_info *y) {
     switch (op->info.opcode) {
-#define WS_SHAPE_CASE(name, Camel, code, min_in, max_in, options, req, inplace, shared, shape, kernel, fn) \
+#define WS_SHAPE_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, kernel, \
+                      fn)                                                                                             \
     case WS_OP_##name:                                                                                    \
         return shape_##shape(m, o, op, in, y);
         WS_OP_LIST(WS_SHAPE_CASE)
@@ -492,6 +558,7 @@ static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, co
  * (-1 when absent); max_in 0 = unbounded (Concat), none optional. */
 typedef struct {
     uint8_t min_in, max_in;
+    uint8_t min_out, max_out; /* outputs min_out..max_out-1 are optional */
     uint8_t options;  /* WS_OPTIONS_* accepted */
     uint8_t required; /* the options table must be present */
     uint8_t in_place; /* the output may lie exactly on an activation input of the same size */
@@ -499,8 +566,9 @@ typedef struct {
 } ws_signature;
 
 static const ws_signature signatures[WS_OP_COUNT] = {
-#define WS_SIGNATURE(name, Camel, code, min_in, max_in, options, req, inplace, shared, shape, kernel, fn) \
-    [WS_OP_##name] = {min_in, max_in, WS_OPTIONS_##options, req, inplace, shared},
+#define WS_SIGNATURE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, kernel, \
+                     fn)                                                                                             \
+    [WS_OP_##name] = {min_in, max_in, min_out, max_out, WS_OPTIONS_##options, req, inplace, shared},
     WS_OP_LIST(WS_SIGNATURE)
 #undef WS_SIGNATURE
 };
@@ -529,10 +597,14 @@ static int is_graph_input(const ws_model *m, const uint8_t *marks, ws_tensor_id 
 /* Whether one of operators [0, end) writes valid tensor id t; with marks, `end` is the operator being checked (or
  * all of them), whose predecessors have all passed and marked their outputs. */
 static int written_before(const ws_model *m, const uint8_t *marks, ws_tensor_id t, uint32_t end) {
-    uint32_t o;
+    uint32_t o, i;
     if (marks) return marked(marks, t, WS_MARK_WRITTEN);
-    for (o = 0; o < end; o++)
-        if (ws_read_op_output(m, o) == t) return 1;
+    for (o = 0; o < end; o++) {
+        ws_op op;
+        ws_read_operator(m, o, &op);
+        for (i = 0; i < op.info.num_outputs; i++)
+            if (ws_read_op_output(m, o, i) == t) return 1;
+    }
     return 0;
 }
 
@@ -550,25 +622,36 @@ static ws_status fail_at(ws_load_error *err, ws_tensor_id t, int32_t input, ws_s
     return status;
 }
 
+/* Output `i` of operator `o` (present: a valid id, an activation) into *info. */
+static ws_status check_output(const ws_model *m, const ws_op *op, uint32_t i, ws_tensor_info *info,
+                              ws_load_error *err) {
+    ws_tensor_id out = op->info.outputs[i];
+    if (out < 0 || (uint32_t)out >= m->num_tensors) return fail_at(err, out, -1, WS_ERR_OPERATOR);
+    ws_read_tensor(m, (uint32_t)out, info);
+    if (info->kind != WS_TENSOR_ACTIVATION) return fail_at(err, out, -1, WS_ERR_OPERATOR);
+    return WS_OK;
+}
+
 static ws_status check_operator(const ws_model *m, uint32_t o, const uint8_t *marks, ws_load_error *err) {
     ws_op op;
-    ws_tensor_info in[4], x, y;
+    ws_tensor_info in[4], x, y[WS_OPERATOR_INFO_OUTPUTS];
     const ws_signature *sig;
-    uint32_t i;
-    ws_tensor_id out;
+    uint32_t i, j;
     ws_read_operator(m, o, &op);
     if ((uint32_t)op.info.opcode >= WS_OP_COUNT) return WS_ERR_OPERATOR;
     sig = &signatures[op.info.opcode];
     if (op.info.num_inputs < sig->min_in || (sig->max_in && op.info.num_inputs > sig->max_in) ||
-        op.info.num_outputs != 1u)
+        op.info.num_outputs < sig->min_out || op.info.num_outputs > sig->max_out)
         return WS_ERR_OPERATOR;
     if (op.options_type != WS_OPTIONS_NONE && op.options_type != sig->options) return WS_ERR_OPERATOR;
     if (sig->required && !op.has_options) return WS_ERR_OPERATOR;
 
-    out = op.info.outputs[0];
-    if (out < 0 || (uint32_t)out >= m->num_tensors) return fail_at(err, out, -1, WS_ERR_OPERATOR);
-    ws_read_tensor(m, (uint32_t)out, &y);
-    if (y.kind != WS_TENSOR_ACTIVATION) return fail_at(err, out, -1, WS_ERR_OPERATOR);
+    /* Outputs: required ones present; every present one a valid activation (absent optional ones are -1). */
+    memset(y, 0, sizeof y);
+    for (i = 0; i < op.info.num_outputs; i++) {
+        if (op.info.outputs[i] == WS_NO_TENSOR && i >= sig->min_out) continue;
+        WS_TRY(check_output(m, &op, i, &y[i], err));
+    }
 
     memset(in, 0, sizeof in);
     for (i = 0; i < op.info.num_inputs; i++) {
@@ -582,7 +665,7 @@ static ws_status check_operator(const ws_model *m, uint32_t o, const uint8_t *ma
         if (i < 4u) in[i] = x;
     }
 
-    WS_TRY(check_shapes(m, o, &op, in, &y));
+    WS_TRY(check_shapes(m, o, &op, in, y));
 
     for (i = 0; i < op.info.num_inputs; i++) {
         ws_tensor_id t = ws_read_op_input(m, o, i);
@@ -590,12 +673,21 @@ static ws_status check_operator(const ws_model *m, uint32_t o, const uint8_t *ma
         ws_read_tensor(m, (uint32_t)t, &x);
         if (x.kind != WS_TENSOR_ACTIVATION) continue;
         /* The planner may put an element-wise output exactly on its input; any other overlap is refused. */
-        if (overlaps(&x, &y) && !(sig->in_place && x.arena_offset == y.arena_offset && x.elements == y.elements))
-            return fail_at(err, t, (int32_t)i, WS_ERR_ARENA);
+        for (j = 0; j < op.info.num_outputs; j++) {
+            if (op.info.outputs[j] < 0 || !overlaps(&x, &y[j])) continue;
+            if (!(j == 0 && sig->in_place && x.arena_offset == y[j].arena_offset && x.elements == y[j].elements))
+                return fail_at(err, t, (int32_t)i, WS_ERR_ARENA);
+        }
         if (!is_graph_input(m, marks, t) && !written_before(m, marks, t, o))
             return fail_at(err, t, (int32_t)i, WS_ERR_GRAPH);
     }
-    if (written_before(m, marks, out, o)) return fail_at(err, out, -1, WS_ERR_GRAPH);
+    for (i = 0; i < op.info.num_outputs; i++) {
+        ws_tensor_id out = op.info.outputs[i];
+        if (out < 0) continue;
+        for (j = 0; j < i; j++) /* outputs are written together: no two may share bytes */
+            if (op.info.outputs[j] >= 0 && overlaps(&y[j], &y[i])) return fail_at(err, out, -1, WS_ERR_ARENA);
+        if (written_before(m, marks, out, o)) return fail_at(err, out, -1, WS_ERR_GRAPH);
+    }
     return WS_OK;
 }
 
@@ -645,7 +737,13 @@ static ws_status verify_graph(ws_model *m, uint8_t *marks, ws_load_error *err) {
     for (i = 0; i < m->num_operators; i++) {
         err->op = (int32_t)i;
         WS_TRY(check_operator(m, i, marks, err));
-        if (marks) mark(marks, ws_read_op_output(m, i), WS_MARK_WRITTEN); /* a valid id: the operator passed */
+        if (marks) { /* valid ids: the operator passed */
+            uint32_t j;
+            for (j = 0; j < WS_OPERATOR_INFO_OUTPUTS; j++) {
+                ws_tensor_id out = ws_read_op_output(m, i, j);
+                if (out >= 0) mark(marks, out, WS_MARK_WRITTEN);
+            }
+        }
     }
     err->op = -1;
     return check_graph_io(m, marks, err);

@@ -12,7 +12,7 @@
 #include "ws_test.h"
 
 #define MUTATIONS 30000
-#define NUM_MODELS 8
+#define NUM_MODELS 9
 
 typedef struct {
     uint8_t *data;
@@ -222,6 +222,43 @@ static blob model_slice(void) {
     return keep(&m);
 }
 
+/* Multi-output recurrent operators: a bidirectional Lstm with shared W and R, initial state from the graph,
+ * peepholes and Y; its Y reshaped into a batch-first Gru (linear_before_reset) that leaves Y out. */
+static blob model_recurrent(void) {
+    tm m;
+    float w[96], r[96];
+    int32_t in[7], out[4], x, h0, yh, yc, ws, y, y3, gh, gws;
+    uint32_t i;
+    for (i = 0; i < 96; i++) w[i] = r[i] = (float)(i % 5) * 0.25f - 0.5f;
+    tm_init(&m);
+    tm_codebook(&m, FLOATS(-0.5f, -0.25f, 0, 0.25f, 0.5f), 5);
+    x = tm_act(&m, DIMS(3, 1, 2));
+    h0 = tm_act(&m, DIMS(2, 1, 2));
+    in[0] = x;
+    in[1] = tm_shared(&m, DIMS(2, 8, 2), w);
+    in[2] = tm_shared(&m, DIMS(2, 8, 2), r);
+    in[3] = tm_raw(&m, DIMS(2, 16), w);
+    in[4] = h0;
+    in[5] = -1;
+    in[6] = tm_raw(&m, DIMS(2, 6), r);
+    out[0] = yh = tm_act(&m, DIMS(2, 1, 2));
+    out[1] = yc = tm_act(&m, DIMS(2, 1, 2));
+    out[2] = ws = tm_act(&m, DIMS(1, 8));
+    out[3] = y = tm_act(&m, DIMS(3, 2, 1, 2));
+    if (wsm_builder_add_recurrent(m.b, WS_OP_LSTM, "lstm", in, 7, out, 4, 2, 0, 0) != 0) abort();
+    y3 = tm_act(&m, DIMS(1, 3, 4));
+    tm_op(&m, WS_OP_RESHAPE, TENSORS(y), TENSORS(y3));
+    in[0] = y3;
+    in[1] = tm_raw(&m, DIMS(1, 6, 4), w);
+    in[2] = tm_raw(&m, DIMS(1, 6, 2), r);
+    out[0] = gh = tm_act(&m, DIMS(1, 1, 2));
+    out[1] = gws = tm_act(&m, DIMS(1, 14));
+    if (wsm_builder_add_recurrent(m.b, WS_OP_GRU, "gru", in, 3, out, 2, 0, 1, 1) != 0) abort();
+    (void)ws, (void)gws;
+    if (tm_finish(&m, TENSORS(x, h0), TENSORS(gh, yc)) != WS_OK) abort();
+    return keep(&m);
+}
+
 /* Uses everything an accepted model offers; ASan/UBSan catch what verification let through. */
 static void exercise(const ws_model *model) {
     ws_tensor_info info;
@@ -274,7 +311,7 @@ static const char *const status_names[] = {
 #undef STATUS_NAME
 };
 
-/* `test_fuzz --corpus DIR`: writes the seven models and small chains (valid, read before write, written twice) to
+/* `test_fuzz --corpus DIR`: writes the eight models and small chains (valid, read before write, written twice) to
  * DIR as the libFuzzer seed corpus (tests/fuzz/corpus, `make fuzz-corpus`). */
 static int write_file(const char *dir, const char *name, const uint8_t *data, size_t len) {
     char path[512];
@@ -289,7 +326,8 @@ static int write_file(const char *dir, const char *name, const uint8_t *data, si
 }
 
 static int write_corpus(const char *dir, blob *models) {
-    static const char *const names[NUM_MODELS] = {"mlp", "mix", "gemm", "tiny", "cnn", "elementwise", "features", "slice"};
+    static const char *const names[NUM_MODELS] = {"mlp",         "mix",      "gemm",  "tiny",     "cnn",
+                                                  "elementwise", "features", "slice", "recurrent"};
     static const char *const chains[3] = {"chain", "chain_read_before_write", "chain_write_twice"};
     int k, bad = 0;
     for (k = 0; k < NUM_MODELS; k++) bad |= write_file(dir, names[k], models[k].data, models[k].len);
@@ -319,6 +357,7 @@ int main(int argc, char **argv) {
     models[5] = model_elementwise();
     models[6] = model_features();
     models[7] = model_slice();
+    models[8] = model_recurrent();
     for (k = 0; k < NUM_MODELS; k++) {
         ws_model model;
         CHECK(wsm_flatbuffers_verify(models[k].data, models[k].len));

@@ -318,6 +318,17 @@ int wsm_builder_add_gather(wsm_builder *builder, const char *name, const int32_t
     });
 }
 
+int wsm_builder_add_recurrent(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                              uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, uint8_t direction,
+                              uint8_t layout, int linear_before_reset) {
+    return guarded(-1, [&] {
+        auto options = fb::CreateRecurrentOptions(builder->fbb, static_cast<fb::RecurrentDirection>(direction), layout,
+                                                  linear_before_reset != 0);
+        return add_op(builder, static_cast<fb::OpCode>(opcode), name, inputs, num_inputs, outputs, num_outputs,
+                      fb::OperatorOptions::RecurrentOptions, options.Union());
+    });
+}
+
 int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t count) {
     return guarded(-1, [&] {
         builder->codebook = builder->fbb.CreateVector(values, count);

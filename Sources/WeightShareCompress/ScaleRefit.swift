@@ -23,14 +23,16 @@ extension WeightNormalization {
 
     /// The refit factor of every scale, by shared tensor (one per channel, or one for the tensor; grouped as
     /// `apply` grouped them), for the shared values `shared`. Tensors read by a MatMul (whose scale is a separate
-    /// Mul) have none.
+    /// Mul) or by a recurrent layer (left unscaled) have none.
     public func refitFactors(_ model: LoweredModel, weights: SharedWeights, shared: [Float]) -> [Int: [Float]] {
         guard mode != .none else { return [:] }
         precondition(shared.count == weights.count, "shared values do not match the model")
         var result: [Int: [Float]] = [:]
         for slice in weights.slices {
             let (uses, layout) = grouping(of: slice.tensor, in: model)
-            guard !uses.isEmpty, !uses.contains(where: { model.operations[$0.operation].kind == .matMul }) else {
+            // A recurrent layer's weights were never scaled (no epilogue, see `apply`): nothing to refit.
+            guard !uses.isEmpty, !uses.contains(where: { model.operations[$0.operation].kind == .matMul }),
+                  uses.allSatisfy({ Self.hasEpilogue(model.operations[$0.operation].kind) }) else {
                 continue
             }
             let channels = layout?.channels ?? 1

@@ -47,6 +47,9 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
         for slice in SharedWeights(model: model).slices {
             // Found in `result`, whose operations shift when a MatMul gets its Mul; applied last to first.
             let (uses, layout) = grouping(of: slice.tensor, in: result)
+            // A recurrent layer has no epilogue to multiply a scale back in (its W and R feed gate
+            // nonlinearities inside the step): its weights stay as they are, in the one codebook with the others.
+            if uses.contains(where: { !Self.hasEpilogue(result.operations[$0.operation].kind) }) { continue }
             let values = model.tensors[slice.tensor].constant ?? []
             let scales = Self.scales(of: values, layout: layout, statistic: statistic)
             var normalised = values
@@ -87,6 +90,14 @@ public struct WeightNormalization: Sendable, Hashable, Codable {
         return groups.map { group in
             let s = statistic.value(of: group)
             return s.isFinite && s > 0 ? s : 1
+        }
+    }
+
+    /// Whether ``applyEpilogue(_:to:slot:in:)`` can move a scale out of this operation's weight.
+    static func hasEpilogue(_ kind: OperatorKind) -> Bool {
+        switch kind {
+        case .conv, .convTranspose, .gemm, .matMul: return true
+        default: return false
         }
     }
 

@@ -257,6 +257,10 @@ extension ContainerWriter {
             return wsm_builder_add_gather(builder, name, ip, ic, op, oc, UInt32(axis), u32(indices),
                                           UInt32(indices.count))
         case .tile: return plain(WS_OP_TILE)
+        case let .recurrent(cell, direction, layout, linearBeforeReset):
+            let code = cell == .lstm ? WS_OP_LSTM : cell == .gru ? WS_OP_GRU : WS_OP_RNN
+            return wsm_builder_add_recurrent(builder, UInt8(code.rawValue), name, ip, ic, op, oc, direction.rawValue,
+                                             UInt8(layout), linearBeforeReset ? 1 : 0)
         }
     }
 }

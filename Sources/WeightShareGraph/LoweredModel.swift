@@ -30,6 +30,38 @@ public enum ReduceMode: UInt8, Sendable, Equatable {
     case mean = 0, sum = 1, max = 2, min = 3, l1 = 4, l2 = 5, sumSquare = 6, prod = 7, logSum = 8, logSumExp = 9
 }
 
+/// The cell of ``OperatorKind/recurrent(cell:direction:layout:linearBeforeReset:)``: ONNX LSTM, GRU or RNN with
+/// their default activations (runtime Lstm, Gru, Rnn).
+public enum RecurrentCell: String, Sendable, Equatable {
+    case lstm = "LSTM", gru = "GRU", rnn = "RNN"
+
+    /// Gates per hidden unit: the rows of W and R are `gates`·hidden_size.
+    public var gates: Int {
+        switch self {
+        case .lstm: return 4
+        case .gru: return 3
+        case .rnn: return 1
+        }
+    }
+
+    /// Floats per batch item of the workspace output: the gate pre-activations (GRU: of x and of h apart, and
+    /// r ⊙ h).
+    public var workspacePerUnit: Int {
+        switch self {
+        case .lstm: return 4
+        case .gru: return 7
+        case .rnn: return 1
+        }
+    }
+}
+
+/// ONNX `direction` of a recurrent layer (schema `RecurrentDirection`).
+public enum RecurrentDirection: UInt8, Sendable, Equatable {
+    case forward = 0, reverse = 1, bidirectional = 2
+
+    public var count: Int { self == .bidirectional ? 2 : 1 }
+}
+
 /// Operators the runtime executes, with their resolved options.
 ///
 /// Spatial operators work on NCHW with two spatial dims: 1-D convolutions and pools are lowered with H = 1
@@ -105,6 +137,11 @@ public enum OperatorKind: Sendable, Equatable {
     /// Y[i] = X[i mod shape(X)] with X aligned to Y's trailing dims, every Y dim a multiple of X's: ONNX Tile
     /// (constant repeats) and Expand (a dim of 1 repeated).
     case tile
+    /// ONNX LSTM/GRU/RNN with default activations. Inputs X, W [D, gates·H, I], R [D, gates·H, H] (both shared
+    /// weights), optional B [D, 2·gates·H], initial_h, (LSTM) initial_c and P [D, 3H] (`sequence_lens` is dropped:
+    /// only the full length is accepted). Outputs in runtime order: Y_h, (LSTM) Y_c, a workspace [B,
+    /// ``RecurrentCell/workspacePerUnit``·H], then Y when the model uses it. `layout` 1: batch first.
+    case recurrent(cell: RecurrentCell, direction: RecurrentDirection, layout: Int, linearBeforeReset: Bool)
 
     /// Input slots whose constant operand is a weight to share (Conv/ConvTranspose/Gemm/MatMul weights, not
     /// biases, epilogue scales, slopes or affine vectors).
@@ -112,6 +149,7 @@ public enum OperatorKind: Sendable, Equatable {
         switch self {
         case .gemm, .matMul: return [0, 1]
         case .conv, .convTranspose: return [1]
+        case .recurrent: return [1, 2]
         default: return []
         }
     }

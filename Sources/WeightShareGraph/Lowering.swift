@@ -38,6 +38,8 @@ public enum Lowering {
     /// Data movement on run-time tensors: Slice, Split, Gather (constant indices), Tile, Expand, DepthToSpace,
     /// SpaceToDepth.
     public static let dataMovementOperators = OperatorTable.names(in: .dataMovement)
+    /// Recurrent layers: LSTM, GRU, RNN (default activations, static sequence length).
+    public static let recurrentOperators = OperatorTable.names(in: .recurrent)
 
     /// Accepted on constants only (folded at compile time once input shapes are pinned); Cast of an activation
     /// to float is a copy.

@@ -71,7 +71,8 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
                 + Lowering.coreOperators.joined(separator: ", ") + "; convolutional: "
                 + Lowering.convolutionalOperators.joined(separator: ", ") + "; element-wise: "
                 + Lowering.elementwiseOperators.joined(separator: ", ") + "; data movement: "
-                + Lowering.dataMovementOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
+                + Lowering.dataMovementOperators.joined(separator: ", ") + "; recurrent: "
+                + Lowering.recurrentOperators.joined(separator: ", ") + "; on constants only (shape arithmetic): "
                 + Lowering.shapeArithmeticOperators.joined(separator: ", ")
         case .unsupportedOperators(let operators):
             let nodes = operators.map(\.count).reduce(0, +)

@@ -1,8 +1,8 @@
 extension Lowering {
     /// Refuses non-finite values a model cannot mean (the last step of lowering, so values made by folding are
     /// checked too):
-    /// - every constant operand of Conv, ConvTranspose, Gemm and MatMul — the weights that are shared, their
-    ///   biases and epilogue scales — must be finite (no NaN, no ±Inf): binning, bias correction and error
+    /// - every constant operand of Conv, ConvTranspose, Gemm, MatMul and the recurrent layers — the weights that
+    ///   are shared, their biases, epilogue scales, initial states and peepholes — must be finite (no NaN, no ±Inf): binning, bias correction and error
     ///   compensation need numbers;
     /// - no other constant may hold NaN; ±Inf stays allowed there (an attention mask of −inf, a bound);
     /// - operator options: Gemm's alpha and beta, LeakyRelu's and HardSigmoid's alpha/beta must be finite, Clip's
@@ -17,7 +17,7 @@ extension Lowering {
             try checkOptions(operation)
             let layer: Bool
             switch operation.kind {
-            case .conv, .convTranspose, .gemm, .matMul: layer = true
+            case .conv, .convTranspose, .gemm, .matMul, .recurrent: layer = true
             default: layer = false
             }
             for case let t? in operation.inputs {

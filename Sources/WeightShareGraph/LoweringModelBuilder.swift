@@ -145,6 +145,11 @@ extension Lowering {
                 }
                 opInputs.append(t)
             }
+            if let slots = inferred.outputs {
+                operations.append(LoweredModel.Operation(name: name, kind: inferred.kind, inputs: opInputs,
+                                                         outputs: outputTensors(node, name: name, slots: slots)))
+                return
+            }
             shapes[output] = inferred.outputShape
             if let shape = inferred.operationShape, shape != inferred.outputShape {
                 let temporary = add(LoweredModel.Tensor(name: unique("\(output)_\(shape.count)d"), shape: shape))
@@ -158,6 +163,36 @@ extension Lowering {
                 operations.append(LoweredModel.Operation(name: name, kind: inferred.kind, inputs: opInputs,
                                                          outputs: [outputIndex]))
             }
+        }
+
+        /// The tensors of an operation with several outputs, in its order: the node's outputs where it names them
+        /// (their shapes become known values), internal tensors for the running state it leaves out and for
+        /// workspaces; an optional output the node leaves out, or names but nothing reads, is dropped (not written,
+        /// no arena).
+        private mutating func outputTensors(_ node: Node, name: String,
+                                            slots: [ShapeInference.OutputSlot]) -> [Int] {
+            var result: [Int] = []
+            for slot in slots {
+                switch slot {
+                case .value(let position, let shape), .optionalValue(let position, let shape):
+                    var value = position < node.outputs.count ? node.outputs[position] : ""
+                    if case .optionalValue = slot, !value.isEmpty, !isRead(value) { value = "" } // named, never read
+                    if !value.isEmpty {
+                        shapes[value] = shape
+                        result.append(add(LoweredModel.Tensor(name: value, shape: shape)))
+                    } else if case .value = slot {
+                        result.append(add(LoweredModel.Tensor(name: unique("\(name)_output\(position)"), shape: shape)))
+                    }
+                case .workspace(let suffix, let shape):
+                    result.append(add(LoweredModel.Tensor(name: unique("\(name)_\(suffix)"), shape: shape)))
+                }
+            }
+            return result
+        }
+
+        /// Whether a node or the graph's outputs read `value`.
+        private func isRead(_ value: String) -> Bool {
+            graph.outputs.contains { $0.name == value } || graph.nodes.contains { $0.inputs.contains(value) }
         }
 
         /// `base`, or `base_2`, `base_3`... when a tensor or value already has that name.

@@ -142,7 +142,7 @@ extension OperatorKind {
              .channelAffine, .elementwise, .powScalar, .select, .logSoftmax, .layerNormalization:
             return true
         case .gemm, .matMul, .conv, .convTranspose, .maxPool, .averagePool, .globalAveragePool, .concat, .transpose,
-             .pad, .resize, .reduce, .slice, .gather, .tile:
+             .pad, .resize, .reduce, .slice, .gather, .tile, .recurrent:
             return false
         }
     }

@@ -13,7 +13,7 @@ import WeightShareRuntime
 enum OperatorTable {
     /// Groups, as the unsupported-operator message lists them.
     enum Group: CaseIterable {
-        case core, convolutional, elementwise, dataMovement, shapeArithmetic
+        case core, convolutional, elementwise, dataMovement, recurrent, shapeArithmetic
     }
 
     enum Treatment: Sendable {
@@ -147,6 +147,10 @@ enum OperatorTable {
         .rule("ReduceLogSumExp", .core) { try $0.reduce(.logSumExp) },
         .rule("LogSoftmax", .core) { try $0.softmax(log: true) },
         .rule("LayerNormalization", .core) { try $0.layerNormalization() },
+        // Recurrent layers (`ShapeInferenceRecurrent.swift`): several outputs, W and R shared.
+        .rule("LSTM", .recurrent) { try $0.recurrent(.lstm) },
+        .rule("GRU", .recurrent) { try $0.recurrent(.gru) },
+        .rule("RNN", .recurrent) { try $0.recurrent(.rnn) },
     ]
 
     static let byName: [String: Row] = Dictionary(uniqueKeysWithValues: rows.map { ($0.onnx, $0) })

@@ -20,6 +20,18 @@ enum ShapeInference {
         case constant(ConstantTensor, suffix: String)
     }
 
+    /// One output of an operation with several.
+    enum OutputSlot: Equatable {
+        /// The node's output at `position`; when the node leaves it out, an internal tensor (the runtime still
+        /// writes it: a recurrent layer's running state).
+        case value(position: Int, shape: [Int])
+        /// The node's output at `position`, left out of the operation when the node leaves it out (only after
+        /// every other slot).
+        case optionalValue(position: Int, shape: [Int])
+        /// Arena memory the kernel works in (`suffix` names it after the node); written, never read.
+        case workspace(suffix: String, shape: [Int])
+    }
+
     /// What a node becomes.
     struct Inferred: Equatable {
         var kind: OperatorKind
@@ -33,6 +45,9 @@ enum ShapeInference {
         var inputViews: [Int: [Int]] = [:]
         /// The operation's own output shape when it differs from `outputShape`; a reshape then follows.
         var operationShape: [Int]? = nil
+        /// The outputs of an operation with several (in the runtime's order), or nil for the one output
+        /// `outputShape`.
+        var outputs: [OutputSlot]? = nil
 
         init(kind: OperatorKind, dataInputs: [Int?], outputShape: [Int]) {
             self.kind = kind
@@ -51,8 +66,10 @@ enum ShapeInference {
     /// absent) under the model's `opset`.
     static func infer(_ node: Node, operands: [Operand?], opset: Int) throws -> Inferred {
         let rule = Rule(node: node, operands: operands, opset: opset)
-        guard node.outputs.first.map({ !$0.isEmpty }) == true,
-              node.outputs.dropFirst().allSatisfy(\.isEmpty) || node.opType == "BatchNormalization" else {
+        guard multiOutputOperators.contains(node.opType) && isDefaultOperatorDomain(node.domain)
+                || node.outputs.first.map({ !$0.isEmpty }) == true,
+              node.outputs.dropFirst().allSatisfy(\.isEmpty) || node.opType == "BatchNormalization"
+                || multiOutputOperators.contains(node.opType) else {
             throw rule.error("it must have exactly one output, has \(node.outputs.count)")
         }
         let inferred = try rule.infer()
@@ -62,6 +79,9 @@ enum ShapeInference {
         }
         return inferred
     }
+
+    /// Operators whose rule lowers several outputs (``Inferred/outputs``); any of them may be left out.
+    static let multiOutputOperators: Set<String> = ["LSTM", "GRU", "RNN"]
 
     /// The largest tensor (in elements) lowering accepts: shapes beyond it are errors, never arithmetic overflow.
     static let maxElementCount = 1 << 40

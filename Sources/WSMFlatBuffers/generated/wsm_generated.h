@@ -58,6 +58,9 @@ struct SliceOptionsBuilder;
 struct GatherOptions;
 struct GatherOptionsBuilder;
 
+struct RecurrentOptions;
+struct RecurrentOptionsBuilder;
+
 struct Tensor;
 struct TensorBuilder;
 
@@ -255,11 +258,23 @@ enum class OpCode : uint8_t {
   /// Y[i] = X[i mod shape(X)] with X aligned to Y's trailing dims (rank X <= rank Y, missing dims 1), every Y
   /// dim a multiple of X's. ONNX Tile (constant repeats) and Expand (dims of 1 broadcast); no options.
   Tile = 59,
+  /// ONNX LSTM (default activations sigmoid/tanh/tanh, no clip, input_forget 0), RecurrentOptions. Inputs X, W
+  /// [D, 4H, I] and R [D, 4H, H] (gate order i, o, f, c; both may be shared), optional B [D, 8H] (Wb then Rb),
+  /// initial_h and initial_c (Y_h's shape), P [D, 3H] (peepholes i, o, f). Outputs Y_h, Y_c (the running state,
+  /// [D, B, H], or [B, D, H] for layout 1), a workspace [B, 4H] (contents unspecified) and optional Y [T, D, B, H]
+  /// ([B, T, D, H] for layout 1). D is 2 for bidirectional, else 1.
+  Lstm = 60,
+  /// ONNX GRU (default activations sigmoid/tanh), RecurrentOptions (linear_before_reset). Inputs X, W [D, 3H, I],
+  /// R [D, 3H, H] (gate order z, r, h), optional B [D, 6H], initial_h. Outputs Y_h, a workspace [B, 7H], optional Y.
+  Gru = 61,
+  /// ONNX RNN (default activation tanh), RecurrentOptions. Inputs X, W [D, H, I], R [D, H, H], optional B [D, 2H],
+  /// initial_h. Outputs Y_h, a workspace [B, H], optional Y.
+  Rnn = 62,
   MIN = Gemm,
-  MAX = Tile
+  MAX = Rnn
 };
 
-inline const OpCode (&EnumValuesOpCode())[60] {
+inline const OpCode (&EnumValuesOpCode())[63] {
   static const OpCode values[] = {
     OpCode::Gemm,
     OpCode::MatMul,
@@ -320,13 +335,16 @@ inline const OpCode (&EnumValuesOpCode())[60] {
     OpCode::LayerNormalization,
     OpCode::Slice,
     OpCode::Gather,
-    OpCode::Tile
+    OpCode::Tile,
+    OpCode::Lstm,
+    OpCode::Gru,
+    OpCode::Rnn
   };
   return values;
 }
 
 inline const char * const *EnumNamesOpCode() {
-  static const char * const names[61] = {
+  static const char * const names[64] = {
     "Gemm",
     "MatMul",
     "Add",
@@ -387,13 +405,16 @@ inline const char * const *EnumNamesOpCode() {
     "Slice",
     "Gather",
     "Tile",
+    "Lstm",
+    "Gru",
+    "Rnn",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOpCode(OpCode e) {
-  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Tile)) return "";
+  if (flatbuffers::IsOutRange(e, OpCode::Gemm, OpCode::Rnn)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOpCode()[index];
 }
@@ -414,11 +435,12 @@ enum class OperatorOptions : uint8_t {
   LayerNormOptions = 11,
   SliceOptions = 12,
   GatherOptions = 13,
+  RecurrentOptions = 14,
   MIN = NONE,
-  MAX = GatherOptions
+  MAX = RecurrentOptions
 };
 
-inline const OperatorOptions (&EnumValuesOperatorOptions())[14] {
+inline const OperatorOptions (&EnumValuesOperatorOptions())[15] {
   static const OperatorOptions values[] = {
     OperatorOptions::NONE,
     OperatorOptions::GemmOptions,
@@ -433,13 +455,14 @@ inline const OperatorOptions (&EnumValuesOperatorOptions())[14] {
     OperatorOptions::ReduceOptions,
     OperatorOptions::LayerNormOptions,
     OperatorOptions::SliceOptions,
-    OperatorOptions::GatherOptions
+    OperatorOptions::GatherOptions,
+    OperatorOptions::RecurrentOptions
   };
   return values;
 }
 
 inline const char * const *EnumNamesOperatorOptions() {
-  static const char * const names[15] = {
+  static const char * const names[16] = {
     "NONE",
     "GemmOptions",
     "SoftmaxOptions",
@@ -454,13 +477,14 @@ inline const char * const *EnumNamesOperatorOptions() {
     "LayerNormOptions",
     "SliceOptions",
     "GatherOptions",
+    "RecurrentOptions",
     nullptr
   };
   return names;
 }
 
 inline const char *EnumNameOperatorOptions(OperatorOptions e) {
-  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::GatherOptions)) return "";
+  if (flatbuffers::IsOutRange(e, OperatorOptions::NONE, OperatorOptions::RecurrentOptions)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesOperatorOptions()[index];
 }
@@ -519,6 +543,10 @@ template<> struct OperatorOptionsTraits<ws::fb::SliceOptions> {
 
 template<> struct OperatorOptionsTraits<ws::fb::GatherOptions> {
   static const OperatorOptions enum_value = OperatorOptions::GatherOptions;
+};
+
+template<> struct OperatorOptionsTraits<ws::fb::RecurrentOptions> {
+  static const OperatorOptions enum_value = OperatorOptions::RecurrentOptions;
 };
 
 bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *obj, OperatorOptions type);
@@ -714,6 +742,39 @@ inline const char *EnumNameReduceMode(ReduceMode e) {
   if (flatbuffers::IsOutRange(e, ReduceMode::Mean, ReduceMode::LogSumExp)) return "";
   const size_t index = static_cast<size_t>(e);
   return EnumNamesReduceMode()[index];
+}
+
+enum class RecurrentDirection : uint8_t {
+  Forward = 0,
+  Reverse = 1,
+  Bidirectional = 2,
+  MIN = Forward,
+  MAX = Bidirectional
+};
+
+inline const RecurrentDirection (&EnumValuesRecurrentDirection())[3] {
+  static const RecurrentDirection values[] = {
+    RecurrentDirection::Forward,
+    RecurrentDirection::Reverse,
+    RecurrentDirection::Bidirectional
+  };
+  return values;
+}
+
+inline const char * const *EnumNamesRecurrentDirection() {
+  static const char * const names[4] = {
+    "Forward",
+    "Reverse",
+    "Bidirectional",
+    nullptr
+  };
+  return names;
+}
+
+inline const char *EnumNameRecurrentDirection(RecurrentDirection e) {
+  if (flatbuffers::IsOutRange(e, RecurrentDirection::Forward, RecurrentDirection::Bidirectional)) return "";
+  const size_t index = static_cast<size_t>(e);
+  return EnumNamesRecurrentDirection()[index];
 }
 
 struct GemmOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
@@ -933,6 +994,9 @@ struct Operator FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const ws::fb::GatherOptions *options_as_GatherOptions() const {
     return options_type() == ws::fb::OperatorOptions::GatherOptions ? static_cast<const ws::fb::GatherOptions *>(options()) : nullptr;
   }
+  const ws::fb::RecurrentOptions *options_as_RecurrentOptions() const {
+    return options_type() == ws::fb::OperatorOptions::RecurrentOptions ? static_cast<const ws::fb::RecurrentOptions *>(options()) : nullptr;
+  }
   void *mutable_options() {
     return GetPointer<void *>(VT_OPTIONS);
   }
@@ -1009,6 +1073,10 @@ template<> inline const ws::fb::SliceOptions *Operator::options_as<ws::fb::Slice
 
 template<> inline const ws::fb::GatherOptions *Operator::options_as<ws::fb::GatherOptions>() const {
   return options_as_GatherOptions();
+}
+
+template<> inline const ws::fb::RecurrentOptions *Operator::options_as<ws::fb::RecurrentOptions>() const {
+  return options_as_RecurrentOptions();
 }
 
 struct OperatorBuilder {
@@ -1959,6 +2027,78 @@ inline flatbuffers::Offset<GatherOptions> CreateGatherOptionsDirect(
       indices__);
 }
 
+/// Lstm, Gru, Rnn. layout 0: X [T, B, I], states [D, B, H], Y [T, D, B, H]; layout 1 (batch first): X [B, T, I],
+/// states [B, D, H], Y [B, T, D, H]. linear_before_reset: Gru only (ONNX's attribute).
+struct RecurrentOptions FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef RecurrentOptionsBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_DIRECTION = 4,
+    VT_LAYOUT = 6,
+    VT_LINEAR_BEFORE_RESET = 8
+  };
+  ws::fb::RecurrentDirection direction() const {
+    return static_cast<ws::fb::RecurrentDirection>(GetField<uint8_t>(VT_DIRECTION, 0));
+  }
+  bool mutate_direction(ws::fb::RecurrentDirection _direction = static_cast<ws::fb::RecurrentDirection>(0)) {
+    return SetField<uint8_t>(VT_DIRECTION, static_cast<uint8_t>(_direction), 0);
+  }
+  uint8_t layout() const {
+    return GetField<uint8_t>(VT_LAYOUT, 0);
+  }
+  bool mutate_layout(uint8_t _layout = 0) {
+    return SetField<uint8_t>(VT_LAYOUT, _layout, 0);
+  }
+  bool linear_before_reset() const {
+    return GetField<uint8_t>(VT_LINEAR_BEFORE_RESET, 0) != 0;
+  }
+  bool mutate_linear_before_reset(bool _linear_before_reset = 0) {
+    return SetField<uint8_t>(VT_LINEAR_BEFORE_RESET, static_cast<uint8_t>(_linear_before_reset), 0);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<uint8_t>(verifier, VT_DIRECTION, 1) &&
+           VerifyField<uint8_t>(verifier, VT_LAYOUT, 1) &&
+           VerifyField<uint8_t>(verifier, VT_LINEAR_BEFORE_RESET, 1) &&
+           verifier.EndTable();
+  }
+};
+
+struct RecurrentOptionsBuilder {
+  typedef RecurrentOptions Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_direction(ws::fb::RecurrentDirection direction) {
+    fbb_.AddElement<uint8_t>(RecurrentOptions::VT_DIRECTION, static_cast<uint8_t>(direction), 0);
+  }
+  void add_layout(uint8_t layout) {
+    fbb_.AddElement<uint8_t>(RecurrentOptions::VT_LAYOUT, layout, 0);
+  }
+  void add_linear_before_reset(bool linear_before_reset) {
+    fbb_.AddElement<uint8_t>(RecurrentOptions::VT_LINEAR_BEFORE_RESET, static_cast<uint8_t>(linear_before_reset), 0);
+  }
+  explicit RecurrentOptionsBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<RecurrentOptions> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<RecurrentOptions>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<RecurrentOptions> CreateRecurrentOptions(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    ws::fb::RecurrentDirection direction = ws::fb::RecurrentDirection::Forward,
+    uint8_t layout = 0,
+    bool linear_before_reset = false) {
+  RecurrentOptionsBuilder builder_(_fbb);
+  builder_.add_linear_before_reset(linear_before_reset);
+  builder_.add_layout(layout);
+  builder_.add_direction(direction);
+  return builder_.Finish();
+}
+
 struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   typedef TensorBuilder Builder;
   enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
@@ -2711,6 +2851,10 @@ inline bool VerifyOperatorOptions(flatbuffers::Verifier &verifier, const void *o
     }
     case OperatorOptions::GatherOptions: {
       auto ptr = reinterpret_cast<const ws::fb::GatherOptions *>(obj);
+      return verifier.VerifyTable(ptr);
+    }
+    case OperatorOptions::RecurrentOptions: {
+      auto ptr = reinterpret_cast<const ws::fb::RecurrentOptions *>(obj);
       return verifier.VerifyTable(ptr);
     }
     default: return true;

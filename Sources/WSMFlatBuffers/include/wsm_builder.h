@@ -98,6 +98,11 @@ int wsm_builder_add_reduce(wsm_builder *builder, const char *name, const int32_t
 /** LayerNormalization with LayerNormOptions. */
 int wsm_builder_add_layer_norm(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
                                const int32_t *outputs, uint32_t num_outputs, uint32_t axis, float epsilon);
+/* Lstm, Gru or Rnn (opcode) with RecurrentOptions: direction (0 forward, 1 reverse, 2 bidirectional), layout 0/1,
+ * linear_before_reset (Gru). */
+int wsm_builder_add_recurrent(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
+                              uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, uint8_t direction,
+                              uint8_t layout, int linear_before_reset);
 
 /** Slice with SliceOptions: `starts` and `steps` hold `rank` values each (NULL stores an absent vector). */
 int wsm_builder_add_slice(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
