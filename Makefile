@@ -1,7 +1,7 @@
 # WeightShare: `make demo` runs the bundled model through search -> compile -> verify; `make test` runs every test.
 SWIFT ?= swift
 
-.PHONY: deps demo test swift-test runtime-test boards-test generated-check release fixtures folded-fixtures fuzz clean
+.PHONY: deps demo test swift-test runtime-test boards-test generated-check release fixtures folded-fixtures tiny-fixtures fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -52,6 +52,11 @@ fixtures:
 FIXTURES_PYTHON ?= .venv-fixtures/bin/python
 folded-fixtures:
 	$(FIXTURES_PYTHON) scripts/make_folded_fixtures.py
+
+# Regenerates Tests/Fixtures/tiny (the MLPerf Tiny reference architectures on synthetic data; issue 12). Needs torch
+# (FIXTURES_PYTHON as above); deterministic, about 5 minutes on one core.
+tiny-fixtures:
+	$(FIXTURES_PYTHON) scripts/make_tiny_fixtures.py
 
 clean:
 	rm -rf .build Runtime/build
