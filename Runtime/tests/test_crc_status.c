@@ -51,7 +51,7 @@ static void test_status_strings(void) {
     texts[codes++] = ws_status_string(name);
     WS_STATUS_LIST(STATUS_CHECK)
 #undef STATUS_CHECK
-    CHECK_EQ(codes, 17);
+    CHECK_EQ(codes, 18);
     for (i = 0; i < codes; i++)
         for (j = i + 1; j < codes; j++)
             if (strcmp(texts[i], texts[j]) == 0) distinct = 0;
