@@ -8,8 +8,8 @@ The architectures follow the MLPerf Tiny reference models (github.com/mlcommons/
 - kws_dscnn.onnx   keyword spotting, DS-CNN-S: input [batch, 1, 49, 10] (49 frames x 10 MFCC), Conv 64 (10x4,
                    stride 2, pads 5/1: the 25x5 output of the reference's 'same' padding)-BN-ReLU, 4 x (depthwise 3x3
                    (group 64)-BN-ReLU, pointwise 1x1 64-BN-ReLU), AveragePool 25x5, Flatten, Gemm 64->12; logits.
-- vww_mobilenet.onnx  visual wake words, MobileNetV1 alpha 0.25: input [batch, 3, 96, 96] (uint8 pixel values as
-                   floats 0..255, as the data files store them), Conv 3x3/2 8-BN-ReLU, 13 depthwise-separable blocks
+- vww_mobilenet.onnx  visual wake words, MobileNetV1 alpha 0.25: input [batch, 3, 96, 96] (pixel values 0..255 as
+                   floats, as the data files store them), Conv 3x3/2 8-BN-ReLU, 13 depthwise-separable blocks
                    (16, 32/2, 32, 64/2, 64, 128/2, 5 x 128, 256/2, 256), AveragePool 3x3, Flatten, Gemm 256->2.
 - ic_resnet8.onnx  image classification, ResNet-8 (CIFAR-10): input [batch, 3, 32, 32] (0..255), Conv 3x3 16-BN-ReLU,
                    three residual stacks (16; 32/2 and 64/2 with a 1x1 strided Conv shortcut), AveragePool 8x8,
@@ -28,9 +28,9 @@ Data (numpy Generator with a fixed seed per fixture; nothing is downloaded):
   (sigma 1.1); values rounded to 1/8 (stored float32).
 - vww: class 1 = a 'person' (a vertical ellipse body with a round head, random colour, size and place) in a
   cluttered scene (colour gradient, rectangles and horizontal ellipses as distractors, blocky 4x4 noise); class 0 = the
-  same scenes without the person; uint8.
+  same scenes without the person; 8-bit pixel values (stored as float32).
 - ic: ten classes of oriented textures (class c: a grating at angle 18 deg x c, jittered by 0.1 rad so that
-  neighbouring classes overlap) with random frequency, phase, colours, contrast and noise; uint8.
+  neighbouring classes overlap) with random frequency, phase, colours, contrast and noise; 8-bit pixel values (stored as float32).
 - ad: 'normal' machine spectra: a harmonic comb at a fixed fundamental, per-clip gains of 4 spectral
   components, slow drift over the 5 frames, noise (dB-like, standardised); anomalies add a band of extra
   energy or a harmonic at a foreign frequency. The autoencoder is trained on normal clips only (MSE); the
@@ -319,7 +319,8 @@ def make(name, net, seed, data, loss, epochs, lr, input_shape, output_name="logi
         sys.exit(f"error: {name}: onnxruntime and torch differ by {torch_diff}")
     for split in ("search", "test"):
         x, y = data[split]
-        arrays = {"x": x} if y is None else {"x": x, "y": y}
+        # wsc reads samples as float32/float64: images are stored as their 0..255 values in float32.
+        arrays = {"x": x.astype(np.float32)} if y is None else {"x": x.astype(np.float32), "y": y}
         arrays.update(data.get(f"{split}_extra", {}))
         np.savez_compressed(path(f"{name}_{split}.npz"), **arrays)
         written.append(f"{name}_{split}.npz")
@@ -365,7 +366,7 @@ def main():
     models["kws_dscnn.onnx"], _ = make("kws_dscnn", DSCNN, 1, kws, ce, 8, 3e-3, (1, 1, 49, 10))
 
     rng = np.random.default_rng(13)
-    ic = {"train": ic_data(rng, 3000), "search": ic_data(rng, 80), "test": ic_data(rng, 160)}
+    ic = {"train": ic_data(rng, 3000), "search": ic_data(rng, 40), "test": ic_data(rng, 80)}
     models["ic_resnet8.onnx"], _ = make("ic_resnet8", ResNet8, 2, ic, ce, 8, 3e-3, (1, 3, 32, 32))
 
     rng = np.random.default_rng(14)
@@ -387,7 +388,7 @@ def main():
     models["ad_autoencoder.onnx"] = facts
 
     rng = np.random.default_rng(15)
-    vww = {"train": vww_data(rng, 2400), "search": vww_data(rng, 32), "test": vww_data(rng, 64)}
+    vww = {"train": vww_data(rng, 2400), "search": vww_data(rng, 12), "test": vww_data(rng, 24)}
     models["vww_mobilenet.onnx"], _ = make("vww_mobilenet", MobileNetV1, 4, vww, ce, 12, 3e-3, (1, 3, 96, 96))
 
     for name, f in models.items():
