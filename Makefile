@@ -2,7 +2,7 @@
 SWIFT ?= swift
 
 .PHONY: deps demo test swift-test runtime-test runtime-install-test python-test boards-test generated-check release \
-	fixtures folded-fixtures family-fixtures fuzz clean
+	fixtures folded-fixtures family-fixtures tiny-fixtures fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -75,6 +75,11 @@ folded-fixtures:
 family-fixtures:
 	$(FIXTURES_PYTHON) scripts/make_family_fixtures.py
 	$(FIXTURES_PYTHON) scripts/make_io_fixtures.py
+
+# Regenerates Tests/Fixtures/tiny (the MLPerf Tiny reference architectures on synthetic data; issue 12). Needs torch
+# (FIXTURES_PYTHON as above); deterministic, about 5 minutes on one core.
+tiny-fixtures:
+	$(FIXTURES_PYTHON) scripts/make_tiny_fixtures.py
 
 clean:
 	rm -rf .build Runtime/build python/build

@@ -106,6 +106,63 @@ def model_sizes(models_dir, driver, ws_model_bytes):
     return models
 
 
+FIRMWARE_BOARD = "qemu-mps2-an386"
+
+
+def board_number(v):
+    """A board file's number: an integer, "0x…", "128K" or "1M"."""
+    if isinstance(v, int):
+        return v
+    v = v.strip()
+    scale = {"K": 1024, "M": 1024 * 1024}.get(v[-1:], 1)
+    return int(v[:-1] if scale > 1 else v, 0) * scale
+
+
+def firmware_sizes(models_dir, boards_dir, work):
+    """The runtime's share (.text, .rodata; from the map file after --gc-sections) of the firmware template built
+    for each MLPerf Tiny fixture on FIRMWARE_BOARD: with the model's op set (OPS=model) and with every kernel."""
+    with open(os.path.join(models_dir, "swift.json")) as f:
+        tiny = json.load(f).get("tiny", {})
+    if not tiny:
+        fail(f"{models_dir}/swift.json has no tiny models: export the models again (bench/sizes.sh)")
+    with open(os.path.join(boards_dir, f"{FIRMWARE_BOARD}.json")) as f:
+        board = json.load(f)
+    mk = os.path.join(work, "board.mk")
+    with open(mk, "w") as f:
+        f.write(f"BOARD = {FIRMWARE_BOARD}\nCPU_FLAGS = {' '.join(board['compilerFlags'])}\n"
+                f"FLASH_ORIGIN = {board_number(board['flash']['origin']):#x}\n"
+                f"FLASH_SIZE = {board_number(board['flash']['size']):#x}\n"
+                f"MODEL_ORIGIN = {board_number(board['modelRegion']['address']):#x}\n"
+                f"MODEL_SIZE = {board_number(board['modelRegion']['size']):#x}\n"
+                f"MODEL_ALIGN = {board['modelRegion']['alignment']}\nMODEL_SECTION = {board['modelRegion']['section']}\n"
+                f"RAM_ORIGIN = {board_number(board['ram']['origin']):#x}\nRAM_SIZE = {board_number(board['ram']['size']):#x}\n"
+                f"STACK_SIZE = {board_number(board['ramReserve']['stack']):#x}\n")
+    results = {}
+    for name in sorted(tiny):
+        app = os.path.join(models_dir, "tiny", name)
+        # One zero sample sized by model_data.h's own macros: enough to link main.c (the firmware is not run).
+        with open(os.path.join(app, "test_data.h"), "w") as f:
+            f.write('#include <stdint.h>\n#include "model_data.h"\n#define WS_TEST_SAMPLES 1u\n'
+                    "#define WS_TEST_INPUT_FLOATS WS_MODEL_INPUTS_TOTAL_ELEMENTS\n"
+                    "#define WS_TEST_OUTPUT_FLOATS WS_MODEL_OUTPUTS_TOTAL_ELEMENTS\n"
+                    "extern const uint32_t ws_test_inputs[];\nextern const uint32_t ws_test_expected[];\n")
+        with open(os.path.join(app, "test_data.c"), "w") as f:
+            f.write('#include "test_data.h"\nconst uint32_t ws_test_inputs[WS_TEST_INPUT_FLOATS] = {0};\n'
+                    "const uint32_t ws_test_expected[WS_TEST_OUTPUT_FLOATS] = {0};\n")
+        entry = {"onnx": tiny[name]["onnx"], "ops": tiny[name]["ops"]}
+        for ops in ("model", "all"):
+            out = os.path.join(work, name, ops)
+            run(["make", "-s", "-C", FIRMWARE, f"BOARD_MK={mk}", f"APP_DIR={app}", f"OUT={out}", f"OPT={OPT}",
+                 f"OPS={ops}", os.path.join(out, "firmware.elf")])
+            text = run(["make", "-s", "-C", FIRMWARE, f"BOARD_MK={mk}", f"APP_DIR={app}", f"OUT={out}",
+                        f"OPT={OPT}", f"OPS={ops}", "runtime-text"])
+            sizes = {k: int(v) for k, v in (w.split("=", 1) for w in text.split() if "=" in w)}
+            key = "op_set" if ops == "model" else "full_set"
+            entry[key] = {"runtime_text": sizes["text"], "runtime_rodata": sizes["rodata"]}
+        results[name] = entry
+    return {"board": FIRMWARE_BOARD, "models": results}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", required=True, help="folder with <net>_raw.wsm, <net>_k16.wsm and swift.json")
@@ -120,6 +177,8 @@ def main():
             family.update(runtime_size(family["flags"], os.path.join(work, key)))
     ws_model_bytes = max(f["ws_model_bytes"] for f in families.values())
     models = model_sizes(args.models, args.driver, ws_model_bytes)
+    with tempfile.TemporaryDirectory(prefix="ws-firmware-") as work:
+        firmware = firmware_sizes(args.models, args.boards, work)
     gcc = run(["arm-none-eabi-gcc", "--version"]).splitlines()[0]
 
     results = {
@@ -132,9 +191,15 @@ def main():
                       "binning K=16, fixed-width indices); flash_bytes = .wsm bytes (stored as is in the model "
                       "region, before rounding to its alignment); arena_bytes = ws_model_arena_bytes(); ram_bytes "
                       "= arena_bytes + ws_model_bytes (the stack and the application come on top)",
+            "firmware": "boards/firmware (main.c, startup, newlib-nano) linked with --gc-sections for the board, "
+                        "one per MLPerf Tiny fixture (Tests/Fixtures/tiny, raw weights): the runtime's share of the "
+                        "image, the input sections taken from libwsruntime.a (make runtime-text; libm and libc not "
+                        "counted), built with the model's op set (op_set: OPS=model, -DWS_OPS_HEADER) and with "
+                        "every kernel (full_set: OPS=all)",
         },
         "runtime": families,
         "models": models,
+        "firmware": firmware,
     }
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
@@ -151,6 +216,9 @@ def main():
             if isinstance(v, dict):
                 print(f"{net:12} {variant:8} {v['flash_bytes']:8} {v['arena_bytes']:7} {v['ram_bytes']:7}",
                       file=sys.stderr)
+    print(f"\n{'firmware (' + firmware['board'] + ')':34} {'op-set .text':>12} {'full .text':>10}", file=sys.stderr)
+    for name, e in firmware["models"].items():
+        print(f"{name:34} {e['op_set']['runtime_text']:12} {e['full_set']['runtime_text']:10}", file=sys.stderr)
     print(json.dumps(results, indent=1, sort_keys=True))
 
 

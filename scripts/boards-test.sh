@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the digits MLP bare-metal on every emulated board (QEMU) and compares it with the host runtime, both with
-# semihosting output and with the UART build (make IO=uart: no semihosting, output on the board's UART);
+# semihosting output and with the UART build (make IO=uart: no semihosting, output on the board's UART); checks that
+# a firmware built for one model's op set refuses a model with another operator (WS_ERR_OP_NOT_BUILT);
 # also checks that the firmware fails on a corrupted expectation (both outputs) and that the images decode back
 # to the .wsm.
 # Usage: scripts/boards-test.sh [path/to/wsc]   (default: builds the debug wsc). Needs qemu-system-arm,
@@ -53,6 +54,24 @@ echo "== qemu-mps2-an386, resnet_folded solution $solution (normalised)"
 echo "== qemu-mps2-an386, stateful_cell free-running (--feedback state=state_out)"
 "$wsc" run "$work/cell-out" --board qemu-mps2-an386 --data $fx/io/stateful_cell_io.npz --limit 16 \
     --feedback state=state_out 2>/dev/null
+# Op set: the digits MLP's firmware is built with its op set only (Gemm, Relu). Linked with the folded ResNet's
+# model array instead (Conv, Add, ...), it must refuse the file at load with WS_ERR_OP_NOT_BUILT (exit 2), never run.
+fw="$work/qemu-mps2-an386/firmware-qemu-mps2-an386"
+mix="$work/opset-mix"
+mkdir -p "$mix"
+cp "$fw/model_data.h" "$fw/test_data.c" "$fw/test_data.h" "$fw/board.mk" "$mix/"
+cp "$work/folded-out/model_data.c" "$mix/model_data.c"
+grep -q '^#define WS_OP_ENABLE_GEMM 1' "$mix/model_data.h" && ! grep -q 'WS_OP_ENABLE_CONV' "$mix/model_data.h"
+make -s -C boards/firmware BOARD_MK="$mix/board.mk" APP_DIR="$mix" OUT="$mix/build" "$mix/build/firmware.elf" >/dev/null
+status=0
+timeout 30 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+    -kernel "$mix/build/firmware.elf" </dev/null >"$mix/out.txt" 2>/dev/null || status=$?
+if [ "$status" -ne 2 ] || ! grep -q '^error load -17 operator not built into this runtime' "$mix/out.txt"; then
+    echo "boards-test: an op-set firmware did not refuse a model with another operator (exit $status):" >&2
+    cat "$mix/out.txt" >&2
+    exit 1
+fi
+echo "== op set: the Gemm/Relu firmware refuses the Conv model at load ($(grep '^error load' "$mix/out.txt"))"
 for io in semihosting uart; do
     if "$wsc" run "$work/qemu-mps2-an386" --board qemu-mps2-an386 --io $io --data $fx/digits_test.npz --limit 2 \
         --corrupt-expected >/dev/null 2>&1; then

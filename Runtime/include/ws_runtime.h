@@ -51,7 +51,8 @@ extern "C" {
     X(WS_ERR_OPERATOR, -13, "operator malformed (opcode, arity, tensor kinds or options)")   \
     X(WS_ERR_SHAPE, -14, "operator shapes do not agree")                                      \
     X(WS_ERR_ARENA, -15, "activation outside the arena, misaligned, or arena too small")     \
-    X(WS_ERR_GRAPH, -16, "graph inputs/outputs invalid or a tensor is read before written")
+    X(WS_ERR_GRAPH, -16, "graph inputs/outputs invalid or a tensor is read before written")  \
+    X(WS_ERR_OP_NOT_BUILT, -17, "operator not built into this runtime (its op set leaves it out)")
 
 typedef enum {
 #define WS_STATUS_ENUM(name, value, text) name = value,
@@ -248,6 +249,19 @@ enum { WS_OP_COUNT = 0 WS_OP_LIST(WS_OP_COUNT_ROW) };
 
 /** The schema's name of an opcode ("Conv"), or "unknown" for a value that is not one. */
 const char *ws_opcode_name(ws_opcode opcode);
+
+/** The table's C name of an opcode ("CONV", as in WS_OP_CONV and WS_OP_ENABLE_CONV), or "" for a value that is not
+ *  one. */
+const char *ws_opcode_symbol(ws_opcode opcode);
+
+/**
+ * 1 when this build of the runtime has the operator's kernel, 0 otherwise (and for a value that is not an opcode).
+ * Every operator by default. A runtime compiled for one model's op set (-DWS_OPS_HEADER='"model_data.h"', the
+ * header `wsc compile` writes with one `#define WS_OP_ENABLE_<name> 1` per operator the model uses; see
+ * Runtime/README.md, "Op set") has only those: the linker drops the other kernels, and ws_model_load() refuses a
+ * file that uses one of them with WS_ERR_OP_NOT_BUILT (ws_load_error.op names the operator).
+ */
+int ws_opcode_built(ws_opcode opcode);
 
 /**
  * A tensor id: the index of a tensor in the model (0 .. ws_model_num_tensors() - 1), as the file stores it

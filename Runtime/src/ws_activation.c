@@ -53,12 +53,16 @@ static float ws_f_pow_scalar(float x, float alpha, float beta) {
 
 void ws_unary_f32(ws_opcode op, float alpha, float beta, const float *x, float *y, uint32_t n) {
     uint32_t i;
-    (void)alpha; /* unused when the table has no ACTIVATION row */
+    (void)alpha; /* unused when the table (or the op set) has no ACTIVATION row */
     (void)beta;
+    (void)x, (void)y, (void)n, (void)i; /* unused when the op set has no UNARY or ACTIVATION row */
     switch (op) {
-#define WS_UNARY_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, kernel, fn) \
-    WS_IF_KERNEL(kernel, UNARY)(case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(x[i]); break;)       \
-    WS_IF_KERNEL(kernel, ACTIVATION)(case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(x[i], alpha, beta); break;)
+#define WS_UNARY_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, \
+                      kernel, fn)                                                                            \
+    WS_IF_BUILT(name)(WS_IF_KERNEL(kernel, UNARY)(                                                      \
+        case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(x[i]); break;))                            \
+    WS_IF_BUILT(name)(WS_IF_KERNEL(kernel, ACTIVATION)(                                                 \
+        case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(x[i], alpha, beta); break;))
         WS_OP_LIST(WS_UNARY_CASE)
 #undef WS_UNARY_CASE
     default:

@@ -50,9 +50,12 @@ static void binary_line(ws_opcode op, const float *a, uint32_t sa, const float *
                         uint32_t n) {
     uint32_t i;
     /* Output element i reads only a[i * sa] / b[i * sb], never an element written before: in-place safe. */
+    (void)a, (void)sa, (void)b, (void)sb, (void)y, (void)n, (void)i; /* unused when no BINARY row is built */
     switch (op) {
-#define WS_BINARY_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, kernel, fn) \
-    WS_IF_KERNEL(kernel, BINARY)(case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(a[i * sa], b[i * sb]); break;)
+#define WS_BINARY_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, \
+                       kernel, fn)                                                                            \
+    WS_IF_BUILT(name)(WS_IF_KERNEL(kernel, BINARY)(                                                     \
+        case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(a[i * sa], b[i * sb]); break;))
         WS_OP_LIST(WS_BINARY_CASE)
 #undef WS_BINARY_CASE
     default:

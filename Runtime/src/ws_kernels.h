@@ -7,23 +7,18 @@
 #define WS_KERNELS_H
 
 #include "ws_index_stream.h"
+#include "ws_opset.h"
 #include "ws_runtime.h"
 
 /*
  * WS_IF_KERNEL(kernel, FAMILY)(tokens) gives the tokens when a WS_OP_LIST row's `kernel` column is FAMILY (UNARY,
  * ACTIVATION or BINARY) and nothing otherwise, so that a kernel file can expand the table into cases for its own
  * rows only. How: WS_KERNEL_IS_<FAMILY>_<kernel> is defined as "~, 1" only for a match, so the second of
- * (that, 0, ~) is 1 for a match and 0 otherwise; WS_IF_1 keeps its arguments, WS_IF_0 drops them.
+ * (that, 0, ~) is 1 for a match and 0 otherwise; WS_IF_1 keeps its arguments, WS_IF_0 drops them (ws_opset.h).
  */
 #define WS_KERNEL_IS_UNARY_UNARY ~, 1
 #define WS_KERNEL_IS_ACTIVATION_ACTIVATION ~, 1
 #define WS_KERNEL_IS_BINARY_BINARY ~, 1
-#define WS_SECOND_(...) WS_SECOND_I_(__VA_ARGS__)
-#define WS_SECOND_I_(a, b, ...) b
-#define WS_IF_(c) WS_IF_I_(c)
-#define WS_IF_I_(c) WS_IF_##c
-#define WS_IF_0(...)
-#define WS_IF_1(...) __VA_ARGS__
 #define WS_IF_KERNEL(kernel, family) WS_IF_(WS_SECOND_(WS_KERNEL_IS_##family##_##kernel, 0, ~))
 
 /* An operand read by a kernel: float values (activation or raw), or indices into the codebook (shared) with

@@ -29,11 +29,23 @@ typedef char ws_op_count_is_rows[(int)WS_OP_ROWS == (int)WS_OP_COUNT ? 1 : -1];
 static const char op_names[] = WS_OP_LIST(WS_OP_NAME);
 #undef WS_OP_NAME
 
-const char *ws_opcode_name(ws_opcode opcode) {
-    const char *p = op_names;
+/* The rows' C names (WS_OP_<name>), the same way. */
+#define WS_OP_SYMBOL(name, ...) #name "\0"
+static const char op_symbols[] = WS_OP_LIST(WS_OP_SYMBOL);
+#undef WS_OP_SYMBOL
+
+/* String `n` of a list of NUL-terminated strings; n < WS_OP_COUNT. */
+static const char *nth(const char *p, uint32_t n) {
     uint32_t i;
-    if ((uint32_t)opcode >= (uint32_t)WS_OP_COUNT) return "unknown";
-    for (i = 0; i < (uint32_t)opcode; i++)
+    for (i = 0; i < n; i++)
         while (*p++ != '\0') continue;
     return p;
+}
+
+const char *ws_opcode_name(ws_opcode opcode) {
+    return (uint32_t)opcode < (uint32_t)WS_OP_COUNT ? nth(op_names, (uint32_t)opcode) : "unknown";
+}
+
+const char *ws_opcode_symbol(ws_opcode opcode) {
+    return (uint32_t)opcode < (uint32_t)WS_OP_COUNT ? nth(op_symbols, (uint32_t)opcode) : "";
 }

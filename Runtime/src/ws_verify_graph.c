@@ -546,10 +546,11 @@ static ws_status check_shapes(const ws_model *m, uint32_t o, const ws_op *op, co
     switch (op->info.opcode) {
 #define WS_SHAPE_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, kernel, \
                       fn)                                                                                             \
-    case WS_OP_##name:                                                                                    \
-        return shape_##shape(m, o, op, in, y);
+    WS_IF_BUILT(name)(case WS_OP_##name: return shape_##shape(m, o, op, in, y);)
         WS_OP_LIST(WS_SHAPE_CASE)
 #undef WS_SHAPE_CASE
+    default:
+        break;
     }
     return WS_ERR_OPERATOR;
 }
@@ -572,6 +573,15 @@ static const ws_signature signatures[WS_OP_COUNT] = {
     WS_OP_LIST(WS_SIGNATURE)
 #undef WS_SIGNATURE
 };
+
+/* 1 for the operators whose kernels this build has (ws_opset.h: every one, unless built for a model's op set). */
+static const uint8_t built[WS_OP_COUNT] = {
+#define WS_BUILT_ROW(name, ...) [WS_OP_##name] = WS_OP_BUILT(name),
+    WS_OP_LIST(WS_BUILT_ROW)
+#undef WS_BUILT_ROW
+};
+
+int ws_opcode_built(ws_opcode opcode) { return (uint32_t)opcode < WS_OP_COUNT && built[opcode]; }
 
 /* Per-tensor marks in the caller's scratch: two bits per tensor, NULL when the verifier scans instead. */
 #define WS_MARK_INPUT 1u   /* a graph input */
@@ -639,6 +649,7 @@ static ws_status check_operator(const ws_model *m, uint32_t o, const uint8_t *ma
     uint32_t i, j;
     ws_read_operator(m, o, &op);
     if ((uint32_t)op.info.opcode >= WS_OP_COUNT) return WS_ERR_OPERATOR;
+    if (!built[op.info.opcode]) return WS_ERR_OP_NOT_BUILT;
     sig = &signatures[op.info.opcode];
     if (op.info.num_inputs < sig->min_in || (sig->max_in && op.info.num_inputs > sig->max_in) ||
         op.info.num_outputs < sig->min_out || op.info.num_outputs > sig->max_out)

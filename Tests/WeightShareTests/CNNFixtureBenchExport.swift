@@ -19,6 +19,11 @@ struct CNNFixtureBenchExport {
         ("resnet", "cnn/resnet.onnx", CNNFixtures.inputShape),
         ("mobilenet", "cnn/mobilenet.onnx", CNNFixtures.inputShape),
     ]
+    /// The MLPerf Tiny fixtures (Tests/Fixtures/tiny) and their pinned input shapes.
+    static let tinyModels: [(String, [Int])] = [
+        ("kws_dscnn", [1, 1, 49, 10]), ("ic_resnet8", [1, 3, 32, 32]), ("ad_autoencoder", [1, 640]),
+        ("vww_mobilenet", [1, 3, 96, 96]),
+    ]
     static let sharedK = 16
     static let binningKs = [16, 64]
     static let runs = 7
@@ -79,7 +84,22 @@ struct CNNFixtureBenchExport {
                 ])
             }
         }
-        let json: [String: Any] = ["models": modelFacts, "binning": binning]
+        // The MLPerf Tiny fixtures (raw weights) as the C files a firmware links: bench/sizes.py builds each one's
+        // firmware for its op set and for the full set and measures the runtime's share.
+        var tiny: [String: Any] = [:]
+        for (name, shape) in Self.tinyModels {
+            let source = try ModelSource.load(FixturePaths.url("tiny/\(name).onnx"), inputShapes: ["input": shape])
+            let wsm = try source.prepared.container(quantization: nil)
+            let files = CArrayEmitter.emit(wsm, symbol: "ws_model_data", headerName: "model_data.h", alignment: 16,
+                                           section: ".ws_model", comment: "\(name).onnx, raw weights")
+            let dir = folder.appendingPathComponent("tiny/\(name)", isDirectory: true)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(files.header.utf8).write(to: dir.appendingPathComponent("model_data.h"))
+            try Data(files.source.utf8).write(to: dir.appendingPathComponent("model_data.c"))
+            tiny[name] = ["onnx": "tiny/\(name).onnx", "input_shape": shape, "raw_wsm_bytes": wsm.count,
+                          "ops": (ModelFacts(wsm: wsm)?.operators ?? []).map(\.name)]
+        }
+        let json: [String: Any] = ["models": modelFacts, "binning": binning, "tiny": tiny]
         let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: folder.appendingPathComponent("swift.json"))
         // The MLP weight vector for scikit-learn's KMeans on exactly the same values.

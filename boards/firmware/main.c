@@ -41,7 +41,12 @@ static float feedback_state[WS_FEEDBACK_FLOATS];
 extern void ws_ticks_start(void);
 extern uint64_t ws_ticks(void);
 
-static float arena[(WS_ARENA_BYTES + 3u) / 4u + 1u] __attribute__((aligned(16)));
+/* model_data.h (written by wsc compile / wsc run) states the model's facts: the arena, the inputs and outputs. */
+#if WS_TEST_INPUT_FLOATS != WS_MODEL_INPUTS_TOTAL_ELEMENTS || WS_TEST_OUTPUT_FLOATS != WS_MODEL_OUTPUTS_TOTAL_ELEMENTS
+#error "test_data.h was written for another model than model_data.h"
+#endif
+
+static float arena[(WS_MODEL_ARENA_BYTES + 3u) / 4u + 1u] __attribute__((aligned(16)));
 
 static float bits_to_float(uint32_t bits) {
     float f;

@@ -1,0 +1,51 @@
+/*
+ * The op set of this build (internal): which rows of WS_OP_LIST have their kernel compiled in.
+ *
+ * By default every row (the host library, the Swift reader, `make -C Runtime`). A firmware built for one model
+ * defines WS_OPS_HEADER as a header in quotes (-DWS_OPS_HEADER='"model_data.h"', what boards/firmware/Makefile
+ * does) that `wsc compile` writes: it defines WS_MODEL_OPS_DEFINED and `#define WS_OP_ENABLE_<name> 1` for every
+ * operator the model uses. Then ws_invoke() has no case for the other operators, the generic kernels (UNARY,
+ * ACTIVATION, BINARY rows) no case for their functions, the verifier no call to their shape rules, so nothing
+ * references their code and the linker's --gc-sections drops it (like TFLite Micro's MicroMutableOpResolver). A
+ * file that uses an operator the build leaves out is refused at load with WS_ERR_OP_NOT_BUILT, naming the
+ * operator (ws_load_error.op): no call can reach a missing kernel.
+ *
+ * WS_OP_BUILT(name) is 1 or 0 for a row's `name` (a preprocessor constant: usable in X-macro expansions);
+ * WS_IF_BUILT(name)(tokens) gives the tokens only for a built row.
+ */
+#ifndef WS_OPSET_H
+#define WS_OPSET_H
+
+#include "ws_runtime.h"
+
+/* Generic helpers: WS_SECOND_(a, b, ...) is b; WS_IF_(1)(tokens) gives the tokens, WS_IF_(0)(tokens) nothing. */
+#define WS_SECOND_(...) WS_SECOND_I_(__VA_ARGS__)
+#define WS_SECOND_I_(a, b, ...) b
+#define WS_IF_(c) WS_IF_I_(c)
+#define WS_IF_I_(c) WS_IF_##c
+#define WS_IF_0(...)
+#define WS_IF_1(...) __VA_ARGS__
+
+#ifdef WS_OPS_HEADER
+#include WS_OPS_HEADER
+#ifndef WS_MODEL_OPS_DEFINED
+#error "WS_OPS_HEADER names a header without an op set (no WS_MODEL_OPS_DEFINED): regenerate model_data.h with wsc compile, or build the full op set (boards/firmware: OPS=all)"
+#endif
+/* WS_OP_ENABLE_<name> expands to 1 for a built row, so WS_OP_ON_1 pastes to "~, 1" and the second item is 1; an
+ * undefined (or 0) WS_OP_ENABLE_<name> pastes to an unknown identifier and the second item is the 0 after it. */
+#define WS_OP_ON_1 ~, 1
+#define WS_OP_BUILT_II_(v) WS_SECOND_(WS_OP_ON_##v, 0, ~)
+#define WS_OP_BUILT_I_(v) WS_OP_BUILT_II_(v)
+#define WS_OP_BUILT(name) WS_OP_BUILT_I_(WS_OP_ENABLE_##name)
+/* Helpers of left-out kernels are static functions nothing calls: expected in an op-set build (the default build
+ * keeps the warning, so a helper that is unused everywhere is still caught). */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
+#else
+#define WS_OP_BUILT(name) 1
+#endif
+
+#define WS_IF_BUILT(name) WS_IF_(WS_OP_BUILT(name))
+
+#endif /* WS_OPSET_H */
