@@ -35,7 +35,10 @@ let package = Package(
             exclude: ["schema", "tests", "Makefile", "README.md"],
             sources: ["src"],
             publicHeadersPath: "include",
-            cSettings: strictC
+            // The runtime is the search's evaluator: optimised in debug builds too (tests and `make test` search with
+            // the debug wsc). Its own Makefile builds it at -O0/-g for debugging; x86-64 has no FMA by default, so
+            // -O2 changes no float result (same bytes: GoldenBytesTests).
+            cSettings: strictC + [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
         // The .wsm writer over Debian's libflatbuffers-dev (header-only), behind a plain C header.
         .target(

@@ -54,6 +54,17 @@ echo "== qemu-mps2-an386, resnet_folded solution $solution (normalised)"
 echo "== qemu-mps2-an386, stateful_cell free-running (--feedback state=state_out)"
 "$wsc" run "$work/cell-out" --board qemu-mps2-an386 --data $fx/io/stateful_cell_io.npz --limit 16 \
     --feedback state=state_out 2>/dev/null
+# The recurrent families: the GRU keyword spotter, and the LSTM VAD free-running with its state (h, c) fed back.
+for m in gru_kws lstm_vad; do
+    "$wsc" search $fx/families/$m.onnx --data $fx/families/${m}_data.npz --out "$work/$m" --metric cosine \
+        --genome k --population 6 --generations 1 --k-max 64 --no-merge --limit 12 --seed 2 >/dev/null 2>&1
+    "$wsc" compile "$work/$m" --max-loss 0.5 --board qemu-mps2-an386 -o "$work/$m-out" >/dev/null
+done
+echo "== qemu-mps2-an386, gru_kws"
+"$wsc" run "$work/gru_kws-out" --board qemu-mps2-an386 --data $fx/families/gru_kws_test.npz --limit 8 2>/dev/null
+echo "== qemu-mps2-an386, lstm_vad free-running (--feedback h=hn --feedback c=cn)"
+"$wsc" run "$work/lstm_vad-out" --board qemu-mps2-an386 --data $fx/families/lstm_vad_test.npz --limit 12 \
+    --feedback h=hn --feedback c=cn 2>/dev/null
 # Op set: the digits MLP's firmware is built with its op set only (Gemm, Relu). Linked with the folded ResNet's
 # model array instead (Conv, Add, ...), it must refuse the file at load with WS_ERR_OP_NOT_BUILT (exit 2), never run.
 fw="$work/qemu-mps2-an386/firmware-qemu-mps2-an386"

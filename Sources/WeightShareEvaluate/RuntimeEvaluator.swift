@@ -79,6 +79,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
     case sampleShape(input: String, expected: [Int], got: [Int], array: String? = nil)
     /// The float (uncompressed) model gives NaN or infinite outputs: there is nothing to compare candidates with.
     case nonFiniteFloatOutputs(sample: Int, count: Int)
+    /// A top-1 metric on an output with one value (a sigmoid score), which has no class to compare.
+    case singleValueOutput(metric: Metric, output: String)
 
     public var description: String {
         switch self {
@@ -88,6 +90,10 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
             let what = array.map { "the samples of '\($0)'" } ?? "samples"
             return "\(what) have shape \(got) (\(got.reduce(1, *)) values each) but model input '\(input)' takes "
                 + "\(expected) (\(expected.reduce(1, *)) values)"
+        case .singleValueOutput(let metric, let output):
+            return "--metric \(metric.rawValue) compares top-1 classes, but output '\(output)' has a single value "
+                + "(a score, e.g. a sigmoid), so every sample would agree; use --metric cosine (or --output to "
+                + "score another output)"
         case .nonFiniteFloatOutputs(let sample, let count):
             return "the float model gives \(count) NaN or infinite output value(s) on the data (the first at sample "
                 + "\(sample)); candidates cannot be scored against it (check the data and the model's weights)"

@@ -49,14 +49,21 @@ extension SampleSet {
                             maxBytes: Int = NumPy.defaultMaxDataBytes, classOutput: Int = 0) throws -> SampleSet {
         guard !model.inputs.isEmpty else { throw SampleSetError.noInput }
         let inputs = model.inputs.map { model.tensors[$0] }
+        let classes = model.outputs.indices.contains(classOutput)
+            ? model.tensors[model.outputs[classOutput]].elementCount : nil
+        if classes == 1, let metric, metric != .cosine {
+            // One value has no top-1 class: accuracy and agreement would always read 100 %.
+            throw EvaluationError.singleValueOutput(metric: metric,
+                                                    output: model.tensors[model.outputs[classOutput]].name)
+        }
         let labelUse: Dataset.LoadOptions.Labels
-        if let metric, metric.needsLabels {
+        if classes == 1 {
+            labelUse = .ignore // a single score (a sigmoid): `y` may hold 0/1 targets, not classes of an argmax
+        } else if let metric, metric.needsLabels {
             labelUse = .required(needer: "--metric \(metric.rawValue)")
         } else {
             labelUse = labels && metric?.needsLabels != false ? .optional : .ignore
         }
-        let classes = model.outputs.indices.contains(classOutput)
-            ? model.tensors[model.outputs[classOutput]].elementCount : nil
         let arrays = inputs.count == 1 ? [["x", inputs[0].name]] : inputs.map { [$0.name] }
         let options = Dataset.LoadOptions(labels: labelUse, limit: limit, classCount: classes,
                                           dropNonFinite: dropNonFinite, maxBytes: maxBytes, sampleArrays: arrays)
