@@ -8,7 +8,10 @@ enum ConstantFolding {
     /// Operators folded when every input is a constant (Shape: whenever its input's shape is known).
     static let foldable: Set<String> = [
         "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Range", "ConstantOfShape", "Slice", "Reshape",
-        "Flatten", "Transpose", "Add", "Sub", "Mul", "Div", "Identity",
+        "Flatten", "Transpose", "Add", "Sub", "Mul", "Div", "Identity", "Size",
+        // On integer constants only (conditions of shape code: "is the sequence longer than …"); on floats they
+        // are runtime operators.
+        "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not",
     ]
 
     /// The node's value, or nil when it is not foldable (an input is computed at run time).
@@ -26,8 +29,25 @@ enum ConstantFolding {
             let dims = start < end ? Array(x.shape[start..<end]) : []
             return ConstantTensor(shape: [dims.count], int64s: dims.map { Int64($0) })
         }
+        if node.opType == "Size" {
+            guard operands.count == 1, let x = operands[0] else { throw rule.error("it needs one input") }
+            return ConstantTensor(shape: [], int64s: [Int64(x.shape.reduce(1, *))])
+        }
         guard present.allSatisfy({ $0.constant != nil }) else { return nil }
         let values = present.map { $0.constant! }
+        if let compare = integerComparisons[node.opType] {
+            let ints = values.compactMap { v -> [Int64]? in if case .int64(let i) = v.storage { return i } else { return nil } }
+            guard ints.count == values.count, (1...2).contains(values.count) else { return nil }
+            if values.count == 1 {
+                guard node.opType == "Not" else { throw rule.error("it needs two inputs") }
+                return ConstantTensor(shape: values[0].shape, int64s: ints[0].map { $0 == 0 ? 1 : 0 })
+            }
+            guard let shape = ShapeInference.broadcast(values[0].shape, values[1].shape) else {
+                throw rule.error("the shapes \(values[0].shape) and \(values[1].shape) do not broadcast")
+            }
+            let ia = broadcastIndices(values[0].shape, to: shape), ib = broadcastIndices(values[1].shape, to: shape)
+            return ConstantTensor(shape: shape, int64s: zip(ia, ib).map { compare(ints[0][$0], ints[1][$1]) ? 1 : 0 })
+        }
 
         switch node.opType {
         case "Identity":
@@ -137,6 +157,13 @@ enum ConstantFolding {
     }
 
     /// For each element of `target`, the flat index of the element of `shape` that broadcasts to it.
+    /// Comparisons and logic on integer (and bool) constants, giving 0/1 (`Not` reads one input).
+    static let integerComparisons: [String: @Sendable (Int64, Int64) -> Bool] = [
+        "Equal": { $0 == $1 }, "Less": { $0 < $1 }, "Greater": { $0 > $1 }, "LessOrEqual": { $0 <= $1 },
+        "GreaterOrEqual": { $0 >= $1 }, "And": { $0 != 0 && $1 != 0 }, "Or": { $0 != 0 || $1 != 0 },
+        "Xor": { ($0 != 0) != ($1 != 0) }, "Not": { a, _ in a == 0 },
+    ]
+
     static func broadcastIndices(_ shape: [Int], to target: [Int]) -> [Int] {
         let rank = target.count
         let padded = [Int](repeating: 1, count: rank - shape.count) + shape

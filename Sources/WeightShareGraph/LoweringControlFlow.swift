@@ -219,6 +219,8 @@ struct ConditionEvaluator {
             }
             return shape
         }
+        // A value computed from constants (a Shape's output, say) has the shape of its value.
+        if producers[name] != nil, let value = try? evaluate(name) { return value.shape }
         if let activationShape, producers[name] != nil {
             do { return try activationShape(name) } catch let failure as LoweringError {
                 throw Unknown(reason: "the shape of '\(name)' is needed, and lowering what computes it fails: \(failure)")

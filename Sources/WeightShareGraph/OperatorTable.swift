@@ -119,6 +119,8 @@ enum OperatorTable {
         Row("Range", .shapeArithmetic, .constantsOnly),
         // Shape folds whenever its input's shape is known, which it always is once the inputs are pinned.
         Row("Shape", .shapeArithmetic, .constantsOnly),
+        // Size likewise: the element count of a value whose shape is known.
+        Row("Size", .shapeArithmetic, .constantsOnly),
         // Data movement on run-time tensors (`ShapeInferenceDataMovement.swift`): the runtime's Slice, Gather and
         // Tile, or Transpose between reshapes; folded like shape arithmetic when the data is a constant.
         .rule("Slice", .dataMovement) { try $0.slice() },
