@@ -227,7 +227,7 @@ extension LayerReport {
     }
 
     /// Multiply-accumulates of one operator from its shapes (`inputs[i]` nil for an absent optional input).
-    static func macs(opcode: String, inputs: [[Int]?], outputs: [[Int]]) -> Int {
+    public static func macs(opcode: String, inputs: [[Int]?], outputs: [[Int]]) -> Int {
         func elements(_ s: [Int]) -> Int { s.reduce(1, *) }
         guard let y = outputs.first else { return 0 }
         switch opcode {

@@ -8,18 +8,18 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Per-operator report of a .wsm: shapes, shared-weight bytes, MACs, arena peak, and optionally error against the float model and instructions on an emulated board.",
         discussion: """
-        Bytes: each operator's shared weights with its share of the codebook (4·M bytes × its weights / N), its \\
-        indices (weights × bits / 8), the scales the normalisation added (float32) and its exact outliers (8 bytes \\
-        each), and the unshared constants it reads first (biases). Totals are the file's own and equal compile \\
+        Bytes: each operator's shared weights with its share of the codebook (4·M bytes × its weights / N), its \
+        indices (weights × bits / 8), the scales the normalisation added (float32) and its exact outliers (8 bytes \
+        each), and the unshared constants it reads first (biases). Totals are the file's own and equal compile \
         --json's wsmBytes, packedWeightBytes and arenaBytes.
 
-        Error (--model and --data): every operator's first output against the float model's tensor of the same \\
-        name, both run with the C runtime up to that operator, on the first --limit samples: SQNR in dB, mean \\
+        Error (--model and --data): every operator's first output against the float model's tensor of the same \
+        name, both run with the C runtime up to that operator, on the first --limit samples: SQNR in dB, mean \
         cosine and max |diff|.
 
-        Time (--board, an emulated board): a firmware build (make TIME_OPS=1) runs the first k operators for every \\
-        k under QEMU -icount shift=0 on one input (the first sample of --data, or zeros): each operator's \\
-        instruction count is measured, exact to one SysTick tick per run. Cycles and microseconds are estimated \\
+        Time (--board, an emulated board): a firmware build (make TIME_OPS=1) runs the first k operators for every \
+        k under QEMU -icount shift=0 on one input (the first sample of --data, or zeros): each operator's \
+        instruction count is measured, exact to one SysTick tick per run. Cycles and microseconds are estimated \
         at 1 cycle per instruction at the board's clock (qemu.systickHz): an estimate, not a measurement.
 
         --html out.html writes one self-contained page with bar charts of bytes and error per operator.
