@@ -60,6 +60,38 @@ struct ReportCommandTests {
         #expect(ops[0]["liveActivationBytes"] as? Int == 4 * (64 + 128))
     }
 
+    @Test("full genome (folded ResNet): scales and outliers per operator add up to compile's counts; totals equal")
+    func normalisedTotals() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let run = root.appendingPathComponent("run").path
+        let search = try WSC.run(["search", WSC.fixture("folded/resnet_folded.onnx"), "--data", WSC.fixture("digits_val.npz"),
+                                  "--out", run, "--input-shape", "input=1,1,8,8", "--population", "12",
+                                  "--generations", "2", "--k-max", "64", "--limit", "60", "--no-merge", "--json"])
+        #expect(search.status == 0, "\(search.stderr)")
+        let front = try WSC.json(search.stdout)["solutions"] as? [[String: Any]] ?? []
+        let scaled = front.filter { (($0["genes"] as? [String: Any])?["scale_mode"] as? Double ?? 0) > 0 }
+        #expect(!scaled.isEmpty)
+        for solution in scaled {
+            let id = solution["id"] as? Int ?? -1
+            let out = root.appendingPathComponent("out-\(id)").path
+            let c = try WSC.run(["compile", run, "--solution", String(id), "-o", out, "--json"])
+            #expect(c.status == 0, "\(c.stderr)")
+            let compile = try WSC.json(c.stdout)
+            let report = try Self.report([out + "/model.wsm"])
+            let totals = report["totals"] as? [String: Any] ?? [:]
+            for key in ["wsmBytes", "packedWeightBytes", "arenaBytes", "scales", "outliers"] {
+                #expect(totals[key] as? Int == compile[key] as? Int, "solution \(id): \(key)")
+            }
+            let ops = report["operators"] as? [[String: Any]] ?? []
+            let scales = ops.reduce(0) { $0 + ($1["scales"] as? Int ?? 0) }
+            let outliers = ops.reduce(0) { $0 + ($1["outliers"] as? Int ?? 0) }
+            #expect(scales + (totals["unattributedScales"] as? Int ?? -1) == compile["scales"] as? Int)
+            #expect(outliers == compile["outliers"] as? Int)
+            #expect((totals["containerBytes"] as? Int ?? 0) > 0)
+        }
+    }
+
     @Test("per-operator SQNR rises with K (4 < 16 < 64) on every operator; cosine too")
     func sqnrMonotoneInK() throws {
         let root = try WSC.temporaryDirectory()
