@@ -32,6 +32,20 @@ for board in qemu-mps2-an386 qemu-mps2-an500 qemu-netduinoplus2; do
     "$wsc" run "$out" --board "$board" --data $fx/digits_test.npz --limit 20 --timeout 60 2>/dev/null
     echo "== $board (UART)"
     "$wsc" run "$out" --board "$board" --io uart --data $fx/digits_test.npz --limit 20 --timeout 60 2>/dev/null
+    # The real-board timing build (DWT cycle counter, UART): it must build for every core with a DWT (the M7's is
+    # unlocked first). QEMU does not emulate CYCCNT (it reads 0), so only the line format is checked: it runs, and
+    # prints `sample <i> cycles=<n>` lines and the exit line (the parser is tested in FirmwareTimingTests).
+    fw="$out/firmware-$board"
+    make -s -C boards/firmware BOARD_MK="$fw/board.mk" APP_DIR="$fw" OUT="$fw/build-dwt" IO=uart EXIT=reset \
+        TIMING=dwt "$fw/build-dwt/firmware.elf" >/dev/null
+    machine=$("$wsc" boards --json | python3 -c "import json,sys; print([b for b in json.load(sys.stdin) if b['name']=='$board'][0]['qemu']['machine'])")
+    timeout 30 qemu-system-arm -M "$machine" -nographic -monitor none -serial stdio -no-reboot -icount shift=0 \
+        -kernel "$fw/build-dwt/firmware.elf" </dev/null 2>/dev/null | tr -d '\r' >"$fw/dwt.txt" || true
+    if ! grep -q "^ws-firmware $board .* timing=dwt\$" "$fw/dwt.txt" || ! grep -q '^sample 0 cycles=[0-9]* top1=' "$fw/dwt.txt" \
+        || ! grep -q '^exit 0$' "$fw/dwt.txt"; then
+        echo "boards-test: the TIMING=dwt firmware for $board printed:" >&2; cat "$fw/dwt.txt" >&2; exit 1
+    fi
+    echo "== $board (TIMING=dwt): builds and runs; $(grep -c '^sample ' "$fw/dwt.txt") samples with cycles= lines"
 done
 # A BN-folded ResNet with the full genome: a normalised solution (epilogue scales, exact outliers when it has
 # them) runs bare-metal like on the host.

@@ -93,10 +93,13 @@ public enum Firmware {
 
     /// Writes the application folder (model_data.c/.h placed in the board's model section, test_data.c/.h,
     /// board.mk) into `directory` and runs `make` (into `build/`, or `build-uart/` for a UART build, which ends
-    /// with a system reset so that `qemu-system-arm -no-reboot` exits); returns the ELF.
+    /// with a system reset so that `qemu-system-arm -no-reboot` exits); returns the ELF. `timeOperators` builds
+    /// with `TIME_OPS=1` (into `build-ops/` or `build-uart-ops/`): the firmware also prints the time of the first k
+    /// operators for every k.
     public static func build(board: Board, catalog: BoardCatalog, wsm: [UInt8], inputs: [[Float]], expected: [[Float]],
                              arenaBytes: Int, directory: URL, io: FirmwareIO = .semihosting,
-                             feedback: [(input: Int, output: Int, elements: Int)] = []) throws -> URL {
+                             feedback: [(input: Int, output: Int, elements: Int)] = [],
+                             timeOperators: Bool = false) throws -> URL {
         guard let region = board.modelRegion else { throw BoardError.notEmulated(board: board.name) }
         if io == .uart && board.uart == nil { throw BoardError.noUART(board: board.name) }
         guard ExternalTool.find("arm-none-eabi-gcc") != nil else {
@@ -115,11 +118,12 @@ public enum Firmware {
             if (try? String(contentsOf: url, encoding: .utf8)) == text { continue }
             try Data(text.utf8).write(to: url, options: .atomic)
         }
-        let out = directory.appendingPathComponent(io == .uart ? "build-uart" : "build")
+        let out = directory.appendingPathComponent((io == .uart ? "build-uart" : "build") + (timeOperators ? "-ops" : ""))
         let result = try ExternalTool.run([
             "make", "-s", "-C", catalog.firmwareDirectory.path, "BOARD_MK=\(directory.appendingPathComponent("board.mk").path)",
             "APP_DIR=\(directory.path)", "OUT=\(out.path)", "RUNTIME_DIR=\(catalog.runtimeDirectory.path)",
-        ] + (io == .uart ? ["IO=uart", "EXIT=reset"] : []) + [out.appendingPathComponent("firmware.elf").path], timeout: 600)
+        ] + (io == .uart ? ["IO=uart", "EXIT=reset"] : []) + (timeOperators ? ["TIME_OPS=1"] : [])
+            + [out.appendingPathComponent("firmware.elf").path], timeout: 600)
         guard result.status == 0 else {
             throw BoardError.firmwareBuildFailed(status: result.status, log: String((result.stdout + result.stderr).suffix(4000)))
         }

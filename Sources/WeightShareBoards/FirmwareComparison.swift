@@ -113,4 +113,40 @@ public enum FirmwareTiming {
     public static func mean(_ instructions: [UInt64]) -> Double {
         instructions.isEmpty ? 0 : instructions.reduce(0.0) { $0 + Double($1) } / Double(instructions.count)
     }
+
+    /// How QEMU's instruction counts become cycles and time, said in every report that shows them.
+    public static func method(clockHz: UInt64) -> String {
+        "estimate, not a measurement: QEMU with -icount shift=0 counts executed instructions exactly (SysTick ticks "
+            + "× 1e9 / qemu.systickHz); cycles are taken as 1 per instruction at the board's \(clockHz) Hz processor "
+            + "clock (qemu.systickHz) and ms = cycles / clock. A real core differs: loads, multiply-accumulates, FP "
+            + "divides and taken branches take more than one cycle and flash adds wait states (Cortex-M3/M4: more "
+            + "cycles than instructions), while a Cortex-M7 may issue two instructions per cycle. Measure on the "
+            + "board with the firmware's DWT cycle counter: make IO=uart TIMING=dwt (boards/README.md)"
+    }
+
+    /// Estimated cycles and milliseconds for `instructions` at `clockHz` (1 cycle per instruction; see
+    /// ``method(clockHz:)``); nil without a clock.
+    public static func estimate(instructions: [UInt64], clockHz: UInt64?) -> TimeEstimate? {
+        guard let clockHz, clockHz > 0 else { return nil }
+        let ms = instructions.map { Double($0) / Double(clockHz) * 1000 }
+        return TimeEstimate(clockHz: clockHz, cyclesPerInference: instructions, meanCycles: mean(instructions),
+                            millisecondsPerInference: ms,
+                            meanMilliseconds: ms.isEmpty ? 0 : ms.reduce(0, +) / Double(ms.count),
+                            method: method(clockHz: clockHz))
+    }
+}
+
+/// Cycles and time per inference at a board's clock, estimated from QEMU's instruction counts
+/// (``FirmwareTiming/estimate(instructions:clockHz:)``).
+public struct TimeEstimate: Sendable, Equatable, Codable {
+    /// The processor clock the time is computed at (the board file's `qemu.systickHz`).
+    public var clockHz: UInt64
+    /// Estimated cycles per inference (= QEMU's instruction count: 1 cycle per instruction).
+    public var cyclesPerInference: [UInt64]
+    public var meanCycles: Double
+    /// cycles / clock, in milliseconds.
+    public var millisecondsPerInference: [Double]
+    public var meanMilliseconds: Double
+    /// How the numbers are estimated and how exact they are.
+    public var method: String
 }

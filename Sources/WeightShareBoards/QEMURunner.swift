@@ -6,16 +6,31 @@ import Foundation
 public enum QEMURunner {
     public struct Sample: Sendable, Equatable, Codable {
         public var index: Int
-        public var ticks: UInt64
+        /// SysTick ticks of the inference (`ticks=`, the default build); nil in a `TIMING=dwt` build.
+        public var ticks: UInt64?
+        /// DWT core cycles of the inference (`cycles=`, `make TIMING=dwt` on a real board).
+        public var cycles: UInt64?
         public var top1: Int
         public var expectedTop1: Int
         public var mismatch: Bool
         public var outputs: [Float]
     }
 
+    /// One `ops <k> ticks|cycles=<n>` line of a `TIME_OPS=1` build: the time of the first `index` operators
+    /// (`ws_invoke_partial`; index 0 is the call's fixed cost).
+    public struct OperatorTime: Sendable, Equatable, Codable {
+        public var index: Int
+        /// SysTick ticks (nil in a `TIMING=dwt` build).
+        public var ticks: UInt64?
+        /// DWT cycles (`TIMING=dwt`).
+        public var cycles: UInt64?
+    }
+
     public struct Run: Sendable {
         public var exitStatus: Int32
         public var samples: [Sample]
+        /// The `ops …` lines (a `TIME_OPS=1` build), in order; empty otherwise.
+        public var operators: [OperatorTime] = []
         public var resultLine: String?
         public var output: String
         public var argv: [String]
@@ -49,8 +64,8 @@ public enum QEMURunner {
             }
             status = code
         }
-        return Run(exitStatus: status, samples: try parse(stdout), resultLine:
-                    stdout.split(separator: "\n").last(where: { $0.hasPrefix("result ") }).map(String.init),
+        return Run(exitStatus: status, samples: try parse(stdout), operators: try parseOperators(stdout),
+                   resultLine: stdout.split(separator: "\n").last(where: { $0.hasPrefix("result ") }).map(String.init),
                    output: output, argv: argv)
     }
 
@@ -69,7 +84,8 @@ public enum QEMURunner {
                 let kv = p.split(separator: "=", maxSplits: 1)
                 if kv.count == 2 { fields[String(kv[0])] = String(kv[1]) }
             }
-            guard parts.count >= 2, let index = Int(parts[1]), let ticks = fields["ticks"].flatMap({ UInt64($0) }),
+            let ticks = fields["ticks"].flatMap { UInt64($0) }, cycles = fields["cycles"].flatMap { UInt64($0) }
+            guard parts.count >= 2, let index = Int(parts[1]), (ticks == nil) != (cycles == nil),
                   let top1 = fields["top1"].flatMap({ Int($0) }), let expected = fields["expected"].flatMap({ Int($0) }),
                   let out = fields["out"] else {
                 throw BoardError.badFirmwareOutput(reason: "cannot parse '\(line)'", output: text)
@@ -78,9 +94,29 @@ public enum QEMURunner {
                 guard let bits = UInt32(hex, radix: 16) else { throw BoardError.badFirmwareOutput(reason: "bad value '\(hex)'", output: text) }
                 return Float(bitPattern: bits)
             }
-            samples.append(Sample(index: index, ticks: ticks, top1: top1, expectedTop1: expected,
+            samples.append(Sample(index: index, ticks: ticks, cycles: cycles, top1: top1, expectedTop1: expected,
                                   mismatch: parts.contains("MISMATCH"), outputs: values))
         }
         return samples
+    }
+
+    /// Parses the firmware's `ops <k> ticks=<n>` / `ops <k> cycles=<n>` lines (boards/firmware/main.c, TIME_OPS=1):
+    /// k runs from 0, one line per k, in order.
+    public static func parseOperators(_ text: String) throws -> [OperatorTime] {
+        var times: [OperatorTime] = []
+        for line in text.split(separator: "\n") where line.hasPrefix("ops ") {
+            let parts = line.split(separator: " ")
+            let kv = parts.count == 3 ? parts[2].split(separator: "=", maxSplits: 1) : []
+            guard parts.count == 3, let index = Int(parts[1]), kv.count == 2, kv[0] == "ticks" || kv[0] == "cycles",
+                  let value = UInt64(kv[1]) else {
+                throw BoardError.badFirmwareOutput(reason: "cannot parse '\(line)'", output: text)
+            }
+            guard index == times.count else {
+                throw BoardError.badFirmwareOutput(reason: "'ops \(index)' after \(times.count) 'ops' lines", output: text)
+            }
+            times.append(OperatorTime(index: index, ticks: kv[0] == "ticks" ? value : nil,
+                                      cycles: kv[0] == "cycles" ? value : nil))
+        }
+        return times
     }
 }

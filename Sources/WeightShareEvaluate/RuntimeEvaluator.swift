@@ -75,7 +75,8 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
 
 public enum EvaluationError: Error, CustomStringConvertible, Equatable {
     case labelsRequired(metric: Metric)
-    /// An array's samples do not fill the input they feed (`array`: the data file's array, nil when not from one).
+    /// An array's samples do not have a shape the input they feed accepts (``SampleShape``; `array`: the data
+    /// file's array, nil when not from one).
     case sampleShape(input: String, expected: [Int], got: [Int], array: String? = nil)
     /// The float (uncompressed) model gives NaN or infinite outputs: there is nothing to compare candidates with.
     case nonFiniteFloatOutputs(sample: Int, count: Int)
@@ -88,8 +89,10 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
             return "metric '\(metric.rawValue)' needs labels: the data file has no 'y' array (use --metric agreement or cosine)"
         case .sampleShape(let input, let expected, let got, let array):
             let what = array.map { "the samples of '\($0)'" } ?? "samples"
+            let accepted = SampleShape.acceptedShapes(expected).map { "\($0)" }.joined(separator: ", ")
             return "\(what) have shape \(got) (\(got.reduce(1, *)) values each) but model input '\(input)' takes "
-                + "\(expected) (\(expected.reduce(1, *)) values)"
+                + "\(expected) (\(expected.reduce(1, *)) values); a sample's shape must be one of \(accepted) "
+                + "(the input's shape, without leading 1s, or flat)"
         case .singleValueOutput(let metric, let output):
             return "--metric \(metric.rawValue) compares top-1 classes, but output '\(output)' has a single value "
                 + "(a score, e.g. a sigmoid), so every sample would agree; use --metric cosine (or --output to "

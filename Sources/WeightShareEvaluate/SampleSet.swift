@@ -41,7 +41,8 @@ extension SampleSet {
     ///
     /// The file is read as ``Dataset/load(url:options:checkSampleShape:)`` reads it: a `metric` that needs labels
     /// is refused before `x` is read when there is no `y`; each array's sample shape is checked against its
-    /// input before its data is inflated; only the first `limit` samples are read; labels must be classes of the
+    /// input's shape (``SampleShape``: the shape, without leading 1s, or flat; the same dimensions in another
+    /// order are refused as a layout mix-up) before its data is inflated; only the first `limit` samples are read; labels must be classes of the
     /// model's output `classOutput` (`0..<its element count`); samples with NaN or ±Inf are refused, or left out
     /// with `dropNonFinite` (counted in ``droppedNonFinite``); at most `maxBytes` bytes of array data are read.
     public static func load(_ url: URL, for model: LoweredModel, limit: Int? = nil, labels: Bool = true,
@@ -70,12 +71,9 @@ extension SampleSet {
         let dataset: Dataset
         do {
             dataset = try Dataset.load(url: url, options: options) { position, name, sampleShape in
-                // A sample fills the whole input; a leading batch dimension of 1 in the model is implied.
+                // A sample has the input's shape (leading 1s may be left out) or is flat (``SampleShape``).
                 let input = inputs[position]
-                guard sampleShape.reduce(1, *) == input.elementCount else {
-                    throw EvaluationError.sampleShape(input: input.name, expected: input.shape, got: sampleShape,
-                                                      array: name)
-                }
+                try SampleShape.check(input: input.name, expected: input.shape, got: sampleShape, array: name)
             }
         } catch ImportError.missingArray(let path, _, let available) where inputs.count > 1 {
             throw SampleSetError.missingInputs(
@@ -108,7 +106,7 @@ public enum SampleSetError: Error, CustomStringConvertible, Equatable {
             return "this model has \(inputs.count) inputs, so \(path) needs one array per input, named after it "
                 + "and with one row per sample: " + list.joined(separator: ", ") + "; missing: "
                 + missing.joined(separator: ", ") + " (arrays in the file: \(have); a leading 1 of an input's "
-                + "shape may be left out, only the element count per sample must match)"
+                + "shape may be left out, or a sample may be flat)"
         }
     }
 }

@@ -63,6 +63,38 @@ public struct SearchSession {
         return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
     }
 
+    /// Refuses, before the first generation, a board whose model region no candidate can fit: the smallest
+    /// candidate of the search is K = --k-min uniform bins without scales or outliers (they only add bytes), and
+    /// the container is measured without metadata, so this never refuses a run that could find a fitting
+    /// solution. The error gives the numbers, and says whether a smaller --k-min would help (only when --k-min is
+    /// above 2).
+    public func checkSmallestCandidateFits(board: Board) throws {
+        func smallest(k: Int) throws -> (bytes: Int, quantization: Quantization, fit: FitReport) {
+            let q = Quantization(binning: UniformBinning(values: source.prepared.shared.values, k: k))
+            let bytes = try source.prepared.container(quantization: q).count
+            return (bytes, q, FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes))
+        }
+        let atMin = try smallest(k: settings.kMin)
+        guard !atMin.fit.fitsFlash else { return }
+        let q = atMin.quantization
+        var problems = [
+            "the smallest candidate of this search (K=\(settings.kMin): M=\(q.codebookSize) values, \(q.bitWidth)-bit "
+                + "indices, no scales or outliers) is a \(atMin.bytes)-byte .wsm before metadata: \(atMin.fit.flashNeeded) "
+                + "bytes in flash > the model region's \(atMin.fit.modelRegionBytes) bytes"]
+        if settings.kMin > 2 {
+            let atTwo = try smallest(k: 2)
+            problems.append(atTwo.fit.fitsFlash
+                ? "with --k-min 2 the smallest candidate (1-bit indices) would be \(atTwo.bytes) bytes, which fits"
+                : "even K=2 (1-bit indices) gives \(atTwo.bytes) bytes, which does not fit either")
+            if atTwo.fit.fitsFlash { throw RunError.boardTooSmall(board: board.name, problems: problems) }
+        }
+        let n = source.prepared.shared.count
+        problems.append("every candidate holds at least 1 bit per shared weight (\(n) weights: \((n + 7) / 8) bytes) "
+                        + "besides the graph, the unshared tensors and the memory plan: no --k-min can fit; choose a "
+                        + "board with a larger model region")
+        throw RunError.boardTooSmall(board: board.name, problems: problems)
+    }
+
     /// Rebuilds the session of an existing run (for merge and compile).
     public static func reopen(_ directory: RunDirectory) throws -> SearchSession {
         let run = try directory.readRun()
@@ -87,6 +119,8 @@ public struct SearchSession {
         let problem = CompressionProblem(evaluator: evaluator, encoder: evaluator.encoder,
                                          kRange: settings.kMin...settings.kMax, genome: settings.genomeKind)
         if let board = settings.board {
+            // A board nothing fits is refused now, not after every generation.
+            try checkSmallestCandidateFits(board: board)
             problem.flashExcess = { [self] in try flashExcess($0, board: board) }
         }
         let configuration = NSGA2Configuration(populationSize: settings.population)
@@ -202,7 +236,8 @@ public struct SearchSession {
         let mergeEvaluations = solutions.reduce(0) { $0 + ($1.mergeEvaluations ?? 0) }
         if solutions.isEmpty, let board = settings.board {
             throw RunError.boardTooSmall(board: board.name, problems: [
-                "no solution on the front fits the model region (\(board.modelRegion.map { String($0.size) } ?? "?") bytes); try a smaller --k-min or a larger board"])
+                "no solution on the front fits the model region (\(board.modelRegion.map { String($0.size) } ?? "?") bytes)"
+                    + (settings.kMin > 2 ? "; try a smaller --k-min or a larger board" : "; try a larger board")])
         }
         // Candidates with non-finite outputs carry a loss beyond every usable one and are left out above.
         if solutions.isEmpty { throw RunError.noFiniteSolution(candidates: front.count) }

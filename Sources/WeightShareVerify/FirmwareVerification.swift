@@ -27,6 +27,9 @@ public struct FirmwareRunReport: Sendable, Equatable, Codable {
     /// Nil when the board file gives no `qemu.systickHz`.
     public var instructionsPerInference: [UInt64]?
     public var meanInstructions: Double?
+    /// Cycles and milliseconds per inference at the board's clock, estimated from the instruction counts (1 cycle
+    /// per instruction; `method` says so); nil without `qemu.systickHz`.
+    public var timeEstimate: TimeEstimate?
     /// The firmware's `.text` bytes (nil when `arm-none-eabi-size` could not measure it).
     public var firmwareText: Int?
     public var firmwareELF: String
@@ -35,7 +38,7 @@ public struct FirmwareRunReport: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case board, machine, io, samples, top1Identical, maxAbsDiff, maxToleranceRatio, absoluteTolerance
         case relativeTolerance, firmwareExitStatus, firmwareResult, passed, ticksPerInference
-        case instructionsPerInference, meanInstructions, firmwareText, firmwareELF, qemuCommand
+        case instructionsPerInference, meanInstructions, timeEstimate, firmwareText, firmwareELF, qemuCommand
     }
 
     /// As the synthesized encoding, but a difference that is not finite (a NaN output on either side) is written as
@@ -57,6 +60,7 @@ public struct FirmwareRunReport: Sendable, Equatable, Codable {
         try c.encode(ticksPerInference, forKey: .ticksPerInference)
         try c.encodeIfPresent(instructionsPerInference, forKey: .instructionsPerInference)
         try c.encodeIfPresent(meanInstructions, forKey: .meanInstructions)
+        try c.encodeIfPresent(timeEstimate, forKey: .timeEstimate)
         try c.encodeIfPresent(firmwareText, forKey: .firmwareText)
         try c.encode(firmwareELF, forKey: .firmwareELF)
         try c.encode(qemuCommand, forKey: .qemuCommand)
@@ -87,6 +91,20 @@ public enum FirmwareVerification {
         public var firmwareOutput: String
     }
 
+    /// The first `limit` samples of `data` for `model`'s inputs (one array per input, as `verify` and `search` read
+    /// data: `x` or the input's name for one input; shapes checked as ``SampleShape`` says), each row every input's
+    /// values concatenated; throws ``Problem/noSamples`` for none.
+    public static func loadSamples(model: WSMModel, data: URL, limit: Int) throws -> [[Float]] {
+        let names = model.inputs.count == 1 ? [["x", model.inputs[0].name]] : model.inputs.map { [$0.name] }
+        let dataset = try Dataset.load(url: data, options: .init(labels: .ignore, limit: limit, sampleArrays: names)) {
+            position, array, shape in
+            let input = model.inputs[position]
+            try SampleShape.check(input: input.name, expected: input.shape, got: shape, array: array)
+        }
+        guard dataset.count > 0 else { throw Problem.noSamples }
+        return (0..<dataset.count).map { Array(dataset.sample($0)) }
+    }
+
     /// Checks that `board` is emulated (and has a UART for `io: .uart`). ``run(wsm:board:catalog:data:limit:timeout:io:workDirectory:corruptExpected:log:)``
     /// checks it first; `wsc run` also calls it before loading the firmware catalog, so that this is the error a
     /// user sees first. The model's fit is checked in `run`.
@@ -111,27 +129,17 @@ public enum FirmwareVerification {
         guard fit.fits else { throw Problem.doesNotFit(board: board.name, problems: fit.problems) }
         let pairs = try OutputSelection.feedback(feedback.map { ($0.input, $0.output) }, model: model)
 
-        // One array per input, as `verify` and `search` read data: `x` (or the input's name) for one input.
-        let names = model.inputs.count == 1 ? [["x", model.inputs[0].name]] : model.inputs.map { [$0.name] }
-        let dataset = try Dataset.load(url: data, options: .init(labels: .ignore, limit: limit, sampleArrays: names)) {
-            position, array, shape in
-            let input = model.inputs[position]
-            guard shape.reduce(1, *) == input.elementCount else {
-                throw EvaluationError.sampleShape(input: input.name, expected: input.shape, got: shape, array: array)
-            }
-        }
-        guard dataset.count > 0 else { throw Problem.noSamples }
-        let samples = SampleSet(values: dataset.samples, sampleSize: dataset.sampleSize, labels: nil,
+        let inputs = try loadSamples(model: model, data: data, limit: limit)
+        let samples = SampleSet(values: inputs.flatMap { $0 }, sampleSize: inputs[0].count, labels: nil,
                                 inputSizes: model.inputs.map(\.elementCount))
-        let inputs = (0..<dataset.count).map { Array(dataset.sample($0)) }
         let width = model.outputs.reduce(0) { $0 + $1.elementCount }
         let all = pairs.isEmpty ? try BatchRunner.run(model, samples: samples, workers: 1)
             : try BatchRunner.runFreeRunning(model, samples: samples, feedback: pairs)
-        let expected = (0..<dataset.count).map { Array(all[($0 * width)..<(($0 + 1) * width)]) }
+        let expected = (0..<inputs.count).map { Array(all[($0 * width)..<(($0 + 1) * width)]) }
         var embedded = expected
         if corruptExpected { embedded[0][0] += 1 }
 
-        log("building firmware (\(io.rawValue)) for \(board.name) (\(dataset.count) samples) in \(workDirectory.path)")
+        log("building firmware (\(io.rawValue)) for \(board.name) (\(inputs.count) samples) in \(workDirectory.path)")
         let elf = try Firmware.build(board: board, catalog: catalog, wsm: bytes, inputs: inputs, expected: embedded,
                                      arenaBytes: model.arenaBytes, directory: workDirectory, io: io,
                                      feedback: pairs.map { ($0.input, $0.output, model.inputs[$0.input].elementCount) })
@@ -140,7 +148,7 @@ public enum FirmwareVerification {
 
         let comparison = try FirmwareComparison.compare(samples: run.samples, exitStatus: run.exitStatus,
                                                         expected: expected, output: run.output)
-        let ticks = run.samples.map(\.ticks)
+        let ticks = run.samples.compactMap(\.ticks)
         let instructions = FirmwareTiming.instructions(ticks: ticks, systickHz: qemu.systickHz)
         let report = FirmwareRunReport(
             board: board.name, machine: qemu.machine, io: io, samples: comparison.samplesRun,
@@ -150,7 +158,9 @@ public enum FirmwareVerification {
             relativeTolerance: Double(FirmwareComparison.relativeTolerance),
             firmwareExitStatus: run.exitStatus, firmwareResult: run.resultLine ?? "(none)", passed: comparison.passed,
             ticksPerInference: ticks, instructionsPerInference: instructions,
-            meanInstructions: instructions.map(FirmwareTiming.mean), firmwareText: Firmware.textBytes(elf: elf),
+            meanInstructions: instructions.map(FirmwareTiming.mean),
+            timeEstimate: instructions.flatMap { FirmwareTiming.estimate(instructions: $0, clockHz: qemu.systickHz) },
+            firmwareText: Firmware.textBytes(elf: elf),
             firmwareELF: elf.path, qemuCommand: FlasherInvocation.shellLine(run.argv))
         return Outcome(report: report, comparison: comparison, firmwareOutput: run.output)
     }

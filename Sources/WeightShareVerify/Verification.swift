@@ -112,18 +112,50 @@ public struct OutputComparison: Sendable, Equatable, Codable {
 
 /// Why a .wsm and a source model cannot be compared.
 public enum VerificationError: Error, Equatable, CustomStringConvertible {
-    /// The .wsm's inputs or outputs are not the lowered source model's.
-    case interfaceMismatch(what: String, wsm: [String], model: [String], sourceMatches: Bool)
+    /// The .wsm's inputs or outputs are not the lowered source model's. `source` is set when the .wsm records
+    /// another model's SHA-256 than the given file's (then that is the likely cause, and the message leads with it).
+    case interfaceMismatch(what: String, wsm: [String], model: [String], sourceMatches: Bool,
+                           source: SourceMismatch? = nil)
+    /// The .wsm records another model's SHA-256, and the given model could not even be lowered as the .wsm's
+    /// inputs need (`problem`: what lowering said).
+    case otherSource(SourceMismatch, problem: String)
 
     public var description: String {
         switch self {
-        case .interfaceMismatch(let what, let wsm, let model, let sourceMatches):
+        case .interfaceMismatch(let what, let wsm, let model, let sourceMatches, let source):
+            let detail = "the .wsm's \(what) (" + wsm.joined(separator: ", ") + ") are not the model's ("
+                + model.joined(separator: ", ") + ")"
+            if let source { return "\(source); \(detail)" }
             let hint = sourceMatches
                 ? "compile and verify must pin the same inputs (--input-value, --input-shape)"
                 : "the .wsm was not compiled from this .onnx file (its recorded SHA-256 differs)"
-            return "the .wsm's \(what) (" + wsm.joined(separator: ", ") + ") are not the model's ("
-                + model.joined(separator: ", ") + "): \(hint)"
+            return "\(detail): \(hint)"
+        case .otherSource(let source, let problem):
+            return "\(source); lowering it with the .wsm's inputs fails: \(problem)"
         }
+    }
+}
+
+/// A .wsm compiled from another model than the one it is verified against: both SHA-256s.
+public struct SourceMismatch: Sendable, Equatable, CustomStringConvertible {
+    /// The source the .wsm records (file name and SHA-256).
+    public var recordedName: String
+    public var recordedSHA256: String
+    /// The model given to verify.
+    public var modelPath: String
+    public var modelSHA256: String
+
+    public init(recordedName: String, recordedSHA256: String, modelPath: String, modelSHA256: String) {
+        self.recordedName = recordedName
+        self.recordedSHA256 = recordedSHA256
+        self.modelPath = modelPath
+        self.modelSHA256 = modelSHA256
+    }
+
+    public var description: String {
+        let recorded = recordedName.isEmpty ? "" : "\(recordedName), "
+        return "this .wsm was compiled from another model (\(recorded)SHA-256 \(recordedSHA256)), not from "
+            + "\(modelPath) (SHA-256 \(modelSHA256)): pass the .onnx it was compiled from"
     }
 }
 
@@ -143,9 +175,21 @@ public enum Verification {
         let values = inputValues ?? summary?.inputValues ?? [:]
         var shapes = Dictionary(uniqueKeysWithValues: compressed.inputs.map { ($0.name, $0.shape) })
         shapes.merge(inputShapes) { _, given in given }
-        let source = try ModelSource.load(modelURL, inputShapes: shapes.filter { values[$0.key] == nil },
+        // The file's SHA-256 first: when the .wsm came from another model, that is what the user must hear first,
+        // even when lowering this model with the .wsm's input shapes fails.
+        let modelSHA256 = sha256Hex(try Data(contentsOf: modelURL))
+        let sourceMatches = compressed.metadata.sourceSHA256 == modelSHA256
+        let mismatch = sourceMatches ? nil : SourceMismatch(
+            recordedName: compressed.metadata.sourceName, recordedSHA256: compressed.metadata.sourceSHA256,
+            modelPath: modelURL.path, modelSHA256: modelSHA256)
+        let source: ModelSource
+        do {
+            source = try ModelSource.load(modelURL, inputShapes: shapes.filter { values[$0.key] == nil },
                                           inputValues: values)
-        let sourceMatches = compressed.metadata.sourceSHA256 == source.sha256
+        } catch {
+            if let mismatch { throw VerificationError.otherSource(mismatch, problem: "\(error)") }
+            throw error
+        }
         let lowered = source.lowered
         func describe(_ name: String, _ shape: [Int]) -> String {
             "'\(name)' [" + shape.map(String.init).joined(separator: ", ") + "]"
@@ -156,11 +200,11 @@ public enum Verification {
         let wsmOutputs = compressed.outputs.map { describe($0.name, $0.shape) }
         guard wsmInputs == modelInputs else {
             throw VerificationError.interfaceMismatch(what: "inputs", wsm: wsmInputs, model: modelInputs,
-                                                      sourceMatches: sourceMatches)
+                                                      sourceMatches: sourceMatches, source: mismatch)
         }
         guard wsmOutputs == modelOutputs else {
             throw VerificationError.interfaceMismatch(what: "outputs", wsm: wsmOutputs, model: modelOutputs,
-                                                      sourceMatches: sourceMatches)
+                                                      sourceMatches: sourceMatches, source: mismatch)
         }
         let outputNames = compressed.outputs.map(\.name)
         let classOutput = try OutputSelection.classOutput(outputs: outputNames, name: output)

@@ -4,12 +4,15 @@ import WeightShare
 
 /// `--board NAME`, `--board-file PATH`, `--boards-dir DIR`: how a command finds its board.
 struct BoardOptions: ParsableArguments {
-    @Option(help: "Target board: a file name in the boards folder without .json (see 'wsc boards').")
+    @Option(help: "Target board: a file name in the boards folder without .json (see 'wsc boards').",
+            completion: Completion.boards)
     var board: String?
-    @Option(name: .customLong("board-file"), help: "A board description file (JSON, boards/README.md) instead of --board.")
+    @Option(name: .customLong("board-file"), help: "A board description file (JSON, boards/README.md) instead of --board.",
+            completion: Completion.json)
     var boardFile: String?
     @Option(name: .customLong("boards-dir"),
-            help: "The boards folder (default: $WSC_BOARDS_DIR, or boards/ next to wsc or in a parent folder).")
+            help: "The boards folder (default: $WSC_BOARDS_DIR, or boards/ next to wsc or in a parent folder).",
+            completion: Completion.folder)
     var boardsDir: String?
 
     func validate() throws {
@@ -38,8 +41,10 @@ struct BoardsCommand: ParsableCommand {
         commandName: "boards",
         abstract: "List the boards (flash/RAM map, model region, flasher, QEMU machine, UART); validates every board file.")
 
-    @Option(name: .customLong("boards-dir"), help: "The boards folder.") var boardsDir: String?
-    @Option(name: .customLong("board-file"), help: "Validate and show one board file.") var boardFile: String?
+    @Option(name: .customLong("boards-dir"), help: "The boards folder.", completion: Completion.folder)
+    var boardsDir: String?
+    @Option(name: .customLong("board-file"), help: "Validate and show one board file.", completion: Completion.json)
+    var boardFile: String?
     @OptionGroup var output: OutputOptions
 
     func run() throws {

@@ -9,7 +9,7 @@ struct CheckCommand: ParsableCommand {
         discussion: "Lists every operator WeightShare cannot compile (node count and first node), every dynamic input dimension still to pin (with an --input-shape that lowers, when one is found) and, when the model lowers, the weights that would be shared and the runtime operators. Exits with status 0 when the model can be searched and compiled as pinned, 1 otherwise (after the same listing)."
     )
 
-    @Argument(help: "The model (.onnx).") var model: String
+    @Argument(help: "The model (.onnx).", completion: Completion.onnx) var model: String
     @OptionGroup var shapes: InputShapeOptions
     @Option(name: .customLong("bn-fold"),
             help: "Fold a BatchNormalization after a Conv/Gemm into the layer's epilogue or into its weights (as search does).")

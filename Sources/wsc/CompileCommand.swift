@@ -7,31 +7,41 @@ struct CompileCommand: ParsableCommand {
         commandName: "compile",
         abstract: "Pack a solution into model.wsm plus model_data.c/.h (an aligned const array) and, with --board, flash images.",
         discussion: """
-        Without --solution, takes the smallest solution whose loss is within --max-loss points.
-        With --board (or --board-file), checks that the .wsm fits the board's model region and that arena + runtime
-        state + reserve fit its RAM (refusing with the numbers, and naming a solution of the run that would fit),
-        places the C array in the board's model section with its alignment, writes model.bin / model.hex (and
-        model.uf2 for UF2 boards) at the model region's address, and reports the runtime's code size for the CPU.
+        Without --solution, takes the smallest solution whose loss is within --max-loss points (default 1); \
+        --solution and --max-loss together are refused.
+
+        With --board (or --board-file), checks that the .wsm fits the board's model region and that arena + \
+        runtime state + reserve fit its RAM (refusing with the numbers, and naming a solution of the run that \
+        would fit), places the C array in the board's model section with its alignment, writes model.bin / \
+        model.hex (and model.uf2 for UF2 boards) at the model region's address, and reports the runtime's code \
+        size for the CPU.
         """)
 
-    @Argument(help: "Run directory made by 'wsc search'.") var runDirectory: String
+    @Argument(help: "Run directory made by 'wsc search'.", completion: Completion.folder) var runDirectory: String
     @Option(help: "Solution id (see 'wsc pareto').") var solution: Int?
-    @Option(name: .customLong("max-loss"), help: "Largest score loss in points when choosing automatically.")
-    var maxLoss: Double = 1.0
+    @Option(name: .customLong("max-loss"), help: "Largest score loss in points when choosing automatically (default 1).")
+    var maxLoss: Double?
     @OptionGroup var boardOptions: BoardOptions
     @Flag(name: .customLong("no-runtime-size"), help: "Skip measuring the runtime's code size for the board's CPU.")
     var noRuntimeSize = false
-    @Option(name: [.short, .customLong("output")], help: "Output directory.") var outputDirectory: String
+    @Option(name: [.short, .customLong("output")], help: "Output directory.", completion: Completion.folder)
+    var outputDirectory: String
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard maxLoss >= 0, maxLoss.isFinite else { throw ValidationError("--max-loss must be a finite number ≥ 0") }
+        if let solution, let maxLoss {
+            throw ValidationError("--solution \(solution) and --max-loss \(maxLoss) contradict each other: --max-loss "
+                                  + "chooses a solution automatically, --solution names one; give only one of them")
+        }
+        if let maxLoss, !(maxLoss >= 0 && maxLoss.isFinite) {
+            throw ValidationError("--max-loss must be a finite number ≥ 0")
+        }
     }
 
     func run() throws {
         let directory = RunDirectory(URL(fileURLWithPath: runDirectory))
         let report = try directory.readReport()
-        let chosen = try SolutionChoice.choose(from: report, id: solution, maxLossPoints: maxLoss)
+        let chosen = try SolutionChoice.choose(from: report, id: solution, maxLossPoints: maxLoss ?? 1.0)
         let session = try SearchSession.reopen(directory)
         let board = try boardOptions.load(defaultHost: true)
         var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board)

@@ -8,7 +8,8 @@ struct FlashCommand: ParsableCommand {
         abstract: "Write the model image made by 'wsc compile --board' to the board's model region with its flasher.",
         discussion: "The command comes from the board file (openocd, st-flash, pyocd, picotool, nrfjprog, …).")
 
-    @Argument(help: "Output folder of 'wsc compile --board' (or its model.wsm).") var directory: String
+    @Argument(help: "Output folder of 'wsc compile --board' (or its model.wsm).", completion: Completion.compiled)
+    var directory: String
     @OptionGroup var boardOptions: BoardOptions
     @Flag(name: .customLong("dry-run"), help: "Print the exact command instead of running it.") var dryRun = false
     @OptionGroup var output: OutputOptions

@@ -7,7 +7,7 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Verify a .wsm and show what it holds.")
 
-    @Argument(help: "The compiled model (.wsm).") var wsm: String
+    @Argument(help: "The compiled model (.wsm).", completion: Completion.wsm) var wsm: String
     @OptionGroup var output: OutputOptions
 
     func run() throws {

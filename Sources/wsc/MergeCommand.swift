@@ -8,7 +8,7 @@ struct MergeCommand: ParsableCommand {
         abstract: "Merge neighbouring bins of one solution while the score holds (left-to-right and centre-to-ends; the better one is kept).",
         discussion: "Updates the solution in pareto.json/.csv/.svg.")
 
-    @Argument(help: "Run directory made by 'wsc search'.") var runDirectory: String
+    @Argument(help: "Run directory made by 'wsc search'.", completion: Completion.folder) var runDirectory: String
     @Option(help: "Solution id (see 'wsc pareto').") var solution: Int
     @Option(help: "Score drop a merge may cause, in points.") var tolerance: Double?
     @OptionGroup var output: OutputOptions

@@ -7,8 +7,9 @@ struct ParetoCommand: ParsableCommand {
         commandName: "pareto", abstract: "Show a run's Pareto front as a table.",
         discussion: "With --data, every solution is also scored on that data (e.g. a held-out test split): the front was selected on the search data, which it overfits.")
 
-    @Argument(help: "Run directory made by 'wsc search'.") var runDirectory: String
-    @Option(help: "Also score every solution on this data (.npz), with the run's metric.") var data: String?
+    @Argument(help: "Run directory made by 'wsc search'.", completion: Completion.folder) var runDirectory: String
+    @Option(help: "Also score every solution on this data (.npz), with the run's metric.", completion: Completion.npz)
+    var data: String?
     @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Score --data with this metric instead of the run's (accuracy, agreement, cosine), e.g. accuracy for a run searched with agreement.")

@@ -7,24 +7,32 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Build the firmware for an emulated board with the compiled model and test samples, run it in QEMU, and compare with the host runtime.",
         discussion: """
-        The firmware (boards/firmware) embeds the first --limit samples and the host runtime's outputs for them,
-        runs the model bare-metal, prints every output and exits non-zero on a mismatch: a different top-1, or an
-        output with |firmware - host| > 1e-5 + 1e-5 x (the sample's largest |host output|), since the two builds add
-        in another order and use different libm (boards/README.md). Instruction counts are exact: QEMU runs with
-        -icount shift=0.
-        --io semihosting (default) prints over semihosting; --io uart builds the firmware without semihosting
+        The firmware (boards/firmware) embeds the first --limit samples and the host runtime's outputs for them, \
+        runs the model bare-metal, prints every output and exits non-zero on a mismatch: a different top-1, or an \
+        output with |firmware - host| > 1e-5 + 1e-5 x (the sample's largest |host output|), since the two builds \
+        add in another order and use different libm (boards/README.md).
+
+        Time: QEMU runs with -icount shift=0, so instructions per inference are exact. Cycles and milliseconds at \
+        the board's clock (qemu.systickHz) are an estimate at 1 cycle per instruction: a real core takes more \
+        cycles (multi-cycle instructions, flash wait states; a Cortex-M7 may also dual-issue). On a real board, \
+        build the firmware with make IO=uart TIMING=dwt to print DWT cycles per inference.
+
+        --io semihosting (default) prints over semihosting; --io uart builds the firmware without semihosting \
         (make IO=uart) and reads the board's UART (the board file's 'uart' field) on QEMU's serial port.
         """)
 
-    @Argument(help: "Output folder of 'wsc compile' (or its model.wsm).") var directory: String
+    @Argument(help: "Output folder of 'wsc compile' (or its model.wsm).", completion: Completion.compiled)
+    var directory: String
     @OptionGroup var boardOptions: BoardOptions
-    @Option(help: "Data (.npz with x, or one array per input named after it; y is ignored).") var data: String
+    @Option(help: "Data (.npz with x, or one array per input named after it; y is ignored).", completion: Completion.npz)
+    var data: String
     @OptionGroup var feedbackOptions: FeedbackOptions
     @Option(help: "Run only the first N samples.") var limit: Int = 20
     @Option(help: "Seconds before QEMU is killed.") var timeout: Double = 60
     @Option(help: "How the firmware prints: semihosting or uart (the board's UART; no semihosting).")
     var io: FirmwareIO = .semihosting
-    @Option(name: .customLong("work-dir"), help: "Firmware build folder (default: <directory>/firmware-<board>).")
+    @Option(name: .customLong("work-dir"), help: "Firmware build folder (default: <directory>/firmware-<board>).",
+            completion: Completion.folder)
     var workDir: String?
     @Flag(name: .customLong("corrupt-expected"), help: .hidden) var corruptExpected = false
     @OptionGroup var output: OutputOptions
@@ -67,10 +75,18 @@ struct RunCommand: ParsableCommand {
                 ["max abs diff vs host", String(format: "%.3g (%.2g of the tolerance)", comparison.maxAbsDiff,
                                                 comparison.maxToleranceRatio)],
                 ["instructions per inference", instr],
+                ["est. cycles / ms per inference", report.timeEstimate.map { t in
+                    let cycles = t.cyclesPerInference
+                    let range = (cycles.min() ?? 0) == (cycles.max() ?? 0) ? "\(cycles.first ?? 0)"
+                        : "mean \(Int(t.meanCycles))"
+                    return "\(range) / \(String(format: "%.3f", t.meanMilliseconds)) ms at "
+                        + String(format: "%g MHz", Double(t.clockHz) / 1e6) + " (1 cycle per instruction; estimate)"
+                } ?? "n/a (board file has no qemu.systickHz)"],
                 ["firmware .text", report.firmwareText.map { "\($0) bytes" } ?? "?"],
                 ["firmware says", report.firmwareResult + " (exit \(report.firmwareExitStatus))"],
             ]))
         }
+        if let t = report.timeEstimate, !output.json { Console.progress("note: cycles and ms are an " + t.method) }
         guard report.passed else {
             if report.firmwareExitStatus != 0 && !output.json { Console.progress(String(outcome.firmwareOutput.suffix(2000))) }
             Console.progress("error: firmware run on \(board.name) does not match the host runtime (firmware exit status \(report.firmwareExitStatus))")

@@ -9,9 +9,11 @@ struct SearchCommand: ParsableCommand {
         discussion: "Writes run.json, checkpoint.json (after every generation) and pareto.json/.csv/.svg into --out. A killed search continues with --resume and ends with the same result."
     )
 
-    @Argument(help: "The trained model (.onnx).") var model: String
-    @Option(help: "Validation data (.npz with x and, for --metric accuracy, y). The search scores on it.") var data: String
-    @Option(help: "Run directory to create (or to continue with --resume).") var out: String
+    @Argument(help: "The trained model (.onnx).", completion: Completion.onnx) var model: String
+    @Option(help: "Validation data (.npz with x and, for --metric accuracy, y). The search scores on it.",
+            completion: Completion.npz)
+    var data: String
+    @Option(help: "Run directory to create (or to continue with --resume).", completion: Completion.folder) var out: String
     @OptionGroup var shapes: InputShapeOptions
     @Option(help: "Score: accuracy (labels), agreement (top-1 vs float model) or cosine (outputs vs float model).")
     var metric: Metric = .accuracy

@@ -7,9 +7,10 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Run the .wsm with the reference C runtime and compare it with the float ONNX model on a data set.")
 
-    @Argument(help: "The compiled model (.wsm).") var wsm: String
-    @Option(help: "The source model (.onnx).") var model: String
-    @Option(help: "Data (.npz with x, optionally y; a model with several inputs: one array per input, named after it).")
+    @Argument(help: "The compiled model (.wsm).", completion: Completion.wsm) var wsm: String
+    @Option(help: "The source model (.onnx).", completion: Completion.onnx) var model: String
+    @Option(help: "Data (.npz with x, optionally y; a model with several inputs: one array per input, named after it).",
+            completion: Completion.npz)
     var data: String
     @OptionGroup var shapes: InputShapeOptions
     @Option(help: ArgumentHelp("The output that accuracy and agreement read, and the only one compared (default: accuracy and agreement read the first output; cosine and max abs diff cover every output).", valueName: "name"))
@@ -52,6 +53,9 @@ struct VerifyCommand: ParsableCommand {
             Console.progress("warning: \(report.nonFiniteOutputs) output value(s) of the compressed model and "
                 + "\(report.floatNonFiniteOutputs) of the float model are NaN or infinite")
         }
-        if !report.sourceMatches { Console.progress("note: the .wsm was not compiled from this .onnx file (SHA-256 differs)") }
+        if !report.sourceMatches {
+            Console.progress("note: this .wsm was compiled from another model (SHA-256 differs from \(model)'s); the "
+                             + "figures compare it with this one")
+        }
     }
 }

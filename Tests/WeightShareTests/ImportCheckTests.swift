@@ -154,8 +154,7 @@ import WeightShare
         let error = #expect(throws: SampleSetError.self) { try SampleSet.load(url, for: model) }
         #expect(error?.description == "this model has 2 inputs, so \(url.path) needs one array per input, named "
             + "after it and with one row per sample: 'a' [n, 1, 4], 'b' [n, 1, 4]; missing: 'b' (arrays in the "
-            + "file: 'a', 'x'; a leading 1 of an input's shape may be left out, only the element count per sample "
-            + "must match)")
+            + "file: 'a', 'x'; a leading 1 of an input's shape may be left out, or a sample may be flat)")
         try NumPy.writeNPZ([NumPyArray(name: "b", shape: [2, 1, 4], floats: [Float](repeating: 3, count: 8)),
                             NumPyArray(name: "a", shape: [2, 4], floats: [Float](repeating: 1, count: 8))], to: url)
         let samples = try SampleSet.load(url, for: model)

@@ -90,6 +90,35 @@ struct MultiInputTests {
         #expect(pinned.inputs.map(\.name) == ["x", "state"])
     }
 
+    @Test("an If on the static shape of an activation (Size of a layer output) takes the branch its shape selects")
+    func ifOnActivationShape() throws {
+        func branch(_ name: String, _ factor: Float) -> Graph {
+            Graph(name: name, opsetVersion: 13, inputs: [],
+                  outputs: [ValueInfo(name: "\(name)_y", elementType: .float32, shape: nil)],
+                  nodes: [Node(name: "\(name)_mul", opType: "Mul", inputs: ["r", "\(name)_k"], outputs: ["\(name)_y"])],
+                  initializers: ["\(name)_k": ConstantTensor(shape: [], floats: [factor])])
+        }
+        func lowered(width: Int) throws -> [Float] {
+            let graph = Graph(
+                name: "g", opsetVersion: 13,
+                inputs: [ValueInfo(name: "x", elementType: .float32, shape: [.fixed(1), .symbolic("n")])],
+                outputs: [ValueInfo(name: "y", elementType: .float32, shape: nil)],
+                nodes: [Node(name: "relu", opType: "Relu", inputs: ["x"], outputs: ["r"]),
+                        Node(name: "size", opType: "Size", inputs: ["r"], outputs: ["s"]),
+                        Node(name: "long", opType: "Greater", inputs: ["s", "ten"], outputs: ["c"]),
+                        Node(name: "choose", opType: "If", inputs: ["c"], outputs: ["y"],
+                             attributes: ["then_branch": .graph(branch("then", 3)),
+                                          "else_branch": .graph(branch("else", 2))])],
+                initializers: ["ten": ConstantTensor(shape: [], int64s: [10])])
+            let model = try Lowering.lower(graph, inputShapes: ["x": [1, width]])
+            #expect(model.operations.map { ImportCheck.kindName($0.kind) } == ["Relu", "mul"])
+            return model.tensors.compactMap { $0.constant }.flatMap { $0 }
+        }
+        // Size(relu) = 8 → not > 10 → the else branch (× 2); 16 → the then branch (× 3).
+        #expect(try lowered(width: 8) == [2])
+        #expect(try lowered(width: 16) == [3])
+    }
+
     @Test("--input-value refuses what cannot be the input's value")
     func badInputValues() throws {
         let graph = try ONNXImporter.load(url: Self.model)

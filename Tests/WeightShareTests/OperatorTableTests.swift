@@ -23,7 +23,7 @@ import WeightShareRuntime
         let grouped = Lowering.coreOperators + Lowering.convolutionalOperators + Lowering.elementwiseOperators
             + Lowering.dataMovementOperators + Lowering.shapeArithmeticOperators
         #expect(Set(grouped).count == grouped.count)
-        #expect(Lowering.shapeArithmeticOperators == ["Cast", "ConstantOfShape", "Range", "Shape"])
+        #expect(Lowering.shapeArithmeticOperators == ["Cast", "ConstantOfShape", "Range", "Shape", "Size"])
         #expect(Lowering.dataMovementOperators
             == ["DepthToSpace", "Expand", "Gather", "Slice", "SpaceToDepth", "Split", "Tile"])
     }

@@ -8,8 +8,12 @@
  * 2 the model failed to load or run; 3 a CPU fault (startup.c).
  *
  * Output lines (parsed by `wsc run`; floats as their IEEE-754 bit patterns, so nothing is lost):
- *   ws-firmware <board> model=<bytes> arena=<bytes>
+ *   ws-firmware <board> model=<bytes> arena=<bytes> timing=systick|dwt
  *   sample <i> ticks=<n> top1=<k> expected=<k> out=<hex>,<hex>,...
+ *   sample <i> cycles=<n> top1=<k> ...              (make TIMING=dwt: DWT cycles per inference, real boards)
+ *   ops <k> ticks=<n> | ops <k> cycles=<n>          (make TIME_OPS=1, k = 0 .. all operators: the first k
+ *                                                    operators on sample 0's inputs, ws_invoke_partial; operator
+ *                                                    k costs line k+1 minus line k, line 0 is the call's overhead)
  *   result ok|mismatch samples=<n> mismatches=<n>
  *   exit <status>                                   (IO=uart only: the exit status, from syscalls_uart.c)
  */
@@ -41,6 +45,15 @@ static float feedback_state[WS_FEEDBACK_FLOATS];
 extern void ws_ticks_start(void);
 extern uint64_t ws_ticks(void);
 
+/* What ws_ticks() counts (startup.c): DWT core cycles (TIMING=dwt) or SysTick ticks. */
+#if defined(WS_TIMING_DWT)
+#define WS_TIME_FIELD "cycles"
+#define WS_TIMING_NAME "dwt"
+#else
+#define WS_TIME_FIELD "ticks"
+#define WS_TIMING_NAME "systick"
+#endif
+
 /* model_data.h (written by wsc compile / wsc run) states the model's facts: the arena, the inputs and outputs. */
 #if WS_TEST_INPUT_FLOATS != WS_MODEL_INPUTS_TOTAL_ELEMENTS || WS_TEST_OUTPUT_FLOATS != WS_MODEL_OUTPUTS_TOTAL_ELEMENTS
 #error "test_data.h was written for another model than model_data.h"
@@ -71,6 +84,42 @@ static const char *u64_text(uint64_t v, char buf[21]) {
     return p;
 }
 
+/* Copies sample `sample`'s values into the model's inputs; the number of floats copied. */
+static uint32_t set_inputs(const ws_model *model, uint32_t sample) {
+    const uint32_t *in = ws_test_inputs + (size_t)sample * WS_TEST_INPUT_FLOATS;
+    uint32_t n = 0, t, i;
+    for (t = 0; t < ws_model_num_inputs(model); t++) {
+        ws_tensor_info info;
+        float *dst = ws_tensor_data(model, ws_model_input(model, t), arena);
+        ws_model_tensor(model, ws_model_input(model, t), &info);
+        for (i = 0; i < info.elements && n < WS_TEST_INPUT_FLOATS; i++) dst[i] = bits_to_float(in[n++]);
+    }
+    return n;
+}
+
+#if defined(WS_TIME_OPS)
+/* Per-operator time: the first k operators of sample 0, for k = 0 .. all, each from fresh inputs. Operator k
+ * costs the difference of lines k+1 and k (the fixed cost of a call, line 0, cancels out). */
+static int time_operators(const ws_model *model) {
+    uint32_t k, ops = ws_model_num_operators(model);
+    char digits[21];
+    for (k = 0; k <= ops; k++) {
+        uint64_t start, elapsed;
+        ws_status status;
+        (void)set_inputs(model, 0);
+        start = ws_ticks();
+        status = ws_invoke_partial(model, arena, sizeof arena, k);
+        elapsed = ws_ticks() - start;
+        if (status != WS_OK) {
+            printf("error invoke %d %s\n", (int)status, ws_status_string(status));
+            return 2;
+        }
+        printf("ops %lu " WS_TIME_FIELD "=%s\n", (unsigned long)k, u64_text(elapsed, digits));
+    }
+    return 0;
+}
+#endif
+
 static uint32_t argmax_bits(const uint32_t *bits, uint32_t n) {
     uint32_t best = 0, i;
     for (i = 1; i < n; i++)
@@ -83,8 +132,8 @@ int main(void) {
     ws_load_error where;
     uint32_t sample, i, t, mismatches = 0;
     ws_status status = ws_model_load_detailed(&model, ws_model_data, (size_t)ws_model_data_len, &where);
-    printf("ws-firmware %s model=%lu arena=%lu\n", WS_BOARD_NAME, (unsigned long)ws_model_data_len,
-           (unsigned long)(status == WS_OK ? ws_model_arena_bytes(&model) : 0u));
+    printf("ws-firmware %s model=%lu arena=%lu timing=" WS_TIMING_NAME "\n", WS_BOARD_NAME,
+           (unsigned long)ws_model_data_len, (unsigned long)(status == WS_OK ? ws_model_arena_bytes(&model) : 0u));
     if (status != WS_OK) {
         printf("error load %d %s (operator %ld, tensor %ld, input %ld)\n", (int)status, ws_status_string(status),
                (long)where.op, (long)where.tensor, (long)where.input);
@@ -96,19 +145,12 @@ int main(void) {
     }
     ws_ticks_start();
     for (sample = 0; sample < WS_TEST_SAMPLES; sample++) {
-        const uint32_t *in = ws_test_inputs + (size_t)sample * WS_TEST_INPUT_FLOATS;
         const uint32_t *expected = ws_test_expected + (size_t)sample * WS_TEST_OUTPUT_FLOATS;
         uint32_t got[WS_TEST_OUTPUT_FLOATS];
-        uint32_t n = 0, top1, expected_top1, bad = 0;
+        uint32_t n = set_inputs(&model, sample), top1, expected_top1, bad = 0;
         float scale, tolerance;
         uint64_t start, ticks;
         char digits[21];
-        for (t = 0; t < ws_model_num_inputs(&model); t++) {
-            ws_tensor_info info;
-            float *dst = ws_tensor_data(&model, ws_model_input(&model, t), arena);
-            ws_model_tensor(&model, ws_model_input(&model, t), &info);
-            for (i = 0; i < info.elements && n < WS_TEST_INPUT_FLOATS; i++) dst[i] = bits_to_float(in[n++]);
-        }
         if (n != WS_TEST_INPUT_FLOATS) {
             printf("error input size %lu != %lu\n", (unsigned long)n, (unsigned long)WS_TEST_INPUT_FLOATS);
             return 2;
@@ -177,10 +219,13 @@ int main(void) {
         }
         if (top1 != expected_top1) bad = 1;
         mismatches += bad;
-        printf("sample %lu ticks=%s top1=%lu expected=%lu%s out=", (unsigned long)sample, u64_text(ticks, digits), (unsigned long)top1, (unsigned long)expected_top1, bad ? " MISMATCH" : "");
+        printf("sample %lu " WS_TIME_FIELD "=%s top1=%lu expected=%lu%s out=", (unsigned long)sample, u64_text(ticks, digits), (unsigned long)top1, (unsigned long)expected_top1, bad ? " MISMATCH" : "");
         for (i = 0; i < n; i++) printf(i ? ",%08lx" : "%08lx", (unsigned long)got[i]);
         printf("\n");
     }
+#if defined(WS_TIME_OPS)
+    if (time_operators(&model) != 0) return 2;
+#endif
     printf("result %s samples=%lu mismatches=%lu\n", mismatches ? "mismatch" : "ok", (unsigned long)WS_TEST_SAMPLES,
            (unsigned long)mismatches);
     return mismatches ? 1 : 0;

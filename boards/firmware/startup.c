@@ -2,7 +2,15 @@
  * Minimal Cortex-M startup for the WeightShare firmware template (any ARMv6-M/ARMv7-M/ARMv7E-M core).
  * Vector table, reset handler that copies .data, zeroes .bss, enables the FPU when the build has one,
  * sets up the output (newlib's semihosting handles, or board_io_init() for a UART build: -DWS_IO_UART) and runs
- * exit(main()). SysTick counts wrap-arounds for ws_ticks().
+ * exit(main()).
+ *
+ * Time (ws_ticks_start()/ws_ticks()):
+ *   default (make TIMING=systick)  SysTick at the processor clock, wrap-arounds counted: ticks. Under QEMU with
+ *                                  -icount shift=0 they convert exactly to instructions (wsc run).
+ *   -DWS_TIMING_DWT (TIMING=dwt)   the DWT cycle counter (ARMv7-M: Cortex-M3/M4/M7/M33): core clock cycles on
+ *                                  a real board, flash wait states and stalls included. Extended to 64 bits in
+ *                                  software, so the interval between two ws_ticks() calls must stay below 2^32
+ *                                  cycles (20 s at 216 MHz). QEMU does not emulate CYCCNT (it reads 0).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +41,38 @@ static volatile uint32_t systick_wraps;
 
 void systick_handler(void) { systick_wraps++; }
 
+#if defined(WS_TIMING_DWT)
+#if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
+#error "TIMING=dwt needs the DWT cycle counter of ARMv7-M/ARMv8-M Mainline (Cortex-M3/M4/M7/M33); this core has none"
+#endif
+#define DEMCR (*(volatile uint32_t *)0xE000EDFCu)
+#define DWT_CTRL (*(volatile uint32_t *)0xE0001000u)
+#define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004u)
+#define DWT_LAR (*(volatile uint32_t *)0xE0001FB0u)
+
+static uint32_t dwt_last;
+static uint64_t dwt_high;
+
+void ws_ticks_start(void) {
+    DEMCR |= 1u << 24; /* TRCENA: enable the DWT */
+#if defined(WS_DWT_UNLOCK)
+    DWT_LAR = 0xC5ACCE55u; /* Cortex-M7: the DWT is locked after reset */
+#endif
+    DWT_CYCCNT = 0;
+    DWT_CTRL |= 1u; /* CYCCNTENA */
+    dwt_last = 0;
+    dwt_high = 0;
+}
+
+/* Cycles since ws_ticks_start(): CYCCNT extended to 64 bits (one wrap between calls at most). */
+uint64_t ws_ticks(void) {
+    uint32_t value = DWT_CYCCNT;
+    if (value < dwt_last) dwt_high += (uint64_t)1 << 32;
+    dwt_last = value;
+    return dwt_high | value;
+}
+#else
+
 void ws_ticks_start(void) {
     SYST_CSR = 0;
     SYST_RVR = SYSTICK_RELOAD;
@@ -53,6 +93,7 @@ uint64_t ws_ticks(void) {
     } while (wraps != systick_wraps);
     return (uint64_t)wraps * (SYSTICK_RELOAD + 1u) + (SYSTICK_RELOAD - value);
 }
+#endif
 
 void default_handler(void) {
     /* Any fault ends the run with a distinct exit status instead of hanging until the timeout. */
