@@ -32,9 +32,12 @@ typedef struct {
     uint32_t num_outliers;   /* shared: exact elements, positions strictly ascending */
     const uint32_t *outlier_positions;
     const float *outlier_values;
+    const ws_huffman *code;  /* shared, Huffman-coded: the decode table (first is then a bit position); else NULL */
 } ws_operand;
 
-/* Element `e` of a shared operand with outliers (out of line: outliers are rare and code size counts). */
+/* Element `e` of a shared operand with outliers, or of a Huffman-coded one (out of line: outliers are rare and code
+ * size counts; a coded operand is decoded from its start, linear in e, so kernels read coded operands only in
+ * order, and the verifier allows coded tensors only where they do). */
 float ws_operand_shared_at(const ws_operand *x, uint32_t e);
 
 /* Element `e` in storage order (random access; decodes one index for a shared operand). On host builds a file
@@ -42,7 +45,7 @@ float ws_operand_shared_at(const ws_operand *x, uint32_t e);
 static inline float ws_operand_at(const ws_operand *x, uint32_t e) {
     if (x->values) return x->values[e];
 #ifndef WS_SMALL
-    if (!x->num_outliers) return x->codebook[ws_index_at(x->stream, x->bit_width, x->first + e)];
+    if (!x->num_outliers && !x->code) return x->codebook[ws_index_at(x->stream, x->bit_width, x->first + e)];
 #endif
     return ws_operand_shared_at(x, e);
 }
@@ -60,6 +63,7 @@ typedef struct {
     const uint32_t *outliers_end;
     const uint8_t *stream;   /* shared: for ws_operand_read's word loads */
     uint32_t first;
+    const ws_huffman *code;  /* Huffman-coded operand: its decode table, else NULL */
 } ws_operand_reader;
 
 /* Starts reading at element `e` (outliers before it skipped: their positions count from element 0). Out of
@@ -74,7 +78,8 @@ static inline void ws_operand_reader_init(ws_operand_reader *r, const ws_operand
 float ws_operand_take_outlier(ws_operand_reader *r);
 
 static inline float ws_operand_next(ws_operand_reader *r) {
-    const float v = r->values ? *r->values++ : r->codebook[ws_index_next(&r->indices)];
+    const float v = r->values ? *r->values++
+                              : r->codebook[r->code ? ws_huffman_next(&r->indices, r->code) : ws_index_next(&r->indices)];
     if (r->values || r->position++ != r->next_outlier) return v;
     return ws_operand_take_outlier(r);
 }

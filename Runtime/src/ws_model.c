@@ -23,6 +23,7 @@ void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) {
     }
     info->arena_offset = ws_fb_u32(buf, table, WS_VT_TENSOR_ARENA_OFFSET, 0);
     info->index_offset = (uint32_t)ws_fb_u64(buf, table, WS_VT_TENSOR_INDEX_OFFSET, 0);
+    info->index_encoding = ws_fb_u8(buf, table, WS_VT_TENSOR_INDEX_ENCODING, WS_INDEX_FIXED_WIDTH);
     if (info->kind == WS_TENSOR_RAW) {
         uint32_t raw = ws_fb_vector(buf, table, WS_VT_TENSOR_RAW, &raw_count);
         info->raw = raw ? ws_fb_floats(buf, raw) : NULL;
@@ -222,6 +223,13 @@ void ws_model_stream(const ws_model *model, ws_stream_info *info) {
     info->bit_width = model->bit_width;
     info->count = model->index_count;
     info->bytes = model->stream_bytes;
+    if (model->code_lengths) {
+        uint32_t i;
+        info->code_lengths = model->buf + model->code_lengths;
+        info->num_code_lengths = model->codebook_size;
+        for (i = 0; i < info->num_code_lengths; i++)
+            if (info->code_lengths[i] > info->max_code_length) info->max_code_length = info->code_lengths[i];
+    }
 }
 
 void ws_model_metadata(const ws_model *model, ws_metadata *meta) {
@@ -254,21 +262,79 @@ ws_status ws_model_index(const ws_model *model, uint32_t i, uint32_t *index) {
     return WS_OK;
 }
 
+/* Calls `visit(ctx, e, index, bits)` for every element of shared tensor `info` in order (bits: its index's length in
+ * the stream); Huffman-coded tensors through a decode table on the stack. */
+static void each_index(const ws_model *model, const ws_tensor_info *info, void (*visit)(void *, uint32_t, uint32_t,
+                                                                                         uint32_t), void *ctx) {
+    ws_index_reader r;
+    uint32_t e;
+    if (info->index_encoding == WS_INDEX_HUFFMAN) {
+        ws_huffman h;
+        const uint8_t *lengths = model->buf + model->code_lengths;
+        ws_huffman_build(&h, lengths, model->codebook_size);
+        ws_index_reader_init(&r, model->buf + model->stream, 1, info->index_offset);
+        for (e = 0; e < info->elements; e++) {
+            const uint32_t s = ws_huffman_next(&r, &h);
+            visit(ctx, e, s, lengths[s]);
+        }
+        return;
+    }
+    ws_index_reader_init(&r, model->buf + model->stream, model->bit_width, info->index_offset);
+    for (e = 0; e < info->elements; e++) visit(ctx, e, ws_index_next(&r), model->bit_width);
+}
+
+typedef struct {
+    const float *codebook;
+    float *values;
+    uint32_t *indices;
+    uint64_t bits;
+} decode_ctx;
+
+static void store_index(void *ctx, uint32_t e, uint32_t index, uint32_t bits) {
+    decode_ctx *c = (decode_ctx *)ctx;
+    if (c->values) c->values[e] = c->codebook[index];
+    if (c->indices) c->indices[e] = index;
+    c->bits += bits;
+}
+
+/* A shared tensor's values or indices (whichever of c's pointers is set); info filled, capacity checked. */
+static ws_status decode_shared(const ws_model *model, ws_tensor_id t, uint32_t capacity, decode_ctx *c,
+                               ws_tensor_info *info) {
+    if (!model || !valid_id(model, t)) return WS_ERR_ARGUMENT;
+    ws_read_tensor(model, (uint32_t)t, info);
+    if (info->kind != WS_TENSOR_SHARED || capacity < info->elements) return WS_ERR_ARGUMENT;
+    c->codebook = ws_fb_floats(model->buf, model->codebook);
+    c->bits = 0;
+    each_index(model, info, store_index, c);
+    return WS_OK;
+}
+
+ws_status ws_tensor_indices(const ws_model *model, ws_tensor_id t, uint32_t *out, uint32_t capacity, uint64_t *bits) {
+    ws_tensor_info info;
+    decode_ctx c;
+    if (!out) return WS_ERR_ARGUMENT;
+    memset(&c, 0, sizeof c);
+    c.indices = out;
+    WS_TRY(decode_shared(model, t, capacity, &c, &info));
+    if (bits) *bits = c.bits;
+    return WS_OK;
+}
+
 ws_status ws_tensor_decode(const ws_model *model, ws_tensor_id t, float *out, uint32_t capacity) {
     ws_tensor_info info;
+    decode_ctx c;
     uint32_t e;
     if (!model || !out || !valid_id(model, t)) return WS_ERR_ARGUMENT;
     ws_read_tensor(model, (uint32_t)t, &info);
     if (info.kind == WS_TENSOR_ACTIVATION || capacity < info.elements) return WS_ERR_ARGUMENT;
     if (info.kind == WS_TENSOR_RAW) {
         memcpy(out, info.raw, (size_t)info.elements * sizeof(float));
-    } else {
-        const float *codebook = ws_fb_floats(model->buf, model->codebook);
-        ws_index_reader r;
-        ws_index_reader_init(&r, model->buf + model->stream, model->bit_width, info.index_offset);
-        for (e = 0; e < info.elements; e++) out[e] = codebook[ws_index_next(&r)];
-        for (e = 0; e < info.num_outliers; e++) out[info.outlier_positions[e]] = info.outlier_values[e];
+        return WS_OK;
     }
+    memset(&c, 0, sizeof c);
+    c.values = out;
+    WS_TRY(decode_shared(model, t, capacity, &c, &info));
+    for (e = 0; e < info.num_outliers; e++) out[info.outlier_positions[e]] = info.outlier_values[e];
     return WS_OK;
 }
 
