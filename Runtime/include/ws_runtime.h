@@ -430,10 +430,9 @@ typedef struct {
     uint32_t count;         /* fixed-width indices */
     uint32_t bytes;         /* length of IndexStream.data, padding included */
     /* WS_FEATURE_HUFFMAN: the code length of each codebook entry (0: unused), num_code_lengths = codebook size;
-     * NULL and 0 without the feature. max_code_length: the longest of them. */
+     * NULL and 0 without a code table. */
     const uint8_t *code_lengths;
     uint32_t num_code_lengths;
-    uint32_t max_code_length;
 } ws_stream_info;
 void ws_model_stream(const ws_model *model, ws_stream_info *info);
 

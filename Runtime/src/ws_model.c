@@ -224,11 +224,8 @@ void ws_model_stream(const ws_model *model, ws_stream_info *info) {
     info->count = model->index_count;
     info->bytes = model->stream_bytes;
     if (model->code_lengths) {
-        uint32_t i;
         info->code_lengths = model->buf + model->code_lengths;
         info->num_code_lengths = model->codebook_size;
-        for (i = 0; i < info->num_code_lengths; i++)
-            if (info->code_lengths[i] > info->max_code_length) info->max_code_length = info->code_lengths[i];
     }
 }
 
@@ -262,79 +259,50 @@ ws_status ws_model_index(const ws_model *model, uint32_t i, uint32_t *index) {
     return WS_OK;
 }
 
-/* Calls `visit(ctx, e, index, bits)` for every element of shared tensor `info` in order (bits: its index's length in
- * the stream); Huffman-coded tensors through a decode table on the stack. */
-static void each_index(const ws_model *model, const ws_tensor_info *info, void (*visit)(void *, uint32_t, uint32_t,
-                                                                                         uint32_t), void *ctx) {
+/* The indices of shared tensor `info` into `indices` and/or their codebook values into `values` (either may be NULL);
+ * returns the stream bits they take. Huffman-coded tensors through a decode table on the stack. */
+static uint64_t read_shared(const ws_model *model, const ws_tensor_info *info, uint32_t *indices, float *values) {
+    const float *codebook = ws_fb_floats(model->buf, model->codebook);
+    const uint8_t *lengths = model->buf + model->code_lengths;
+    const int coded = info->index_encoding == WS_INDEX_HUFFMAN;
+    ws_huffman h;
     ws_index_reader r;
-    uint32_t e;
-    if (info->index_encoding == WS_INDEX_HUFFMAN) {
-        ws_huffman h;
-        const uint8_t *lengths = model->buf + model->code_lengths;
-        ws_huffman_build(&h, lengths, model->codebook_size);
-        ws_index_reader_init(&r, model->buf + model->stream, 1, info->index_offset);
-        for (e = 0; e < info->elements; e++) {
-            const uint32_t s = ws_huffman_next(&r, &h);
-            visit(ctx, e, s, lengths[s]);
-        }
-        return;
+    uint64_t bits = 0;
+    uint32_t e, s;
+    if (coded) ws_huffman_build(&h, lengths, model->codebook_size);
+    ws_index_reader_init(&r, model->buf + model->stream, coded ? 1u : model->bit_width, info->index_offset);
+    for (e = 0; e < info->elements; e++) {
+        s = coded ? ws_huffman_next(&r, &h) : ws_index_next(&r);
+        bits += coded ? lengths[s] : model->bit_width;
+        if (indices) indices[e] = s;
+        if (values) values[e] = codebook[s];
     }
-    ws_index_reader_init(&r, model->buf + model->stream, model->bit_width, info->index_offset);
-    for (e = 0; e < info->elements; e++) visit(ctx, e, ws_index_next(&r), model->bit_width);
-}
-
-typedef struct {
-    const float *codebook;
-    float *values;
-    uint32_t *indices;
-    uint64_t bits;
-} decode_ctx;
-
-static void store_index(void *ctx, uint32_t e, uint32_t index, uint32_t bits) {
-    decode_ctx *c = (decode_ctx *)ctx;
-    if (c->values) c->values[e] = c->codebook[index];
-    if (c->indices) c->indices[e] = index;
-    c->bits += bits;
-}
-
-/* A shared tensor's values or indices (whichever of c's pointers is set); info filled, capacity checked. */
-static ws_status decode_shared(const ws_model *model, ws_tensor_id t, uint32_t capacity, decode_ctx *c,
-                               ws_tensor_info *info) {
-    if (!model || !valid_id(model, t)) return WS_ERR_ARGUMENT;
-    ws_read_tensor(model, (uint32_t)t, info);
-    if (info->kind != WS_TENSOR_SHARED || capacity < info->elements) return WS_ERR_ARGUMENT;
-    c->codebook = ws_fb_floats(model->buf, model->codebook);
-    c->bits = 0;
-    each_index(model, info, store_index, c);
-    return WS_OK;
+    return bits;
 }
 
 ws_status ws_tensor_indices(const ws_model *model, ws_tensor_id t, uint32_t *out, uint32_t capacity, uint64_t *bits) {
     ws_tensor_info info;
-    decode_ctx c;
-    if (!out) return WS_ERR_ARGUMENT;
-    memset(&c, 0, sizeof c);
-    c.indices = out;
-    WS_TRY(decode_shared(model, t, capacity, &c, &info));
-    if (bits) *bits = c.bits;
+    uint64_t n;
+    if (!model || !out || !valid_id(model, t)) return WS_ERR_ARGUMENT;
+    ws_read_tensor(model, (uint32_t)t, &info);
+    if (info.kind != WS_TENSOR_SHARED || capacity < info.elements) return WS_ERR_ARGUMENT;
+    n = read_shared(model, &info, out, NULL);
+    if (bits) *bits = n;
     return WS_OK;
 }
 
 ws_status ws_tensor_decode(const ws_model *model, ws_tensor_id t, float *out, uint32_t capacity) {
     ws_tensor_info info;
-    decode_ctx c;
     uint32_t e;
     if (!model || !out || !valid_id(model, t)) return WS_ERR_ARGUMENT;
     ws_read_tensor(model, (uint32_t)t, &info);
     if (info.kind == WS_TENSOR_ACTIVATION || capacity < info.elements) return WS_ERR_ARGUMENT;
     if (info.kind == WS_TENSOR_RAW) {
         memcpy(out, info.raw, (size_t)info.elements * sizeof(float));
-        return WS_OK;
+    } else {
+        (void)read_shared(model, &info, NULL, out);
+        for (e = 0; e < info.num_outliers; e++) out[info.outlier_positions[e]] = info.outlier_values[e];
     }
-    memset(&c, 0, sizeof c);
-    c.values = out;
-    WS_TRY(decode_shared(model, t, capacity, &c, &info));
-    for (e = 0; e < info.num_outliers; e++) out[info.outlier_positions[e]] = info.outlier_values[e];
     return WS_OK;
 }
 

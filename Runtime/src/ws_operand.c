@@ -13,11 +13,6 @@ float ws_operand_shared_at(const ws_operand *x, uint32_t e) {
         else hi = mid;
     }
     if (lo < x->num_outliers && x->outlier_positions[lo] == e) return x->outlier_values[lo];
-    if (x->code) { /* no kernel comes here (coded operands are read in order); correct, linear in e */
-        ws_operand_reader r;
-        ws_operand_reader_start(&r, x, e);
-        return ws_operand_next(&r);
-    }
     return x->codebook[ws_index_at(x->stream, x->bit_width, x->first + e)];
 }
 
@@ -60,6 +55,10 @@ uint32_t ws_huffman_slow(ws_index_reader *r, const ws_huffman *h) {
     }
     return WS_HUFFMAN_INVALID;
 }
+
+#ifdef WS_SMALL
+uint32_t ws_operand_coded_index(ws_operand_reader *r) { return ws_huffman_next(&r->indices, r->code); }
+#endif
 
 float ws_operand_take_outlier(ws_operand_reader *r) {
     const float v = *r->outlier_values++;
