@@ -117,8 +117,21 @@ public final class WSMModel: @unchecked Sendable {
     public var stream: StreamInfo {
         var info = ws_stream_info()
         ws_model_stream(model, &info)
+        let lengths = info.code_lengths.map { p in (0..<Int(info.num_code_lengths)).map { Int(p[$0]) } } ?? []
         return StreamInfo(encoding: Int(info.encoding), bitWidth: Int(info.bit_width), count: Int(info.count),
-                          bytes: Int(info.bytes))
+                          bytes: Int(info.bytes), codeLengths: lengths)
+    }
+
+    /// The codebook indices of shared tensor `tensor` in element order (fixed width or Huffman-coded) and the stream
+    /// bits they take; nil for a tensor that is not shared.
+    public func indices(ofTensor tensor: Int) -> (indices: [UInt32], bits: Int)? {
+        guard tensor >= 0, tensor < tensors.count, tensors[tensor].kind == .shared else { return nil }
+        var out = [UInt32](repeating: 0, count: tensors[tensor].elementCount)
+        var bits: UInt64 = 0
+        let status = out.withUnsafeMutableBufferPointer {
+            ws_tensor_indices(model, Int32(tensor), $0.baseAddress, UInt32($0.count), &bits)
+        }
+        return status == WS_OK ? (out, Int(bits)) : nil
     }
 
     /// Index `position` of the stream; throws `WSMError.streamIndexOutOfRange` outside `0..<stream.count`.
