@@ -60,6 +60,17 @@ print(best['id'])")
 "$wsc" compile "$work/folded" --solution "$solution" --board qemu-mps2-an386 -o "$work/folded-out" >/dev/null
 echo "== qemu-mps2-an386, resnet_folded solution $solution (normalised)"
 "$wsc" run "$work/folded-out" --board qemu-mps2-an386 --data $fx/digits_test.npz --limit 10 --timeout 120 2>/dev/null
+# Huffman-coded index streams (feature HUFFMAN): the same normalised solution with every tensor the kernels
+# stream Huffman-coded (outliers and epilogue scales included) runs bare-metal like on the host, Cortex-M4 and M7.
+"$wsc" compile "$work/folded" --solution "$solution" --index-coding huffman -o "$work/coded-out" >/dev/null
+"$wsc" inspect "$work/coded-out/model.wsm" --json | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+assert 'huffman' in r['requiredFeatures'] and any(t.get('indexCoding') == 'huffman' for t in r['tensors']), r"
+for board in qemu-mps2-an386 qemu-mps2-an500; do
+    echo "== $board, resnet_folded solution $solution, Huffman-coded indices"
+    "$wsc" run "$work/coded-out" --board $board --data $fx/digits_test.npz --limit 10 --timeout 120 2>/dev/null
+done
 # Two inputs and two outputs, an int64 input pinned to a value (its If folded at compile time), run free-running:
 # the firmware feeds state_out back as the next sample's state, as the host does.
 "$wsc" search $fx/io/stateful_cell.onnx --data $fx/io/stateful_cell_io.npz --out "$work/cell" \

@@ -26,8 +26,15 @@ extern "C" {
 /** Feature bit: some Conv/ConvTranspose/Gemm epilogue scale S has one element that scales every output channel
  *  (per-tensor weight normalisation). Runtimes before it reject such an S as a shape error. */
 #define WS_FEATURE_SCALAR_SCALE (1u << 1)
+/** Feature bit: the index stream has a Huffman code table (IndexStream.code_lengths) and some shared tensors store
+ *  their indices Huffman-coded (Tensor.index_encoding). Runtimes before it would read the codes as fixed-width
+ *  indices; they refuse the file with WS_ERR_FEATURE instead. */
+#define WS_FEATURE_HUFFMAN (1u << 2)
 /** Feature bits (Model.required_features) this runtime understands. */
-#define WS_KNOWN_FEATURES (WS_FEATURE_OUTLIERS | WS_FEATURE_SCALAR_SCALE)
+#define WS_KNOWN_FEATURES (WS_FEATURE_OUTLIERS | WS_FEATURE_SCALAR_SCALE | WS_FEATURE_HUFFMAN)
+/** Huffman-coded indices (WS_FEATURE_HUFFMAN): longest code, and largest codebook a code table may cover. */
+#define WS_HUFFMAN_MAX_LENGTH 12u
+#define WS_HUFFMAN_MAX_SYMBOLS 256u
 /** Largest tensor rank. */
 #define WS_MAX_RANK 6u
 /** Alignment the model buffer and the arena must have, in bytes. */
@@ -304,6 +311,7 @@ typedef struct {
     uint32_t arena_bytes;
     uint32_t metadata;       /* offset of the Metadata table, 0 when absent */
     uint64_t features;       /* Model.required_features */
+    uint32_t code_lengths;   /* offset of the first byte of IndexStream.code_lengths, 0 without WS_FEATURE_HUFFMAN */
 } ws_model;
 
 /**
@@ -374,7 +382,9 @@ typedef struct {
     uint32_t shape[WS_MAX_RANK];
     uint32_t elements;      /* product of shape (1 for rank 0) */
     uint32_t arena_offset;  /* activations */
-    uint32_t index_offset;  /* shared constants: first element in the index stream */
+    uint32_t index_offset;  /* shared constants: first element in the index stream (fixed width), or the stream
+                               bit where the first code starts (Huffman) */
+    uint32_t index_encoding; /* shared constants: WS_INDEX_FIXED_WIDTH (0) or WS_INDEX_HUFFMAN (1) */
     const float *raw;       /* raw constants, NULL otherwise */
     /* Shared constants: elements stored exactly (positions strictly ascending, < elements); 0 / NULL if none. */
     uint32_t num_outliers;
@@ -409,12 +419,20 @@ ws_tensor_id ws_model_operator_output(const ws_model *model, uint32_t o, uint32_
 /** The codebook (sorted ascending) and its size. */
 const float *ws_model_codebook(const ws_model *model, uint32_t *size);
 
+/** Index encodings of a shared tensor (ws_tensor_info.index_encoding), as in the schema's IndexEncoding. */
+#define WS_INDEX_FIXED_WIDTH 0u
+#define WS_INDEX_HUFFMAN 1u
+
 /** Index stream facts: bit width (0 when the model has no shared tensors), count, packed bytes. */
 typedef struct {
-    uint32_t encoding;
+    uint32_t encoding;      /* of the fixed-width part: always WS_INDEX_FIXED_WIDTH */
     uint32_t bit_width;
-    uint32_t count;
+    uint32_t count;         /* fixed-width indices */
     uint32_t bytes;         /* length of IndexStream.data, padding included */
+    /* WS_FEATURE_HUFFMAN: the code length of each codebook entry (0: unused), num_code_lengths = codebook size;
+     * NULL and 0 without a code table. */
+    const uint8_t *code_lengths;
+    uint32_t num_code_lengths;
 } ws_stream_info;
 void ws_model_stream(const ws_model *model, ws_stream_info *info);
 
@@ -435,7 +453,16 @@ typedef struct {
 } ws_metadata;
 void ws_model_metadata(const ws_model *model, ws_metadata *meta);
 
-/** Decodes index `i` of the stream into `*index`. Returns WS_ERR_ARGUMENT (and leaves `*index` alone) for i >= count
+/**
+ * The codebook indices of shared tensor `t`, in element order (decoded from fixed-width or Huffman-coded storage;
+ * an exact outlier's element holds the index the stream stores there). `*bits` (may be NULL) receives the stream
+ * bits they take: elements x bit width, or the sum of the code lengths.
+ * @return WS_OK, or WS_ERR_ARGUMENT (bad id, not a shared tensor, null or short `out`).
+ */
+ws_status ws_tensor_indices(const ws_model *model, ws_tensor_id t, uint32_t *out, uint32_t capacity, uint64_t *bits);
+
+/** Decodes index `i` of the fixed-width part of the stream into `*index` (Huffman-coded tensors: ws_tensor_indices).
+ *  Returns WS_ERR_ARGUMENT (and leaves `*index` alone) for i >= count
  *  or a null pointer. */
 ws_status ws_model_index(const ws_model *model, uint32_t i, uint32_t *index);
 

@@ -130,15 +130,17 @@ static int conv_pointwise(const ws_conv_params *p, const float *x, const ws_oper
     const uint32_t cg = p->c / p->group, mg = p->m / p->group;
     const size_t plane = (size_t)p->h * p->w;
     float wb[WS_CONV_BUF], a[LANES][TILE];
+    ws_operand_reader r;
     uint32_t m0, lanes, j, ci, n, i;
     size_t i0;
     if (p->kh != 1u || p->kw != 1u || p->sh != 1u || p->sw != 1u || p->pt || p->pl || p->pb || p->pr ||
         cg > WS_CONV_BUF / LANES)
         return 0;
+    ws_operand_reader_init(&r, w); /* blocks of output channels in order: W in storage order */
     for (m0 = 0; m0 < p->m; m0 += lanes) {
         const uint32_t c0 = (m0 / mg) * cg;
         lanes = block_lanes(m0, mg);
-        for (j = 0; j < LANES * cg; j++) wb[j] = j < lanes * cg ? ws_operand_at(w, m0 * cg + j) : 0.0f;
+        for (j = 0; j < LANES * cg; j++) wb[j] = j < lanes * cg ? ws_operand_next(&r) : 0.0f;
         for (n = 0; n < p->n; n++) {
             const float *xp = x + ((size_t)n * p->c + c0) * plane;
             float *yp = y + ((size_t)n * p->m + m0) * plane;
@@ -217,6 +219,7 @@ static int conv_depthwise(const ws_conv_params *p, const float *x, const ws_oper
     const uint32_t taps = p->kh * p->kw, tiles = (p->ow + TILE - 1u) / TILE;
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
     float wb[WB], xb[XB], a1[TILE];
+    ws_operand_reader r;
     uint32_t len, copy, c, n, oy, ki, ki0, t, e, rows;
     if (p->group != p->c || p->m != p->c) return 0;
     len = padded_row(p, taps, WB, XB);
@@ -224,8 +227,9 @@ static int conv_depthwise(const ws_conv_params *p, const float *x, const ws_oper
     copy = len > p->pl ? len - p->pl : 0;
     if (copy > p->w) copy = p->w;
     for (e = 0; e < len * p->h; e++) xb[e] = 0.0f;
+    ws_operand_reader_init(&r, w);
     for (c = 0; c < p->c; c++) {
-        for (e = 0; e < taps; e++) wb[e] = ws_operand_at(w, c * taps + e);
+        for (e = 0; e < taps; e++) wb[e] = ws_operand_next(&r); /* channel by channel: storage order */
         for (n = 0; n < p->n; n++) {
             float *yp = y + ((size_t)n * p->c + c) * out_plane;
             copy_plane(p, xb, x + ((size_t)n * p->c + c) * in_plane, len, copy);
@@ -264,6 +268,7 @@ static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operan
     const uint32_t cg = p->c / p->group, mg = p->m / p->group, kh = p->kh, taps = kh * p->kw;
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
     float wb[HALF], xb[HALF], a[LANES][TILE], a1[TILE];
+    ws_operand_reader r;
     uint32_t tiles, len, copy, cb_max, cb, m0, lanes, j, ci, c, n, oy, ki, t, e, rows, mask;
     len = padded_row(p, taps, HALF / LANES, HALF);
     if (!len || len * kh > HALF) return 0;
@@ -271,9 +276,11 @@ static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operan
     cb_max = HALF / (LANES * taps); /* channels per pass: weights, rows, and a 32-bit row mask */
     if (cb_max > HALF / (len * kh)) cb_max = HALF / (len * kh);
     if (cb_max > 32u / kh) cb_max = 32u / kh;
+    if (w->code && cb_max < cg) return 0; /* several passes revisit W out of order: Huffman codes stream only */
     copy = len > p->pl ? len - p->pl : 0; /* input columns a padded row holds */
     if (copy > p->w) copy = p->w;
     for (e = 0; e < len * kh * cb_max; e++) xb[e] = 0.0f;
+    ws_operand_reader_init(&r, w);
     for (m0 = 0; m0 < p->m; m0 += lanes) {
         const uint32_t c0 = (m0 / mg) * cg;
         lanes = block_lanes(m0, mg);
@@ -284,7 +291,9 @@ static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operan
             last = ci + cb == cg;
             for (j = 0; j < LANES; j++) /* wb[((j * cb + c) * kh + ki) * kw + kj]; zeros past the block */
                 for (e = 0; e < cb * taps; e++)
-                    wb[j * cb * taps + e] = j < lanes ? ws_operand_at(w, ((m0 + j) * cg + ci) * taps + e) : 0.0f;
+                    wb[j * cb * taps + e] = j >= lanes ? 0.0f
+                                            : w->code ? ws_operand_next(&r) /* one pass: storage order */
+                                                      : ws_operand_at(w, ((m0 + j) * cg + ci) * taps + e);
             for (n = 0; n < p->n; n++) {
                 const float *xp = x + ((size_t)n * p->c + c0 + ci) * in_plane;
                 float *yp = y + ((size_t)n * p->m + m0) * out_plane;

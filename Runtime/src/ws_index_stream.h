@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "ws_runtime.h"
+
 /* Byte holding the first bit of element `i`, and that bit's position in it. Split so that i * width,
  * which can exceed 32 bits, is never formed: i * width = 8 * (i / 8) * width + (i % 8) * width. */
 static inline uint32_t ws_index_byte(uint32_t i, uint32_t width, uint32_t *shift) {
@@ -58,6 +60,50 @@ static inline uint32_t ws_index_next(ws_index_reader *r) {
     r->acc >>= r->width;
     r->bits -= r->width;
     return v;
+}
+
+/*
+ * Canonical Huffman codes (WS_FEATURE_HUFFMAN). The file stores only the code length of each codebook entry; the
+ * decode table below is derived from them (ws_huffman_build), once per ws_invoke and once at load, on the stack:
+ * no heap, nothing per tensor. Codes are read from the same LSB-first bit stream with the same accumulator as
+ * fixed-width indices; a code's first (most significant) bit is the lowest stream bit, so the next L stream bits,
+ * taken as an integer, hold a code of length <= L bit-reversed in their low bits.
+ *
+ * Decoding: one lookup of the next WS_HUFFMAN_LUT_BITS bits gives symbol and length for every code that short
+ * (all of them for the small, skewed codebooks of weight sharing); a longer code takes the out-of-line canonical
+ * walk (zlib's puff.c: one bit at a time through the per-length counts), at most WS_HUFFMAN_MAX_LENGTH steps.
+ */
+#define WS_HUFFMAN_LUT_BITS 8u
+
+typedef struct {
+    /* Next WS_HUFFMAN_LUT_BITS stream bits -> symbol << 4 | length; 0 where the code is longer (or unused). */
+    uint16_t lut[1u << WS_HUFFMAN_LUT_BITS];
+    uint16_t count[WS_HUFFMAN_MAX_LENGTH + 1u]; /* codes of each length (count[0] unused) */
+    uint8_t sorted[WS_HUFFMAN_MAX_SYMBOLS];     /* symbols by (length, symbol): canonical order */
+} ws_huffman;
+
+/* Builds `h` from `n` code lengths (n <= WS_HUFFMAN_MAX_SYMBOLS, each <= WS_HUFFMAN_MAX_LENGTH; any lengths are
+ * safe, the verifier checks that they form a code). */
+void ws_huffman_build(ws_huffman *h, const uint8_t *lengths, uint32_t n);
+
+/* A code longer than WS_HUFFMAN_LUT_BITS (or none: returns WS_HUFFMAN_INVALID and consumes nothing). `r->bits`
+ * is at least WS_HUFFMAN_MAX_LENGTH. */
+#define WS_HUFFMAN_INVALID 0xFFFFu
+uint32_t ws_huffman_slow(ws_index_reader *r, const ws_huffman *h);
+
+/* The next symbol of a Huffman-coded run (r initialised with ws_index_reader_init at the run's first bit, width
+ * ignored). Refills to at least WS_HUFFMAN_MAX_LENGTH bits: reads at most 3 bytes past the end of the last code. */
+static inline uint32_t ws_huffman_next(ws_index_reader *r, const ws_huffman *h) {
+    uint32_t e;
+    while (r->bits < WS_HUFFMAN_MAX_LENGTH) {
+        r->acc |= (uint32_t)(*r->next++) << r->bits;
+        r->bits += 8u;
+    }
+    e = h->lut[r->acc & ((1u << WS_HUFFMAN_LUT_BITS) - 1u)];
+    if ((e & 15u) == 0) return ws_huffman_slow(r, h);
+    r->acc >>= e & 15u;
+    r->bits -= e & 15u;
+    return e >> 4;
 }
 
 #endif /* WS_INDEX_STREAM_H */

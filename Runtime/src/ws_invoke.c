@@ -4,8 +4,8 @@
 #include "ws_kernels.h"
 #include "ws_schema.h"
 
-/* Where the kernels find tensor `t`'s values. */
-static void bind(const ws_model *m, const ws_tensor_info *t, uint8_t *arena, ws_operand *x) {
+/* Where the kernels find tensor `t`'s values; `code` is the model's Huffman decode table (NULL without one). */
+static void bind(const ws_model *m, const ws_tensor_info *t, uint8_t *arena, ws_operand *x, const ws_huffman *code) {
     memset(x, 0, sizeof *x);
     switch (t->kind) {
     case WS_TENSOR_ACTIVATION:
@@ -22,6 +22,7 @@ static void bind(const ws_model *m, const ws_tensor_info *t, uint8_t *arena, ws_
         x->num_outliers = t->num_outliers;
         x->outlier_positions = t->outlier_positions;
         x->outlier_values = t->outlier_values;
+        if (t->index_encoding == WS_INDEX_HUFFMAN) x->code = code;
         break;
     }
 }
@@ -83,7 +84,7 @@ static void run_concat(const ws_model *m, uint32_t o, const ws_op *op, uint8_t *
     for (i = op->axis + 1u; i < y->rank; i++) inner *= y->shape[i];
     for (i = 0; i < op->info.num_inputs; i++) {
         ws_read_tensor(m, (uint32_t)ws_read_op_input(m, o, i), &x);
-        bind(m, &x, arena, &v);
+        bind(m, &x, arena, &v, NULL);
         ws_concat_f32(v.values, outer, x.shape[op->axis] * inner, y->shape[op->axis] * inner, offset, out);
         offset += x.shape[op->axis] * inner;
     }
@@ -126,7 +127,7 @@ static const float *input_values(const ws_model *m, ws_tensor_id t, uint8_t *are
     ws_operand x;
     if (t < 0) return NULL;
     ws_read_tensor(m, (uint32_t)t, &info);
-    bind(m, &info, arena, &x);
+    bind(m, &info, arena, &x, NULL);
     return x.values;
 }
 
@@ -255,7 +256,7 @@ static void run_pool(const ws_op *op, const ws_tensor_info *x, const ws_tensor_i
     else ws_maxpool2d_f32(&cp, in, out);
 }
 
-static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
+static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena, const ws_huffman *code) {
     ws_op op;
     ws_tensor_info info[4], y;
     ws_operand in[4];
@@ -268,7 +269,7 @@ static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
     for (i = 0; i < op.info.num_inputs && i < 4u; i++) {
         if (op.info.inputs[i] < 0) continue; /* absent optional input */
         ws_read_tensor(m, (uint32_t)op.info.inputs[i], &info[i]);
-        bind(m, &info[i], arena, &in[i]);
+        bind(m, &info[i], arena, &in[i], code);
     }
     ws_read_tensor(m, (uint32_t)op.info.outputs[0], &y);
     out = (float *)(void *)(arena + y.arena_offset);
@@ -285,13 +286,29 @@ static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena) {
     }
 }
 
+/* A model with Huffman-coded weights: the decode table is built once per call, on this function's stack (kept out
+ * of ws_invoke_partial so that fixed-width models do not reserve it). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void run_coded(const ws_model *m, uint8_t *arena, uint32_t num_operators) {
+    ws_huffman code;
+    uint32_t o;
+    ws_huffman_build(&code, m->buf + m->code_lengths, m->codebook_size);
+    for (o = 0; o < num_operators; o++) run_operator(m, o, arena, &code);
+}
+
 ws_status ws_invoke_partial(const ws_model *model, void *arena, size_t arena_len, uint32_t num_operators) {
     uint32_t o;
     if (!model || !model->buf || !arena) return WS_ERR_ARGUMENT;
     if ((uintptr_t)arena % WS_ALIGNMENT != 0) return WS_ERR_ALIGNMENT;
     if (arena_len < model->arena_bytes) return WS_ERR_ARENA;
     if (num_operators > model->num_operators) num_operators = model->num_operators;
-    for (o = 0; o < num_operators; o++) run_operator(model, o, (uint8_t *)arena);
+    if (model->code_lengths) {
+        run_coded(model, (uint8_t *)arena, num_operators);
+        return WS_OK;
+    }
+    for (o = 0; o < num_operators; o++) run_operator(model, o, (uint8_t *)arena, NULL);
     return WS_OK;
 }
 

@@ -32,9 +32,12 @@ typedef struct {
     uint32_t num_outliers;   /* shared: exact elements, positions strictly ascending */
     const uint32_t *outlier_positions;
     const float *outlier_values;
+    const ws_huffman *code;  /* shared, Huffman-coded: the decode table (first is then a bit position); else NULL */
 } ws_operand;
 
-/* Element `e` of a shared operand with outliers (out of line: outliers are rare and code size counts). */
+/* Element `e` of a fixed-width shared operand with outliers (out of line: outliers are rare and code size counts).
+ * Random access: never for a Huffman-coded operand (x->code), which kernels read only in order through
+ * ws_operand_reader; the verifier allows coded tensors only in the input slots that do. */
 float ws_operand_shared_at(const ws_operand *x, uint32_t e);
 
 /* Element `e` in storage order (random access; decodes one index for a shared operand). On host builds a file
@@ -42,7 +45,7 @@ float ws_operand_shared_at(const ws_operand *x, uint32_t e);
 static inline float ws_operand_at(const ws_operand *x, uint32_t e) {
     if (x->values) return x->values[e];
 #ifndef WS_SMALL
-    if (!x->num_outliers) return x->codebook[ws_index_at(x->stream, x->bit_width, x->first + e)];
+    if (!x->num_outliers && !x->code) return x->codebook[ws_index_at(x->stream, x->bit_width, x->first + e)];
 #endif
     return ws_operand_shared_at(x, e);
 }
@@ -60,6 +63,7 @@ typedef struct {
     const uint32_t *outliers_end;
     const uint8_t *stream;   /* shared: for ws_operand_read's word loads */
     uint32_t first;
+    const ws_huffman *code;  /* Huffman-coded operand: its decode table, else NULL */
 } ws_operand_reader;
 
 /* Starts reading at element `e` (outliers before it skipped: their positions count from element 0). Out of
@@ -73,8 +77,18 @@ static inline void ws_operand_reader_init(ws_operand_reader *r, const ws_operand
 /* The next outlier's value; advances to the one after it (out of line, see ws_operand_shared_at). */
 float ws_operand_take_outlier(ws_operand_reader *r);
 
+#ifdef WS_SMALL
+/* The next index of a Huffman-coded operand: out of line in WS_SMALL builds, where code size counts (one call per
+ * weight; inlined into every kernel that streams weights it would cost ~70 bytes each on Cortex-M4). */
+uint32_t ws_operand_coded_index(ws_operand_reader *r);
+#define WS_CODED_INDEX(r) ws_operand_coded_index(r)
+#else
+#define WS_CODED_INDEX(r) ws_huffman_next(&(r)->indices, (r)->code)
+#endif
+
 static inline float ws_operand_next(ws_operand_reader *r) {
-    const float v = r->values ? *r->values++ : r->codebook[ws_index_next(&r->indices)];
+    const float v = r->values ? *r->values++
+                              : r->codebook[r->code ? WS_CODED_INDEX(r) : ws_index_next(&r->indices)];
     if (r->values || r->position++ != r->next_outlier) return v;
     return ws_operand_take_outlier(r);
 }

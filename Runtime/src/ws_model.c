@@ -23,6 +23,7 @@ void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) {
     }
     info->arena_offset = ws_fb_u32(buf, table, WS_VT_TENSOR_ARENA_OFFSET, 0);
     info->index_offset = (uint32_t)ws_fb_u64(buf, table, WS_VT_TENSOR_INDEX_OFFSET, 0);
+    info->index_encoding = ws_fb_u8(buf, table, WS_VT_TENSOR_INDEX_ENCODING, WS_INDEX_FIXED_WIDTH);
     if (info->kind == WS_TENSOR_RAW) {
         uint32_t raw = ws_fb_vector(buf, table, WS_VT_TENSOR_RAW, &raw_count);
         info->raw = raw ? ws_fb_floats(buf, raw) : NULL;
@@ -222,6 +223,10 @@ void ws_model_stream(const ws_model *model, ws_stream_info *info) {
     info->bit_width = model->bit_width;
     info->count = model->index_count;
     info->bytes = model->stream_bytes;
+    if (model->code_lengths) {
+        info->code_lengths = model->buf + model->code_lengths;
+        info->num_code_lengths = model->codebook_size;
+    }
 }
 
 void ws_model_metadata(const ws_model *model, ws_metadata *meta) {
@@ -254,6 +259,38 @@ ws_status ws_model_index(const ws_model *model, uint32_t i, uint32_t *index) {
     return WS_OK;
 }
 
+/* The indices of shared tensor `info` into `indices` and/or their codebook values into `values` (either may be NULL);
+ * returns the stream bits they take. Huffman-coded tensors through a decode table on the stack. */
+static uint64_t read_shared(const ws_model *model, const ws_tensor_info *info, uint32_t *indices, float *values) {
+    const float *codebook = ws_fb_floats(model->buf, model->codebook);
+    const uint8_t *lengths = model->buf + model->code_lengths;
+    const int coded = info->index_encoding == WS_INDEX_HUFFMAN;
+    ws_huffman h;
+    ws_index_reader r;
+    uint64_t bits = 0;
+    uint32_t e, s;
+    if (coded) ws_huffman_build(&h, lengths, model->codebook_size);
+    ws_index_reader_init(&r, model->buf + model->stream, coded ? 1u : model->bit_width, info->index_offset);
+    for (e = 0; e < info->elements; e++) {
+        s = coded ? ws_huffman_next(&r, &h) : ws_index_next(&r);
+        bits += coded ? lengths[s] : model->bit_width;
+        if (indices) indices[e] = s;
+        if (values) values[e] = codebook[s];
+    }
+    return bits;
+}
+
+ws_status ws_tensor_indices(const ws_model *model, ws_tensor_id t, uint32_t *out, uint32_t capacity, uint64_t *bits) {
+    ws_tensor_info info;
+    uint64_t n;
+    if (!model || !out || !valid_id(model, t)) return WS_ERR_ARGUMENT;
+    ws_read_tensor(model, (uint32_t)t, &info);
+    if (info.kind != WS_TENSOR_SHARED || capacity < info.elements) return WS_ERR_ARGUMENT;
+    n = read_shared(model, &info, out, NULL);
+    if (bits) *bits = n;
+    return WS_OK;
+}
+
 ws_status ws_tensor_decode(const ws_model *model, ws_tensor_id t, float *out, uint32_t capacity) {
     ws_tensor_info info;
     uint32_t e;
@@ -263,10 +300,7 @@ ws_status ws_tensor_decode(const ws_model *model, ws_tensor_id t, float *out, ui
     if (info.kind == WS_TENSOR_RAW) {
         memcpy(out, info.raw, (size_t)info.elements * sizeof(float));
     } else {
-        const float *codebook = ws_fb_floats(model->buf, model->codebook);
-        ws_index_reader r;
-        ws_index_reader_init(&r, model->buf + model->stream, model->bit_width, info.index_offset);
-        for (e = 0; e < info.elements; e++) out[e] = codebook[ws_index_next(&r)];
+        (void)read_shared(model, &info, NULL, out);
         for (e = 0; e < info.num_outliers; e++) out[info.outlier_positions[e]] = info.outlier_values[e];
     }
     return WS_OK;

@@ -46,12 +46,14 @@ static ws_status check_version(const ws_fbv *v, const ws_fbv_table *root, ws_mod
 static ws_status check_stream_layout(ws_fbv *v, const ws_fbv_table *root, ws_model *m) {
     ws_fbv_table t;
     int present;
-    uint32_t pos;
+    uint32_t pos, n;
     WS_TRY(ws_fbv_subtable(v, root, WS_VT_MODEL_INDICES, &t, &present));
     if (!present) return WS_OK;
     WS_TRY(ws_fbv_scalar(v, &t, WS_VT_INDEX_STREAM_ENCODING, 1, &pos));
     WS_TRY(ws_fbv_scalar(v, &t, WS_VT_INDEX_STREAM_BIT_WIDTH, 1, &pos));
     WS_TRY(ws_fbv_scalar(v, &t, WS_VT_INDEX_STREAM_COUNT, 8, &pos));
+    WS_TRY(ws_fbv_vector(v, &t, WS_VT_INDEX_STREAM_CODE_LENGTHS, 1, &pos, &n));
+    m->code_lengths = n > 0 ? pos : 0u; /* its contents: ws_verify_graph() */
     return ws_fbv_vector(v, &t, WS_VT_INDEX_STREAM_DATA, 1, &m->stream, &m->stream_bytes);
 }
 
@@ -66,7 +68,8 @@ static ws_status check_tensor_layout(ws_fbv *v, uint32_t first, uint32_t i) {
     WS_TRY(ws_fbv_scalar(v, &t, WS_VT_TENSOR_INDEX_OFFSET, 8, &pos));
     WS_TRY(ws_fbv_scalar(v, &t, WS_VT_TENSOR_ARENA_OFFSET, 4, &pos));
     WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_OUTLIER_POSITIONS, 4, &pos, &n));
-    return ws_fbv_vector(v, &t, WS_VT_TENSOR_OUTLIER_VALUES, 4, &pos, &n);
+    WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_OUTLIER_VALUES, 4, &pos, &n));
+    return ws_fbv_scalar(v, &t, WS_VT_TENSOR_INDEX_ENCODING, 1, &pos);
 }
 
 /* Fields of each options table (indexed by union type): pairs of vtable offset and kind, 0-terminated. */

@@ -58,6 +58,46 @@ static ws_status check_stream(ws_model *m, int has_shared) {
     return WS_OK;
 }
 
+/* The Huffman code table (WS_FEATURE_HUFFMAN): one length per codebook entry (at most WS_HUFFMAN_MAX_SYMBOLS), each
+ * at most WS_HUFFMAN_MAX_LENGTH, forming a complete prefix code (Kraft sum exactly 1) or one code of length 1 alone.
+ * Without the feature there is no table. Builds the decode table into `h` (when there is a table). */
+static ws_status check_code(ws_model *m, ws_huffman *h) {
+    uint32_t table = ws_fb_ref(m->buf, m->root, WS_VT_MODEL_INDICES), n = 0, i, used = 0, kraft = 0;
+    const uint8_t *lengths = m->buf + m->code_lengths;
+    if (table) (void)ws_fb_vector(m->buf, table, WS_VT_INDEX_STREAM_CODE_LENGTHS, &n);
+    if (n == 0) return WS_OK; /* no table (a file may declare the feature and code no tensor) */
+    if (!(m->features & WS_FEATURE_HUFFMAN)) return WS_ERR_STREAM;
+    if (n != m->codebook_size || n > WS_HUFFMAN_MAX_SYMBOLS) return WS_ERR_STREAM;
+    for (i = 0; i < n; i++) {
+        if (lengths[i] == 0) continue;
+        if (lengths[i] > WS_HUFFMAN_MAX_LENGTH) return WS_ERR_STREAM;
+        kraft += 1u << (WS_HUFFMAN_MAX_LENGTH - lengths[i]); /* at most 256 * 2^11: no overflow */
+        used++;
+    }
+    if (kraft != 1u << WS_HUFFMAN_MAX_LENGTH && !(used == 1u && kraft == 1u << (WS_HUFFMAN_MAX_LENGTH - 1u)))
+        return WS_ERR_STREAM;
+    ws_huffman_build(h, lengths, n);
+    return WS_OK;
+}
+
+/* A Huffman-coded tensor: it starts after the fixed-width part, and its `elements` codes are valid and end before
+ * the stream's 4 bytes of padding (so kernels, which refill at most 3 bytes ahead, stay inside the stream). Linear
+ * in the tensor; the decode table is the caller's. */
+static ws_status check_coded(const ws_model *m, const ws_huffman *h, uint64_t first, uint32_t elements) {
+    const uint8_t *data = m->buf + m->stream;
+    const uint64_t fixed_end = ((uint64_t)m->index_count * m->bit_width + 7u) / 8u * 8u;
+    const uint64_t limit = ((uint64_t)m->stream_bytes - 4u) * 8u; /* check_stream: stream_bytes >= 4 */
+    ws_index_reader r;
+    uint32_t e;
+    if (first < fixed_end || first >= limit || first > 0xFFFFFFFFu) return WS_ERR_STREAM;
+    ws_index_reader_init(&r, data, 1, (uint32_t)first);
+    for (e = 0; e < elements; e++) {
+        if (ws_huffman_next(&r, h) == WS_HUFFMAN_INVALID) return WS_ERR_STREAM;
+        if ((uint64_t)(r.next - data) * 8u - r.bits > limit) return WS_ERR_STREAM;
+    }
+    return WS_OK;
+}
+
 /* Every index of the stream against the codebook size, once. Skipped when no index can be out of range. */
 static ws_status check_indices(const ws_model *m) {
     ws_index_reader r;
@@ -86,7 +126,7 @@ static ws_status check_outliers(const ws_model *m, uint32_t table, const ws_tens
     return WS_OK;
 }
 
-static ws_status check_tensor(const ws_model *m, uint32_t t) {
+static ws_status check_tensor(const ws_model *m, uint32_t t, const ws_huffman *h) {
     uint32_t table = ws_fb_vector_table(m->buf, m->tensors, t);
     ws_tensor_info info;
     uint64_t elements = 1, first;
@@ -99,6 +139,7 @@ static ws_status check_tensor(const ws_model *m, uint32_t t) {
         if (elements > WS_MAX_ELEMENTS) return WS_ERR_TENSOR;
     }
     WS_TRY(check_outliers(m, table, &info, (uint32_t)elements));
+    if (info.index_encoding != WS_INDEX_FIXED_WIDTH && info.kind != WS_TENSOR_SHARED) return WS_ERR_TENSOR;
     switch (info.kind) {
     case WS_TENSOR_ACTIVATION:
         if (info.arena_offset % 4u != 0) return WS_ERR_ARENA;
@@ -109,6 +150,11 @@ static ws_status check_tensor(const ws_model *m, uint32_t t) {
         return raw_count == elements ? WS_OK : WS_ERR_TENSOR;
     case WS_TENSOR_SHARED:
         first = ws_fb_u64(m->buf, table, WS_VT_TENSOR_INDEX_OFFSET, 0);
+        if (info.index_encoding == WS_INDEX_HUFFMAN) {
+            if (!(m->features & WS_FEATURE_HUFFMAN) || !m->code_lengths) return WS_ERR_TENSOR;
+            return check_coded(m, h, first, (uint32_t)elements);
+        }
+        if (info.index_encoding != WS_INDEX_FIXED_WIDTH) return WS_ERR_TENSOR;
         /* Both terms are checked so that the sum cannot wrap around. */
         return first <= m->index_count && first + elements <= m->index_count ? WS_OK : WS_ERR_TENSOR;
     }
@@ -673,6 +719,9 @@ static ws_status check_operator(const ws_model *m, uint32_t o, const uint8_t *ma
         /* Only weight operands are decoded from the codebook. */
         if (x.kind == WS_TENSOR_SHARED && !(i < 8u && ((sig->shared >> i) & 1u)))
             return fail_at(err, t, (int32_t)i, WS_ERR_OPERATOR);
+        /* Huffman codes are read in order only: never input 0 (Gemm/MatMul's A, read by random access). */
+        if (x.kind == WS_TENSOR_SHARED && x.index_encoding == WS_INDEX_HUFFMAN && i == 0)
+            return fail_at(err, t, (int32_t)i, WS_ERR_OPERATOR);
         if (i < 4u) in[i] = x;
     }
 
@@ -731,11 +780,13 @@ static ws_status verify_graph(ws_model *m, uint8_t *marks, ws_load_error *err) {
     int has_shared = has_shared_tensor(m);
     uint32_t i;
     ws_status s;
+    ws_huffman h;
     WS_TRY(check_codebook(m, has_shared));
     WS_TRY(check_stream(m, has_shared));
+    WS_TRY(check_code(m, &h));
     WS_TRY(check_indices(m));
     for (i = 0; i < m->num_tensors; i++) {
-        s = check_tensor(m, i);
+        s = check_tensor(m, i, &h);
         if (s != WS_OK) return fail_at(err, (ws_tensor_id)i, -1, s);
     }
     if (marks) {

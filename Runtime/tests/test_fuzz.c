@@ -12,7 +12,7 @@
 #include "ws_test.h"
 
 #define MUTATIONS 30000
-#define NUM_MODELS 9
+#define NUM_MODELS 10
 
 typedef struct {
     uint8_t *data;
@@ -106,6 +106,29 @@ static blob model_features(void) {
     z = tm_act(&m, DIMS(1, 2, 2, 2));
     wsm_builder_add_conv(m.b, WS_OP_CONV, NULL, TENSORS(x, w, -1, tm_raw(&m, DIMS(1), FLOATS(3))), &z, 1, 1,
                          (const uint32_t[]){1, 1}, (const uint32_t[]){1, 1}, (const uint32_t[]){0, 0, 0, 0}, NULL, 2);
+    if (tm_finish(&m, TENSORS(a, x), TENSORS(y, z)) != WS_OK) abort();
+    return keep(&m);
+}
+
+/* Feature HUFFMAN: a fixed-width shared tensor, then a Huffman-coded Gemm B and a coded Conv W (code lengths
+ * 2, 1, 3, 3: codes 10, 0, 110, 111). */
+static blob model_huffman(void) {
+    tm m;
+    int32_t a, b, y, x, w, z, f;
+    tm_init(&m);
+    tm_codebook(&m, FLOATS(-1, 0, 1, 2), 4);
+    f = tm_shared_indices(&m, DIMS(2, 2), (const uint32_t[]){3, 2, 1, 0});
+    tm_code(&m, (const uint8_t[]){2, 1, 3, 3}, 4);
+    a = tm_act(&m, DIMS(1, 3));
+    b = tm_shared_coded(&m, DIMS(3, 2), (const uint32_t[]){0, 1, 2, 3, 1, 1});
+    y = tm_act(&m, DIMS(1, 2));
+    wsm_builder_add_gemm(m.b, NULL, TENSORS(a, b), &y, 1, 1.0f, 1.0f, 0, 0);
+    x = tm_act(&m, DIMS(1, 2, 3, 3));
+    w = tm_shared_coded(&m, DIMS(3, 2, 2, 2), (const uint32_t[]){1, 1, 0, 2, 3, 1, 1, 1, 0, 0, 1, 2, 1, 1, 1, 3, 1, 1,
+                                                              0, 1, 1, 2, 1, 1});
+    z = tm_act(&m, DIMS(1, 3, 2, 2));
+    wsm_builder_add_conv(m.b, WS_OP_CONV, NULL, TENSORS(x, w), &z, 1, 1, NULL, NULL, NULL, NULL, 2);
+    (void)f;
     if (tm_finish(&m, TENSORS(a, x), TENSORS(y, z)) != WS_OK) abort();
     return keep(&m);
 }
@@ -311,7 +334,7 @@ static const char *const status_names[] = {
 #undef STATUS_NAME
 };
 
-/* `test_fuzz --corpus DIR`: writes the eight models and small chains (valid, read before write, written twice) to
+/* `test_fuzz --corpus DIR`: writes the ten models and small chains (valid, read before write, written twice) to
  * DIR as the libFuzzer seed corpus (tests/fuzz/corpus, `make fuzz-corpus`). */
 static int write_file(const char *dir, const char *name, const uint8_t *data, size_t len) {
     char path[512];
@@ -327,7 +350,7 @@ static int write_file(const char *dir, const char *name, const uint8_t *data, si
 
 static int write_corpus(const char *dir, blob *models) {
     static const char *const names[NUM_MODELS] = {"mlp",         "mix",      "gemm",  "tiny",     "cnn",
-                                                  "elementwise", "features", "slice", "recurrent"};
+                                                  "elementwise", "features", "slice", "recurrent", "huffman"};
     static const char *const chains[3] = {"chain", "chain_read_before_write", "chain_write_twice"};
     int k, bad = 0;
     for (k = 0; k < NUM_MODELS; k++) bad |= write_file(dir, names[k], models[k].data, models[k].len);
@@ -358,6 +381,7 @@ int main(int argc, char **argv) {
     models[6] = model_features();
     models[7] = model_slice();
     models[8] = model_recurrent();
+    models[9] = model_huffman();
     for (k = 0; k < NUM_MODELS; k++) {
         ws_model model;
         CHECK(wsm_flatbuffers_verify(models[k].data, models[k].len));

@@ -173,6 +173,7 @@ void tm_init(tm *m) {
     m->pad = 4;
     m->stream_count = -1;
     m->version = WS_FORMAT_VERSION;
+    m->coded_after = -1;
 }
 
 void tm_free(tm *m) {
@@ -244,6 +245,59 @@ int32_t tm_shared(tm *m, const uint32_t *shape, uint32_t rank, const float *valu
     return t;
 }
 
+void ref_huffman_codes(const uint8_t *lengths, uint32_t n, uint32_t *codes) {
+    uint32_t bl_count[33] = {0}, next_code[33] = {0}, code = 0, bits, s;
+    for (s = 0; s < n; s++) bl_count[lengths[s]]++;
+    bl_count[0] = 0;
+    for (bits = 1; bits <= 32; bits++) {
+        code = (code + bl_count[bits - 1]) << 1;
+        next_code[bits] = code;
+    }
+    for (s = 0; s < n; s++) codes[s] = lengths[s] ? next_code[lengths[s]]++ : 0;
+}
+
+void ref_put_code(uint8_t *out, uint32_t *bit, uint32_t code, uint32_t len) {
+    uint32_t i;
+    for (i = 0; i < len; i++, (*bit)++) {
+        const uint32_t b = (code >> (len - 1u - i)) & 1u;
+        if (b) out[*bit / 8u] |= (uint8_t)(1u << (*bit % 8u));
+    }
+}
+
+void tm_code(tm *m, const uint8_t *lengths, uint32_t n) {
+    need(n <= TM_MAX_CODEBOOK, "code table capacity");
+    memcpy(m->code_lengths, lengths, n);
+    m->num_code_lengths = n;
+    m->features |= WS_FEATURE_HUFFMAN;
+}
+
+static unsigned smallest_width(uint32_t codebook_size);
+
+static uint64_t coded_base(tm *m) {
+    unsigned width = m->bit_width >= 0 ? (unsigned)m->bit_width : smallest_width(m->codebook_size);
+    if (m->coded_after < 0) m->coded_after = m->count;
+    need(m->coded_after == (int64_t)m->count, "fixed-width tensors come before coded ones");
+    return ((uint64_t)m->count * width + 7u) / 8u * 8u;
+}
+
+int32_t tm_shared_coded_at(tm *m, const uint32_t *shape, uint32_t rank, uint64_t rel_bit) {
+    int32_t t = wsm_builder_add_shared_encoded(m->b, NULL, shape, rank, coded_base(m) + rel_bit, 1, NULL, NULL, 0);
+    need(t >= 0, "add_shared_encoded");
+    return t;
+}
+
+int32_t tm_shared_coded(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices) {
+    uint32_t codes[TM_MAX_CODEBOOK], n = elements(shape, rank), e;
+    int32_t t = tm_shared_coded_at(m, shape, rank, m->coded_bits);
+    ref_huffman_codes(m->code_lengths, m->num_code_lengths, codes);
+    for (e = 0; e < n; e++) {
+        need(indices[e] < m->num_code_lengths && m->code_lengths[indices[e]] > 0, "index has a code");
+        need(m->coded_bits + 32u < 8u * TM_MAX_CODED, "coded capacity");
+        ref_put_code(m->coded, &m->coded_bits, codes[indices[e]], m->code_lengths[indices[e]]);
+    }
+    return t;
+}
+
 void tm_op(tm *m, ws_opcode op, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout) {
     need(wsm_builder_add_operator(m->b, (uint8_t)op, NULL, in, nin, out, nout) == 0, "add_operator");
 }
@@ -267,14 +321,18 @@ ws_status tm_finish(tm *m, const int32_t *in, uint32_t nin, const int32_t *out, 
     size_t len;
     ws_status s;
     if (m->codebook_set) need(wsm_builder_set_codebook(m->b, m->codebook, m->codebook_size) == 0, "codebook");
-    if (m->count > 0 && !m->no_stream) {
+    if ((m->count > 0 || m->coded_after >= 0 || m->num_code_lengths > 0) && !m->no_stream) {
         unsigned width = m->bit_width >= 0 ? (unsigned)m->bit_width : smallest_width(m->codebook_size);
-        size_t bytes = ref_packed_bytes(m->count, width, (unsigned)m->pad);
-        uint8_t *packed = (uint8_t *)malloc(bytes + 1);
+        size_t fixed = ref_packed_bytes(m->count, width, 0), coded = (m->coded_bits + 7u) / 8u;
+        size_t bytes = fixed + coded + (size_t)m->pad;
+        uint8_t *packed = (uint8_t *)calloc(bytes + 1, 1);
         uint64_t count = m->stream_count >= 0 ? (uint64_t)m->stream_count : m->count;
         need(packed != NULL, "malloc");
-        ref_pack(m->indices, m->count, width, (unsigned)m->pad, packed);
-        need(wsm_builder_set_index_stream(m->b, (uint8_t)m->encoding, (uint8_t)width, count, packed, bytes) == 0,
+        ref_pack(m->indices, m->count, width, 0, packed);
+        memcpy(packed + fixed, m->coded, coded);
+        need(wsm_builder_set_coded_index_stream(m->b, (uint8_t)m->encoding, (uint8_t)width, count, packed, bytes,
+                                                m->num_code_lengths ? m->code_lengths : NULL,
+                                                m->num_code_lengths) == 0,
              "index stream");
         free(packed);
     }

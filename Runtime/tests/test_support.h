@@ -51,7 +51,14 @@ enum { CHAIN_VALID, CHAIN_READ_BEFORE_WRITE, CHAIN_WRITE_TWICE };
 uint8_t *chain_model(uint32_t n, int variant, size_t *len);
 
 #define TM_MAX_INDICES 8192
-#define TM_MAX_CODEBOOK 256
+#define TM_MAX_CODEBOOK 512
+#define TM_MAX_CODED 8192
+
+/* Canonical Huffman codes as RFC 1951 (3.2.2) assigns them from code lengths: codes[s] is symbol s's code, most
+ * significant bit first (0 where lengths[s] is 0). Independent of the runtime's decoder. */
+void ref_huffman_codes(const uint8_t *lengths, uint32_t n, uint32_t *codes);
+/* Appends `len` bits of `code`, its most significant bit first, at bit `*bit` of `out` (LSB-first stream). */
+void ref_put_code(uint8_t *out, uint32_t *bit, uint32_t code, uint32_t len);
 
 /* A model under construction. Fields after `b` are options read by tm_finish(). */
 typedef struct {
@@ -62,6 +69,13 @@ typedef struct {
     int codebook_set;
     uint32_t indices[TM_MAX_INDICES];
     uint32_t count;
+    /* Huffman-coded tensors (tm_code, tm_shared_coded): the code table and the coded part of the stream, which
+     * tm_finish() appends after the fixed-width part (whose size must not change after the first coded tensor). */
+    uint8_t code_lengths[TM_MAX_CODEBOOK];
+    uint32_t num_code_lengths;
+    uint8_t coded[TM_MAX_CODED];
+    uint32_t coded_bits;
+    int64_t coded_after;            /* fixed-width index count when the first coded tensor was added, or -1 */
 
     int64_t arena_bytes;            /* -1: arena_next */
     int bit_width;                  /* -1: smallest width for the codebook */
@@ -93,6 +107,13 @@ int32_t tm_shared_indices(tm *m, const uint32_t *shape, uint32_t rank, const uin
 /* A shared tensor by indices with an exact-outlier table (positions and values as given, even invalid ones). */
 int32_t tm_shared_outliers(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices,
                            const uint32_t *positions, const float *values, uint32_t num_outliers);
+/* The Huffman code table (`n` lengths, stored as given) and feature HUFFMAN. */
+void tm_code(tm *m, const uint8_t *lengths, uint32_t n);
+/* A shared tensor whose indices are Huffman-coded with the table of tm_code (reference encoder), appended to the
+ * coded part. Add fixed-width shared tensors before coded ones. */
+int32_t tm_shared_coded(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices);
+/* A Huffman-coded tensor whose first code is at bit `rel_bit` of the coded part (hand-written bits in m->coded). */
+int32_t tm_shared_coded_at(tm *m, const uint32_t *shape, uint32_t rank, uint64_t rel_bit);
 void tm_op(tm *m, ws_opcode op, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout);
 void tm_gemm(tm *m, const int32_t *in, uint32_t nin, int32_t out, float alpha, float beta, int ta, int tb);
 void tm_softmax(tm *m, int32_t in, int32_t out, uint32_t axis, int coerce_2d);

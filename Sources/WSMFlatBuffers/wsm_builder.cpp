@@ -64,7 +64,7 @@ struct Outliers {
 
 int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint32_t rank, fb::TensorKind kind,
                    const float *values, uint32_t count, uint64_t index_offset, uint32_t arena_offset,
-                   Outliers outliers = {}) {
+                   Outliers outliers = {}, fb::IndexEncoding encoding = fb::IndexEncoding::FixedWidth) {
     return guarded(int32_t(-1), [&]() -> int32_t {
         auto &fbb = b->fbb;
         auto name_offset = optional_string(fbb, name);
@@ -88,6 +88,8 @@ int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint
             tb.add_outlier_positions(outlier_positions);
             tb.add_outlier_values(outlier_values);
         }
+        // The default (FixedWidth) is not stored: files without coded tensors keep their bytes.
+        if (kind == fb::TensorKind::Shared) tb.add_index_encoding(encoding);
         b->tensors.push_back(tb.Finish());
         return int32_t(b->tensors.size() - 1);
     });
@@ -151,6 +153,17 @@ int32_t wsm_builder_add_shared_with_outliers(wsm_builder *builder, const char *n
     outliers.values = values;
     outliers.count = num_outliers;
     return add_tensor(builder, name, shape, rank, fb::TensorKind::Shared, nullptr, 0, index_offset, 0, outliers);
+}
+
+int32_t wsm_builder_add_shared_encoded(wsm_builder *builder, const char *name, const uint32_t *shape,
+                                       uint32_t rank, uint64_t index_offset, uint8_t encoding,
+                                       const uint32_t *positions, const float *values, uint32_t num_outliers) {
+    Outliers outliers;
+    outliers.positions = positions;
+    outliers.values = values;
+    outliers.count = num_outliers;
+    return add_tensor(builder, name, shape, rank, fb::TensorKind::Shared, nullptr, 0, index_offset, 0, outliers,
+                      fb::IndexEncoding(encoding));
 }
 
 int wsm_builder_add_operator(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
@@ -338,10 +351,18 @@ int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t
 
 int wsm_builder_set_index_stream(wsm_builder *builder, uint8_t encoding, uint8_t bit_width, uint64_t count,
                                  const uint8_t *data, size_t bytes) {
+    return wsm_builder_set_coded_index_stream(builder, encoding, bit_width, count, data, bytes, nullptr, 0);
+}
+
+int wsm_builder_set_coded_index_stream(wsm_builder *builder, uint8_t encoding, uint8_t bit_width, uint64_t count,
+                                       const uint8_t *data, size_t bytes, const uint8_t *code_lengths,
+                                       uint32_t num_code_lengths) {
     return guarded(-1, [&] {
+        flatbuffers::Offset<flatbuffers::Vector<uint8_t>> lengths_offset = 0;
+        if (code_lengths) lengths_offset = builder->fbb.CreateVector(code_lengths, num_code_lengths);
         auto data_offset = builder->fbb.CreateVector(data, bytes);
-        builder->stream =
-            fb::CreateIndexStream(builder->fbb, fb::IndexEncoding(encoding), bit_width, count, data_offset);
+        builder->stream = fb::CreateIndexStream(builder->fbb, fb::IndexEncoding(encoding), bit_width, count,
+                                                data_offset, lengths_offset);
         return 0;
     });
 }

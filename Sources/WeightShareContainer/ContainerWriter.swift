@@ -49,20 +49,71 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
 public enum ContainerWriter {
     public static let formatVersion: UInt32 = WS_FORMAT_VERSION
 
+    /// - Parameter coding: how the shared tensors' indices are stored (``IndexCoding``); `.auto` writes the file
+    ///   both ways when coding could pay and keeps the smaller (every byte counted).
     public static func write(model: LoweredModel, plan: MemoryPlan,
                              sharing: (weights: SharedWeights, quantization: Quantization)? = nil,
                              outliers: OutlierTable = OutlierTable(),
-                             metadata: ContainerMetadata? = nil) throws -> [UInt8] {
+                             metadata: ContainerMetadata? = nil, coding: IndexCoding = .fixed) throws -> [UInt8] {
+        guard let (weights, quantization) = sharing, coding != .fixed else {
+            return try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
+                             codingPlan: IndexCodingPlan())
+        }
+        let codingPlan = IndexCodingPlan.make(model: model, slices: weights.slices, quantization: quantization,
+                                              coding: coding)
+        let coded = try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
+                              codingPlan: codingPlan)
+        guard coding == .auto, !codingPlan.coded.isEmpty else { return coded }
+        let fixed = try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
+                              codingPlan: IndexCodingPlan())
+        return coded.count < fixed.count ? coded : fixed
+    }
+
+    /// Where each shared tensor's indices go: element offsets in the fixed-width part, bit offsets of coded runs
+    /// after it, and the stream's bytes (padding included). Without coded tensors, exactly today's layout.
+    static func layout(_ weights: SharedWeights, _ q: Quantization, _ codingPlan: IndexCodingPlan)
+        -> (offsets: [Int: UInt64], fixedCount: Int, stream: [UInt8]) {
+        guard !codingPlan.coded.isEmpty else {
+            let offsets = Dictionary(uniqueKeysWithValues: weights.slices.map { ($0.tensor, UInt64($0.offset)) })
+            return (offsets, q.indices.count, IndexPacking.pack(q.indices, bitWidth: q.bitWidth))
+        }
+        let slices = weights.slices.sorted { $0.offset < $1.offset }
+        var offsets: [Int: UInt64] = [:]
+        var fixed: [UInt32] = []
+        for s in slices where !codingPlan.coded.contains(s.tensor) {
+            offsets[s.tensor] = UInt64(fixed.count)
+            fixed.append(contentsOf: q.indices[s.offset..<(s.offset + s.count)])
+        }
+        var stream = IndexPacking.pack(fixed, bitWidth: q.bitWidth)
+        stream.removeLast(IndexPacking.padding)
+        let base = 8 * stream.count
+        let codes = HuffmanCode.codes(lengths: codingPlan.lengths)
+        var bits = BitWriter()
+        for s in slices where codingPlan.coded.contains(s.tensor) {
+            offsets[s.tensor] = UInt64(base + bits.count)
+            HuffmanCode.append(q.indices[s.offset..<(s.offset + s.count)], lengths: codingPlan.lengths, codes: codes,
+                               to: &bits)
+        }
+        stream += bits.bytes
+        stream += [UInt8](repeating: 0, count: IndexPacking.padding)
+        return (offsets, fixed.count, stream)
+    }
+
+    static func write(model: LoweredModel, plan: MemoryPlan,
+                      sharing: (weights: SharedWeights, quantization: Quantization)?, outliers: OutlierTable,
+                      metadata: ContainerMetadata?, codingPlan: IndexCodingPlan) throws -> [UInt8] {
         guard let builder = wsm_builder_create() else { throw ContainerError.outOfMemory }
         defer { wsm_builder_destroy(builder) }
         guard plan.arenaBytes < Int(Int32.max) else { throw ContainerError.tooLarge(what: "arena", value: plan.arenaBytes) }
 
         var sharedSlices: [Int: SharedWeights.Slice] = [:]
+        var streamLayout: (offsets: [Int: UInt64], fixedCount: Int, stream: [UInt8])?
         if let (weights, quantization) = sharing {
             guard weights.count == quantization.indices.count else {
                 throw ContainerError.sharingMismatch("\(weights.count) shared weights, \(quantization.indices.count) indices")
             }
             for slice in weights.slices { sharedSlices[slice.tensor] = slice }
+            streamLayout = layout(weights, quantization, codingPlan)
             guard outliers.positions.allSatisfy({ $0 < weights.count }) else {
                 throw ContainerError.sharingMismatch("an outlier lies past the \(weights.count) shared weights")
             }
@@ -78,11 +129,13 @@ public enum ContainerWriter {
             let index: Int32 = shape.withUnsafeBufferPointer { dims in
                 if let slice = sharedSlices[t] {
                     let (positions, values) = Self.outliers(outliers, in: slice)
+                    let offset = streamLayout?.offsets[t] ?? UInt64(slice.offset)
+                    let encoding: UInt8 = codingPlan.coded.contains(t) ? 1 : 0
                     return positions.withUnsafeBufferPointer { p in
                         values.withUnsafeBufferPointer { v in
-                            wsm_builder_add_shared_with_outliers(builder, tensor.name, dims.baseAddress,
-                                                                 UInt32(dims.count), UInt64(slice.offset),
-                                                                 p.baseAddress, v.baseAddress, UInt32(p.count))
+                            wsm_builder_add_shared_encoded(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
+                                                           offset, encoding, p.baseAddress, v.baseAddress,
+                                                           UInt32(p.count))
                         }
                     }
                 } else if let values = tensor.constant {
@@ -110,13 +163,16 @@ public enum ContainerWriter {
             guard status == 0 else { throw ContainerError.outOfMemory }
         }
 
-        if let (_, quantization) = sharing {
-            let stream = IndexPacking.pack(quantization.indices, bitWidth: quantization.bitWidth)
+        if let (_, quantization) = sharing, let (_, fixedCount, stream) = streamLayout {
+            let lengths = codingPlan.lengths.map { UInt8($0) }
             let ok = quantization.codebook.withUnsafeBufferPointer {
                 wsm_builder_set_codebook(builder, $0.baseAddress, UInt32($0.count))
-            } == 0 && stream.withUnsafeBufferPointer {
-                wsm_builder_set_index_stream(builder, 0, UInt8(quantization.bitWidth),
-                                             UInt64(quantization.indices.count), $0.baseAddress, $0.count)
+            } == 0 && stream.withUnsafeBufferPointer { data in
+                lengths.withUnsafeBufferPointer { l in
+                    wsm_builder_set_coded_index_stream(builder, 0, UInt8(quantization.bitWidth), UInt64(fixedCount),
+                                                       data.baseAddress, data.count,
+                                                       l.isEmpty ? nil : l.baseAddress, UInt32(l.count))
+                }
             } == 0
             guard ok else { throw ContainerError.outOfMemory }
         }
@@ -150,7 +206,8 @@ public enum ContainerWriter {
             }
         }
         guard metaStatus == 0,
-              wsm_builder_finish(builder, formatVersion, requiredFeatures(model, outliers: outliers)) == 0 else {
+              wsm_builder_finish(builder, formatVersion, requiredFeatures(model, outliers: outliers)
+                                 | (codingPlan.coded.isEmpty ? 0 : UInt64(WS_FEATURE_HUFFMAN))) == 0 else {
             throw ContainerError.outOfMemory
         }
         var length = 0

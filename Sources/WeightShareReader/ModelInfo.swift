@@ -17,6 +17,9 @@ public struct TensorInfo: Sendable, Equatable {
     public var indexOffset: Int
     /// Elements stored exactly instead of through the codebook (shared constants).
     public var outlierCount: Int
+    /// How a shared constant's indices are stored: "fixed" (index_offset counts elements of the fixed-width part)
+    /// or "huffman" (index_offset is the stream bit of its first code).
+    public var indexCoding: String
 
     init(index: Int, _ info: ws_tensor_info) {
         self.index = index
@@ -32,6 +35,7 @@ public struct TensorInfo: Sendable, Equatable {
         arenaOffset = Int(info.arena_offset)
         indexOffset = Int(info.index_offset)
         outlierCount = Int(info.num_outliers)
+        indexCoding = info.index_encoding == WS_INDEX_HUFFMAN ? "huffman" : "fixed"
     }
 }
 
@@ -71,6 +75,8 @@ public struct StreamInfo: Sendable, Equatable {
     public var count: Int
     /// Bytes of packed data, padding included.
     public var bytes: Int
+    /// The Huffman code table (feature HUFFMAN): code length of each codebook entry; empty without one.
+    public var codeLengths: [Int] = []
 }
 
 public struct ModelMetadata: Sendable, Equatable {
@@ -81,7 +87,8 @@ public struct ModelMetadata: Sendable, Equatable {
     /// Names of the declared feature bits; bits this reader does not know by number.
     public var requiredFeatureNames: [String] {
         let known: [(UInt64, String)] = [(UInt64(WS_FEATURE_OUTLIERS), "outliers"),
-                                         (UInt64(WS_FEATURE_SCALAR_SCALE), "scalar-scale")]
+                                         (UInt64(WS_FEATURE_SCALAR_SCALE), "scalar-scale"),
+                                         (UInt64(WS_FEATURE_HUFFMAN), "huffman")]
         var names = known.filter { requiredFeatures & $0.0 != 0 }.map(\.1)
         let unknown = requiredFeatures & ~known.reduce(0) { $0 | $1.0 }
         if unknown != 0 { names.append("bits 0x" + String(unknown, radix: 16)) }

@@ -117,8 +117,21 @@ public final class WSMModel: @unchecked Sendable {
     public var stream: StreamInfo {
         var info = ws_stream_info()
         ws_model_stream(model, &info)
+        let lengths = info.code_lengths.map { p in (0..<Int(info.num_code_lengths)).map { Int(p[$0]) } } ?? []
         return StreamInfo(encoding: Int(info.encoding), bitWidth: Int(info.bit_width), count: Int(info.count),
-                          bytes: Int(info.bytes))
+                          bytes: Int(info.bytes), codeLengths: lengths)
+    }
+
+    /// The codebook indices of shared tensor `tensor` in element order (fixed width or Huffman-coded) and the stream
+    /// bits they take; nil for a tensor that is not shared.
+    public func indices(ofTensor tensor: Int) -> (indices: [UInt32], bits: Int)? {
+        guard tensor >= 0, tensor < tensors.count, tensors[tensor].kind == .shared else { return nil }
+        var out = [UInt32](repeating: 0, count: tensors[tensor].elementCount)
+        var bits: UInt64 = 0
+        let status = out.withUnsafeMutableBufferPointer {
+            ws_tensor_indices(model, Int32(tensor), $0.baseAddress, UInt32($0.count), &bits)
+        }
+        return status == WS_OK ? (out, Int(bits)) : nil
     }
 
     /// Index `position` of the stream; throws `WSMError.streamIndexOutOfRange` outside `0..<stream.count`.
@@ -163,5 +176,28 @@ public final class WSMModel: @unchecked Sendable {
     public func run(_ inputs: [[Float]]) throws -> [[Float]] {
         let session = InferenceSession(model: self)
         return try session.run(inputs)
+    }
+}
+
+extension WSMModel {
+    /// What the file stores for its shared weights, as `wsc compile` and `wsc report` count it: the shared
+    /// elements, the stream bits their indices take (fixed width, or the Huffman codes of coded tensors) and the
+    /// code table's bytes (one code length per codebook value; 0 when nothing is coded).
+    public var storedIndices: (sharedWeights: Int, indexBits: Int, codeTableBytes: Int) {
+        var count = 0, bits = 0
+        for t in tensors where t.kind == .shared {
+            count += t.elementCount
+            bits += indices(ofTensor: t.index)?.bits ?? t.elementCount * stream.bitWidth
+        }
+        return (count, bits, stream.codeLengths.count)
+    }
+
+    /// Packed weight bytes as stored: codebook (4·M) + indices (bits rounded up to bytes) + code table, plus
+    /// `scales` float32 scale values and the exact outliers (8 bytes each).
+    public func storedWeightBytes(scales: Int) -> Int {
+        let stored = storedIndices
+        guard stored.sharedWeights > 0 else { return 0 }
+        let outliers = tensors.reduce(0) { $0 + ($1.kind == .shared ? $1.outlierCount : 0) }
+        return 4 * codebook.count + (stored.indexBits + 7) / 8 + stored.codeTableBytes + 4 * scales + 8 * outliers
     }
 }

@@ -3,6 +3,7 @@ import WeightShareImport
 import WeightShareBoards
 import WeightShareCompress
 import WeightShareContainer
+import WeightShareReader
 
 /// What `wsc compile` reports. Keys are stable (README).
 public struct CompileReport: Sendable, Equatable, Codable {
@@ -35,6 +36,31 @@ public struct CompileReport: Sendable, Equatable, Codable {
     public var modelAddress: UInt64?
     /// The C runtime's code size for the board's CPU (nil for `host`, or when arm-none-eabi-gcc is missing).
     public var runtimeSize: RuntimeSize?
+    /// How the indices are stored: the `--index-coding` asked for, and per shared tensor what was chosen.
+    public var indexCoding: IndexCodingReport?
+}
+
+/// The index coding of a compiled file (`wsc compile --json`, key `indexCoding`).
+public struct IndexCodingReport: Sendable, Equatable, Codable {
+    public struct Tensor: Sendable, Equatable, Codable {
+        public var name: String
+        public var elements: Int
+        /// "fixed" or "huffman".
+        public var coding: String
+        /// Stream bits of the tensor's indices as stored, and as fixed width.
+        public var bits: Int
+        public var fixedBits: Int
+    }
+    /// The option: fixed, huffman or auto.
+    public var requested: String
+    public var tensors: [Tensor]
+    /// Code length per codebook value (empty when nothing is coded).
+    public var codeLengths: [Int]
+    /// Bytes of IndexStream.data (padding included) and of the code table.
+    public var streamBytes: Int
+    public var codeTableBytes: Int
+    /// The Huffman size the search reports (SizeReport.huffmanIndexBits, whole stream, lengths up to 16), in bytes.
+    public var huffmanEstimateBytes: Int
 }
 
 /// Packs one solution of a run into a .wsm plus its C array and, for a board, its flash images.
@@ -50,9 +76,10 @@ public enum ModelCompiler {
     /// Builds everything for `board` in memory; nothing is written. The C array goes to the board's model
     /// section with its alignment; the report carries the fit check (the caller decides to refuse).
     public static func compile(session: SearchSession, solution: Solution, board: Board,
-                               symbol: String = "ws_model_data") throws -> Output {
+                               symbol: String = "ws_model_data", coding: IndexCoding = .fixed) throws -> Output {
         var out = try compile(session: session, solution: solution, board: board.name, symbol: symbol,
-                              alignment: board.modelRegion?.alignment ?? 16, section: board.modelRegion?.section)
+                              alignment: board.modelRegion?.alignment ?? 16, section: board.modelRegion?.section,
+                              coding: coding)
         out.images = try FlashImage.images(for: out.wsm, board: board)
         out.report.files += out.images.map(\.name)
         if !board.isHost {
@@ -63,15 +90,16 @@ public enum ModelCompiler {
     }
 
     /// The fit of the exact container `compile` would write for `solution` (no C array or images are kept).
-    public static func fit(session: SearchSession, solution: Solution, board: Board) throws -> FitReport {
-        let out = try compile(session: session, solution: solution, board: board.name)
+    public static func fit(session: SearchSession, solution: Solution, board: Board,
+                           coding: IndexCoding = .fixed) throws -> FitReport {
+        let out = try compile(session: session, solution: solution, board: board.name, coding: coding)
         return FitCheck.check(board: board, wsmBytes: out.wsm.count, arenaBytes: out.report.arenaBytes)
     }
 
     /// Builds everything in memory; nothing is written.
     public static func compile(session: SearchSession, solution: Solution, board: String = "host",
                                symbol: String = "ws_model_data", alignment: Int = 16,
-                               section: String? = nil) throws -> Output {
+                               section: String? = nil, coding: IndexCoding = .fixed) throws -> Output {
         // With compensation resolved here, the size report counts the indices the file stores.
         let encoder = session.evaluator.encoder
         let encoding = try encoder.compensated(try solution.encoding(encoder: encoder))
@@ -85,7 +113,7 @@ public enum ModelCompiler {
                                          metric: session.settings.metric.rawValue, seed: session.settings.seed,
                                          score: solution.result.score, floatScore: session.evaluator.floatScore,
                                          solutionJSON: solutionJSON)
-        let wsm = try session.evaluator.encoder.container(encoding, metadata: metadata)
+        let wsm = try session.evaluator.encoder.container(encoding, metadata: metadata, coding: coding)
         let size = SizeReport(encoding: encoding)
         let comment = "\(session.source.url.lastPathComponent), solution \(solution.id): K=\(q.k) M=\(q.codebookSize)"
         let files = CArrayEmitter.emit(wsm, symbol: symbol, headerName: "model_data.h", alignment: alignment,
@@ -102,7 +130,27 @@ public enum ModelCompiler {
                                    outliers: size.outliers, genes: solution.genes, onnxBytes: session.source.fileBytes,
                                    wsmBytes: wsm.count, arenaBytes: plan.arenaBytes, naiveArenaBytes: plan.naiveBytes,
                                    files: ["model.wsm", "model_data.c", "model_data.h"])
-        return Output(wsm: wsm, cFiles: files, report: report)
+        var out = Output(wsm: wsm, cFiles: files, report: report)
+        out.report.indexCoding = try indexCodingReport(wsm, requested: coding, size: size)
+        // The bytes the file stores: with coded tensors fewer than the fixed-width count SizeReport makes (for a
+        // fixed-width file the two agree).
+        out.report.packedWeightBytes = try WSMModel(bytes: wsm).storedWeightBytes(scales: size.scales)
+        return out
+    }
+
+    /// What the written file does with each shared tensor's indices (read back through the runtime).
+    static func indexCodingReport(_ wsm: [UInt8], requested: IndexCoding, size: SizeReport) throws
+        -> IndexCodingReport {
+        let model = try WSMModel(bytes: wsm)
+        let stream = model.stream
+        let tensors = model.tensors.filter { $0.kind == .shared }.map { t in
+            IndexCodingReport.Tensor(name: t.name, elements: t.elementCount, coding: t.indexCoding,
+                                     bits: model.indices(ofTensor: t.index)?.bits ?? 0,
+                                     fixedBits: t.elementCount * stream.bitWidth)
+        }
+        return IndexCodingReport(requested: requested.rawValue, tensors: tensors, codeLengths: stream.codeLengths,
+                                 streamBytes: stream.bytes, codeTableBytes: stream.codeLengths.count,
+                                 huffmanEstimateBytes: (size.huffmanIndexBits + 7) / 8)
     }
 
     /// Every file `compile` may write; a new set replaces all of them (an old model.uf2 does not survive a

@@ -14,6 +14,9 @@ public struct InspectionReport: Sendable, Encodable {
         public var indexOffset: Int?
         /// Exact outliers (shared tensors only).
         public var outliers: Int?
+        /// Shared tensors: "fixed" or "huffman", and the stream bits their indices take.
+        public var indexCoding: String?
+        public var indexBits: Int?
     }
 
     public struct Operator: Sendable, Encodable {
@@ -38,6 +41,8 @@ public struct InspectionReport: Sendable, Encodable {
     public var bitWidth: Int
     public var indexCount: Int
     public var streamBytes: Int
+    /// The Huffman code table (code length per codebook entry); empty when no tensor is coded.
+    public var codeLengths: [Int]
     public var codebook: [Float]
     public var arenaBytes: Int
     public var inputs: [String]
@@ -62,6 +67,7 @@ public struct InspectionReport: Sendable, Encodable {
         bitWidth = model.stream.bitWidth
         indexCount = model.stream.count
         streamBytes = model.stream.bytes
+        codeLengths = model.stream.codeLengths
         codebook = model.codebook
         arenaBytes = model.arenaBytes
         inputs = model.inputs.map(\.name)
@@ -70,7 +76,9 @@ public struct InspectionReport: Sendable, Encodable {
             Tensor(index: $0.index, name: $0.name, kind: $0.kind.rawValue, shape: $0.shape, elements: $0.elementCount,
                    arenaOffset: $0.kind == .activation ? $0.arenaOffset : nil,
                    indexOffset: $0.kind == .shared ? $0.indexOffset : nil,
-                   outliers: $0.kind == .shared ? $0.outlierCount : nil)
+                   outliers: $0.kind == .shared ? $0.outlierCount : nil,
+                   indexCoding: $0.kind == .shared ? $0.indexCoding : nil,
+                   indexBits: $0.kind == .shared ? model.indices(ofTensor: $0.index)?.bits : nil)
         }
         operators = model.operators.map { Operator(opcode: $0.opcode, name: $0.name, inputs: $0.inputs, outputs: $0.outputs) }
     }

@@ -155,7 +155,8 @@ extension LayerReport {
         let summary = try? JSONDecoder().decode(SolutionSummary.self, from: Data(model.metadata.solutionJSON.utf8))
         let tensors = model.tensors
         let ops = model.operators
-        let n = model.stream.count, m = model.codebook.count, bits = model.stream.bitWidth
+        let stored = model.storedIndices
+        let n = stored.sharedWeights, m = model.codebook.count, bits = model.stream.bitWidth
         let codebookBytes = 4 * m
         // First reader of every constant tensor.
         var firstReader: [Int: Int] = [:]
@@ -187,7 +188,8 @@ extension LayerReport {
             let scales = scaleTensors.reduce(0) { $0 + tensors[$1].elementCount }
             attributedScales += scales
             let codebookShare = n == 0 ? 0 : Double(codebookBytes) * Double(sharedCount) / Double(n)
-            let indexBytes = Double(sharedCount * bits) / 8
+            // The bits the file stores for them: fixed width, or their Huffman codes.
+            let indexBytes = Double(shared.reduce(0) { $0 + (model.indices(ofTensor: $1)?.bits ?? tensors[$1].elementCount * bits) }) / 8
             var peak = 0, live = 0
             for t in activations {
                 let start = produced[t.index] ?? -1
@@ -211,8 +213,9 @@ extension LayerReport {
         }
         let totalScales = summary?.scales ?? attributedScales
         let totalOutliers = tensors.reduce(0) { $0 + ($1.kind == .shared ? $1.outlierCount : 0) }
-        let indexBytes = n == 0 ? 0 : IndexPacking.packedBytes(count: n, bitWidth: bits)
-        let packed = n == 0 ? 0 : codebookBytes + indexBytes + 4 * totalScales + 8 * totalOutliers
+        // Rounded up once for the whole stream, plus the code table of a coded file (one length per value).
+        let indexBytes = n == 0 ? 0 : (stored.indexBits + 7) / 8 + stored.codeTableBytes
+        let packed = n == 0 ? 0 : model.storedWeightBytes(scales: totalScales)
         let rawBytes = rows.reduce(0) { $0 + $1.rawBytes }
         self.init(
             wsm: path, sourceName: model.metadata.sourceName, sourceSHA256: model.metadata.sourceSHA256,

@@ -10,3 +10,4 @@ extension GenomeKind: ExpressibleByArgument {}
 extension SearchSettings.MergeFloor: ExpressibleByArgument {}
 extension LoweringOptions.BatchNormFolding: ExpressibleByArgument {}
 extension FirmwareIO: ExpressibleByArgument {}
+extension IndexCoding: ExpressibleByArgument {}

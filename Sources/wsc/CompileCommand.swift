@@ -24,6 +24,9 @@ struct CompileCommand: ParsableCommand {
     @OptionGroup var boardOptions: BoardOptions
     @Flag(name: .customLong("no-runtime-size"), help: "Skip measuring the runtime's code size for the board's CPU.")
     var noRuntimeSize = false
+    @Option(name: .customLong("index-coding"),
+            help: "Index storage: auto (the default: per tensor, canonical Huffman where it is smaller, every byte counted, else fixed width), huffman (every tensor the kernels stream), fixed (fixed width only: files every earlier runtime reads).")
+    var indexCoding: IndexCoding = .auto
     @Option(name: [.short, .customLong("output")], help: "Output directory.", completion: Completion.folder)
     var outputDirectory: String
     @OptionGroup var output: OutputOptions
@@ -44,7 +47,7 @@ struct CompileCommand: ParsableCommand {
         let chosen = try SolutionChoice.choose(from: report, id: solution, maxLossPoints: maxLoss ?? 1.0)
         let session = try SearchSession.reopen(directory)
         let board = try boardOptions.load(defaultHost: true)
-        var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board)
+        var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: indexCoding)
         if let fit = compiled.report.fit, !fit.fits {
             let fitting = try SolutionChoice.bestFitting(session: session, report: report, other: chosen, board: board)
             let boardFlag = boardOptions.boardFile.map { "--board-file \($0)" } ?? "--board \(board.name)"
@@ -76,9 +79,17 @@ struct CompileCommand: ParsableCommand {
             ["shared weights", "\(r.sharedWeights) → \(r.packedWeightBytes) bytes packed"
                 + (r.scales + r.outliers > 0 ? " (incl. \(r.scales) scales, \(r.outliers) exact outliers)" : "")],
             [".onnx / .wsm bytes", "\(r.onnxBytes) / \(r.wsmBytes)"],
+            ["indices (\(r.indexCoding?.requested ?? "fixed"))", indexRow(r)],
             ["arena bytes (planned / naive)", "\(r.arenaBytes) / \(r.naiveArenaBytes)"],
             ["written to", "\(out.path)/ (\(r.files.joined(separator: ", ")))"],
         ] + boardRows(r)))
+    }
+
+    private func indexRow(_ r: CompileReport) -> String {
+        guard let c = r.indexCoding else { return "" }
+        let coded = c.tensors.filter { $0.coding == "huffman" }.count
+        return "\(coded) of \(c.tensors.count) tensors Huffman-coded; stream \(c.streamBytes) bytes + table \(c.codeTableBytes)"
+            + " (search's Huffman estimate \(c.huffmanEstimateBytes) bytes)"
     }
 
     private func boardRows(_ r: CompileReport) -> [[String]] {

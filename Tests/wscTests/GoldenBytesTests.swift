@@ -9,7 +9,8 @@ struct GoldenBytesTests {
     static let golden = URL(fileURLWithPath: WSC.fixture("golden"))
 
     /// Searches (full genome: scales, clipping, outliers, refit, error compensation, bias correction, merge) and
-    /// compiles the smallest solution of the front; returns the .wsm bytes.
+    /// compiles the smallest solution of the front with fixed-width indices (the files were written before coded
+    /// streams existed; `--index-coding auto`, the default, would code some tensors); returns the .wsm bytes.
     func compile(_ model: String, shape: String) throws -> Data {
         let root = try WSC.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -18,7 +19,7 @@ struct GoldenBytesTests {
                                   "--input-shape", shape, "--seed", "11", "--population", "8", "--generations", "2",
                                   "--k-max", "64", "--limit", "96"])
         #expect(search.status == 0, "\(search.stderr)")
-        let compile = try WSC.run(["compile", run, "--max-loss", "100", "-o", out])
+        let compile = try WSC.run(["compile", run, "--max-loss", "100", "--index-coding", "fixed", "-o", out])
         #expect(compile.status == 0, "\(compile.stderr)")
         return try Data(contentsOf: URL(fileURLWithPath: out + "/model.wsm"))
     }

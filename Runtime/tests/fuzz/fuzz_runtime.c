@@ -105,7 +105,20 @@ static void accessors(const ws_model *model) {
         if (info.kind == WS_TENSOR_ACTIVATION) {
             float dummy;
             if (ws_tensor_decode(model, (ws_tensor_id)i, &dummy, 1) != WS_ERR_ARGUMENT) fail("decode of an activation");
-        } else if (info.elements <= MAX_DECODE) {
+        }
+        if (info.kind == WS_TENSOR_SHARED && info.elements <= MAX_DECODE) {
+            /* Indices (fixed width or Huffman-coded), exactly `elements` of them, each inside the codebook. */
+            uint32_t *indices = (uint32_t *)malloc((size_t)info.elements * sizeof(uint32_t));
+            uint64_t bits = 0;
+            if (!indices) fail("malloc");
+            if (ws_tensor_indices(model, (ws_tensor_id)i, indices, info.elements, &bits) != WS_OK) fail("indices");
+            for (j = 0; j < info.elements; j++)
+                if (indices[j] >= size) fail("an index past the codebook");
+            if (ws_tensor_indices(model, (ws_tensor_id)i, indices, info.elements - 1u, &bits) != WS_ERR_ARGUMENT)
+                fail("indices into a short buffer");
+            free(indices);
+        }
+        if (info.kind != WS_TENSOR_ACTIVATION && info.elements <= MAX_DECODE) {
             /* Exactly `elements` floats: ASan sees a write past them. */
             float *values = (float *)malloc((size_t)info.elements * sizeof(float));
             if (!values) fail("malloc");

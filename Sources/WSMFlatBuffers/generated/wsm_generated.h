@@ -73,12 +73,16 @@ struct MetadataBuilder;
 struct Model;
 struct ModelBuilder;
 
-/// How the indices of the stream are encoded.
+/// How the indices of a shared tensor are encoded (IndexStream.encoding describes the fixed-width part and is
+/// always FixedWidth; Tensor.index_encoding says how each shared tensor's indices are stored).
 enum class IndexEncoding : uint8_t {
   /// Unsigned `bit_width`-bit indices packed LSB-first: element i occupies stream bits [i*b, (i+1)*b);
   /// stream bit j is bit (j mod 8) of byte floor(j/8).
   FixedWidth = 0,
-  /// Reserved for canonical, length-limited Huffman codes over the same index sequence.
+  /// Feature HUFFMAN: the canonical Huffman code of IndexStream.code_lengths. The tensor's codes follow each
+  /// other from stream bit Tensor.index_offset on, each code's first (most significant) bit at the lowest stream
+  /// position (bits LSB-first as for FixedWidth, like DEFLATE). Canonical: symbols sorted by (length, index)
+  /// get consecutive codes, the first of each length being (last code of the previous length + 1) shifted left.
   Huffman = 1,
   MIN = FixedWidth,
   MAX = Huffman
@@ -2109,7 +2113,8 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_INDEX_OFFSET = 12,
     VT_ARENA_OFFSET = 14,
     VT_OUTLIER_POSITIONS = 16,
-    VT_OUTLIER_VALUES = 18
+    VT_OUTLIER_VALUES = 18,
+    VT_INDEX_ENCODING = 20
   };
   const flatbuffers::String *name() const {
     return GetPointer<const flatbuffers::String *>(VT_NAME);
@@ -2166,6 +2171,18 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   flatbuffers::Vector<float> *mutable_outlier_values() {
     return GetPointer<flatbuffers::Vector<float> *>(VT_OUTLIER_VALUES);
   }
+  /// kind == Shared: how the indices are stored. FixedWidth: index_offset counts elements of the fixed-width
+  /// part. Huffman (feature HUFFMAN): index_offset is the stream BIT position of element 0's code, at or after the
+  /// fixed-width part (bit count * bit_width rounded up to a byte) and below 2^32; the tensor's codes end before
+  /// the stream's 4 padding bytes. Only operands that kernels read once in storage order may be Huffman-coded:
+  /// input 1 of Gemm, MatMul, Conv and ConvTranspose, inputs 1 and 2 of Lstm, Gru and Rnn (never a Gemm/MatMul A,
+  /// which is read by random access).
+  ws::fb::IndexEncoding index_encoding() const {
+    return static_cast<ws::fb::IndexEncoding>(GetField<uint8_t>(VT_INDEX_ENCODING, 0));
+  }
+  bool mutate_index_encoding(ws::fb::IndexEncoding _index_encoding = static_cast<ws::fb::IndexEncoding>(0)) {
+    return SetField<uint8_t>(VT_INDEX_ENCODING, static_cast<uint8_t>(_index_encoding), 0);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_NAME) &&
@@ -2181,6 +2198,7 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            verifier.VerifyVector(outlier_positions()) &&
            VerifyOffset(verifier, VT_OUTLIER_VALUES) &&
            verifier.VerifyVector(outlier_values()) &&
+           VerifyField<uint8_t>(verifier, VT_INDEX_ENCODING, 1) &&
            verifier.EndTable();
   }
 };
@@ -2213,6 +2231,9 @@ struct TensorBuilder {
   void add_outlier_values(flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values) {
     fbb_.AddOffset(Tensor::VT_OUTLIER_VALUES, outlier_values);
   }
+  void add_index_encoding(ws::fb::IndexEncoding index_encoding) {
+    fbb_.AddElement<uint8_t>(Tensor::VT_INDEX_ENCODING, static_cast<uint8_t>(index_encoding), 0);
+  }
   explicit TensorBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -2233,7 +2254,8 @@ inline flatbuffers::Offset<Tensor> CreateTensor(
     uint64_t index_offset = 0,
     uint32_t arena_offset = 0,
     flatbuffers::Offset<flatbuffers::Vector<uint32_t>> outlier_positions = 0,
-    flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values = 0) {
+    flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values = 0,
+    ws::fb::IndexEncoding index_encoding = ws::fb::IndexEncoding::FixedWidth) {
   TensorBuilder builder_(_fbb);
   builder_.add_index_offset(index_offset);
   builder_.add_outlier_values(outlier_values);
@@ -2242,6 +2264,7 @@ inline flatbuffers::Offset<Tensor> CreateTensor(
   builder_.add_raw(raw);
   builder_.add_shape(shape);
   builder_.add_name(name);
+  builder_.add_index_encoding(index_encoding);
   builder_.add_kind(kind);
   return builder_.Finish();
 }
@@ -2255,7 +2278,8 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
     uint64_t index_offset = 0,
     uint32_t arena_offset = 0,
     const std::vector<uint32_t> *outlier_positions = nullptr,
-    const std::vector<float> *outlier_values = nullptr) {
+    const std::vector<float> *outlier_values = nullptr,
+    ws::fb::IndexEncoding index_encoding = ws::fb::IndexEncoding::FixedWidth) {
   auto name__ = name ? _fbb.CreateString(name) : 0;
   auto shape__ = shape ? _fbb.CreateVector<uint32_t>(*shape) : 0;
   auto raw__ = raw ? _fbb.CreateVector<float>(*raw) : 0;
@@ -2270,7 +2294,8 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
       index_offset,
       arena_offset,
       outlier_positions__,
-      outlier_values__);
+      outlier_values__,
+      index_encoding);
 }
 
 struct IndexStream FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
@@ -2279,7 +2304,8 @@ struct IndexStream FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_ENCODING = 4,
     VT_BIT_WIDTH = 6,
     VT_COUNT = 8,
-    VT_DATA = 10
+    VT_DATA = 10,
+    VT_CODE_LENGTHS = 12
   };
   ws::fb::IndexEncoding encoding() const {
     return static_cast<ws::fb::IndexEncoding>(GetField<uint8_t>(VT_ENCODING, 0));
@@ -2308,6 +2334,15 @@ struct IndexStream FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   flatbuffers::Vector<uint8_t> *mutable_data() {
     return GetPointer<flatbuffers::Vector<uint8_t> *>(VT_DATA);
   }
+  /// Feature HUFFMAN: code length of every codebook entry (exactly M entries, M <= 256), 0 for an entry that no
+  /// coded tensor uses, else 1..12. The code is complete (Kraft sum of the lengths exactly 1), or one entry alone
+  /// has length 1. Absent (or empty) without the feature.
+  const flatbuffers::Vector<uint8_t> *code_lengths() const {
+    return GetPointer<const flatbuffers::Vector<uint8_t> *>(VT_CODE_LENGTHS);
+  }
+  flatbuffers::Vector<uint8_t> *mutable_code_lengths() {
+    return GetPointer<flatbuffers::Vector<uint8_t> *>(VT_CODE_LENGTHS);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyField<uint8_t>(verifier, VT_ENCODING, 1) &&
@@ -2315,6 +2350,8 @@ struct IndexStream FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            VerifyField<uint64_t>(verifier, VT_COUNT, 8) &&
            VerifyOffset(verifier, VT_DATA) &&
            verifier.VerifyVector(data()) &&
+           VerifyOffset(verifier, VT_CODE_LENGTHS) &&
+           verifier.VerifyVector(code_lengths()) &&
            verifier.EndTable();
   }
 };
@@ -2335,6 +2372,9 @@ struct IndexStreamBuilder {
   void add_data(flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data) {
     fbb_.AddOffset(IndexStream::VT_DATA, data);
   }
+  void add_code_lengths(flatbuffers::Offset<flatbuffers::Vector<uint8_t>> code_lengths) {
+    fbb_.AddOffset(IndexStream::VT_CODE_LENGTHS, code_lengths);
+  }
   explicit IndexStreamBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -2351,9 +2391,11 @@ inline flatbuffers::Offset<IndexStream> CreateIndexStream(
     ws::fb::IndexEncoding encoding = ws::fb::IndexEncoding::FixedWidth,
     uint8_t bit_width = 0,
     uint64_t count = 0,
-    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data = 0) {
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data = 0,
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> code_lengths = 0) {
   IndexStreamBuilder builder_(_fbb);
   builder_.add_count(count);
+  builder_.add_code_lengths(code_lengths);
   builder_.add_data(data);
   builder_.add_bit_width(bit_width);
   builder_.add_encoding(encoding);
@@ -2365,14 +2407,17 @@ inline flatbuffers::Offset<IndexStream> CreateIndexStreamDirect(
     ws::fb::IndexEncoding encoding = ws::fb::IndexEncoding::FixedWidth,
     uint8_t bit_width = 0,
     uint64_t count = 0,
-    const std::vector<uint8_t> *data = nullptr) {
+    const std::vector<uint8_t> *data = nullptr,
+    const std::vector<uint8_t> *code_lengths = nullptr) {
   auto data__ = data ? _fbb.CreateVector<uint8_t>(*data) : 0;
+  auto code_lengths__ = code_lengths ? _fbb.CreateVector<uint8_t>(*code_lengths) : 0;
   return ws::fb::CreateIndexStream(
       _fbb,
       encoding,
       bit_width,
       count,
-      data__);
+      data__,
+      code_lengths__);
 }
 
 struct Metadata FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {

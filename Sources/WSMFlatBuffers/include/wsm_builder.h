@@ -49,6 +49,14 @@ int32_t wsm_builder_add_shared_with_outliers(wsm_builder *builder, const char *n
                                              uint32_t rank, uint64_t index_offset, const uint32_t *positions,
                                              const float *values, uint32_t num_outliers);
 
+/* A shared tensor whose indices are stored with `encoding` (an IndexEncoding: 0 fixed width, `index_offset` counts
+ * elements; 1 Huffman, `index_offset` is the stream bit of its first code; the file then needs the HUFFMAN feature
+ * bit and a code table), with an exact-outlier table when num_outliers > 0. Encoding 0 without outliers is the same
+ * as wsm_builder_add_shared. */
+int32_t wsm_builder_add_shared_encoded(wsm_builder *builder, const char *name, const uint32_t *shape,
+                                       uint32_t rank, uint64_t index_offset, uint8_t encoding,
+                                       const uint32_t *positions, const float *values, uint32_t num_outliers);
+
 /* Operators, in execution order. `opcode` is a ws_opcode. Each returns 0, or -1 after an allocation failure. */
 int wsm_builder_add_operator(wsm_builder *builder, uint8_t opcode, const char *name, const int32_t *inputs,
                              uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs);
@@ -118,6 +126,11 @@ int wsm_builder_set_codebook(wsm_builder *builder, const float *values, uint32_t
 /** `data` holds the packed bits and the padding (at least 4 zero bytes). */
 int wsm_builder_set_index_stream(wsm_builder *builder, uint8_t encoding, uint8_t bit_width, uint64_t count,
                                  const uint8_t *data, size_t bytes);
+/** As wsm_builder_set_index_stream, plus the Huffman code table: `num_code_lengths` code lengths, one per codebook
+ *  entry (NULL stores none). */
+int wsm_builder_set_coded_index_stream(wsm_builder *builder, uint8_t encoding, uint8_t bit_width, uint64_t count,
+                                       const uint8_t *data, size_t bytes, const uint8_t *code_lengths,
+                                       uint32_t num_code_lengths);
 int wsm_builder_set_graph_io(wsm_builder *builder, const int32_t *inputs, uint32_t num_inputs,
                              const int32_t *outputs, uint32_t num_outputs);
 void wsm_builder_set_arena_bytes(wsm_builder *builder, uint32_t arena_bytes);
