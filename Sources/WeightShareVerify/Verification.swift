@@ -251,7 +251,10 @@ public enum Verification {
                 maxAbsDiff: VerificationReport.maxAbsDifference(perOutput[o], floatPerOutput[o]))
         }
 
-        let indices = compressed.indices()
+        // Every shared tensor's indices, fixed width or Huffman-coded (the stream's fixed-width part alone misses
+        // coded tensors).
+        let indices = compressed.tensors.filter { $0.kind == .shared }
+            .flatMap { compressed.indices(ofTensor: $0.index)?.indices ?? [] }
         let codebook = compressed.codebook
         var histogram = [Int](repeating: 0, count: codebook.count)
         for i in indices { histogram[Int(i)] += 1 }

@@ -57,6 +57,12 @@ struct PipelineTests {
         #expect(report["sourceMatches"] as? Bool == true)
         #expect((report["floatAccuracy"] as? Double ?? 0) > 0.9)
         #expect(report["m"] as? Int == compiled["m"] as? Int)
+        // Whatever the index coding (auto by default), verify reads every shared index: the same N and ratios.
+        #expect(report["sharedWeights"] as? Int == compiled["sharedWeights"] as? Int)
+        for key in ["compressionRatioFixed", "compressionRatioHuffman"] {
+            let a = report[key] as? Double ?? 0, b = compiled[key] as? Double ?? -1
+            #expect(abs(a - b) < 1e-9 * max(1, b), "\(key): verify \(a), compile \(b)")
+        }
         for key in ["compressedAccuracy", "agreement", "maxAbsDiff", "compressionRatioFixed", "compressionRatioHuffman",
                     "wsmBytes", "onnxBytes", "arenaBytes", "meanCosine"] {
             #expect(report[key] != nil, "verify --json lacks \(key)")
