@@ -32,15 +32,6 @@
 #ifndef WS_TOLERANCE_REL
 #define WS_TOLERANCE_REL 1e-5f
 #endif
-/* Free-running (wsc run --feedback): on every sample after the first, graph input ws_feedback_input[p] takes the
- * values graph output ws_feedback_output[p] had after the sample before, as a recurrent model runs when deployed.
- * The outputs are copied out of the arena first: the next inputs may be planned over them. */
-#ifndef WS_FEEDBACK_PAIRS
-#define WS_FEEDBACK_PAIRS 0u
-#endif
-#if WS_FEEDBACK_PAIRS
-static float feedback_state[WS_FEEDBACK_FLOATS];
-#endif
 
 extern void ws_ticks_start(void);
 extern uint64_t ws_ticks(void);
@@ -60,6 +51,36 @@ extern uint64_t ws_ticks(void);
 #endif
 
 static float arena[(WS_MODEL_ARENA_BYTES + 3u) / 4u + 1u] __attribute__((aligned(16)));
+
+/* Free-running (wsc run --feedback): on every sample after the first, graph input ws_feedback_input[p] takes the
+ * values graph output ws_feedback_output[p] had after the sample before, as a recurrent model runs when deployed.
+ * The outputs are copied out of the arena first: the next inputs may be planned over them. */
+#ifndef WS_FEEDBACK_PAIRS
+#define WS_FEEDBACK_PAIRS 0u
+#endif
+#if WS_FEEDBACK_PAIRS
+static float feedback_state[WS_FEEDBACK_FLOATS];
+
+/* Copies the fed-back outputs into feedback_state (`restore` 0, after a sample), or feedback_state into their
+ * inputs (`restore` 1, before the next); 0 when a pair's tensor does not fit the buffer. */
+static int feedback_copy(const ws_model *model, int restore) {
+    uint32_t p, offset = 0;
+    for (p = 0; p < WS_FEEDBACK_PAIRS; p++) {
+        ws_tensor_info info;
+        ws_tensor_id id = restore ? ws_model_input(model, ws_feedback_input[p])
+                                  : ws_model_output(model, ws_feedback_output[p]);
+        float *data = ws_tensor_data(model, id, arena);
+        if (ws_model_tensor(model, id, &info) != WS_OK || !data || offset + info.elements > WS_FEEDBACK_FLOATS) {
+            printf("error feedback %s %lu\n", restore ? "input" : "output", (unsigned long)p);
+            return 0;
+        }
+        if (restore) memcpy(data, feedback_state + offset, info.elements * sizeof(float));
+        else memcpy(feedback_state + offset, data, info.elements * sizeof(float));
+        offset += info.elements;
+    }
+    return 1;
+}
+#endif
 
 static float bits_to_float(uint32_t bits) {
     float f;
@@ -156,19 +177,7 @@ int main(void) {
             return 2;
         }
 #if WS_FEEDBACK_PAIRS
-        if (sample > 0) {
-            uint32_t p, offset = 0;
-            for (p = 0; p < WS_FEEDBACK_PAIRS; p++) {
-                ws_tensor_info info;
-                ws_tensor_id id = ws_model_input(&model, ws_feedback_input[p]);
-                if (ws_model_tensor(&model, id, &info) != WS_OK || offset + info.elements > WS_FEEDBACK_FLOATS) {
-                    printf("error feedback input %lu\n", (unsigned long)p);
-                    return 2;
-                }
-                memcpy(ws_tensor_data(&model, id, arena), feedback_state + offset, info.elements * sizeof(float));
-                offset += info.elements;
-            }
-        }
+        if (sample > 0 && !feedback_copy(&model, 1)) return 2;
 #endif
         start = ws_ticks();
         status = ws_invoke(&model, arena, sizeof arena);
@@ -189,19 +198,7 @@ int main(void) {
             return 2;
         }
 #if WS_FEEDBACK_PAIRS
-        {
-            uint32_t p, offset = 0;
-            for (p = 0; p < WS_FEEDBACK_PAIRS; p++) {
-                ws_tensor_info info;
-                ws_tensor_id id = ws_model_output(&model, ws_feedback_output[p]);
-                if (ws_model_tensor(&model, id, &info) != WS_OK || offset + info.elements > WS_FEEDBACK_FLOATS) {
-                    printf("error feedback output %lu\n", (unsigned long)p);
-                    return 2;
-                }
-                memcpy(feedback_state + offset, ws_tensor_data(&model, id, arena), info.elements * sizeof(float));
-                offset += info.elements;
-            }
-        }
+        if (!feedback_copy(&model, 0)) return 2;
 #endif
         top1 = argmax_bits(got, n);
         expected_top1 = argmax_bits(expected, n);
