@@ -35,6 +35,8 @@ public struct CompileReport: Sendable, Equatable, Codable {
     public var modelAddress: UInt64?
     /// The C runtime's code size for the board's CPU (nil for `host`, or when arm-none-eabi-gcc is missing).
     public var runtimeSize: RuntimeSize?
+    /// How the solution was chosen when `compile` chose it (nil with --solution).
+    public var choice: SolutionChoice.BoundedChoice?
 }
 
 /// Packs one solution of a run into a .wsm plus its C array and, for a board, its flash images.

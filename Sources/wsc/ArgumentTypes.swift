@@ -10,3 +10,5 @@ extension GenomeKind: ExpressibleByArgument {}
 extension SearchSettings.MergeFloor: ExpressibleByArgument {}
 extension LoweringOptions.BatchNormFolding: ExpressibleByArgument {}
 extension FirmwareIO: ExpressibleByArgument {}
+extension SearchSettings.MergeRule: ExpressibleByArgument {}
+extension SearchSettings.FrontKind: ExpressibleByArgument {}
