@@ -49,9 +49,13 @@ public enum SolutionChoice {
     /// the float model could not be shown within L on this data (its bound, the resolution, exceeds L), the
     /// threshold becomes the resolution, with a warning: then only solutions the data cannot tell from the float
     /// model (or better) qualify. `metric` decides how the warning counts samples.
+    ///
+    /// When no solution qualifies: with `strict` (the tolerance was asked for explicitly) an error naming the
+    /// tightest bound; otherwise (compile's default) the solution with the tightest bound (then the smallest),
+    /// with a warning.
     public static func choose(from solutions: [Solution], assessments: [Solution.Assessment], metric: Metric,
-                              floatScore: Double, resolution: Double, maxLoss: Double, evidence: String)
-        throws -> BoundedChoice {
+                              floatScore: Double, resolution: Double, maxLoss: Double, evidence: String,
+                              strict: Bool = true) throws -> BoundedChoice {
         precondition(solutions.count == assessments.count, "one assessment per solution")
         guard let first = assessments.first else { throw RunError.noSuchSolution(id: 0, count: 0) }
         let n = first.samples, confidence = first.confidence
@@ -68,10 +72,22 @@ public enum SolutionChoice {
             warning = "the bootstrap bound on \(n) samples is unreliable; use 30 or more samples"
         }
         let passing = zip(solutions, assessments).filter { $0.1.lossUpper <= threshold + 1e-12 }
-        guard let chosen = passing.min(by: { ($0.0.result.packedWeightBytes, $0.0.id) < ($1.0.result.packedWeightBytes, $1.0.id) }) else {
-            let best = zip(solutions, assessments).min { $0.1.lossUpper < $1.1.lossUpper }!
-            throw RunError.noSolutionWithinBound(maxLoss: threshold, confidence: confidence, samples: n,
-                                                 evidence: evidence, bestID: best.0.id, bestUpper: best.1.lossUpper)
+        var chosen: (Solution, Solution.Assessment)
+        if let smallest = passing.min(by: { ($0.0.result.packedWeightBytes, $0.0.id) < ($1.0.result.packedWeightBytes, $1.0.id) }) {
+            chosen = smallest
+        } else {
+            let best = zip(solutions, assessments).min {
+                ($0.1.lossUpper, $0.0.result.packedWeightBytes, $0.0.id) < ($1.1.lossUpper, $1.0.result.packedWeightBytes, $1.0.id)
+            }!
+            if strict {
+                throw RunError.noSolutionWithinBound(maxLoss: threshold, confidence: confidence, samples: n,
+                                                     evidence: evidence, bestID: best.0.id, bestUpper: best.1.lossUpper)
+            }
+            chosen = best
+            warning = (warning.map { $0 + "; " } ?? "") + "no solution's loss is within \(Self.points(threshold)) points "
+                + "with \(Self.percent(confidence)) % confidence on these samples: taking the one with the tightest bound, "
+                + "solution \(best.0.id) (\(Self.points(best.1.lossUpper)) points); search longer or with more data, or "
+                + "give --max-loss to refuse instead"
         }
         return BoundedChoice(solution: chosen.0.id, evidence: evidence, samples: n, confidence: confidence,
                              maxLoss: maxLoss, threshold: threshold, resolution: resolution, loss: chosen.1.loss,
@@ -84,7 +100,7 @@ public enum SolutionChoice {
     /// --select-data file), else — a run without one — on the search data, which the front was selected on, so the
     /// bounds there are optimistic (the evidence says so).
     public static func choose(session: SearchSession, report: ParetoReport, maxLoss: Double, confidence: Double,
-                              data: URL? = nil, limit: Int? = nil, dropNonFinite: Bool = false,
+                              strict: Bool = true, data: URL? = nil, limit: Int? = nil, dropNonFinite: Bool = false,
                               maxDataBytes: Int = NumPy.defaultMaxDataBytes) throws -> BoundedChoice {
         let samples: SampleSet
         let evidence: String
@@ -104,7 +120,7 @@ public enum SolutionChoice {
                                                    confidence: confidence)
         return try choose(from: report.solutions, assessments: assessed.assessments, metric: session.settings.metric,
                           floatScore: assessed.floatScore, resolution: assessed.resolution, maxLoss: maxLoss,
-                          evidence: evidence)
+                          evidence: evidence, strict: strict)
     }
 
     /// Score units as points with two decimals ("0.28").

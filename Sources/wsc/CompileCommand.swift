@@ -65,7 +65,7 @@ struct CompileCommand: ParsableCommand {
             let bounded = try SolutionChoice.choose(session: session, report: report,
                                                     maxLoss: (maxLoss ?? Self.defaultMaxLoss) / 100,
                                                     confidence: confidence ?? SearchSettings.defaultConfidence,
-                                                    data: dataURL, limit: limit,
+                                                    strict: maxLoss != nil, data: dataURL, limit: limit,
                                                     dropNonFinite: dataOptions.dropNonFinite,
                                                     maxDataBytes: dataOptions.maxBytes)
             if let warning = bounded.warning { Console.progress("warning: " + warning) }
@@ -120,9 +120,9 @@ struct CompileCommand: ParsableCommand {
         let level = String(format: "%g", c.confidence * 100)
         return "chose solution \(c.solution) on the \(c.evidence), \(c.samples) samples: loss "
             + "\(SolutionChoice.points(c.loss)) pts, \(level) % upper bound \(SolutionChoice.points(c.lossUpper)) pts "
-            + "(one-sided interval [−∞, \(SolutionChoice.points(c.lossUpper))]) ≤ "
+            + "(one-sided interval [−∞, \(SolutionChoice.points(c.lossUpper))]) " + (c.lossUpper > c.threshold + 1e-12 ? "> " : "≤ ")
             + (c.threshold > c.maxLoss ? "resolution \(SolutionChoice.points(c.threshold))" : "max-loss \(SolutionChoice.points(c.maxLoss))")
-            + " pts; the smallest such solution"
+            + (c.lossUpper > c.threshold + 1e-12 ? " pts NOT met: the tightest bound of the front" : " pts; the smallest such solution")
     }
 
     private func boardRows(_ r: CompileReport) -> [[String]] {
