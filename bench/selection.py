@@ -13,7 +13,9 @@ that run's front among solutions that hold on test (test loss <= 1 point; cosine
 pass rate (loss <= 1 point), median and range of the test loss, median and minimum of CR / best holding CR, and
 how often that ratio is >= 0.9. Writes JSON after every run, so a long run can be read while it goes.
 
-  python3 bench/selection.py --wsc .build-bench/release/wsc --out bench/selection.json
+  python3 bench/selection.py --wsc .build-bench/release/wsc --out bench/selection.json [--population 24 --generations 8]
+  python3 bench/selection.py --finalise IN OUT     # recompute the summaries of a (partial) result
+  python3 bench/selection.py --table bench/selection.json   # the markdown table of bench/README.md
 Standard library only. Runs one search at a time (2 shared cores).
 """
 import argparse
@@ -101,7 +103,54 @@ def summarise(runs, ratio_target=0.9):
     }
 
 
+def finalise(result):
+    """Per fixture and metric summaries, and every classifier run of a search metric pooled (the acceptance
+    counts runs, not fixtures)."""
+    pooled = {}
+    for name, entry in result["fixtures"].items():
+        for m, block in entry.items():
+            if block["runs"]:
+                block["summary"] = summarise(block["runs"])
+                if name != AUTOENCODER[0]:
+                    pooled.setdefault(m, []).extend(block["runs"])
+    result["totals"] = {m: summarise(runs) for m, runs in pooled.items()}
+
+
+def table(path):
+    """A markdown table of a finished benchmark (bench/README.md, README.md)."""
+    with open(path) as f:
+        result = json.load(f)
+    print("| fixture | search metric | runs | test loss <= 1 pt | test loss pts, median [min, max] | CR fixed, median "
+          "[min, max] | CR / best holding CR, median [min] | ratio >= 0.9 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, entry in result["fixtures"].items():
+        for metric, block in entry.items():
+            s = block.get("summary")
+            if not s:
+                continue
+            errors = len(block.get("errors", []))
+            print(f"| {name} | {metric} | {s['runs']}{f' (+{errors} failed)' if errors else ''} | "
+                  f"{s['pass_rate_loss_le_1pt'] * 100:.0f} % | {s['test_loss_points_median']:.2f} "
+                  f"[{s['test_loss_points_min_max'][0]:.2f}, {s['test_loss_points_min_max'][1]:.2f}] | "
+                  f"{s['cr_fixed_median']:.2f} [{s['cr_fixed_min_max'][0]:.2f}, {s['cr_fixed_min_max'][1]:.2f}] | "
+                  f"{s['cr_ratio_median']:.2f} [{s['cr_ratio_min']:.2f}] | {s['cr_ratio_ge_0_9_rate'] * 100:.0f} % |")
+    for metric, totals in result.get("totals", {}).items():
+        print(f"| all classifiers | {metric} | {totals['runs']} | {totals['pass_rate_loss_le_1pt'] * 100:.0f} % | "
+              f"{totals['test_loss_points_median']:.2f} | | {totals['cr_ratio_median']:.2f} [{totals['cr_ratio_min']:.2f}] | "
+              f"{totals['cr_ratio_ge_0_9_rate'] * 100:.0f} % |")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--table":
+        return table(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "--finalise":  # --finalise IN OUT: summaries again
+        with open(sys.argv[2]) as f:
+            result = json.load(f)
+        finalise(result)
+        with open(sys.argv[3], "w") as f:
+            json.dump(result, f, indent=1)
+            f.write("\n")
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--wsc", required=True)
     ap.add_argument("--out", default="bench/selection.json")
@@ -127,10 +176,7 @@ def main():
     }
 
     def save():
-        for entry in result["fixtures"].values():
-            for m, block in entry.items():
-                if block["runs"]:
-                    block["summary"] = summarise(block["runs"])
+        finalise(result)
         with open(args.out, "w") as f:
             json.dump(result, f, indent=1)
             f.write("\n")
