@@ -23,7 +23,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("k-min"), help: "Smallest number of uniform bins.") var kMin: Int = 2
     @Option(name: .customLong("k-max"), help: "Largest number of uniform bins.") var kMax: Int = 1024
     @Flag(name: .customLong("no-merge"), help: "Skip the iterative bin merge of the final front.") var noMerge = false
-    @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point).") var tolerance: Double = 0
+    @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point); with --merge-rule bound, how far the loss bound may rise.") var tolerance: Double = 0
     @Option(name: .customLong("merge-floor"),
             help: "start (the paper): a merge may not drop the score below the solution's own minus --tolerance; float: below min(own, float model's) minus --tolerance — a start above the float model is luck on the search data that merges may spend.")
     var mergeFloor: SearchSettings.MergeFloor = .start
