@@ -149,6 +149,34 @@ struct SelectionTests {
         #expect(other.solutions.map(\.selection) != report.solutions.map(\.selection))
     }
 
+    @Test("--front noise keeps the first front and adds per-bit-width candidates; --merge-rule bound never widens the bound")
+    func noiseFrontAndBoundMerge() throws {
+        let root = try FixturePaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let val = FixturePaths.url("digits_val.npz")
+        var settings = Self.settings(val)
+        settings.population = 12
+        settings.generations = 3
+        let noise = try SearchSession(settings: settings, directory: RunDirectory(root.appendingPathComponent("n")))
+        let noiseReport = try noise.run(resume: false) { _ in }
+        settings.front = .pareto
+        let pareto = try SearchSession(settings: settings, directory: RunDirectory(root.appendingPathComponent("p")))
+        let paretoReport = try pareto.run(resume: false) { _ in }
+        // Same search, same merges per solution: the noise front holds every solution of the first front.
+        func key(_ s: Solution) -> String { "\(s.genes.sorted { $0.key < $1.key })|\(s.grouping)" }
+        #expect(Set(paretoReport.solutions.map(key)).isSubset(of: Set(noiseReport.solutions.map(key))))
+        #expect(noiseReport.solutions.count >= paretoReport.solutions.count)
+        // The merge kept only merges whose loss bound on the search data did not rise above the start's.
+        let encoder = noise.evaluator.encoder
+        for solution in noiseReport.solutions where solution.merged {
+            let before = try #require(try noise.evaluator.lossBound(try solution.searchedEncoding(encoder: encoder),
+                                                                    confidence: 0.9, seed: settings.seed))
+            let after = try #require(try noise.evaluator.lossBound(try solution.encoding(encoder: encoder),
+                                                                   confidence: 0.9, seed: settings.seed))
+            #expect(after.upper <= before.upper + 1e-12, "solution \(solution.id): \(before.upper) -> \(after.upper)")
+        }
+    }
+
     // MARK: The choice
 
     static func solution(_ id: Int, bytes: Int) -> Solution {
