@@ -15,6 +15,7 @@ how often that ratio is >= 0.9. Writes JSON after every run, so a long run can b
 
   python3 bench/selection.py --wsc .build-bench/release/wsc --out bench/selection.json [--population 24 --generations 8]
   python3 bench/selection.py --finalise IN OUT     # recompute the summaries of a (partial) result
+  python3 bench/selection.py --wsc W --recompile OLD.json --out NEW.json  # same searches, choice made again
   python3 bench/selection.py --table bench/selection.json   # the markdown table of bench/README.md
 Standard library only. Runs one search at a time (2 shared cores).
 """
@@ -45,13 +46,17 @@ def run(cmd):
     return p
 
 
-def one(wsc, runs, name, model, shape, metric, seed, pop, gens, test_metric, holds):
+def one(wsc, runs, name, model, shape, metric, seed, pop, gens, test_metric, holds, recompile=None):
     run_dir = os.path.join(runs, f"{name}-{metric}-s{seed}")
-    subprocess.run(["rm", "-rf", run_dir])
-    t0 = time.time()
-    run([wsc, "search", model, "--data", f"{FIX}/digits_val.npz", "--out", run_dir, "--input-shape", shape,
-         "--metric", metric, "--seed", str(seed), "--population", str(pop), "--generations", str(gens)])
-    search_s = time.time() - t0
+    if recompile is None:
+        subprocess.run(["rm", "-rf", run_dir])
+        t0 = time.time()
+        run([wsc, "search", model, "--data", f"{FIX}/digits_val.npz", "--out", run_dir, "--input-shape", shape,
+             "--metric", metric, "--seed", str(seed), "--population", str(pop), "--generations", str(gens)])
+        search_s = time.time() - t0
+    else:
+        # --recompile: the stored search of this run, chosen again by the current compile.
+        search_s = recompile["search_seconds"]
     c = run([wsc, "compile", run_dir, "-o", os.path.join(run_dir, "out"), "--json"])
     compiled = json.loads(c.stdout)
     warning = [l for l in c.stderr.splitlines() if l.startswith("warning:")]
@@ -160,7 +165,17 @@ def main():
     ap.add_argument("--population", type=int, default=int(os.environ.get("POP", 24)))
     ap.add_argument("--generations", type=int, default=int(os.environ.get("GENS", 8)))
     ap.add_argument("--only", default="", help="comma-separated fixture names")
+    ap.add_argument("--recompile", help="a previous result: keep its searches (run folders under --runs), run "
+                    "compile and the test scoring again with --wsc (after a change of the choice rule)")
     args = ap.parse_args()
+    previous = {}
+    if args.recompile:
+        with open(args.recompile) as f:
+            old = json.load(f)
+        for name, entry in old["fixtures"].items():
+            for m, block in entry.items():
+                for r in block["runs"]:
+                    previous[(name, m, r["seed"])] = r
     os.makedirs(args.runs, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
     metrics = args.metrics.split(",")
@@ -193,9 +208,11 @@ def main():
         if only and name not in only:
             continue
         block = result["fixtures"].setdefault(name, {}).setdefault(m, {"runs": []})
+        if args.recompile and (name, m, seed) not in previous:
+            continue
         try:
             r = one(args.wsc, args.runs, name, model, shape, m, seed, args.population, args.generations,
-                    test_metric, holds)
+                    test_metric, holds, recompile=previous.get((name, m, seed)) if args.recompile else None)
         except RuntimeError as e:
             block.setdefault("errors", []).append({"seed": seed, "error": str(e)[-600:]})
             print(f"{name} {m} seed {seed}: ERROR {e}", file=sys.stderr)
@@ -205,6 +222,8 @@ def main():
         print(f"{name} {m} seed {seed}: chose #{r['chosen']} {r['chosen_bits']}-bit CR {r['cr_fixed']} test loss "
               f"{r['test_loss_points']} pts ratio {r['cr_ratio']} ({r['search_seconds']} s)", file=sys.stderr)
         save()
+    if args.recompile:
+        result["recompiled_from"] = "searches of an earlier run of this script (same settings), compiled again"
     result["load_average_end"] = os.getloadavg()[0]
     save()
 

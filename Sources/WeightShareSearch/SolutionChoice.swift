@@ -48,7 +48,9 @@ public enum SolutionChoice {
     /// whose one-sided upper loss bound at the evidence's confidence is at most L. When even a solution identical to
     /// the float model could not be shown within L on this data (its bound, the resolution, exceeds L), the
     /// threshold becomes the resolution, with a warning: then only solutions the data cannot tell from the float
-    /// model (or better) qualify. `metric` decides how the warning counts samples.
+    /// model (or better) qualify. A solution whose loss on the search data exceeds the threshold never qualifies:
+    /// the front was selected on the search data, which can only flatter it. `metric` decides how the warning
+    /// counts samples.
     ///
     /// When no solution qualifies: with `strict` (the tolerance was asked for explicitly) an error naming the
     /// tightest bound; otherwise (compile's default) the solution with the tightest bound (then the smallest),
@@ -71,12 +73,16 @@ public enum SolutionChoice {
         } else if metric == .cosine && n < 30 {
             warning = "the bootstrap bound on \(n) samples is unreliable; use 30 or more samples"
         }
-        let passing = zip(solutions, assessments).filter { $0.1.lossUpper <= threshold + 1e-12 }
+        // The search data can only flatter a front solution (the front was selected on it), so a solution whose
+        // loss there already exceeds the threshold is not taken, however lucky it was on the evidence.
+        let searchAgrees = { (s: Solution) in s.result.loss <= threshold + 1e-12 }
+        let passing = zip(solutions, assessments).filter { $0.1.lossUpper <= threshold + 1e-12 && searchAgrees($0.0) }
         var chosen: (Solution, Solution.Assessment)
         if let smallest = passing.min(by: { ($0.0.result.packedWeightBytes, $0.0.id) < ($1.0.result.packedWeightBytes, $1.0.id) }) {
             chosen = smallest
         } else {
-            let best = zip(solutions, assessments).min {
+            let plausible = zip(solutions, assessments).filter { searchAgrees($0.0) }
+            let best = (plausible.isEmpty ? Array(zip(solutions, assessments)) : plausible).min {
                 ($0.1.lossUpper, $0.0.result.packedWeightBytes, $0.0.id) < ($1.1.lossUpper, $1.0.result.packedWeightBytes, $1.0.id)
             }!
             if strict {

@@ -206,6 +206,19 @@ struct SelectionTests {
         }
     }
 
+    @Test("a solution that loses more than the threshold on the search data is not taken, however lucky elsewhere")
+    func searchDataGuard() throws {
+        // The demo's case: a 2-bit solution 2.4 points down on the search data looked 0.9 points better on 110
+        // selection samples (bound 0.66 points) and lost 3 points on test.
+        var lucky = Self.solution(0, bytes: 100)
+        lucky.result.loss = 0.024
+        let solutions = [lucky, Self.solution(1, bytes: 200)]
+        let assessed = [Self.assessment(upper: 0.0066, samples: 110), Self.assessment(upper: 0.0139, samples: 110)]
+        let choice = try SolutionChoice.choose(from: solutions, assessments: assessed, metric: .accuracy,
+                                               floatScore: 0.97, resolution: 0.0139, maxLoss: 0.01, evidence: "t")
+        #expect(choice.solution == 1)
+    }
+
     @Test("a tiny dataset produces the warning and the choice falls back to the data's resolution")
     func tinyWarning() throws {
         // 20 samples, 19 right: a candidate identical to the float model is bounded at the resolution.
