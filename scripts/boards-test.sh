@@ -82,7 +82,7 @@ echo "== qemu-mps2-an386, stateful_cell free-running (--feedback state=state_out
 # The recurrent families: the GRU keyword spotter, and the LSTM VAD free-running with its state (h, c) fed back.
 for m in gru_kws lstm_vad; do
     "$wsc" search $fx/families/$m.onnx --data $fx/families/${m}_data.npz --out "$work/$m" --metric cosine \
-        --genome k --population 6 --generations 1 --k-max 64 --no-merge --limit 12 --seed 2 >/dev/null 2>&1
+        --genome k --population 6 --generations 1 --k-max 64 --no-merge --limit 24 --seed 2 >/dev/null 2>&1
     "$wsc" compile "$work/$m" --max-loss 0.5 --board qemu-mps2-an386 -o "$work/$m-out" >/dev/null
 done
 echo "== qemu-mps2-an386, gru_kws"

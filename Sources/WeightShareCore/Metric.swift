@@ -41,6 +41,22 @@ public enum Metric: String, Sendable, Codable, CaseIterable {
         return total / Double(n)
     }
 
+    /// Each sample's score (``score(outputs:width:labels:reference:)`` is their mean): 1 or 0 for accuracy and
+    /// agreement, the cosine for cosine; a row holding NaN or ±Inf scores 0 (−1 for cosine).
+    public func rowScores(outputs: [Float], width: Int, labels: [Int]?, reference: [Float]) -> [Double] {
+        let n = width == 0 ? 0 : outputs.count / width
+        return (0..<n).map { i in
+            let row = outputs[(i * width)..<((i + 1) * width)]
+            let ref = reference.isEmpty ? row : reference[(i * width)..<((i + 1) * width)]
+            guard Metric.allFinite(row), Metric.allFinite(ref) else { return self == .cosine ? -1 : 0 }
+            switch self {
+            case .accuracy: return Metric.argmax(row) == labels![i] ? 1 : 0
+            case .agreement: return Metric.argmax(row) == Metric.argmax(ref) ? 1 : 0
+            case .cosine: return Metric.cosine(row, ref)
+            }
+        }
+    }
+
     /// Index of the largest value (the first one on ties), as onnxruntime's ArgMax.
     public static func argmax<C: Collection>(_ row: C) -> Int where C.Element == Float, C.Index == Int {
         var best = row.startIndex

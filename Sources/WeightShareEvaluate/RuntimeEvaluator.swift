@@ -61,6 +61,32 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
         return metric.score(outputs: outputs, width: outputWidth, labels: samples.labels, reference: floatOutputs)
     }
 
+    /// Each sample's score (``Metric/rowScores(outputs:width:labels:reference:)``) of the model with `encoding`
+    /// (nil: the float model); nil when the candidate fails as in ``score(_:)``.
+    public func rowScores(_ encoding: WeightEncoding?) throws -> [Double]? {
+        let outputs: [Float]
+        do {
+            outputs = try encoding == nil ? floatOutputs : self.outputs(encoding)
+        } catch CalibrationError.nonFiniteBias {
+            return nil
+        }
+        guard Metric.allFinite(outputs) else { return nil }
+        return metric.rowScores(outputs: outputs, width: outputWidth, labels: samples.labels, reference: floatOutputs)
+    }
+
+    /// The float model's per-sample scores.
+    public var floatRowScores: [Double] {
+        metric.rowScores(outputs: floatOutputs, width: outputWidth, labels: samples.labels, reference: floatOutputs)
+    }
+
+    /// The one-sided upper bound on the loss of `encoding` against the float model on these samples at
+    /// `confidence` (``LossBound``); nil when the candidate fails.
+    public func lossBound(_ encoding: WeightEncoding, confidence: Double, seed: UInt64) throws -> LossBound? {
+        guard let rows = try rowScores(encoding) else { return nil }
+        return LossBound.measure(metric: metric, float: floatRowScores, candidate: rows, confidence: confidence,
+                                 seed: seed)
+    }
+
     /// Outputs of the model with `encoding` (nil: the float model) on every sample.
     public func outputs(_ encoding: WeightEncoding?) throws -> [Float] {
         let candidate = try WSMModel(bytes: try encoder.container(encoding))

@@ -34,6 +34,57 @@ public struct SampleSet: Sendable, Equatable {
 }
 
 extension SampleSet {
+    /// The samples at `indices`, in that order.
+    public func rows(_ indices: [Int]) -> SampleSet {
+        var values: [Float] = []
+        values.reserveCapacity(indices.count * sampleSize)
+        for i in indices { values += self.values[(i * sampleSize)..<((i + 1) * sampleSize)] }
+        var set = SampleSet(values: values, sampleSize: sampleSize, labels: labels.map { l in indices.map { l[$0] } },
+                            inputSizes: inputSizes)
+        set.droppedNonFinite = droppedNonFinite
+        return set
+    }
+
+    /// Which rows a selection split keeps apart: `round(fraction · n)` of them (per label when there are labels,
+    /// `round(fraction · n_label)` of each label's rows), drawn by a generator seeded with `seed`; the rest are the
+    /// search rows. Both lists are ascending, so the search keeps the file's order. A positive fraction keeps at
+    /// least one row on each side (nil when there are fewer than 2 rows).
+    public func selectionSplit(fraction: Double, seed: UInt64) -> (search: [Int], selection: [Int])? {
+        precondition(fraction >= 0 && fraction < 1, "a fraction in [0, 1)")
+        guard fraction > 0 else { return (Array(0..<count), []) }
+        guard count >= 2 else { return nil }
+        var generator = SplitMix(state: seed ^ 0x5E1E_C710_4D17_5EED)
+        var groups: [Int: [Int]] = [:]
+        for i in 0..<count { groups[labels?[i] ?? 0, default: []].append(i) }
+        var selection: [Int] = []
+        for key in groups.keys.sorted() {
+            var members = groups[key]!
+            // Fisher–Yates with the seeded stream, one class after the other in label order.
+            for i in stride(from: members.count - 1, to: 0, by: -1) {
+                members.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+            }
+            selection += members.prefix(Int((fraction * Double(members.count)).rounded()))
+        }
+        if selection.isEmpty { selection = [Int(generator.next() % UInt64(count))] }
+        if selection.count == count { selection.removeLast() }
+        let chosen = Set(selection)
+        return ((0..<count).filter { !chosen.contains($0) }, selection.sorted())
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): the split's random stream.
+struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension SampleSet {
     /// Loads the samples of every model input (and, with `labels`, `y` when present) from a .npz and checks them
     /// against the model's inputs. A model with one input reads `x`, or the array named after the input when
     /// there is no `x`; a model with several inputs reads one array per input, named after it, each `[n, ...]`

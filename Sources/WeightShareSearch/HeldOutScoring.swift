@@ -45,3 +45,50 @@ public enum HeldOutScoring {
         return (evaluator.floatScore, scores)
     }
 }
+
+/// Scores a front on data the search did not see, with a one-sided upper bound on every solution's loss: the
+/// evidence `compile` chooses on (the selection split, or the user's held-out data).
+public enum SelectionScoring {
+    public struct Result: Sendable, Equatable {
+        public var floatScore: Double
+        /// ``LossBound/resolution(metric:float:confidence:)`` on these samples.
+        public var resolution: Double
+        public var samples: Int
+        /// One per solution, in the given order.
+        public var assessments: [Solution.Assessment]
+    }
+
+    /// Each solution's final (merged) encoding scored on `samples` with the run's metric; bounds at `confidence`,
+    /// the bootstrap seeded with the run's seed.
+    public static func assess(session: SearchSession, solutions: [Solution], samples: SampleSet,
+                              confidence: Double) throws -> Result {
+        let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples,
+                                             metric: session.settings.metric, output: session.settings.output)
+        let float = evaluator.floatRowScores
+        let assessments = try solutions.map { solution -> Solution.Assessment in
+            guard let rows = try evaluator.rowScores(try solution.encoding(encoder: session.evaluator.encoder)) else {
+                let loss = evaluator.floatScore - Metric.failedScore
+                return Solution.Assessment(score: Metric.failedScore,
+                                           bound: LossBound(loss: loss, upper: loss, confidence: confidence,
+                                                            samples: samples.count, method: "failed"))
+            }
+            let bound = LossBound.measure(metric: evaluator.metric, float: float, candidate: rows,
+                                          confidence: confidence, seed: session.settings.seed)
+            return Solution.Assessment(score: rows.reduce(0, +) / Double(max(rows.count, 1)), bound: bound)
+        }
+        return Result(floatScore: evaluator.floatScore,
+                      resolution: LossBound.resolution(metric: evaluator.metric, float: float, confidence: confidence),
+                      samples: samples.count, assessments: assessments)
+    }
+
+    /// Loads `data` as the run's data is read (its metric, output, limits) for scoring a front on it.
+    public static func load(_ data: URL, session: SearchSession, limit: Int? = nil, dropNonFinite: Bool = false,
+                            maxDataBytes: Int = NumPy.defaultMaxDataBytes) throws -> SampleSet {
+        let lowered = session.source.lowered
+        return try SampleSet.load(
+            data, for: lowered, limit: limit, metric: session.settings.metric, dropNonFinite: dropNonFinite,
+            maxBytes: maxDataBytes,
+            classOutput: try OutputSelection.classOutput(outputs: lowered.outputs.map { lowered.tensors[$0].name },
+                                                         name: session.settings.output))
+    }
+}

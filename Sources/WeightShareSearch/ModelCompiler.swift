@@ -38,6 +38,8 @@ public struct CompileReport: Sendable, Equatable, Codable {
     public var runtimeSize: RuntimeSize?
     /// How the indices are stored: the `--index-coding` asked for, and per shared tensor what was chosen.
     public var indexCoding: IndexCodingReport?
+    /// How the solution was chosen when `compile` chose it (nil with --solution).
+    public var choice: SolutionChoice.BoundedChoice?
 }
 
 /// The index coding of a compiled file (`wsc compile --json`, key `indexCoding`).

@@ -14,6 +14,11 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case noSharedWeights(model: String)
     /// No candidate on the final front gave finite outputs on the search data.
     case noFiniteSolution(candidates: Int)
+    /// The data is too small to keep a selection split apart.
+    case selectionSplitTooSmall(samples: Int, fraction: Double)
+    /// No solution's loss bound is within the threshold.
+    case noSolutionWithinBound(maxLoss: Double, confidence: Double, samples: Int, evidence: String, bestID: Int,
+                               bestUpper: Double)
 
     public var description: String {
         switch self {
@@ -38,6 +43,14 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
         case .noFiniteSolution(let candidates):
             return "every solution on the final front (\(candidates)) gives NaN or infinite outputs on the search "
                 + "data; no usable solution was found (check the model and the data)"
+        case .noSolutionWithinBound(let maxLoss, let confidence, let samples, let evidence, let bestID, let bestUpper):
+            return String(format: "no solution's loss is within %.2f points with %g %% confidence on %d samples (%@); "
+                          + "the tightest bound is solution %d's, %.2f points (raise --max-loss, lower --confidence, "
+                          + "or pick --solution)", maxLoss * 100, confidence * 100, samples, evidence, bestID, bestUpper * 100)
+        case .selectionSplitTooSmall(let samples, let fraction):
+            return String(format: "cannot keep %.0f %% of %d sample(s) apart as a selection split: both the search "
+                          + "and the selection need samples (use more data, --select-data FILE, or --select-fraction 0)",
+                          fraction * 100, samples)
         }
     }
 }

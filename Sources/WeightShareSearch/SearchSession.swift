@@ -19,9 +19,18 @@ public struct SearchSession {
     public let settings: SearchSettings
     public let directory: RunDirectory
     public let source: ModelSource
+    /// The samples NSGA-II and the merge score on (the data minus the selection split).
     public let samples: SampleSet
     public let evaluator: RuntimeEvaluator
+    /// The selection split (or `--select-data`): never seen by NSGA-II or the merge; the front is scored and
+    /// chosen on it. nil without one.
+    public let selection: SampleSet?
+    /// Rows of the data file (after `--limit` and dropped rows) in the search set and in the selection split
+    /// (empty with `--select-data` or without a split).
+    public let searchRows: [Int]
+    public let selectionRows: [Int]
     let dataSHA256: String
+    let selectDataSHA256: String?
 
     /// Loads the model and the data and measures the float model.
     public init(settings: SearchSettings, directory: RunDirectory) throws {
@@ -34,12 +43,38 @@ public struct SearchSession {
         // Nothing to share means nothing to search: refused before the data is read or anything is written.
         guard source.prepared.shared.count > 0 else { throw RunError.noSharedWeights(model: settings.model) }
         let dataURL = URL(fileURLWithPath: settings.data)
-        samples = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit, metric: settings.metric,
+        let classOutput = try OutputSelection.classOutput(outputs: outputNames, name: settings.output)
+        let all = try SampleSet.load(dataURL, for: source.lowered, limit: settings.limit, metric: settings.metric,
                                      dropNonFinite: settings.dropNonFinite ?? false,
                                      maxBytes: settings.maxDataBytes ?? NumPy.defaultMaxDataBytes,
-                                     classOutput: try OutputSelection.classOutput(outputs: outputNames,
-                                                                                  name: settings.output))
+                                     classOutput: classOutput)
         dataSHA256 = sha256Hex(try Data(contentsOf: dataURL))
+        if let selectData = settings.selectData {
+            let url = URL(fileURLWithPath: selectData)
+            selection = try SampleSet.load(url, for: source.lowered, metric: settings.metric,
+                                           dropNonFinite: settings.dropNonFinite ?? false,
+                                           maxBytes: settings.maxDataBytes ?? NumPy.defaultMaxDataBytes,
+                                           classOutput: classOutput)
+            selectDataSHA256 = sha256Hex(try Data(contentsOf: url))
+            samples = all
+            searchRows = Array(0..<all.count)
+            selectionRows = []
+        } else if let fraction = settings.selectFraction, fraction > 0 {
+            guard fraction < 1, let split = all.selectionSplit(fraction: fraction, seed: settings.seed) else {
+                throw RunError.selectionSplitTooSmall(samples: all.count, fraction: fraction)
+            }
+            samples = all.rows(split.search)
+            selection = all.rows(split.selection)
+            searchRows = split.search
+            selectionRows = split.selection
+            selectDataSHA256 = nil
+        } else {
+            samples = all
+            selection = nil
+            searchRows = Array(0..<all.count)
+            selectionRows = []
+            selectDataSHA256 = nil
+        }
         // Error compensation and bias corrections are measured on the search data, so every container of this
         // run (search, merge, held-out scoring, compile) carries the same indices and offsets.
         let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
@@ -106,12 +141,15 @@ public struct SearchSession {
         guard session.dataSHA256 == run.dataSHA256 else {
             throw RunError.inputChanged(field: "the data file's SHA-256", stored: run.dataSHA256, given: session.dataSHA256)
         }
+        if let stored = run.selectDataSHA256, let given = session.selectDataSHA256, stored != given {
+            throw RunError.inputChanged(field: "the --select-data file's SHA-256", stored: stored, given: given)
+        }
         return session
     }
 
     var runFile: RunFile {
         RunFile(toolVersion: WeightShareVersion.string, settings: settings, modelSHA256: source.sha256,
-                dataSHA256: dataSHA256)
+                dataSHA256: dataSHA256, selectDataSHA256: selectDataSHA256)
     }
 
     /// Runs (or resumes) the search and writes the pareto files. `log` receives one line per step.
@@ -144,7 +182,8 @@ public struct SearchSession {
         try RunDirectory.writeAtomically(try RunDirectory.encode(runFile), to: directory.runFile)
         log(String(format: "model %@: %d shared weights in %d tensor(s); float %@ on %d samples = %.4f",
                    source.url.lastPathComponent, source.prepared.shared.count, source.prepared.shared.slices.count,
-                   settings.metric.rawValue, samples.count, evaluator.floatScore))
+                   settings.metric.rawValue, samples.count, evaluator.floatScore)
+            + (selection.map { " (search split; \($0.count) selection samples kept apart)" } ?? ""))
 
         let floatBytes = Double(4 * source.prepared.shared.count)
         if engine.state.generation == 0 && engine.state.population.isEmpty {
@@ -158,7 +197,9 @@ public struct SearchSession {
             log(progressLine(engine, problem: problem, floatBytes: floatBytes))
         }
 
-        let report = try makeReport(front: engine.paretoFront, problem: problem,
+        let front = settings.frontKind == .noise ? try noiseFront(engine.state.population, problem: problem)
+                                                 : engine.paretoFront
+        let report = try makeReport(front: front, problem: problem,
                                     evaluations: engine.state.evaluations, log: log)
         try directory.write(report)
         return report
@@ -188,6 +229,11 @@ public struct SearchSession {
                       b.board.map { "\($0.name)" + (a.board?.name == $0.name ? " (changed description)" : "") } ?? "none")
         }
         try check("--limit", a.limit.map(String.init) ?? "none", b.limit.map(String.init) ?? "none")
+        try check("--select-fraction", a.selectFraction.map { "\($0)" } ?? "none", b.selectFraction.map { "\($0)" } ?? "none")
+        try check("--select-data", a.selectData ?? "none", b.selectData ?? "none")
+        try check("--confidence", "\(a.confidenceLevel)", "\(b.confidenceLevel)")
+        try check("--merge-rule", a.mergeRuleKind.rawValue, b.mergeRuleKind.rawValue)
+        try check("--front", a.frontKind.rawValue, b.frontKind.rawValue)
         try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
     }
 
@@ -241,13 +287,67 @@ public struct SearchSession {
         }
         // Candidates with non-finite outputs carry a loss beyond every usable one and are left out above.
         if solutions.isEmpty { throw RunError.noFiniteSolution(candidates: front.count) }
+        var selectionFacts: ParetoReport.SelectionFacts?
+        if let selection {
+            let assessed = try SelectionScoring.assess(session: self, solutions: solutions, samples: selection,
+                                                       confidence: settings.confidenceLevel)
+            for i in solutions.indices { solutions[i].selection = assessed.assessments[i] }
+            selectionFacts = ParetoReport.SelectionFacts(
+                source: selectionSource, samples: selection.count, floatScore: assessed.floatScore,
+                confidence: settings.confidenceLevel, resolution: assessed.resolution)
+            log(String(format: "scored %d solution(s) on %d selection samples (float %@ %.4f)", solutions.count,
+                       selection.count, settings.metric.rawValue, assessed.floatScore))
+        }
         return ParetoReport(toolVersion: WeightShareVersion.string, model: source.url.path,
                             modelSHA256: source.sha256, metric: settings.metric.rawValue, seed: settings.seed,
                             floatScore: evaluator.floatScore, samples: samples.count,
                             sharedWeights: source.prepared.shared.count,
                             floatWeightBytes: 4 * source.prepared.shared.count, onnxBytes: source.fileBytes,
                             generations: settings.generations, evaluations: evaluations + mergeEvaluations,
-                            runtimeEvaluations: problem.evaluations + mergeEvaluations, solutions: solutions)
+                            runtimeEvaluations: problem.evaluations + mergeEvaluations, solutions: solutions,
+                            selection: selectionFacts)
+    }
+
+    /// Where the selection samples come from, for reports.
+    public var selectionSource: String {
+        if let file = settings.selectData { return file }
+        return String(format: "split %g %% of %@", (settings.selectFraction ?? 0) * 100,
+                      URL(fileURLWithPath: settings.data).lastPathComponent)
+    }
+
+    /// The search data's resolution: the loss bound of a candidate identical to the float model (score units).
+    public var searchResolution: Double {
+        LossBound.resolution(metric: settings.metric, float: evaluator.floatRowScores,
+                             confidence: settings.confidenceLevel)
+    }
+
+    /// The reported front with `--front noise`: the first front of `population` plus, for each index bit width,
+    /// its best candidate (lowest loss, then fewest bytes, then genome) unless a smaller candidate's loss is lower
+    /// by more than ``searchResolution``. Sorted as ``NSGA2/paretoFront``.
+    func noiseFront(_ population: [Individual], problem: CompressionProblem) throws -> [Individual] {
+        let feasible = population.filter { $0.objectives[0] < CompressionProblem.infeasibleLoss }
+        let epsilon = searchResolution
+        var kept = Set(Pareto.firstFront(population.map(\.objectives)).map { population[$0] })
+        var best: [Int: Individual] = [:]
+        for individual in feasible {
+            let width = problem.encoding(for: individual.genome).quantization.bitWidth
+            if let current = best[width] {
+                let a = (individual.objectives[0], individual.objectives[1]), b = (current.objectives[0], current.objectives[1])
+                if a < b || (a == b && individual.genome < current.genome) { best[width] = individual }
+            } else {
+                best[width] = individual
+            }
+        }
+        for candidate in best.values {
+            let separated = feasible.contains {
+                $0.objectives[1] < candidate.objectives[1] && $0.objectives[0] < candidate.objectives[0] - epsilon
+            }
+            if !separated { kept.insert(candidate) }
+        }
+        return kept.sorted { a, b in
+            if a.objectives != b.objectives { return a.objectives.lexicographicallyPrecedes(b.objectives) }
+            return a.genome < b.genome
+        }
     }
 
     /// Iterative merge of one solution, from its current grouping.
@@ -259,23 +359,46 @@ public struct SearchSession {
         func withBins(_ q: Quantization) -> WeightEncoding {
             evaluator.encoder.encoding(genes, q, outliers: outliers)
         }
-        let reference = settings.mergeFloorKind == .float ? evaluator.floatScore : nil
-        let merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: reference) { [evaluator] in
-            try evaluator.score(withBins($0))
+        let merger: BinMerger
+        let startScore: Double
+        switch settings.mergeRuleKind {
+        case .score:
+            let reference = settings.mergeFloorKind == .float ? evaluator.floatScore : nil
+            merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: reference) { [evaluator] in
+                try evaluator.score(withBins($0))
+            }
+            startScore = solution.result.score
+        case .bound:
+            // The merger keeps what does not fall below a floor, so it works on −(upper loss bound): a merge is kept
+            // when its bound is at most the start's (or 0, with --merge-floor float) plus the tolerance.
+            let float = evaluator.floatRowScores
+            let (metric, confidence, seed) = (settings.metric, settings.confidenceLevel, settings.seed)
+            let negativeBound: (Quantization) throws -> Double = { [evaluator] q in
+                guard let rows = try evaluator.rowScores(withBins(q)) else { return Metric.failedScore }
+                let upper = LossBound.measure(metric: metric, float: float, candidate: rows, confidence: confidence,
+                                              seed: seed).upper
+                return max(-upper, Metric.failedScore + 1e-9)
+            }
+            merger = BinMerger(tolerance: tolerance ?? settings.tolerance,
+                               reference: settings.mergeFloorKind == .float ? 0 : nil, score: negativeBound)
+            startScore = try negativeBound(Quantization(binning: binning,
+                                                        grouping: BinGrouping(runLengths: solution.grouping)))
         }
         var tried = 0
         let result = try merger.mergeBest(binning: binning, grouping: BinGrouping(runLengths: solution.grouping),
-                                          score: solution.result.score, tried: &tried)
+                                          score: startScore, tried: &tried)
         var merged = solution
         merged.grouping = result.grouping.runLengths
-        merged.result = Solution.measure(withBins(result.quantization), score: result.score,
+        let finalScore = settings.mergeRuleKind == .score ? result.score
+            : try evaluator.score(withBins(result.quantization))
+        merged.result = Solution.measure(withBins(result.quantization), score: finalScore,
                                          floatScore: evaluator.floatScore)
         merged.merged = true
         merged.mergeOrder = result.order.rawValue
         merged.mergeEvaluations = tried
         log(String(format: "merge #%d K=%d: M %d -> %d (%@), %@ %.4f -> %.4f, CR %.2fx -> %.2fx",
                    solution.id, solution.k, solution.result.m, merged.result.m, result.order.rawValue,
-                   settings.metric.rawValue, solution.result.score, merged.result.score,
+                   settings.metric.rawValue, solution.result.score, finalScore,
                    solution.result.compressionRatioFixed, merged.result.compressionRatioFixed))
         return merged
     }

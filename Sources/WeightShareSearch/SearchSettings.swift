@@ -51,6 +51,40 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// for cosine (``OutputSelection``).
     public var output: String?
 
+    /// Part of the data kept apart as the selection split (`--select-fraction`): NSGA-II and the merge never see
+    /// it; every front solution is scored on it and `compile` chooses on it. nil (older run.json files) or 0: no
+    /// split. Ignored when ``selectData`` is set.
+    public var selectFraction: Double?
+    /// A separate file the front is scored and chosen on (`--select-data`); the search then uses all of `data`.
+    public var selectData: String?
+    /// Confidence of the one-sided loss bounds of the merge, the front's noise band and the stored selection
+    /// bounds (nil: 0.90).
+    public var confidence: Double?
+    public var confidenceLevel: Double { confidence ?? Self.defaultConfidence }
+    public static let defaultConfidence = 0.90
+    /// How a merge is accepted (nil in older run.json files: `.score`).
+    public var mergeRule: MergeRule?
+    public var mergeRuleKind: MergeRule { mergeRule ?? .score }
+    /// Which candidates of the final population form the reported front (nil in older run.json files: `.pareto`).
+    public var front: FrontKind?
+    public var frontKind: FrontKind { front ?? .pareto }
+
+    /// `score` (the paper): the merged score may not fall below the floor (see ``MergeFloor``). `bound`: the
+    /// one-sided upper bound on the loss against the float model, on the search data at ``confidenceLevel``, may not
+    /// rise above the start's bound (or 0 with `--merge-floor float`) plus the tolerance: a merge that only
+    /// reshuffles which samples are right keeps the point score but widens the bound, and is refused.
+    public enum MergeRule: String, Sendable, Codable, CaseIterable {
+        case score, bound
+    }
+
+    /// `pareto`: the first front of the final population on the search data. `noise`: that front plus, for each
+    /// index bit width, its best candidate unless a smaller candidate's loss is lower by more than the search
+    /// data's resolution (the loss bound of a candidate identical to the float model): differences the data
+    /// cannot resolve do not drop a slightly larger candidate that may hold better on unseen data.
+    public enum FrontKind: String, Sendable, Codable, CaseIterable {
+        case pareto, noise
+    }
+
     public var loweringOptions: LoweringOptions { LoweringOptions(batchNormFolding: batchNormFolding ?? .epilogue) }
 
     public init(model: String, data: String, inputShapes: [String: [Int]] = [:], metric: Metric = .accuracy,
@@ -58,7 +92,9 @@ public struct SearchSettings: Sendable, Equatable, Codable {
                 merge: Bool = true, tolerance: Double = 0, limit: Int? = nil,
                 batchNormFolding: LoweringOptions.BatchNormFolding? = nil, board: Board? = nil,
                 genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil, dropNonFinite: Bool? = nil,
-                maxDataBytes: Int? = nil, inputValues: [String: [Float]]? = nil, output: String? = nil) {
+                maxDataBytes: Int? = nil, inputValues: [String: [Float]]? = nil, output: String? = nil,
+                selectFraction: Double? = nil, selectData: String? = nil, confidence: Double? = nil,
+                mergeRule: MergeRule? = nil, front: FrontKind? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -79,6 +115,11 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.maxDataBytes = maxDataBytes
         self.inputValues = inputValues?.isEmpty == true ? nil : inputValues
         self.output = output
+        self.selectFraction = selectFraction
+        self.selectData = selectData
+        self.confidence = confidence
+        self.mergeRule = mergeRule
+        self.front = front
     }
 }
 
@@ -88,4 +129,6 @@ public struct RunFile: Sendable, Equatable, Codable {
     public var settings: SearchSettings
     public var modelSHA256: String
     public var dataSHA256: String
+    /// SHA-256 of ``SearchSettings/selectData`` (nil without one).
+    public var selectDataSHA256: String?
 }

@@ -1,5 +1,6 @@
 import WeightShareCompress
 import WeightShareContainer
+import WeightShareCore
 /// One point of the front as stored in pareto.json: how to rebuild it (genes, K, grouping of the non-empty
 /// bins) and what it measured. Keys are stable; README documents them.
 public struct Solution: Sendable, Equatable, Codable {
@@ -33,6 +34,31 @@ public struct Solution: Sendable, Equatable, Codable {
     public var mergeOrder: String?
     /// Merges scored (both orders, cache misses), when merged.
     public var mergeEvaluations: Int?
+    /// Score and loss bound on the selection split (absent without one, and in files written before it existed).
+    public var selection: Assessment?
+
+    /// A solution's score on data the search did not see, with a one-sided upper bound on its loss against the
+    /// float model on the same data (``LossBound``).
+    public struct Assessment: Sendable, Equatable, Codable {
+        public var score: Double
+        /// Float score minus `score` (score units).
+        public var loss: Double
+        /// One-sided upper bound on the loss at `confidence` (score units).
+        public var lossUpper: Double
+        public var confidence: Double
+        public var samples: Int
+        /// "newcombe-wilson" (accuracy), "wilson" (agreement), "bootstrap" (cosine), "failed" (non-finite outputs).
+        public var method: String
+
+        public init(score: Double, bound: LossBound) {
+            self.score = score
+            loss = bound.loss
+            lossUpper = bound.upper
+            confidence = bound.confidence
+            samples = bound.samples
+            method = bound.method
+        }
+    }
 
     public static func measure(_ encoding: WeightEncoding, score: Double, floatScore: Double) -> Measurement {
         let size = SizeReport(encoding: encoding)
@@ -98,6 +124,27 @@ public struct ParetoReport: Sendable, Equatable, Codable {
     public var runtimeEvaluations: Int?
     /// Sorted by packed weight bytes (smallest first) before merging; ids are positions.
     public var solutions: [Solution]
+    /// The data the solutions' ``Solution/selection`` scores were measured on (absent without a selection split).
+    public var selection: SelectionFacts?
+
+    /// What the selection scores of a front were measured on.
+    public struct SelectionFacts: Sendable, Equatable, Codable {
+        /// "split 30 % of <data>" or the --select-data file.
+        public var source: String
+        public var samples: Int
+        public var floatScore: Double
+        public var confidence: Double
+        /// The loss bound of a candidate identical to the float model on these samples (score units): no
+        /// tolerance below it can be shown with this confidence.
+        public var resolution: Double
+        public init(source: String, samples: Int, floatScore: Double, confidence: Double, resolution: Double) {
+            self.source = source
+            self.samples = samples
+            self.floatScore = floatScore
+            self.confidence = confidence
+            self.resolution = resolution
+        }
+    }
 
     /// The smallest solution whose loss is at most `maxLoss` (score units), if any.
     public func smallest(withinLoss maxLoss: Double) -> Solution? {

@@ -11,3 +11,5 @@ extension SearchSettings.MergeFloor: ExpressibleByArgument {}
 extension LoweringOptions.BatchNormFolding: ExpressibleByArgument {}
 extension FirmwareIO: ExpressibleByArgument {}
 extension IndexCoding: ExpressibleByArgument {}
+extension SearchSettings.MergeRule: ExpressibleByArgument {}
+extension SearchSettings.FrontKind: ExpressibleByArgument {}

@@ -19,8 +19,14 @@ struct CompileCommand: ParsableCommand {
 
     @Argument(help: "Run directory made by 'wsc search'.", completion: Completion.folder) var runDirectory: String
     @Option(help: "Solution id (see 'wsc pareto').") var solution: Int?
-    @Option(name: .customLong("max-loss"), help: "Largest score loss in points when choosing automatically (default 1).")
+    @Option(name: .customLong("max-loss"), help: "Without --solution: take the smallest solution whose loss is within this many points with --confidence (default 1; see README, 'Choosing a solution').")
     var maxLoss: Double?
+    @Option(help: "Confidence of the one-sided loss bound the choice uses (default 0.90).")
+    var confidence: Double?
+    @Option(help: "Choose on this held-out data (.npz, read as the run's data) instead of the run's selection split.")
+    var data: String?
+    @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
+    @OptionGroup var dataOptions: DataOptions
     @OptionGroup var boardOptions: BoardOptions
     @Flag(name: .customLong("no-runtime-size"), help: "Skip measuring the runtime's code size for the board's CPU.")
     var noRuntimeSize = false
@@ -31,23 +37,52 @@ struct CompileCommand: ParsableCommand {
     var outputDirectory: String
     @OptionGroup var output: OutputOptions
 
+    static let defaultMaxLoss = 1.0
+
     func validate() throws {
-        if let solution, let maxLoss {
-            throw ValidationError("--solution \(solution) and --max-loss \(maxLoss) contradict each other: --max-loss "
-                                  + "chooses a solution automatically, --solution names one; give only one of them")
+        if let maxLoss {
+            guard maxLoss >= 0, maxLoss.isFinite else { throw ValidationError("--max-loss must be a finite number ≥ 0") }
         }
-        if let maxLoss, !(maxLoss >= 0 && maxLoss.isFinite) {
-            throw ValidationError("--max-loss must be a finite number ≥ 0")
+        if let confidence, !(confidence >= 0.5 && confidence < 1) {
+            throw ValidationError("--confidence must be at least 0.5 and below 1 (e.g. 0.9)")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if limit != nil && data == nil { throw ValidationError("--limit needs --data") }
+        if solution != nil {
+            let choosing = [maxLoss != nil ? "--max-loss" : nil, confidence != nil ? "--confidence" : nil,
+                            data != nil ? "--data" : nil].compactMap { $0 }
+            if !choosing.isEmpty {
+                throw ValidationError("--solution packs that solution whatever its loss, while "
+                    + choosing.joined(separator: " and ") + " choose(s) one: they contradict each other; give either "
+                    + "--solution or the choice options")
+            }
         }
     }
 
     func run() throws {
         let directory = RunDirectory(URL(fileURLWithPath: runDirectory))
         let report = try directory.readReport()
-        let chosen = try SolutionChoice.choose(from: report, id: solution, maxLossPoints: maxLoss ?? 1.0)
         let session = try SearchSession.reopen(directory)
+        let chosen: Solution
+        var choice: SolutionChoice.BoundedChoice?
+        if let solution {
+            chosen = try SolutionChoice.choose(from: report, id: solution, maxLossPoints: 0)
+        } else {
+            let dataURL = try data.map { try requireFile($0, option: "--data") }
+            let bounded = try SolutionChoice.choose(session: session, report: report,
+                                                    maxLoss: (maxLoss ?? Self.defaultMaxLoss) / 100,
+                                                    confidence: confidence ?? SearchSettings.defaultConfidence,
+                                                    strict: maxLoss != nil, data: dataURL, limit: limit,
+                                                    dropNonFinite: dataOptions.dropNonFinite,
+                                                    maxDataBytes: dataOptions.maxBytes)
+            if let warning = bounded.warning { Console.progress("warning: " + warning) }
+            Console.progress(Self.describe(bounded))
+            chosen = report.solutions[bounded.solution]
+            choice = bounded
+        }
         let board = try boardOptions.load(defaultHost: true)
         var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: indexCoding)
+        compiled.report.choice = choice
         if let fit = compiled.report.fit, !fit.fits {
             let fitting = try SolutionChoice.bestFitting(session: session, report: report, other: chosen, board: board)
             let boardFlag = boardOptions.boardFile.map { "--board-file \($0)" } ?? "--board \(board.name)"
@@ -75,6 +110,9 @@ struct CompileCommand: ParsableCommand {
         print(Console.table(["what", "value"], [
             ["solution", "\(r.solution) (K=\(r.k), M=\(r.m), \(r.bitWidth)-bit indices)"],
             ["\(r.metric) (search data)", "\(Console.fixed(r.score, 4)) (float \(Console.fixed(r.floatScore, 4)), loss \(Console.fixed(r.lossPoints, 2)) pts)"],
+        ] + (r.choice.map { c in [["\(r.metric) (\(c.evidence.components(separatedBy: " (").first ?? c.evidence))",
+              "\(Console.fixed(c.score, 4)) (float \(Console.fixed(c.floatScore, 4)), loss \(SolutionChoice.points(c.loss)) pts, "
+              + "\(String(format: "%g", c.confidence * 100)) % bound \(SolutionChoice.points(c.lossUpper)) pts, \(c.samples) samples)"]] } ?? []) + [
             ["weight CR fixed / Huffman", "\(Console.fixed(r.compressionRatioFixed, 2))x / \(Console.fixed(r.compressionRatioHuffman, 2))x"],
             ["shared weights", "\(r.sharedWeights) → \(r.packedWeightBytes) bytes packed"
                 + (r.scales + r.outliers > 0 ? " (incl. \(r.scales) scales, \(r.outliers) exact outliers)" : "")],
@@ -90,6 +128,16 @@ struct CompileCommand: ParsableCommand {
         let coded = c.tensors.filter { $0.coding == "huffman" }.count
         return "\(coded) of \(c.tensors.count) tensors Huffman-coded; stream \(c.streamBytes) bytes + table \(c.codeTableBytes)"
             + " (search's Huffman estimate \(c.huffmanEstimateBytes) bytes)"
+    }
+
+    /// One line: which solution, on what evidence, with which interval.
+    static func describe(_ c: SolutionChoice.BoundedChoice) -> String {
+        let level = String(format: "%g", c.confidence * 100)
+        return "chose solution \(c.solution) on the \(c.evidence), \(c.samples) samples: loss "
+            + "\(SolutionChoice.points(c.loss)) pts, \(level) % upper bound \(SolutionChoice.points(c.lossUpper)) pts "
+            + "(one-sided interval [−∞, \(SolutionChoice.points(c.lossUpper))]) " + (c.lossUpper > c.threshold + 1e-12 ? "> " : "≤ ")
+            + (c.threshold > c.maxLoss ? "resolution \(SolutionChoice.points(c.threshold))" : "max-loss \(SolutionChoice.points(c.maxLoss))")
+            + (c.lossUpper > c.threshold + 1e-12 ? " pts NOT met: the tightest bound of the front" : " pts; the smallest such solution")
     }
 
     private func boardRows(_ r: CompileReport) -> [[String]] {

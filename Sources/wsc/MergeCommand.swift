@@ -10,7 +10,7 @@ struct MergeCommand: ParsableCommand {
 
     @Argument(help: "Run directory made by 'wsc search'.", completion: Completion.folder) var runDirectory: String
     @Option(help: "Solution id (see 'wsc pareto').") var solution: Int
-    @Option(help: "Score drop a merge may cause, in points.") var tolerance: Double?
+    @Option(help: "Score drop a merge may cause, in points (the run's --merge-rule bound: how far the loss bound may rise).") var tolerance: Double?
     @OptionGroup var output: OutputOptions
 
     func validate() throws {

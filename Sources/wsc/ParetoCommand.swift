@@ -61,6 +61,10 @@ struct ParetoCommand: ParsableCommand {
             var row = [String(s.id), String(s.k), s.merged ? "\(s.searched.m)→\(r.m)" : String(r.m), String(r.bitWidth),
                        Console.fixed(r.score, 4), Console.fixed(r.loss * 100, 2), String(r.packedWeightBytes),
                        Console.fixed(r.compressionRatioFixed, 2), Console.fixed(r.compressionRatioHuffman, 2)]
+            if report.selection != nil {
+                row += s.selection.map { [Console.fixed($0.score, 4), Console.fixed($0.loss * 100, 2),
+                                          Console.fixed($0.lossUpper * 100, 2)] } ?? ["", "", ""]
+            }
             if let heldOut {
                 row += [Console.fixed(heldOut.scores[index].score, 4), Console.fixed(heldOut.scores[index].loss * 100, 2)]
             }
@@ -68,6 +72,11 @@ struct ParetoCommand: ParsableCommand {
         }
         var title = "\(report.metric) of the float model: \(Console.fixed(report.floatScore, 4)) on \(report.samples) samples; \(report.sharedWeights) shared weights (\(report.floatWeightBytes) bytes as float32)"
         var headers = ["id", "K", "M", "bits", report.metric, "loss pts", "bytes", "CR fixed", "CR huffman"]
+        if let selection = report.selection {
+            title += "\nselection (\(selection.source)): float \(Console.fixed(selection.floatScore, 4)) on \(selection.samples) samples; "
+                + "bounds at \(String(format: "%g", selection.confidence * 100)) % confidence; resolution \(Console.fixed(selection.resolution * 100, 2)) pts"
+            headers += ["selection", "loss pts", "bound pts"]
+        }
         if let heldOut {
             title += "\non \(heldOut.name): float \(Console.fixed(heldOut.floatScore, 4))"
             headers += ["\(report.metric) (\(heldOut.name))", "loss pts"]

@@ -15,7 +15,7 @@ struct SearchCommand: ParsableCommand {
     var data: String
     @Option(help: "Run directory to create (or to continue with --resume).", completion: Completion.folder) var out: String
     @OptionGroup var shapes: InputShapeOptions
-    @Option(help: "Score: accuracy (labels), agreement (top-1 vs float model) or cosine (outputs vs float model).")
+    @Option(help: "Score: accuracy (default; labels), agreement (top-1 vs the float model, no labels needed) or cosine (outputs vs float model; for models that are not classifiers). bench/selection.json measured accuracy to hold better on unseen data than agreement as the default (README).")
     var metric: Metric = .accuracy
     @Option(help: ArgumentHelp("The model output the metric reads (default: the first output for accuracy and agreement, every output concatenated for cosine).", valueName: "name"))
     var output: String?
@@ -25,10 +25,23 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("k-min"), help: "Smallest number of uniform bins.") var kMin: Int = 2
     @Option(name: .customLong("k-max"), help: "Largest number of uniform bins.") var kMax: Int = 1024
     @Flag(name: .customLong("no-merge"), help: "Skip the iterative bin merge of the final front.") var noMerge = false
-    @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point).") var tolerance: Double = 0
+    @Option(help: "Score drop a merge may cause, in points (0.5 = half an accuracy point); with --merge-rule bound, how far the loss bound may rise.") var tolerance: Double = 0
     @Option(name: .customLong("merge-floor"),
             help: "start (the paper): a merge may not drop the score below the solution's own minus --tolerance; float: below min(own, float model's) minus --tolerance — a start above the float model is luck on the search data that merges may spend.")
     var mergeFloor: SearchSettings.MergeFloor = .start
+    @Option(name: .customLong("select-fraction"),
+            help: ArgumentHelp("Part of --data kept apart as the selection split (default 0.3; stratified by label when there are labels; the same seed gives the same split): NSGA-II and the merge never see it, every front solution is scored on it and 'compile' chooses on it. 0: no split.", valueName: "F"))
+    var selectFraction: Double?
+    @Option(name: .customLong("select-data"),
+            help: ArgumentHelp("Score the front and choose on this file instead of a split of --data (the search then uses all of --data).", valueName: "file"))
+    var selectData: String?
+    @Option(help: "Confidence of the one-sided loss bounds of the merge (--merge-rule bound), the front's noise band and the stored selection bounds (default 0.90).")
+    var confidence: Double?
+    @Option(name: .customLong("merge-rule"),
+            help: "bound (default): a merge is kept only if the upper confidence bound of the loss on the search data does not grow (beyond --tolerance); score (the paper): if the point score does not drop.")
+    var mergeRule: SearchSettings.MergeRule?
+    @Option(help: "noise (default): the first front plus each index bit width's best candidate unless a smaller one is better by more than the search data can resolve; pareto: the first front only.")
+    var front: SearchSettings.FrontKind?
     @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget; scales refit and biases corrected on the search data) or k (the paper: K alone over the raw weights' [min, max]).")
@@ -49,11 +62,26 @@ struct SearchCommand: ParsableCommand {
         }
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a finite number ≥ 0") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if let selectFraction, !(selectFraction >= 0 && selectFraction < 1) {
+            throw ValidationError("--select-fraction must be at least 0 and below 1 (0 disables the split)")
+        }
+        if selectData != nil, let selectFraction, selectFraction > 0 {
+            throw ValidationError("--select-data and --select-fraction contradict each other: with --select-data the search uses all of --data; give one")
+        }
+        if let confidence, !(confidence >= 0.5 && confidence < 1) {
+            throw ValidationError("--confidence must be at least 0.5 and below 1 (e.g. 0.9)")
+        }
     }
+
+    static let defaultSelectFraction = 0.3
 
     func run() throws {
         let modelURL = try requireFile(model, option: "model")
         let dataURL = try requireFile(data, option: "--data")
+        // A resumed run keeps the stored choices for options not given now (older runs have none of them).
+        let outURL = URL(fileURLWithPath: out).standardizedFileURL
+        let stored = resume ? try? RunDirectory(outURL).readRun().settings : nil
+        let selectDataURL = try selectData.map { try requireFile($0, option: "--select-data") }
         let settings = SearchSettings(model: modelURL.path, data: dataURL.path, inputShapes: try shapes.parsed(),
                                       metric: metric, seed: seed, population: population,
                                       generations: generations, kMin: kMin, kMax: kMax, merge: !noMerge,
@@ -64,8 +92,14 @@ struct SearchCommand: ParsableCommand {
                                       mergeFloor: mergeFloor,
                                       dropNonFinite: dataOptions.dropNonFinite ? true : nil,
                                       maxDataBytes: dataOptions.maxDataMiB.map { $0 << 20 },
-                                      inputValues: try shapes.values(), output: output)
-        let directory = RunDirectory(URL(fileURLWithPath: out).standardizedFileURL)
+                                      inputValues: try shapes.values(), output: output,
+                                      selectFraction: selectDataURL != nil ? nil
+                                          : selectFraction ?? (stored.map { $0.selectFraction } ?? Self.defaultSelectFraction),
+                                      selectData: selectDataURL?.path ?? (selectFraction == nil ? stored?.selectData : nil),
+                                      confidence: confidence ?? (stored.map { $0.confidence } ?? SearchSettings.defaultConfidence),
+                                      mergeRule: mergeRule ?? (stored.map { $0.mergeRule } ?? .bound),
+                                      front: front ?? (stored.map { $0.front } ?? .noise))
+        let directory = RunDirectory(outURL)
         let session = try SearchSession(settings: settings, directory: directory)
         DataOptions.reportDropped(session.samples, data: data)
         let report = try session.run(resume: resume, log: Console.progress)

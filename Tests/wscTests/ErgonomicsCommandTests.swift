@@ -15,7 +15,7 @@ struct ErgonomicsCommandTests {
         let run = root.appendingPathComponent("run-16").path
         let both = try WSC.run(["compile", run, "--solution", "0", "--max-loss", "5", "-o", root.appendingPathComponent("x").path])
         #expect(both.status != 0)
-        #expect(both.stderr.contains("--solution 0 and --max-loss 5.0 contradict each other"), "\(both.stderr)")
+        #expect(both.stderr.contains("--solution") && both.stderr.contains("--max-loss") && both.stderr.contains("contradict each other"), "\(both.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("x").path))
         let solution = try WSC.run(["compile", run, "--solution", "0", "-o", root.appendingPathComponent("s").path])
         #expect(solution.status == 0, "\(solution.stderr)")

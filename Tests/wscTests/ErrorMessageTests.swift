@@ -48,7 +48,7 @@ struct ErrorMessageTests {
     @Test("labels that do not match the samples")
     func labelMismatch() throws {
         try searchFails(model: WSC.fixture("digits_mlp.onnx"), data: WSC.fixture("digits_bad_labels.npz"),
-                        extra: ["--input-shape", "input=1,64"], mentions: ["y"])
+                        extra: ["--input-shape", "input=1,64", "--metric", "accuracy"], mentions: ["y"])
     }
 
     @Test("samples of the wrong shape")

@@ -14,7 +14,7 @@ struct FamilyModelTests {
         let onnx = WSC.fixture("families/\(model).onnx")
         let search = try WSC.run(["search", onnx, "--data", WSC.fixture("families/\(model)_data.npz"), "--out", run,
                                   "--metric", "cosine", "--genome", "k", "--population", "6", "--generations", "1",
-                                  "--k-max", "64", "--no-merge", "--limit", "12", "--seed", "2"])
+                                  "--k-max", "64", "--no-merge", "--limit", "24", "--seed", "2"])
         #expect(search.status == 0, "\(search.stderr)")
         let compile = try WSC.run(["compile", run, "--max-loss", "0.5", "-o", out, "--json"])
         #expect(compile.status == 0, "\(compile.stderr)")

@@ -25,7 +25,8 @@ struct GenomeTests {
                                            "bias_correction"])
         }
 
-        let heldOut = try WSC.run(["pareto", run, "--data", WSC.fixture("digits_test.npz"), "--limit", "60", "--json"])
+        let heldOut = try WSC.run(["pareto", run, "--data", WSC.fixture("digits_test.npz"), "--limit", "60",
+                                   "--metric", "accuracy", "--json"])
         #expect(heldOut.status == 0, "\(heldOut.stderr)")
         let held = try WSC.json(heldOut.stdout)
         #expect((held["heldOut"] as? [[String: Any]])?.count == solutions.count)
