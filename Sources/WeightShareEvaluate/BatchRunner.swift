@@ -13,11 +13,7 @@ public enum BatchRunner {
     /// per sample, each the chosen outputs concatenated in that order (n × their total size).
     public static func run(_ model: WSMModel, samples: SampleSet, outputs: [Int]? = nil,
                            workers: Int = defaultWorkers) throws -> [Float] {
-        let chosen = outputs ?? Array(model.outputs.indices)
-        guard !chosen.isEmpty else { throw WSMError.wrongOutputCount(expected: 1, got: model.outputs.count) }
-        for o in chosen where !model.outputs.indices.contains(o) {
-            throw WSMError.wrongOutputCount(expected: o + 1, got: model.outputs.count)
-        }
+        let chosen = try checkedOutputs(model, outputs)
         let width = chosen.reduce(0) { $0 + model.outputs[$1].elementCount }
         return try rows(model, samples: samples, width: width, workers: workers) { session, sample, row in
             var offset = 0
@@ -34,15 +30,9 @@ public enum BatchRunner {
     /// deployed (its state fed back from call to call). The first sample's values come from the data.
     public static func runFreeRunning(_ model: WSMModel, samples: SampleSet, outputs: [Int]? = nil,
                                       feedback: [(input: Int, output: Int)]) throws -> [Float] {
-        let chosen = outputs ?? Array(model.outputs.indices)
-        for o in chosen + feedback.map(\.output) where !model.outputs.indices.contains(o) {
-            throw WSMError.wrongOutputCount(expected: o + 1, got: model.outputs.count)
-        }
-        guard samples.inputSizes == model.inputs.map(\.elementCount) else {
-            throw WSMError.wrongInputSize(input: model.inputs.map(\.name).joined(separator: " + "),
-                                          expected: model.inputs.reduce(0) { $0 + $1.elementCount },
-                                          got: samples.sampleSize)
-        }
+        let chosen = try checkedOutputs(model, outputs)
+        _ = try checkedOutputs(model, feedback.map(\.output), allowNone: true)
+        try checkInputs(model, samples)
         let offsets = samples.inputSizes.indices.map { samples.inputSizes[..<$0].reduce(0, +) }
         let session = InferenceSession(model: model)
         var result: [Float] = []
@@ -142,18 +132,34 @@ public enum BatchRunner {
         return result
     }
 
-    /// Runs `body` once per range of sample indices, the ranges in parallel, each with its own session (arena)
-    /// and a function giving sample i's values; throws the first error a range threw.
-    private static func concurrently(
-        _ model: WSMModel, samples: SampleSet, ranges: [Range<Int>],
-        _ body: @Sendable (Int, InferenceSession, (Int) -> UnsafeBufferPointer<Float>) throws -> Void
-    ) throws {
+    /// `outputs` (nil: every output of the model), each a position in the model's outputs; at least one unless
+    /// `allowNone`.
+    private static func checkedOutputs(_ model: WSMModel, _ outputs: [Int]?, allowNone: Bool = false) throws -> [Int] {
+        let chosen = outputs ?? Array(model.outputs.indices)
+        if chosen.isEmpty && !allowNone { throw WSMError.wrongOutputCount(expected: 1, got: model.outputs.count) }
+        for o in chosen where !model.outputs.indices.contains(o) {
+            throw WSMError.wrongOutputCount(expected: o + 1, got: model.outputs.count)
+        }
+        return chosen
+    }
+
+    /// A sample row must hold every model input, in order, each with its element count.
+    private static func checkInputs(_ model: WSMModel, _ samples: SampleSet) throws {
         guard model.inputs.count == samples.inputSizes.count else {
             throw WSMError.wrongInputCount(expected: model.inputs.count, got: samples.inputSizes.count)
         }
         for (input, size) in zip(model.inputs, samples.inputSizes) where input.elementCount != size {
             throw WSMError.wrongInputSize(input: input.name, expected: input.elementCount, got: size)
         }
+    }
+
+    /// Runs `body` once per range of sample indices, the ranges in parallel, each with its own session (arena)
+    /// and a function giving sample i's values; throws the first error a range threw.
+    private static func concurrently(
+        _ model: WSMModel, samples: SampleSet, ranges: [Range<Int>],
+        _ body: @Sendable (Int, InferenceSession, (Int) -> UnsafeBufferPointer<Float>) throws -> Void
+    ) throws {
+        try checkInputs(model, samples)
         let failure = FirstError()
         samples.values.withUnsafeBufferPointer { x in
             let x = SendableRows(UnsafeMutableBufferPointer(mutating: x))

@@ -73,9 +73,11 @@ public enum Lowering {
     /// replaced by its branch (what ``lower(_:inputShapes:inputValues:options:)`` does first), for checks that
     /// look at the graph before lowering it.
     public static func resolveControlFlow(_ graph: Graph, inputShapes: [String: [Int]],
-                                          inputValues: [String: [Float]]) throws -> Graph {
+                                          inputValues: [String: [Float]],
+                                          options: LoweringOptions = LoweringOptions()) throws -> Graph {
         let graph = try pinInputValues(foldConstantNodes(graph), values: inputValues, inputShapes: inputShapes)
-        return try inlineConstantIfs(graph, inputShapes: inputShapes.filter { inputValues[$0.key] == nil })
+        return try inlineConstantIfs(graph, inputShapes: inputShapes.filter { inputValues[$0.key] == nil },
+                                     options: options)
     }
 
     /// ``lower(_:inputShapes:options:)`` without looking for a suggestion when an input is not pinned.

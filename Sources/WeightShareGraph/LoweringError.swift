@@ -2,7 +2,8 @@ import WeightShareCore
 /// Everything that can stop ``Lowering/lower(_:inputShapes:)``: each case names the input, node or value concerned.
 public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
     /// `inputShapes` names something that is not a graph input.
-    case unknownInput(name: String, inputs: [String])
+    /// `option` (`--input-shape` or `--input-value`) names an input the model does not have.
+    case unknownInput(name: String, inputs: [String], option: String = "--input-shape")
     /// An input with a dynamic (or no) shape that `inputShapes` does not pin; ``Lowering/lower(_:inputShapes:options:)``
     /// adds shapes with which the model lowers, or the dimensions to choose.
     case unpinnedInputShape(input: String, declared: [Dimension]?, suggestion: InputShapeSuggestion? = nil)
@@ -35,10 +36,10 @@ public enum LoweringError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case .unknownInput(let name, let inputs):
+        case .unknownInput(let name, let inputs, let option):
             let list = inputs.isEmpty ? "the model has none" : "the model's inputs are "
                 + inputs.map { "'\($0)'" }.joined(separator: ", ")
-            return "--input-shape names '\(name)', which is not an input of the model; \(list)"
+            return "\(option) names '\(name)', which is not an input of the model; \(list)"
         case .unpinnedInputShape(let input, let declared, let suggestion):
             guard let declared else {
                 return "input '\(input)' declares no shape; pin it with --input-shape \(input)=d0,d1,... "

@@ -13,7 +13,7 @@ extension Lowering {
         guard !values.isEmpty else { return graph }
         let names = graph.inputs.map(\.name)
         for name in values.keys.sorted() where !names.contains(name) {
-            throw LoweringError.unknownInput(name: name, inputs: names)
+            throw LoweringError.unknownInput(name: name, inputs: names, option: "--input-value")
         }
         var graph = graph
         for input in graph.inputs {

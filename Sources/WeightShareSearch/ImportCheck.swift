@@ -116,7 +116,8 @@ public struct ImportCheck: Sendable, Encodable {
         var graph = graph
         var inputShapes = inputShapes
         do {
-            graph = try Lowering.resolveControlFlow(graph, inputShapes: inputShapes, inputValues: inputValues)
+            graph = try Lowering.resolveControlFlow(graph, inputShapes: inputShapes, inputValues: inputValues,
+                                                    options: options)
             inputShapes = inputShapes.filter { inputValues[$0.key] == nil }
         } catch {
             controlFlowError = "\(error)"

@@ -42,17 +42,14 @@ public struct InputShape: Sendable, Hashable, CustomStringConvertible {
     /// Parses `name=d1,d2,...`: a non-empty name, `=`, and one or more positive integers separated by commas
     /// (spaces around a dimension are ignored).
     public init(parsing text: String) throws {
-        guard let equals = text.firstIndex(of: "=") else { throw ParseError.missingEquals(text: text) }
-        let name = String(text[..<equals])
-        let list = text[text.index(after: equals)...]
-        guard !name.isEmpty else { throw ParseError.emptyName(text: text) }
-        guard !list.isEmpty else { throw ParseError.noDimensions(text: text) }
-        var dims: [Int] = []
-        for (offset, part) in list.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
-            guard let d = Int(part.trimmingCharacters(in: .whitespaces)), d > 0 else {
-                throw ParseError.badDimension(text: text, position: offset + 1, value: String(part))
+        let (name, parts) = try NamedList.split(text, missingEquals: ParseError.missingEquals(text: text),
+                                                emptyName: ParseError.emptyName(text: text),
+                                                empty: ParseError.noDimensions(text: text))
+        let dims = try parts.enumerated().map { offset, part in
+            guard let d = Int(part), d > 0 else {
+                throw ParseError.badDimension(text: text, position: offset + 1, value: part)
             }
-            dims.append(d)
+            return d
         }
         self.init(name: name, dims: dims)
     }

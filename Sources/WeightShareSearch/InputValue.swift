@@ -32,17 +32,14 @@ public struct InputValue: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `name=v1,v2,...` (spaces around a value are ignored).
     public init(parsing text: String) throws {
-        guard let equals = text.firstIndex(of: "=") else { throw ParseError.missingEquals(text: text) }
-        let name = String(text[..<equals])
-        let list = text[text.index(after: equals)...]
-        guard !name.isEmpty else { throw ParseError.emptyName(text: text) }
-        guard !list.isEmpty else { throw ParseError.noValues(text: text) }
-        var values: [Float] = []
-        for (offset, part) in list.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
-            guard let v = Float(part.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-                throw ParseError.badValue(text: text, position: offset + 1, value: String(part))
+        let (name, parts) = try NamedList.split(text, missingEquals: ParseError.missingEquals(text: text),
+                                                emptyName: ParseError.emptyName(text: text),
+                                                empty: ParseError.noValues(text: text))
+        let values = try parts.enumerated().map { offset, part in
+            guard let v = Float(part), v.isFinite else {
+                throw ParseError.badValue(text: text, position: offset + 1, value: part)
             }
-            values.append(v)
+            return v
         }
         self.init(name: name, values: values)
     }
@@ -60,6 +57,21 @@ public struct InputValue: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         name + "=" + values.map { $0 == $0.rounded() && abs($0) < 1e9 ? String(Int($0)) : "\($0)" }
             .joined(separator: ",")
+    }
+}
+
+/// The `name=a,b,...` form of `--input-shape` and `--input-value`: the name before the first `=` and the
+/// comma-separated items after it, each trimmed of spaces; each caller turns the items into its own values.
+enum NamedList {
+    static func split(_ text: String, missingEquals: some Error, emptyName: some Error,
+                      empty: some Error) throws -> (name: String, items: [String]) {
+        guard let equals = text.firstIndex(of: "=") else { throw missingEquals }
+        let name = String(text[..<equals])
+        let list = text[text.index(after: equals)...]
+        guard !name.isEmpty else { throw emptyName }
+        guard !list.isEmpty else { throw empty }
+        return (name, list.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) })
     }
 }
 
