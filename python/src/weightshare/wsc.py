@@ -100,16 +100,28 @@ def call(subcommand: str, *arguments: Any, wsc: Optional[str] = None, progress: 
                 sys.stderr.write(line)
                 sys.stderr.flush()
 
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
+    out_parts: List[str] = []
+
+    def collect() -> None:
+        assert process.stdout is not None
+        out_parts.append(process.stdout.read())
+
+    # Each stream has its own reader; communicate() would read (and close) stderr too, racing with pump() and
+    # losing progress lines.
+    readers = [threading.Thread(target=pump, daemon=True), threading.Thread(target=collect, daemon=True)]
+    for reader in readers:
+        reader.start()
     try:
-        stdout, _ = process.communicate(timeout=timeout)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.communicate()
-        reader.join()
+        process.wait()
+        for reader in readers:
+            reader.join()
         raise WscError(command, -9, "".join(err_lines), "", f"wsc {subcommand} did not finish in {timeout} s") from None
-    reader.join()
+    for reader in readers:
+        reader.join()
+    stdout = "".join(out_parts)
     stderr = "".join(err_lines)
     if process.returncode != 0:
         raise WscError(command, process.returncode, stderr, stdout)
