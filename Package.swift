@@ -67,9 +67,24 @@ let package = Package(
             exclude: ["onnx.proto"]
         ),
         .target(name: "WeightShareGraph", dependencies: ["WeightShareImport", "WeightShareRuntime"]),
-        .target(name: "WeightShareCompress", dependencies: ["WeightShareGraph"]),
+        .target(name: "WeightShareCompress", dependencies: ["WeightShareGraph", "WeightShareHostKernels"]),
         .target(name: "WeightShareContainer", dependencies: ["WeightShareCompress", "WSMFlatBuffers", "WeightShareRuntime"]),
-        .target(name: "WeightShareEvaluate", dependencies: ["WeightShareContainer", "WeightShareReader"]),
+        // Batched host kernels of the search's fast evaluator: Conv/Gemm/MatMul over many samples on Debian's OpenBLAS
+        // (libopenblas-dev). Host only, beside the runtime (whose internal headers it reads); optimised in debug too.
+        .target(
+            name: "WeightShareHostKernels",
+            dependencies: ["WeightShareRuntime"],
+            cSettings: strictC + [
+                .headerSearchPath("../../Runtime/src"), .unsafeFlags(["-O2"], .when(configuration: .debug)),
+                // The compensation sweep must round as the Swift one did on every host (no fused multiply-adds).
+                .unsafeFlags(["-ffp-contract=off"]),
+            ],
+            linkerSettings: [.linkedLibrary("openblas")]
+        ),
+        .target(
+            name: "WeightShareEvaluate",
+            dependencies: ["WeightShareContainer", "WeightShareReader", "WeightShareHostKernels", "WeightShareRuntime"]
+        ),
         .target(name: "WeightShareBoards", dependencies: ["WeightShareContainer"]),
         .target(name: "WeightShareNSGA2", dependencies: ["WeightShareCore"]),
         .target(

@@ -493,6 +493,15 @@ ws_status ws_invoke(const ws_model *model, void *arena, size_t arena_len);
  */
 ws_status ws_invoke_partial(const ws_model *model, void *arena, size_t arena_len, uint32_t num_operators);
 
+/**
+ * Runs operators first .. first + count - 1 (clipped to the model's operators), in order. The arena must hold what
+ * the operators before `first` wrote (as after ws_invoke_partial(model, arena, arena_len, first)); the arena is
+ * then as after ws_invoke_partial(…, first + count). For host tools that run a model operator by operator over
+ * many samples (the compiler's batched search evaluator); a board calls ws_invoke().
+ * @return as ws_invoke_partial().
+ */
+ws_status ws_invoke_operators(const ws_model *model, void *arena, size_t arena_len, uint32_t first, uint32_t count);
+
 /** CRC-32 (IEEE, reflected) of `len` bytes, continuing from `crc` (start with 0). */
 uint32_t ws_crc32(uint32_t crc, const void *data, size_t len);
 

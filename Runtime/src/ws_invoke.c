@@ -291,25 +291,30 @@ static void run_operator(const ws_model *m, uint32_t o, uint8_t *arena, const ws
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static void run_coded(const ws_model *m, uint8_t *arena, uint32_t num_operators) {
+static void run_coded(const ws_model *m, uint8_t *arena, uint32_t first, uint32_t end) {
     ws_huffman code;
     uint32_t o;
     ws_huffman_build(&code, m->buf + m->code_lengths, m->codebook_size);
-    for (o = 0; o < num_operators; o++) run_operator(m, o, arena, &code);
+    for (o = first; o < end; o++) run_operator(m, o, arena, &code);
 }
 
-ws_status ws_invoke_partial(const ws_model *model, void *arena, size_t arena_len, uint32_t num_operators) {
-    uint32_t o;
+ws_status ws_invoke_operators(const ws_model *model, void *arena, size_t arena_len, uint32_t first, uint32_t count) {
+    uint32_t o, end;
     if (!model || !model->buf || !arena) return WS_ERR_ARGUMENT;
     if ((uintptr_t)arena % WS_ALIGNMENT != 0) return WS_ERR_ALIGNMENT;
     if (arena_len < model->arena_bytes) return WS_ERR_ARENA;
-    if (num_operators > model->num_operators) num_operators = model->num_operators;
+    if (first > model->num_operators) first = model->num_operators;
+    end = count > model->num_operators - first ? model->num_operators : first + count;
     if (model->code_lengths) {
-        run_coded(model, (uint8_t *)arena, num_operators);
+        run_coded(model, (uint8_t *)arena, first, end);
         return WS_OK;
     }
-    for (o = 0; o < num_operators; o++) run_operator(model, o, (uint8_t *)arena, NULL);
+    for (o = first; o < end; o++) run_operator(model, o, (uint8_t *)arena, NULL);
     return WS_OK;
+}
+
+ws_status ws_invoke_partial(const ws_model *model, void *arena, size_t arena_len, uint32_t num_operators) {
+    return ws_invoke_operators(model, arena, arena_len, 0, num_operators);
 }
 
 ws_status ws_invoke(const ws_model *model, void *arena, size_t arena_len) {

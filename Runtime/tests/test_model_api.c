@@ -233,6 +233,43 @@ static void test_invoke_partial(void) {
     tm_free(&m);
 }
 
+/* ws_invoke_operators runs exactly operators [first, first + count), clipped to the model's. */
+static void test_invoke_operators(void) {
+    tm m;
+    int32_t x, y, z;
+    size_t len;
+    tm_init(&m);
+    x = tm_act(&m, DIMS(4));
+    y = tm_act(&m, DIMS(4));
+    z = tm_act(&m, DIMS(4));
+    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
+    tm_op(&m, WS_OP_ADD, TENSORS(y, y), TENSORS(z));
+    CHECK_STATUS(tm_finish(&m, &x, 1, &z, 1), WS_OK);
+    len = ws_model_arena_bytes(&m.model);
+    CHECK_STATUS(ws_invoke_operators(NULL, m.arena, len, 0, 1), WS_ERR_ARGUMENT);
+    CHECK_STATUS(ws_invoke_operators(&m.model, m.arena, len - 1u, 0, 1), WS_ERR_ARENA);
+
+    tm_set(&m, x, FLOATS(-1, 1, -2, 2));
+    tm_set(&m, y, FLOATS(7, 7, 7, 7));
+    tm_set(&m, z, FLOATS(9, 9, 9, 9));
+    /* Only the Add: it reads the y the arena holds. */
+    CHECK_STATUS(ws_invoke_operators(&m.model, m.arena, len, 1, 1), WS_OK);
+    CHECK_FLOATS(tm_get(&m, y), FLOATS(7, 7, 7, 7), 4, 0);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(14, 14, 14, 14), 4, 0);
+    /* Only the Relu. */
+    CHECK_STATUS(ws_invoke_operators(&m.model, m.arena, len, 0, 1), WS_OK);
+    CHECK_FLOATS(tm_get(&m, y), FLOATS(0, 1, 0, 2), 4, 0);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(14, 14, 14, 14), 4, 0);
+    /* A count past the end and a first past the end are clipped. */
+    CHECK_STATUS(ws_invoke_operators(&m.model, m.arena, len, 1, 0xFFFFFFFFu), WS_OK);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(0, 2, 0, 4), 4, 0);
+    tm_set(&m, z, FLOATS(9, 9, 9, 9));
+    CHECK_STATUS(ws_invoke_operators(&m.model, m.arena, len, 7, 3), WS_OK);
+    CHECK_STATUS(ws_invoke_operators(&m.model, m.arena, len, 0, 0), WS_OK);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(9, 9, 9, 9), 4, 0);
+    tm_free(&m);
+}
+
 static void test_load_arguments(void) {
     tm m;
     ws_model model;
@@ -290,6 +327,7 @@ int main(void) {
     test_minimal_model();
     test_invoke_arguments();
     test_invoke_partial();
+    test_invoke_operators();
     test_load_arguments();
     return ws_test_finish();
 }

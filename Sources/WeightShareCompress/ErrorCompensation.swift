@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import WeightShareHostKernels
 import WeightShareGraph
 
 /// Error-compensated assignment (GPTQ: Frantar et al. 2022, "GPTQ: Accurate Post-Training Quantization for
@@ -287,6 +289,8 @@ extension WeightEncoding {
                                    factors: (CompensationLayer) throws -> [CompensationFactor?]) rethrows -> [UInt32] {
         var indices = quantization.indices
         let refit = scaleRefit ? normalization.refitFactors(model, weights: shared, shared: values) : [:]
+        var isExact = [Bool](repeating: false, count: shared.values.count)
+        for p in outliers.positions { isExact[p] = true }
         let exact = Dictionary(uniqueKeysWithValues: zip(outliers.positions, outliers.values))
         let codebook = quantization.codebook
         for layer in CompensationLayer.layers(in: model, shared: shared) {
@@ -294,22 +298,76 @@ extension WeightEncoding {
             let groupFactors = try factors(layer)
             let rowsPerGroup = layer.rowCount / layer.groups
             let d = layer.width
-            for row in 0..<layer.rowCount {
-                guard let factor = groupFactors[row / rowsPerGroup] else { continue }
-                let f = refit[slice.tensor].map { Double($0.count == 1 ? $0[0] : $0[row]) } ?? 1
-                var targets = [Double](repeating: 0, count: d)
-                var fallback = [UInt32](repeating: 0, count: d)
-                var fixed: [Int: Float] = [:]
-                for column in 0..<d {
-                    let e = slice.offset + layer.element(row: row, column: column)
-                    targets[column] = Double(shared.values[e]) / f
-                    fallback[column] = indices[e]
-                    if let value = exact[e] { fixed[column] = value }
+            for (g, factor) in groupFactors.enumerated() {
+                guard let factor else { continue }
+                // The group's rows column-major (column j of row r at j · n + r), swept together.
+                let n = rowsPerGroup, first = g * rowsPerGroup
+                var targets = [Double](repeating: 0, count: d * n)
+                var fixed = [UInt8](repeating: 0, count: d * n)
+                var fixedValues = [Float](repeating: 0, count: d * n)
+                var assigned = [UInt32](repeating: 0, count: d * n)
+                for r in 0..<n {
+                    let row = first + r
+                    let f = refit[slice.tensor].map { Double($0.count == 1 ? $0[0] : $0[row]) } ?? 1
+                    for column in 0..<d {
+                        let e = slice.offset + layer.element(row: row, column: column)
+                        targets[column * n + r] = Double(shared.values[e]) / f
+                        assigned[column * n + r] = indices[e]
+                        if isExact[e] {
+                            fixed[column * n + r] = 1
+                            fixedValues[column * n + r] = exact[e]!
+                        }
+                    }
                 }
-                let assigned = factor.assign(row: targets, codebook: codebook, fixed: fixed, fallback: fallback)
-                for column in 0..<d { indices[slice.offset + layer.element(row: row, column: column)] = assigned[column] }
+                factor.assign(rows: n, targets: &targets, codebook: codebook, fixed: fixed, fixedValues: fixedValues,
+                              indices: &assigned)
+                for r in 0..<n {
+                    for column in 0..<d {
+                        indices[slice.offset + layer.element(row: first + r, column: column)] = assigned[column * n + r]
+                    }
+                }
             }
         }
         return indices
     }
+}
+
+extension CompensationFactor {
+    /// Assigns `rows` rows at once (``assign(row:codebook:fixed:fallback:)`` for each, the same indices), laid out
+    /// column-major: `targets[j · rows + r]` is column j of row r, and likewise `fixed` (nonzero: the weight is
+    /// exact, `fixedValues` holds it, and its entry of `indices` is kept). The rows are split over the cores.
+    public func assign(rows: Int, targets: inout [Double], codebook: [Float], fixed: [UInt8], fixedValues: [Float],
+                       indices: inout [UInt32]) {
+        let d = width
+        precondition(targets.count == d * rows && fixed.count == d * rows && fixedValues.count == d * rows
+                     && indices.count == d * rows, "column-major rows × width arrays")
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows / 32))
+        let share = (rows + parts - 1) / parts
+        upper.withUnsafeBufferPointer { u in
+            fixed.withUnsafeBufferPointer { f in
+                fixedValues.withUnsafeBufferPointer { v in
+                    targets.withUnsafeMutableBufferPointer { w in
+                        indices.withUnsafeMutableBufferPointer { x in
+                            let (u, f, v) = (SharedPointer(u.baseAddress!), SharedPointer(f.baseAddress!),
+                                             SharedPointer(v.baseAddress!))
+                            let (w, x) = (SharedPointer(w.baseAddress!), SharedPointer(x.baseAddress!))
+                            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                                let lo = p * share, count = min(rows, lo + share) - lo
+                                guard count > 0 else { return }
+                                ws_host_compensate_rows(u.pointer, UInt32(d), w.pointer + lo, UInt32(count), rows,
+                                                        codebook, UInt32(codebook.count), f.pointer + lo,
+                                                        v.pointer + lo, x.pointer + lo)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A pointer the workers share, each using its own rows.
+private struct SharedPointer<T>: @unchecked Sendable {
+    let pointer: T
+    init(_ pointer: T) { self.pointer = pointer }
 }

@@ -10,24 +10,32 @@ import WeightShareContainer
 /// (``BatchRunner/grams(_:layer:samples:workers:)``) and factored once (``CompensationFactor``); both are cached by
 /// the layer's weight and geometry, which every normalisation shares.
 ///
-/// Bias correction: layer after layer, in execution order, the candidate's container (compensated) is run up to
-/// the layer (with the offsets found so far) and the layer's bias is moved by the difference between its
-/// output-channel means and the float model's. Correcting
-/// one layer at a time matters: a later layer's shift is partly inherited from earlier ones, so correcting every
-/// layer from one measurement counts that part twice.
-/// Offsets are cached per encoding; the float means once per normalisation. Safe to call from several threads.
+/// Bias correction: layer after layer, in execution order, each layer's bias is moved by the difference between
+/// its output-channel means on the candidate and on the float model, measured with the layers before it already
+/// corrected. Correcting one layer at a time matters: a later layer's shift is partly inherited from earlier ones,
+/// so correcting every layer from one measurement counts that part twice. All of it is one layer-wise pass
+/// (``LayerwiseRun``): every sample passes a layer, its means are measured, its bias is corrected and the layer is
+/// run again, then the pass goes on — what the sequential definition gives (the same bits with the reference
+/// kernels), at the cost of one pass and a rerun of each corrected layer instead of one pass per layer.
+/// Offsets are cached per encoding; the float means once per normalisation and kernels. Safe to call from several
+/// threads.
 public final class Calibration: Calibrating, @unchecked Sendable {
     public let samples: SampleSet
     public let workers: Int
 
     private let lock = NSLock()
-    private var floatMeans: [WeightNormalization: [[Double]]] = [:]
+    private var floatMeans: [FloatMeansKey: [[Double]]] = [:]
     private var offsetCache: [WeightEncoding: BiasOffsets] = [:]
     private var factorCache: [FactorKey: [CompensationFactor?]] = [:]
 
     private struct FactorKey: Hashable {
         let weight: String
         let geometry: CompensationLayer.Geometry
+    }
+
+    private struct FloatMeansKey: Hashable {
+        let normalization: WeightNormalization
+        let kernels: EvaluatorKernels
     }
 
     public init(samples: SampleSet, workers: Int = BatchRunner.defaultWorkers) {
@@ -37,27 +45,53 @@ public final class Calibration: Calibrating, @unchecked Sendable {
 
     public func offsets(for encoding: WeightEncoding, model: PreparedModel) throws -> BiasOffsets {
         if let cached = lock.withLock({ offsetCache[encoding] }) { return cached }
+        return try correctedPass(encoding, model: model, kernels: .reference, outputs: nil).offsets
+    }
+
+    /// One layer-wise pass of `encoding` (its indices already compensated when it asks for that) on `model` over
+    /// the calibration samples, every bias-correction site corrected as the pass reaches it; then, when `outputs`
+    /// (positions in the model's outputs) are given, the rest of the model and those outputs, one row per sample.
+    /// With ``EvaluatorKernels/fast`` a corrected layer is not run again: the correction is added to its output
+    /// (the same up to rounding), and the offsets are those of the fast kernels — for scoring, never for a file.
+    public func correctedPass(_ encoding: WeightEncoding, model: PreparedModel, kernels: EvaluatorKernels,
+                              outputs: [Int]?) throws -> (offsets: BiasOffsets, outputs: [Float]) {
         let sites = BiasCorrectionSite.sites(in: model.lowered, shared: model.shared)
-        let reference = try floatMeans(model, normalization: encoding.normalization, sites: sites)
+        let reference = try floatMeans(model, normalization: encoding.normalization, sites: sites, kernels: kernels)
+        let run = try LayerwiseRun(bytes: try model.container(encoding: encoding), samples: samples, workers: workers)
         var offsets = BiasOffsets()
         for (site, float) in zip(sites, reference) {
-            let candidate = try WSMModel(bytes: try model.container(encoding: encoding, biasOffsets: offsets))
-            let means = try BatchRunner.channelMeans(candidate, site: site, samples: samples, workers: workers)
-            var added = offsets.added[site.bias] ?? [Float](repeating: 0, count: site.channels)
+            try run.run(to: site.operation + 1, kernels: kernels)
+            let means = mean(run.channelSums(site), site: site, run: run)
+            var added = [Float](repeating: 0, count: site.channels)
             let bias = model.lowered.tensors[site.bias]
+            var corrected = [Float](repeating: 0, count: site.channels)
             for c in 0..<site.channels {
                 added[c] -= Float((means[c] - float[c]) / Double(site.biasGain))
                 // A NaN or infinite mean (the candidate overflows on the search data) must not become a bias.
-                let corrected = (bias.constant?[c] ?? 0) + added[c]
-                guard added[c].isFinite, corrected.isFinite else {
+                corrected[c] = (bias.constant?[c] ?? 0) + added[c]
+                guard added[c].isFinite, corrected[c].isFinite else {
                     throw CalibrationError.nonFiniteBias(bias: bias.name, layer: model.lowered.operations[site.operation].name,
                                                          channel: c, candidateMean: means[c])
                 }
             }
             offsets.added[site.bias] = added
+            switch kernels {
+            case .reference:
+                run.overwrite(rawTensor: site.bias, with: corrected)
+                try run.rerun(site.operation..<(site.operation + 1))
+            case .fast:
+                run.shift(site, by: added.map { $0 * site.biasGain })
+            }
         }
-        lock.withLock { offsetCache[encoding] = offsets }
-        return offsets
+        if kernels == .reference { lock.withLock { offsetCache[encoding] = offsets } }
+        guard let outputs else { return (offsets, []) }
+        try run.run(to: Int.max, kernels: kernels)
+        return (offsets, run.outputs(outputs))
+    }
+
+    private func mean(_ sums: [Double], site: BiasCorrectionSite, run: LayerwiseRun) -> [Double] {
+        let perChannel = Double(samples.count) * Double(run.model.tensors[site.output].elementCount / site.channels)
+        return sums.map { $0 / perChannel }
     }
 
     public func compensatedIndices(for encoding: WeightEncoding, model: PreparedModel) throws -> [UInt32] {
@@ -73,20 +107,25 @@ public final class Calibration: Calibrating, @unchecked Sendable {
         }
     }
 
-    /// The float model's output-channel means at every site (the float model's outputs do not depend on the
-    /// normalisation, but its operations may: a MatMul gains a Mul, so they are measured per variant).
+    /// The float model's output-channel means at every site, from one layer-wise pass (the float model's outputs do
+    /// not depend on the normalisation, but its operations may: a MatMul gains a Mul, so they are measured per
+    /// variant; and per kernels, so that a candidate is compared with the float model run alike).
     private func floatMeans(_ model: PreparedModel, normalization key: WeightNormalization,
-                            sites: [BiasCorrectionSite]) throws -> [[Double]] {
-        if let cached = lock.withLock({ floatMeans[key] }) { return cached }
-        let float = try WSMModel(bytes: try model.container(quantization: nil))
-        let means = try sites.map { try BatchRunner.channelMeans(float, site: $0, samples: samples, workers: workers) }
-        for (site, channelMeans) in zip(sites, means) {
+                            sites: [BiasCorrectionSite], kernels: EvaluatorKernels) throws -> [[Double]] {
+        let cacheKey = FloatMeansKey(normalization: key, kernels: kernels)
+        if let cached = lock.withLock({ floatMeans[cacheKey] }) { return cached }
+        let run = try LayerwiseRun(bytes: try model.container(quantization: nil), samples: samples, workers: workers)
+        var means: [[Double]] = []
+        for site in sites {
+            try run.run(to: site.operation + 1, kernels: kernels)
+            let channelMeans = mean(run.channelSums(site), site: site, run: run)
             if let c = channelMeans.firstIndex(where: { !$0.isFinite }) {
                 throw CalibrationError.nonFiniteFloatActivations(
                     layer: model.lowered.operations[site.operation].name, channel: c, mean: channelMeans[c])
             }
+            means.append(channelMeans)
         }
-        lock.withLock { floatMeans[key] = means }
+        lock.withLock { floatMeans[cacheKey] = means }
         return means
     }
 }

@@ -4,7 +4,10 @@ import WeightShareContainer
 import WeightShareCore
 
 /// The built-in evaluator: writes the candidate as a real .wsm container and scores it with the C runtime —
-/// the same verifier and kernels that run on the board — so what is searched is what ships.
+/// the same verifier and kernels that run on the board — so what is searched is what ships. With
+/// ``EvaluatorKernels/fast`` the container is run layer by layer over all samples at once, Conv/Gemm/MatMul as BLAS
+/// products on weights decoded once (``LayerwiseRun``): the same file and graph, scores equal to float rounding.
+/// A candidate's bias correction, when measured on these very samples, happens inside the pass that scores it.
 public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     public let metric: Metric
     public let floatScore: Double
@@ -18,27 +21,36 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     /// The outputs the metric reads (positions in the model's outputs), concatenated in this order.
     public let scoredOutputs: [Int]
     public let workers: Int
+    public let kernels: EvaluatorKernels
+    /// The encoder's calibration when it measures on these samples: a candidate's bias correction is then made in
+    /// the pass that scores it (``Calibration/correctedPass(_:model:kernels:outputs:)``); otherwise the offsets
+    /// come from the calibration samples (held-out scoring).
+    private let ownCalibration: Calibration?
 
     public convenience init(model: PreparedModel, samples: SampleSet, metric: Metric, output: String? = nil,
-                            workers: Int = BatchRunner.defaultWorkers) throws {
+                            workers: Int = BatchRunner.defaultWorkers, kernels: EvaluatorKernels = .reference) throws {
         try self.init(encoder: WeightEncoder(base: model), samples: samples, metric: metric, output: output,
-                      workers: workers)
+                      workers: workers, kernels: kernels)
     }
 
     /// - Parameter output: the model output the metric reads; nil: ``OutputSelection/scored(outputs:metric:name:)``'s
     ///   default (the first output for accuracy and agreement, every output for cosine).
     public init(encoder: WeightEncoder, samples: SampleSet, metric: Metric, output: String? = nil,
-                workers: Int = BatchRunner.defaultWorkers) throws {
+                workers: Int = BatchRunner.defaultWorkers, kernels: EvaluatorKernels = .reference) throws {
         if metric.needsLabels && samples.labels == nil { throw EvaluationError.labelsRequired(metric: metric) }
         self.encoder = encoder
         self.samples = samples
         self.metric = metric
         self.workers = workers
-        let reference = try WSMModel(bytes: try encoder.container(nil))
+        self.kernels = kernels
+        let calibration = encoder.calibration as? Calibration
+        ownCalibration = calibration.flatMap { $0.samples == samples ? $0 : nil }
+        let bytes = try encoder.container(nil)
+        let reference = try WSMModel(bytes: bytes)
         scoredOutputs = try OutputSelection.scored(outputs: reference.outputs.map(\.name), metric: metric,
                                                    name: output)
         outputWidth = scoredOutputs.reduce(0) { $0 + reference.outputs[$1].elementCount }
-        floatOutputs = try BatchRunner.run(reference, samples: samples, outputs: scoredOutputs, workers: workers)
+        floatOutputs = try Self.run(bytes, samples: samples, outputs: scoredOutputs, workers: workers, kernels: kernels)
         if let i = floatOutputs.firstIndex(where: { !$0.isFinite }) {
             throw EvaluationError.nonFiniteFloatOutputs(sample: outputWidth == 0 ? 0 : i / outputWidth,
                                                         count: floatOutputs.count(where: { !$0.isFinite }))
@@ -89,8 +101,26 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
 
     /// Outputs of the model with `encoding` (nil: the float model) on every sample.
     public func outputs(_ encoding: WeightEncoding?) throws -> [Float] {
-        let candidate = try WSMModel(bytes: try encoder.container(encoding))
-        return try BatchRunner.run(candidate, samples: samples, outputs: scoredOutputs, workers: workers)
+        guard let encoding, encoding.biasCorrection, let calibration = ownCalibration else {
+            return try Self.run(try encoder.container(encoding), samples: samples, outputs: scoredOutputs,
+                                workers: workers, kernels: kernels)
+        }
+        let compensated = try encoder.compensated(encoding)
+        return try calibration.correctedPass(compensated, model: encoder.variant(encoding.normalization).prepared,
+                                             kernels: kernels, outputs: scoredOutputs).outputs
+    }
+
+    /// The outputs at `outputs` of the container `bytes` on every sample, one row per sample.
+    static func run(_ bytes: [UInt8], samples: SampleSet, outputs: [Int], workers: Int,
+                    kernels: EvaluatorKernels) throws -> [Float] {
+        switch kernels {
+        case .reference:
+            return try BatchRunner.run(try WSMModel(bytes: bytes), samples: samples, outputs: outputs, workers: workers)
+        case .fast:
+            let run = try LayerwiseRun(bytes: bytes, samples: samples, workers: workers)
+            try run.run(to: Int.max, kernels: .fast)
+            return run.outputs(outputs)
+        }
     }
 
     /// Outputs of the model with the paper's plain `quantization` (nil: the float model).

@@ -88,5 +88,5 @@ public enum WSMError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    static func message(_ status: ws_status) -> String { String(cString: ws_status_string(status)) }
+    package static func message(_ status: ws_status) -> String { String(cString: ws_status_string(status)) }
 }

@@ -81,7 +81,8 @@ public final class WSMModel: @unchecked Sendable {
     /// Size of the file in bytes.
     public let byteCount: Int
 
-    var model: UnsafePointer<ws_model> { UnsafePointer(handle) }
+    /// The loaded model, for the compiler's host passes (package: not part of the reader's public API).
+    package var model: UnsafePointer<ws_model> { UnsafePointer(handle) }
 
     /// Arena bytes one inference needs.
     public var arenaBytes: Int { Int(ws_model_arena_bytes(model)) }

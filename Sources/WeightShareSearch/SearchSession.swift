@@ -21,7 +21,10 @@ public struct SearchSession {
     public let source: ModelSource
     /// The samples NSGA-II and the merge score on (the data minus the selection split).
     public let samples: SampleSet
+    /// Scores candidates for NSGA-II and the merge, with the settings' kernels.
     public let evaluator: RuntimeEvaluator
+    /// Scores the reported front: the C runtime's kernels (the same evaluator when the search uses them).
+    public let referenceEvaluator: RuntimeEvaluator
     /// The selection split (or `--select-data`): never seen by NSGA-II or the merge; the front is scored and
     /// chosen on it. nil without one.
     public let selection: SampleSet?
@@ -79,7 +82,9 @@ public struct SearchSession {
         // run (search, merge, held-out scoring, compile) carries the same indices and offsets.
         let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
         evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric,
-                                         output: settings.output)
+                                         output: settings.output, kernels: settings.evaluatorKernels)
+        referenceEvaluator = settings.evaluatorKernels == .reference ? evaluator
+            : try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric, output: settings.output)
         if let board = settings.board {
             // The arena does not depend on the quantization: a board whose RAM is too small fails now.
             let fit = FitCheck.check(board: board, wsmBytes: 0, arenaBytes: source.prepared.plan.arenaBytes)
@@ -234,6 +239,7 @@ public struct SearchSession {
         try check("--confidence", "\(a.confidenceLevel)", "\(b.confidenceLevel)")
         try check("--merge-rule", a.mergeRuleKind.rawValue, b.mergeRuleKind.rawValue)
         try check("--front", a.frontKind.rawValue, b.frontKind.rawValue)
+        try check("--evaluator", a.evaluatorKernels.rawValue, b.evaluatorKernels.rawValue)
         try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
     }
 
@@ -264,9 +270,13 @@ public struct SearchSession {
         var seen = Set<[Double]>()
         entries = entries.filter { seen.insert([Double(SizeReport.packedWeightBytes($0.1)), $0.2]).inserted }
         var solutions: [Solution] = []
-        for (genome, encoding, score) in entries {
+        var largestDifference = 0.0
+        for (genome, encoding, searchScore) in entries {
             let k = problem.k(of: genome)
-            let measured = Solution.measure(encoding, score: score, floatScore: evaluator.floatScore)
+            // What is reported is what the board computes: the front is scored again with the reference kernels.
+            let score = referenceEvaluator === evaluator ? searchScore : try referenceEvaluator.score(encoding)
+            if searchScore.isFinite && score.isFinite { largestDifference = max(largestDifference, abs(score - searchScore)) }
+            let measured = Solution.measure(encoding, score: score, floatScore: referenceEvaluator.floatScore)
             var solution = Solution(id: solutions.count, genes: genome.named(in: problem.geneSpace), k: k,
                                     grouping: [Int](repeating: 1, count: encoding.quantization.codebookSize),
                                     result: measured, searched: measured, merged: false, mergeOrder: nil)
@@ -278,6 +288,10 @@ public struct SearchSession {
                 solution = try merge(solution, log: log)
             }
             solutions.append(solution)
+        }
+        if referenceEvaluator !== evaluator {
+            log(String(format: "scored %d front solution(s) with the reference runtime (largest difference from the %@ "
+                       + "evaluator's score: %.2g)", entries.count, settings.evaluatorKernels.rawValue, largestDifference))
         }
         let mergeEvaluations = solutions.reduce(0) { $0 + ($1.mergeEvaluations ?? 0) }
         if solutions.isEmpty, let board = settings.board {
@@ -300,7 +314,7 @@ public struct SearchSession {
         }
         return ParetoReport(toolVersion: WeightShareVersion.string, model: source.url.path,
                             modelSHA256: source.sha256, metric: settings.metric.rawValue, seed: settings.seed,
-                            floatScore: evaluator.floatScore, samples: samples.count,
+                            floatScore: referenceEvaluator.floatScore, samples: samples.count,
                             sharedWeights: source.prepared.shared.count,
                             floatWeightBytes: 4 * source.prepared.shared.count, onnxBytes: source.fileBytes,
                             generations: settings.generations, evaluations: evaluations + mergeEvaluations,
@@ -367,7 +381,10 @@ public struct SearchSession {
             merger = BinMerger(tolerance: tolerance ?? settings.tolerance, reference: reference) { [evaluator] in
                 try evaluator.score(withBins($0))
             }
-            startScore = solution.result.score
+            // The start as the merge's evaluator scores it (the reported score is the reference kernels').
+            startScore = referenceEvaluator === evaluator ? solution.result.score
+                : try evaluator.score(withBins(Quantization(binning: binning,
+                                                            grouping: BinGrouping(runLengths: solution.grouping))))
         case .bound:
             // The merger keeps what does not fall below a floor, so it works on −(upper loss bound): a merge is kept
             // when its bound is at most the start's (or 0, with --merge-floor float) plus the tolerance.
@@ -389,10 +406,10 @@ public struct SearchSession {
                                           score: startScore, tried: &tried)
         var merged = solution
         merged.grouping = result.grouping.runLengths
-        let finalScore = settings.mergeRuleKind == .score ? result.score
-            : try evaluator.score(withBins(result.quantization))
+        let finalScore = settings.mergeRuleKind == .score && referenceEvaluator === evaluator ? result.score
+            : try referenceEvaluator.score(withBins(result.quantization))
         merged.result = Solution.measure(withBins(result.quantization), score: finalScore,
-                                         floatScore: evaluator.floatScore)
+                                         floatScore: referenceEvaluator.floatScore)
         merged.merged = true
         merged.mergeOrder = result.order.rawValue
         merged.mergeEvaluations = tried

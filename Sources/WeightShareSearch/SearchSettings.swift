@@ -1,5 +1,6 @@
 import WeightShareBoards
 import WeightShareCore
+import WeightShareEvaluate
 import WeightShareGraph
 /// Everything that determines a search's result. Stored in run.json; a resumed search must match it.
 public struct SearchSettings: Sendable, Equatable, Codable {
@@ -68,6 +69,10 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// Which candidates of the final population form the reported front (nil in older run.json files: `.pareto`).
     public var front: FrontKind?
     public var frontKind: FrontKind { front ?? .pareto }
+    /// The kernels NSGA-II and the merge score with (nil in older run.json files: `.reference`); the reported
+    /// front is scored with the reference runtime either way.
+    public var evaluator: EvaluatorKernels?
+    public var evaluatorKernels: EvaluatorKernels { evaluator ?? .reference }
 
     /// `score` (the paper): the merged score may not fall below the floor (see ``MergeFloor``). `bound`: the
     /// one-sided upper bound on the loss against the float model, on the search data at ``confidenceLevel``, may not
@@ -94,7 +99,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
                 genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil, dropNonFinite: Bool? = nil,
                 maxDataBytes: Int? = nil, inputValues: [String: [Float]]? = nil, output: String? = nil,
                 selectFraction: Double? = nil, selectData: String? = nil, confidence: Double? = nil,
-                mergeRule: MergeRule? = nil, front: FrontKind? = nil) {
+                mergeRule: MergeRule? = nil, front: FrontKind? = nil, evaluator: EvaluatorKernels? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -120,6 +125,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.confidence = confidence
         self.mergeRule = mergeRule
         self.front = front
+        self.evaluator = evaluator
     }
 }
 

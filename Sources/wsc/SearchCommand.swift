@@ -42,6 +42,8 @@ struct SearchCommand: ParsableCommand {
     var mergeRule: SearchSettings.MergeRule?
     @Option(help: "noise (default): the first front plus each index bit width's best candidate unless a smaller one is better by more than the search data can resolve; pareto: the first front only.")
     var front: SearchSettings.FrontKind?
+    @Option(help: "Kernels that score candidates: fast (default: all samples at once, Conv/Gemm/MatMul on the host's BLAS, equal to the runtime to float rounding) or reference (the C runtime sample by sample, bit for bit what the board computes). The reported front is re-scored with the reference either way.")
+    var evaluator: EvaluatorKernels?
     @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget; scales refit and biases corrected on the search data) or k (the paper: K alone over the raw weights' [min, max]).")
@@ -98,7 +100,8 @@ struct SearchCommand: ParsableCommand {
                                       selectData: selectDataURL?.path ?? (selectFraction == nil ? stored?.selectData : nil),
                                       confidence: confidence ?? (stored.map { $0.confidence } ?? SearchSettings.defaultConfidence),
                                       mergeRule: mergeRule ?? (stored.map { $0.mergeRule } ?? .bound),
-                                      front: front ?? (stored.map { $0.front } ?? .noise))
+                                      front: front ?? (stored.map { $0.front } ?? .noise),
+                                      evaluator: evaluator ?? (stored.map { $0.evaluator } ?? .fast))
         let directory = RunDirectory(outURL)
         let session = try SearchSession(settings: settings, directory: directory)
         DataOptions.reportDropped(session.samples, data: data)

@@ -31,6 +31,46 @@ struct ErrorCompensationTests {
         for i in 0..<4 { #expect(abs(utu[i] - inverse[i]) < 1e-12, "element \(i)") }
     }
 
+    @Test("many rows at once (C, tiled, split over the cores) give each row's own sweep's indices, exact weights kept")
+    func rowsAtOnce() throws {
+        var generator = SplitMix(state: 7)
+        func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) * 2 - 1 }
+        let d = 37, rows = 75
+        // H = Σ x xᵀ over random vectors: positive definite.
+        var h = [Double](repeating: 0, count: d * d)
+        for _ in 0..<60 {
+            let x = (0..<d).map { _ in uniform() }
+            for i in 0..<d { for j in 0..<d { h[i * d + j] += x[i] * x[j] } }
+        }
+        let factor = try #require(CompensationFactor(gram: h, width: d))
+        let codebook: [Float] = [-0.9, -0.5, -0.2, -0.05, 0, 0.1, 0.3, 0.7]
+        var targets = [Double](repeating: 0, count: d * rows), fixed = [UInt8](repeating: 0, count: d * rows)
+        var fixedValues = [Float](repeating: 0, count: d * rows), indices = [UInt32](repeating: 0, count: d * rows)
+        var expected: [[UInt32]] = []
+        for r in 0..<rows {
+            let row = (0..<d).map { _ in uniform() }
+            var exact: [Int: Float] = [:]
+            if r % 3 == 0 { exact[(r * 5) % d] = 0.123 }
+            let fallback = (0..<d).map { UInt32(($0 + r) % codebook.count) }
+            expected.append(factor.assign(row: row, codebook: codebook, fixed: exact, fallback: fallback))
+            for j in 0..<d {
+                targets[j * rows + r] = row[j]
+                indices[j * rows + r] = fallback[j]
+                if let v = exact[j] { fixed[j * rows + r] = 1; fixedValues[j * rows + r] = v }
+            }
+        }
+        let original = targets
+        factor.assign(rows: rows, targets: &targets, codebook: codebook, fixed: fixed, fixedValues: fixedValues,
+                      indices: &indices)
+        for r in 0..<rows {
+            #expect((0..<d).map { indices[$0 * rows + r] } == expected[r], "row \(r)")
+        }
+        // The sweep moved later columns: some weights do not get their own nearest value (else the check is empty).
+        let moved = (0..<(d * rows)).count { fixed[$0] == 0
+            && indices[$0] != UInt32(CompensationFactor.nearest(original[$0], in: codebook)) }
+        #expect(moved > 0)
+    }
+
     @Test("factor: an input that is zero on every sample is decoupled; a non-finite H has no factor")
     func deadInput() throws {
         let factor = try #require(CompensationFactor(gram: [2, 0, 0, 0], width: 2))

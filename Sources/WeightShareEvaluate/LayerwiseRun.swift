@@ -1,0 +1,239 @@
+import Dispatch
+import Foundation
+import WeightShareCompress
+import WeightShareHostKernels
+import WeightShareReader
+import WeightShareRuntime
+
+/// Which kernels an evaluation runs.
+public enum EvaluatorKernels: String, Sendable, Codable, CaseIterable {
+    /// The C runtime's kernels for every operator: what the board computes, bit for bit.
+    case reference
+    /// Conv, Gemm and MatMul as products on the host's BLAS over many samples at once, their weights decoded once
+    /// (``LayerwiseRun``); every other operator with the runtime's kernels. Agrees with `reference` to float
+    /// rounding (``FastEvaluatorAgreementTests`` bounds it on every fixture).
+    case fast
+}
+
+/// One container run over every sample operator by operator ("layer-major"): every sample passes an operator
+/// before the next one runs. A step between two operators then sees all samples — bias correction measures a
+/// layer's channel means and corrects the layer within the same pass (``Calibration``) — and with
+/// ``EvaluatorKernels/fast`` a Conv, Gemm or MatMul runs as one BLAS product over many samples.
+///
+/// The run holds its own copy of the container (bias corrections are written into it) and one arena per sample;
+/// it is used by one thread at a time and spreads each step over `workers` threads.
+final class LayerwiseRun: @unchecked Sendable {
+    let model: WSMModel
+    let count: Int
+    let workers: Int
+    private let arenaBytes: Int
+    private let arenaStride: Int
+    private let storage: UnsafeMutableRawPointer
+    private let arenas: [UnsafeMutableRawPointer]
+    /// Operators run so far: [0, next).
+    private(set) var next = 0
+    private var decoded: [Int32: [Float]] = [:]
+    private var work: [Float] = []
+    /// Largest workspace of one batched product, in floats (a product batches as many samples as fit).
+    static let workBudget = 8 << 20
+
+    /// Loads `bytes` and writes every sample's inputs into its arena.
+    init(bytes: [UInt8], samples: SampleSet, workers: Int) throws {
+        model = try WSMModel(bytes: bytes)
+        count = samples.count
+        self.workers = max(1, min(workers, samples.count))
+        guard model.inputs.count == samples.inputSizes.count else {
+            throw WSMError.wrongInputCount(expected: model.inputs.count, got: samples.inputSizes.count)
+        }
+        for (input, size) in zip(model.inputs, samples.inputSizes) where input.elementCount != size {
+            throw WSMError.wrongInputSize(input: input.name, expected: input.elementCount, got: size)
+        }
+        arenaBytes = max(model.arenaBytes, 1)
+        arenaStride = (arenaBytes + 63) & ~63
+        storage = UnsafeMutableRawPointer.allocate(byteCount: arenaStride * max(count, 1), alignment: 64)
+        let (base, stride, model) = (storage, arenaStride, self.model)
+        let arenas = (0..<count).map { base + $0 * stride }
+        self.arenas = arenas
+        samples.values.withUnsafeBufferPointer { x in
+            for i in 0..<arenas.count {
+                var offset = i * samples.sampleSize
+                for input in model.inputs {
+                    let destination = ws_tensor_data(model.model, Int32(input.index), arenas[i])!
+                    destination.update(from: x.baseAddress! + offset, count: input.elementCount)
+                    offset += input.elementCount
+                }
+            }
+        }
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Runs the operators up to (not including) `end`, from where the run stands.
+    func run(to end: Int, kernels: EvaluatorKernels) throws {
+        let end = min(end, model.operators.count)
+        while next < end {
+            var plan = ws_host_plan()
+            if kernels == .fast, ws_host_plan_operator(model.model, UInt32(next), &plan) != 0 {
+                try runBatched(next, plan)
+                next += 1
+                continue
+            }
+            // The operators up to the next batched one run sample by sample, the samples spread over the workers.
+            var stop = next + 1
+            while stop < end, kernels == .reference || ws_host_plan_operator(model.model, UInt32(stop), &plan) == 0 {
+                stop += 1
+            }
+            try rerun(next..<stop)
+            next = stop
+        }
+    }
+
+    /// Runs `operators` again on every sample with the runtime's kernels (after a correction of their constants).
+    func rerun(_ operators: Range<Int>) throws {
+        let failure = FirstError()
+        let (arenas, model, bytes) = (SendableArenas(self.arenas), self.model, arenaBytes)
+        forEachSample { i in
+            let status = ws_invoke_operators(model.model, arenas.pointers[i], bytes, UInt32(operators.lowerBound),
+                                             UInt32(operators.count))
+            if status != WS_OK {
+                failure.record(WSMError.invocationFailed(code: status.rawValue, message: WSMError.message(status)))
+            }
+        }
+        if let error = failure.error { throw error }
+    }
+
+    /// One batched operator: with at least as many samples as workers, each worker runs its own contiguous share
+    /// on a one-thread BLAS (no BLAS threads spinning beside the workers); with fewer, one call on a BLAS with a
+    /// thread per worker.
+    private func runBatched(_ o: Int, _ plan: ws_host_plan) throws {
+        if decoded[plan.weight] == nil {
+            var values = [Float](repeating: 0, count: Int(plan.weight_elements))
+            let status = ws_tensor_decode(model.model, plan.weight, &values, plan.weight_elements)
+            guard status == WS_OK else {
+                throw WSMError.invocationFailed(code: status.rawValue, message: WSMError.message(status))
+            }
+            decoded[plan.weight] = values
+        }
+        let groups = count >= workers ? workers : 1
+        ws_host_set_threads(groups == 1 ? Int32(workers) : 1)
+        let share = (count + groups - 1) / groups
+        let ranges = (0..<groups).map { ($0 * share)..<min(count, ($0 + 1) * share) }.filter { !$0.isEmpty }
+        let images = share * Int(plan.images)
+        let batch = max(1, min(images, (Self.workBudget - plan.work_fixed) / max(plan.work_per_image, 1)))
+        var planCopy = plan
+        let needed = ws_host_workspace(&planCopy, UInt32(batch))
+        if work.count < needed * ranges.count { work = [Float](repeating: 0, count: needed * ranges.count) }
+        let failure = FirstError()
+        let pointers = arenas.map { UnsafeMutableRawPointer?($0) }
+        let model = self.model
+        pointers.withUnsafeBufferPointer { pointers in
+            decoded[plan.weight]!.withUnsafeBufferPointer { weight in
+                work.withUnsafeMutableBufferPointer { work in
+                    let (pointers, weight, work) = (SendablePointer(pointers.baseAddress!), SendablePointer(weight.baseAddress!),
+                                                    SendablePointer(work.baseAddress!))
+                    DispatchQueue.concurrentPerform(iterations: ranges.count) { g in
+                        var plan = plan
+                        let status = ws_host_run_operator(model.model, UInt32(o), &plan,
+                                                          pointers.pointer + ranges[g].lowerBound,
+                                                          UInt32(ranges[g].count), weight.pointer, UInt32(batch),
+                                                          work.pointer + g * needed, needed)
+                        if status != WS_OK {
+                            failure.record(WSMError.invocationFailed(code: status.rawValue, message: WSMError.message(status)))
+                        }
+                    }
+                }
+            }
+        }
+        if let error = failure.error { throw error }
+    }
+
+    /// Sample `i`'s values of activation `tensor` (live at this point of the run).
+    func values(_ tensor: TensorInfo, sample i: Int) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: ws_tensor_data(model.model, Int32(tensor.index), arenas[i]),
+                                   count: tensor.elementCount)
+    }
+
+    /// Per-channel sums of `site`'s output (``BiasCorrectionSite/accumulate(_:into:)``) over every sample, each
+    /// sample summed on its own and the samples added in order, so the sums do not depend on the workers.
+    func channelSums(_ site: BiasCorrectionSite) -> [Double] {
+        let channels = site.channels
+        let output = model.tensors[site.output]
+        let perSample = SendableSums(count: count * channels)
+        forEachSample { i in
+            var sums = [Double](repeating: 0, count: channels)
+            site.accumulate(UnsafeBufferPointer(self.values(output, sample: i)), into: &sums)
+            perSample.set(i * channels, sums)
+        }
+        var totals = [Double](repeating: 0, count: channels)
+        for i in 0..<count {
+            for c in 0..<channels { totals[c] += perSample.values[i * channels + c] }
+        }
+        return totals
+    }
+
+    /// Adds `shift[c]` to channel c of `site`'s output on every sample.
+    func shift(_ site: BiasCorrectionSite, by shift: [Float]) {
+        let output = model.tensors[site.output]
+        forEachSample { i in
+            let y = self.values(output, sample: i)
+            var e = 0
+            while e < y.count {
+                for c in 0..<site.channels {
+                    for j in e..<(e + site.inner) { y[j] += shift[c] }
+                    e += site.inner
+                }
+            }
+        }
+    }
+
+    /// Overwrites raw constant `tensor` in this run's copy of the container (a corrected bias; the file's CRC
+    /// no longer matches, which only the load checks).
+    func overwrite(rawTensor tensor: Int, with values: [Float]) {
+        var info = ws_tensor_info()
+        guard ws_model_tensor(model.model, Int32(tensor), &info) == WS_OK, let raw = info.raw,
+              values.count == Int(info.elements) else {
+            preconditionFailure("tensor \(tensor) is not a raw constant of \(values.count) values")
+        }
+        UnsafeMutablePointer(mutating: raw).update(from: values, count: values.count)
+    }
+
+    /// The values of the outputs at `outputs` (positions in the model's outputs), one row per sample.
+    func outputs(_ outputs: [Int]) -> [Float] {
+        var result: [Float] = []
+        result.reserveCapacity(count * outputs.reduce(0) { $0 + model.outputs[$1].elementCount })
+        for i in 0..<count {
+            for o in outputs { result += values(model.outputs[o], sample: i) }
+        }
+        return result
+    }
+
+    /// `body` for every sample, the samples spread over the workers in contiguous chunks.
+    private func forEachSample(_ body: @Sendable (Int) -> Void) {
+        let chunk = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in (w * chunk)..<min(count, (w + 1) * chunk) { body(i) }
+        }
+    }
+}
+
+/// A pointer handed to the workers, each using its own part.
+private struct SendablePointer<T>: @unchecked Sendable {
+    let pointer: T
+    init(_ pointer: T) { self.pointer = pointer }
+}
+
+/// The arenas, shared by the workers, each touching only its own samples'.
+private struct SendableArenas: @unchecked Sendable {
+    let pointers: [UnsafeMutableRawPointer]
+    init(_ pointers: [UnsafeMutableRawPointer]) { self.pointers = pointers }
+}
+
+/// Per-sample sums written by the workers, each into its own samples' slots.
+private final class SendableSums: @unchecked Sendable {
+    let values: UnsafeMutableBufferPointer<Double>
+    init(count: Int) { values = .allocate(capacity: count) }
+    deinit { values.deallocate() }
+    func set(_ start: Int, _ sums: [Double]) {
+        for (j, s) in sums.enumerated() { values[start + j] = s }
+    }
+}

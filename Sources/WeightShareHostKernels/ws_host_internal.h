@@ -1,0 +1,31 @@
+/* The batched kernels behind ws_host_run_operator (ws_host_plan.c dispatches to them). */
+#ifndef WS_HOST_INTERNAL_H
+#define WS_HOST_INTERNAL_H
+
+#include "ws_host_kernels.h"
+#include "ws_internal.h"
+
+/* One image of a batched Conv: its input (C×H×W) and output (M×OH×OW) planes. */
+typedef struct {
+    const float *x;
+    float *y;
+} ws_host_image;
+
+/* Conv of `count` images (p->n is ignored: one image each), `batch` per product; work holds
+ * batch · (K·P + M·P) floats (K = C/group·kh·kw, P = OH·OW). */
+void ws_host_conv(const ws_conv_params *p, const ws_host_image *images, uint32_t count, const float *w,
+                  uint32_t batch, float *work);
+
+/* Rows of one sample of a stacked product: A (rows × k, or k × rows when transposed) and Y (rows × n). */
+typedef struct {
+    const float *a;
+    float *y;
+} ws_host_rows;
+
+/* Y = alpha · op(A) op(B) diag(S) + beta · C for each sample (p: one sample's m, n, k, flags, C, S), `batch`
+ * samples stacked per product when A is not transposed; work holds batch · (m·k + m·n) floats. A MatMul by a 2-D
+ * B is the same with alpha 1, no C and no S. */
+void ws_host_gemm(const ws_gemm_params *p, const ws_host_rows *samples, uint32_t count, const float *b,
+                  uint32_t batch, float *work);
+
+#endif /* WS_HOST_INTERNAL_H */
