@@ -45,6 +45,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -104,15 +105,18 @@ def run_wsc(args, scratch: str, index: int) -> dict:
     p = timed_process(cmd)
     after = loadavg()
     report = json.loads(p["stdout"])
+    # The first line is printed right before the initial population is scored; "gen G/G …" after the last
+    # generation (matched loosely, so added fields such as elapsed time do not break the parse).
     start = next(t for t, line in p["stderr"] if line.startswith("model "))
-    last_gen = f"gen {args.generations:3d}/{args.generations}"
-    gens = [(t, line) for t, line in p["stderr"] if line.startswith(last_gen)]
+    gens = [(t, line) for t, line in p["stderr"]
+            if (m := re.match(r"\s*gen\s+(\d+)\s*/\s*(\d+)", line)) and int(m.group(1)) == args.generations]
     if not gens:
-        raise SystemExit(f"wsc printed no '{last_gen}' line:\n" + "\n".join(l for _, l in p["stderr"]))
+        raise SystemExit(f"wsc printed no 'gen {args.generations}/{args.generations}' line:\n"
+                         + "\n".join(l for _, l in p["stderr"]))
     end, line = gens[-1]
-    runtime_in_line = int(line.split("(runtime")[1].split(")")[0])
-    if runtime_in_line != report["runtimeEvaluations"]:
-        raise SystemExit(f"wsc: runtime evaluations {runtime_in_line} in the last generation line but "
+    counted = re.search(r"\(runtime\s+(\d+)\)", line)
+    if counted and int(counted.group(1)) != report["runtimeEvaluations"]:
+        raise SystemExit(f"wsc: runtime evaluations {counted.group(1)} in the last generation line but "
                          f"{report['runtimeEvaluations']} in pareto.json (a merge or selection scoring ran?)")
     if report["samples"] != args.samples:
         raise SystemExit(f"wsc scored {report['samples']} samples, the data holds {args.samples}")
