@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Search-speed benchmark (issue 14): `wsc search` (release build, --genome k, every sample scored, no merge)
+# against the paper's method in Python (bench/paper_baseline.py: uniform binning + pymoo NSGA-II + onnxruntime on
+# the batch) on the digits MLP, same population, generations, seed, K range and samples, side by side, RUNS rounds;
+# bench/search_speed.py writes bench/search_speed.json (medians, ratio of evaluations per second, front check).
+#   bench/search_speed.sh [search_speed.py options, e.g. --runs 5 --population 100 --generations 30]
+# VENV=<folder> the Python venv (default .venv-bench; made with numpy onnx onnxruntime pymoo==0.6.2 if missing);
+# WSC=<path> uses that wsc instead of building one (default: swift build -c release --product wsc, .build/release/wsc).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+VENV=${VENV:-$ROOT/.venv-bench}
+
+if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime, pymoo" 2>/dev/null; then
+    echo "== Python venv $VENV (numpy onnx onnxruntime pymoo)" >&2
+    python3 -m venv "$VENV" --system-site-packages
+    "$VENV/bin/pip" install -q numpy onnx onnxruntime pymoo==0.6.2 >&2
+fi
+
+if [ -z "${WSC:-}" ]; then
+    echo "== release build of wsc" >&2
+    swift build -c release --product wsc >&2
+    WSC=$ROOT/.build/release/wsc
+fi
+
+exec "$VENV/bin/python" bench/search_speed.py --wsc "$WSC" --python "$VENV/bin/python" "$@"
