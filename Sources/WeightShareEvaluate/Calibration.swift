@@ -27,6 +27,8 @@ public final class Calibration: Calibrating, @unchecked Sendable {
     private var floatMeans: [FloatMeansKey: [[Double]]] = [:]
     private var offsetCache: [WeightEncoding: BiasOffsets] = [:]
     private var factorCache: [FactorKey: [CompensationFactor?]] = [:]
+    /// Arena memory the passes reuse from candidate to candidate.
+    private let arenas = ArenaPool()
 
     private struct FactorKey: Hashable {
         let weight: String
@@ -57,7 +59,8 @@ public final class Calibration: Calibrating, @unchecked Sendable {
                               outputs: [Int]?) throws -> (offsets: BiasOffsets, outputs: [Float]) {
         let sites = BiasCorrectionSite.sites(in: model.lowered, shared: model.shared)
         let reference = try floatMeans(model, normalization: encoding.normalization, sites: sites, kernels: kernels)
-        let run = try LayerwiseRun(bytes: try model.container(encoding: encoding), samples: samples, workers: workers)
+        let run = try LayerwiseRun(bytes: try model.container(encoding: encoding), samples: samples, workers: workers,
+                                   pool: arenas)
         var offsets = BiasOffsets()
         for (site, float) in zip(sites, reference) {
             try run.run(to: site.operation + 1, kernels: kernels)

@@ -37,9 +37,13 @@ final class LayerwiseRun: @unchecked Sendable {
     /// Largest workspace of one batched product, in floats (a product batches as many samples as fit).
     static let workBudget = 8 << 20
 
-    /// Loads `bytes` and writes every sample's inputs into its arena.
-    init(bytes: [UInt8], samples: SampleSet, workers: Int) throws {
+    private let pool: ArenaPool?
+
+    /// Loads `bytes` and writes every sample's inputs into its arena (memory from `pool` when given, returned to it
+    /// when the run ends: a search's candidates share one model plan, so they reuse one block).
+    init(bytes: [UInt8], samples: SampleSet, workers: Int, pool: ArenaPool? = nil) throws {
         model = try WSMModel(bytes: bytes)
+        self.pool = pool
         count = samples.count
         self.workers = max(1, min(workers, samples.count))
         guard model.inputs.count == samples.inputSizes.count else {
@@ -50,7 +54,8 @@ final class LayerwiseRun: @unchecked Sendable {
         }
         arenaBytes = max(model.arenaBytes, 1)
         arenaStride = (arenaBytes + 63) & ~63
-        storage = UnsafeMutableRawPointer.allocate(byteCount: arenaStride * max(count, 1), alignment: 64)
+        storage = pool?.take(bytes: arenaStride * max(count, 1))
+            ?? UnsafeMutableRawPointer.allocate(byteCount: arenaStride * max(count, 1), alignment: 64)
         let (base, stride, model) = (storage, arenaStride, self.model)
         let arenas = (0..<count).map { base + $0 * stride }
         self.arenas = arenas
@@ -66,7 +71,9 @@ final class LayerwiseRun: @unchecked Sendable {
         }
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        if let pool { pool.give(storage, bytes: arenaStride * max(count, 1)) } else { storage.deallocate() }
+    }
 
     /// Runs the operators up to (not including) `end`, from where the run stands.
     func run(to end: Int, kernels: EvaluatorKernels) throws {
@@ -213,6 +220,37 @@ final class LayerwiseRun: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             for i in (w * chunk)..<min(count, (w + 1) * chunk) { body(i) }
         }
+    }
+}
+
+/// Arena memory kept between runs: the block of the last run that ended, handed to the next run of the same size
+/// or less (fresh memory costs a page fault per page on first touch, for every candidate).
+final class ArenaPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var block: (pointer: UnsafeMutableRawPointer, bytes: Int)?
+
+    init() {}
+
+    deinit { block?.pointer.deallocate() }
+
+    /// A block of at least `bytes` (64-byte aligned), nil when none is kept.
+    func take(bytes: Int) -> UnsafeMutableRawPointer? {
+        lock.withLock {
+            guard let kept = block, kept.bytes >= bytes else { return nil }
+            block = nil
+            return kept.pointer
+        }
+    }
+
+    /// Keeps `pointer` (of `bytes`) for the next run, freeing the block kept before unless it is larger.
+    func give(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+        let freed: UnsafeMutableRawPointer? = lock.withLock {
+            if let kept = block, kept.bytes >= bytes { return pointer }
+            let old = block?.pointer
+            block = (pointer, bytes)
+            return old
+        }
+        freed?.deallocate()
     }
 }
 

@@ -26,6 +26,8 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     /// the pass that scores it (``Calibration/correctedPass(_:model:kernels:outputs:)``); otherwise the offsets
     /// come from the calibration samples (held-out scoring).
     private let ownCalibration: Calibration?
+    /// Arena memory the fast kernels' runs reuse from candidate to candidate.
+    private let arenas = ArenaPool()
 
     public convenience init(model: PreparedModel, samples: SampleSet, metric: Metric, output: String? = nil,
                             workers: Int = BatchRunner.defaultWorkers, kernels: EvaluatorKernels = .reference) throws {
@@ -50,7 +52,8 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
         scoredOutputs = try OutputSelection.scored(outputs: reference.outputs.map(\.name), metric: metric,
                                                    name: output)
         outputWidth = scoredOutputs.reduce(0) { $0 + reference.outputs[$1].elementCount }
-        floatOutputs = try Self.run(bytes, samples: samples, outputs: scoredOutputs, workers: workers, kernels: kernels)
+        floatOutputs = try Self.run(bytes, samples: samples, outputs: scoredOutputs, workers: workers, kernels: kernels,
+                                    pool: arenas)
         if let i = floatOutputs.firstIndex(where: { !$0.isFinite }) {
             throw EvaluationError.nonFiniteFloatOutputs(sample: outputWidth == 0 ? 0 : i / outputWidth,
                                                         count: floatOutputs.count(where: { !$0.isFinite }))
@@ -103,7 +106,7 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     public func outputs(_ encoding: WeightEncoding?) throws -> [Float] {
         guard let encoding, encoding.biasCorrection, let calibration = ownCalibration else {
             return try Self.run(try encoder.container(encoding), samples: samples, outputs: scoredOutputs,
-                                workers: workers, kernels: kernels)
+                                workers: workers, kernels: kernels, pool: arenas)
         }
         let compensated = try encoder.compensated(encoding)
         return try calibration.correctedPass(compensated, model: encoder.variant(encoding.normalization).prepared,
@@ -112,12 +115,12 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
 
     /// The outputs at `outputs` of the container `bytes` on every sample, one row per sample.
     static func run(_ bytes: [UInt8], samples: SampleSet, outputs: [Int], workers: Int,
-                    kernels: EvaluatorKernels) throws -> [Float] {
+                    kernels: EvaluatorKernels, pool: ArenaPool? = nil) throws -> [Float] {
         switch kernels {
         case .reference:
             return try BatchRunner.run(try WSMModel(bytes: bytes), samples: samples, outputs: outputs, workers: workers)
         case .fast:
-            let run = try LayerwiseRun(bytes: bytes, samples: samples, workers: workers)
+            let run = try LayerwiseRun(bytes: bytes, samples: samples, workers: workers, pool: pool)
             try run.run(to: Int.max, kernels: .fast)
             return run.outputs(outputs)
         }

@@ -15,7 +15,7 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
     public var objectiveCount: Int { 2 }
 
     private let lock = NSLock()
-    private var scores: [WeightEncoding: Double] = [:]
+    private var scores: [CacheKey: Double] = [:]
     /// Evaluations actually run (cache misses).
     public private(set) var evaluations = 0
 
@@ -38,12 +38,26 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
         encoder.encode(genes(of: genome))
     }
 
+    /// An encoding hashed once: its index arrays run to millions of values on real models, and a dictionary
+    /// hashes its keys again on every lookup and every resize.
+    struct CacheKey: Hashable {
+        let encoding: WeightEncoding
+        let digest: Int
+        init(_ encoding: WeightEncoding) {
+            self.encoding = encoding
+            digest = encoding.hashValue
+        }
+        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+        static func == (a: CacheKey, b: CacheKey) -> Bool { a.digest == b.digest && a.encoding == b.encoding }
+    }
+
     /// Score of an encoding, from the cache when it was seen before.
     public func score(_ encoding: WeightEncoding) throws -> Double {
-        if let cached = lock.withLock({ scores[encoding] }) { return cached }
+        let key = CacheKey(encoding)
+        if let cached = lock.withLock({ scores[key] }) { return cached }
         let value = try evaluator.score(encoding)
         lock.withLock {
-            scores[encoding] = value
+            scores[key] = value
             evaluations += 1
         }
         return value
