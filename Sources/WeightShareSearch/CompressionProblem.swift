@@ -2,6 +2,7 @@ import Foundation
 import WeightShareCompress
 import WeightShareContainer
 import WeightShareCore
+import WeightShareEvaluate
 import WeightShareNSGA2
 
 /// The search problem for NSGA-II: a genome decodes to ``EncodingGenes`` (the paper's K, and with the full genome
@@ -18,6 +19,16 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
     private var scores: [CacheKey: Double] = [:]
     /// Evaluations actually run (cache misses).
     public private(set) var evaluations = 0
+    /// With racing (``RuntimeEvaluator/race(_:below:)``): each candidate scored on a growing prefix of the samples
+    /// and stopped once it cannot beat a fully scored candidate of at most its size.
+    public var racing: RuntimeEvaluator?
+    /// Sample runs racing saved (samples × candidates never run), and the candidates it stopped.
+    public private(set) var racingSavedSampleRuns = 0
+    public private(set) var racingRejected = 0
+    /// Fully scored candidates (bytes, score), for racing's thresholds; the bounds rejected candidates stopped at
+    /// (never taken for a score: ``score(_:)`` runs such a candidate whole if it is asked for).
+    private var scored: [(bytes: Int, score: Double)] = []
+    private var bounds: [CacheKey: Double] = [:]
 
     public init(evaluator: any Evaluator, encoder: WeightEncoder, kRange: ClosedRange<Int>,
                 genome: GenomeKind = .k) {
@@ -86,7 +97,31 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
                 return [Self.infeasibleLoss + Double(excess) / Double(max(1, 4 * encoder.base.shared.count)),
                         Double(SizeReport.packedWeightBytes(encoding))]
             }
-            return objectives(score: try score(encoding), encoding: encoding)
+            return objectives(score: try racingScore(encoding), encoding: encoding)
         }
+    }
+
+    /// The score NSGA-II ranks `encoding` by: its full score, or with ``racing`` the bound at which it was
+    /// stopped (it is then dominated by a fully scored candidate whatever its remaining samples give).
+    func racingScore(_ encoding: WeightEncoding) throws -> Double {
+        guard let racing else { return try score(encoding) }
+        let key = CacheKey(encoding)
+        if let cached = lock.withLock({ scores[key] ?? bounds[key] }) { return cached }
+        let bytes = SizeReport.packedWeightBytes(encoding)
+        // To enter the front it must beat every fully scored candidate that is no larger.
+        let threshold = scored.filter { $0.bytes <= bytes }.map(\.score).max() ?? Metric.failedScore
+        let outcome = try racing.race(encoding, below: threshold)
+        lock.withLock {
+            evaluations += 1
+            if outcome.rejected {
+                bounds[key] = outcome.score
+                racingRejected += 1
+                racingSavedSampleRuns += racing.samples.count - outcome.samplesRun
+            } else {
+                scores[key] = outcome.score
+                if outcome.score > Metric.failedScore { scored.append((bytes, outcome.score)) }
+            }
+        }
+        return outcome.score
     }
 }

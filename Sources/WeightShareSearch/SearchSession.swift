@@ -166,6 +166,7 @@ public struct SearchSession {
             try checkSmallestCandidateFits(board: board)
             problem.flashExcess = { [self] in try flashExcess($0, board: board) }
         }
+        if settings.racingEnabled { problem.racing = evaluator }
         let configuration = NSGA2Configuration(populationSize: settings.population)
         var engine: NSGA2<CompressionProblem>
         if resume, FileManager.default.fileExists(atPath: directory.runFile.path) {
@@ -204,8 +205,17 @@ public struct SearchSession {
 
         let front = settings.frontKind == .noise ? try noiseFront(engine.state.population, problem: problem)
                                                  : engine.paretoFront
-        let report = try makeReport(front: front, problem: problem,
+        var report = try makeReport(front: front, problem: problem,
                                     evaluations: engine.state.evaluations, log: log)
+        if problem.racing != nil {
+            let full = problem.evaluations * samples.count
+            report.racing = ParetoReport.RacingFacts(rejected: problem.racingRejected,
+                                                     savedSampleRuns: problem.racingSavedSampleRuns,
+                                                     fullSampleRuns: full)
+            log(String(format: "racing stopped %d of %d candidate(s) early, saving %d of %d sample runs (%.1f %%) "
+                       + "in this process", problem.racingRejected, problem.evaluations, problem.racingSavedSampleRuns,
+                       full, 100 * Double(problem.racingSavedSampleRuns) / Double(max(full, 1))))
+        }
         try directory.write(report)
         return report
     }
@@ -240,6 +250,7 @@ public struct SearchSession {
         try check("--merge-rule", a.mergeRuleKind.rawValue, b.mergeRuleKind.rawValue)
         try check("--front", a.frontKind.rawValue, b.frontKind.rawValue)
         try check("--evaluator", a.evaluatorKernels.rawValue, b.evaluatorKernels.rawValue)
+        try check("--racing", "\(a.racingEnabled)", "\(b.racingEnabled)")
         try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
     }
 

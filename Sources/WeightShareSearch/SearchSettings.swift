@@ -73,6 +73,10 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// front is scored with the reference runtime either way.
     public var evaluator: EvaluatorKernels?
     public var evaluatorKernels: EvaluatorKernels { evaluator ?? .reference }
+    /// Early rejection of candidates that cannot enter the front (``CompressionProblem/racing``; nil in older
+    /// run.json files: off).
+    public var racing: Bool?
+    public var racingEnabled: Bool { racing ?? false }
 
     /// `score` (the paper): the merged score may not fall below the floor (see ``MergeFloor``). `bound`: the
     /// one-sided upper bound on the loss against the float model, on the search data at ``confidenceLevel``, may not
@@ -99,7 +103,8 @@ public struct SearchSettings: Sendable, Equatable, Codable {
                 genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil, dropNonFinite: Bool? = nil,
                 maxDataBytes: Int? = nil, inputValues: [String: [Float]]? = nil, output: String? = nil,
                 selectFraction: Double? = nil, selectData: String? = nil, confidence: Double? = nil,
-                mergeRule: MergeRule? = nil, front: FrontKind? = nil, evaluator: EvaluatorKernels? = nil) {
+                mergeRule: MergeRule? = nil, front: FrontKind? = nil, evaluator: EvaluatorKernels? = nil,
+                racing: Bool? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -126,6 +131,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.mergeRule = mergeRule
         self.front = front
         self.evaluator = evaluator
+        self.racing = racing
     }
 }
 

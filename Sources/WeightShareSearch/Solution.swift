@@ -126,6 +126,20 @@ public struct ParetoReport: Sendable, Equatable, Codable {
     public var solutions: [Solution]
     /// The data the solutions' ``Solution/selection`` scores were measured on (absent without a selection split).
     public var selection: SelectionFacts?
+    /// With racing (`--racing`): candidates stopped early, and the sample runs that saved (absent without racing).
+    public var racing: RacingFacts?
+
+    public struct RacingFacts: Sendable, Equatable, Codable {
+        public var rejected: Int
+        public var savedSampleRuns: Int
+        /// Sample runs a search without racing would have made (evaluations × samples).
+        public var fullSampleRuns: Int
+        public init(rejected: Int, savedSampleRuns: Int, fullSampleRuns: Int) {
+            self.rejected = rejected
+            self.savedSampleRuns = savedSampleRuns
+            self.fullSampleRuns = fullSampleRuns
+        }
+    }
 
     /// What the selection scores of a front were measured on.
     public struct SelectionFacts: Sendable, Equatable, Codable {

@@ -44,6 +44,9 @@ struct SearchCommand: ParsableCommand {
     var front: SearchSettings.FrontKind?
     @Option(help: "Kernels that score candidates: fast (default: all samples at once, Conv/Gemm/MatMul on the host's BLAS, equal to the runtime to float rounding) or reference (the C runtime sample by sample, bit for bit what the board computes). The reported front is re-scored with the reference either way.")
     var evaluator: EvaluatorKernels?
+    @Flag(inversion: .prefixedNo,
+          help: "Racing: score each candidate on a growing part of the samples (an eighth, a quarter, a half, all) and stop once even perfect scores on the rest could not beat a fully scored candidate of at most its size (an exact bound; candidates with bias correction always run whole).")
+    var racing: Bool?
     @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget; scales refit and biases corrected on the search data) or k (the paper: K alone over the raw weights' [min, max]).")
@@ -101,7 +104,8 @@ struct SearchCommand: ParsableCommand {
                                       confidence: confidence ?? (stored.map { $0.confidence } ?? SearchSettings.defaultConfidence),
                                       mergeRule: mergeRule ?? (stored.map { $0.mergeRule } ?? .bound),
                                       front: front ?? (stored.map { $0.front } ?? .noise),
-                                      evaluator: evaluator ?? (stored.map { $0.evaluator } ?? .fast))
+                                      evaluator: evaluator ?? (stored.map { $0.evaluator } ?? .fast),
+                                      racing: racing ?? (stored.map { $0.racing } ?? false))
         let directory = RunDirectory(outURL)
         let session = try SearchSession(settings: settings, directory: directory)
         DataOptions.reportDropped(session.samples, data: data)
