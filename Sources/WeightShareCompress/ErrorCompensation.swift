@@ -107,17 +107,11 @@ public struct CompensationLayer: Sendable, Hashable {
     public func accumulate(_ input: UnsafeBufferPointer<Float>, into gram: inout [[Double]]) {
         let d = width
         var vector = [Double](repeating: 0, count: d)
-        var nonZero = [Int]()
-        nonZero.reserveCapacity(d)
+        var nonZero = [UInt32](repeating: 0, count: d)
         func add(_ g: Int) {
-            // Activations after ReLU are mostly zero: only the non-zero pairs contribute.
-            nonZero.removeAll(keepingCapacity: true)
-            for i in 0..<d where vector[i] != 0 { nonZero.append(i) }
+            // Activations after ReLU are mostly zero: only the non-zero pairs contribute (ws_host_gram_add).
             gram[g].withUnsafeMutableBufferPointer { h in
-                for (a, i) in nonZero.enumerated() {
-                    let xi = vector[i]
-                    for j in nonZero[a...] { h[i * d + j] += xi * vector[j] }
-                }
+                ws_host_gram_add(vector, UInt32(d), &nonZero, h.baseAddress!)
             }
         }
         switch geometry {

@@ -98,16 +98,48 @@ public final class Calibration: Calibrating, @unchecked Sendable {
     }
 
     public func compensatedIndices(for encoding: WeightEncoding, model: PreparedModel) throws -> [UInt32] {
-        var float: WSMModel?
-        return try encoding.compensatedIndices(model: model.lowered, shared: model.shared) { layer in
-            let key = FactorKey(weight: model.lowered.tensors[layer.weight].name, geometry: layer.geometry)
-            if let cached = lock.withLock({ factorCache[key] }) { return cached }
-            if float == nil { float = try WSMModel(bytes: try model.container(quantization: nil)) }
-            let grams = try BatchRunner.grams(float!, layer: layer, samples: samples, workers: workers)
-            let factors = grams.map { CompensationFactor(gram: layer.symmetrised($0), width: layer.width) }
-            lock.withLock { factorCache[key] = factors }
-            return factors
+        try encoding.compensatedIndices(model: model.lowered, shared: model.shared) { layer in
+            try factors(layer, model: model)
         }
+    }
+
+    /// The factors of `layer`'s groups. The first request measures the Gram matrices of every compensable layer of
+    /// `model` not yet known in one layer-wise pass of the float model (reference kernels: the activations a
+    /// partial run up to each layer gives, summed alike) and factors them, the layers spread over the cores.
+    private func factors(_ layer: CompensationLayer, model: PreparedModel) throws -> [CompensationFactor?] {
+        func key(_ layer: CompensationLayer) -> FactorKey {
+            FactorKey(weight: model.lowered.tensors[layer.weight].name, geometry: layer.geometry)
+        }
+        if let cached = lock.withLock({ factorCache[key(layer)] }) { return cached }
+        var missing: [CompensationLayer] = []
+        var seen = Set<FactorKey>()
+        for candidate in CompensationLayer.layers(in: model.lowered, shared: model.shared) {
+            let candidateKey = key(candidate)
+            let known: Bool = lock.withLock { factorCache[candidateKey] != nil }
+            if !known && seen.insert(candidateKey).inserted { missing.append(candidate) }
+        }
+        missing.sort { $0.operation < $1.operation }
+        let run = try LayerwiseRun(bytes: try model.container(quantization: nil), samples: samples, workers: workers)
+        var grams: [[[Double]]] = []
+        for candidate in missing {
+            try run.run(to: candidate.operation, kernels: .reference)
+            grams.append(run.grams(candidate))
+        }
+        let slots = FactorSlots(count: missing.count)
+        let (layers, measured) = (missing, grams)
+        DispatchQueue.concurrentPerform(iterations: layers.count) { i in
+            let groupFactors: [CompensationFactor?] = measured[i].map { (gram: [Double]) -> CompensationFactor? in
+                CompensationFactor(gram: layers[i].symmetrised(gram), width: layers[i].width)
+            }
+            slots.set(i, groupFactors)
+        }
+        let result: [CompensationFactor?] = lock.withLock {
+            for (i, done) in layers.enumerated() where factorCache[key(done)] == nil {
+                factorCache[key(done)] = slots.values[i]
+            }
+            return factorCache[key(layer)] ?? []
+        }
+        return result
     }
 
     /// The float model's output-channel means at every site, from one layer-wise pass (the float model's outputs do
@@ -131,4 +163,12 @@ public final class Calibration: Calibrating, @unchecked Sendable {
         lock.withLock { floatMeans[cacheKey] = means }
         return means
     }
+}
+
+/// Factors written by the workers, each into its own slot.
+private final class FactorSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [[CompensationFactor?]]
+    init(count: Int) { values = [[CompensationFactor?]](repeating: [], count: count) }
+    func set(_ i: Int, _ factors: [CompensationFactor?]) { lock.withLock { values[i] = factors } }
 }

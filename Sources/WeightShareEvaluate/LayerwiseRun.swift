@@ -178,6 +178,34 @@ final class LayerwiseRun: @unchecked Sendable {
         return totals
     }
 
+    /// The input Gram matrices of `layer` (``CompensationLayer/accumulate(_:into:)``) over every sample, read when
+    /// the run stands at the layer's operation (its input live). Summed as ``BatchRunner/grams(_:layer:samples:workers:)``
+    /// sums them — samples in blocks of 16, in order within a block, the blocks in order — so the sums are the same.
+    func grams(_ layer: CompensationLayer) -> [[Double]] {
+        let input = model.tensors[layer.input]
+        let zero = [[Double]](repeating: [Double](repeating: 0, count: layer.width * layer.width), count: layer.groups)
+        let blockSize = 16
+        let blocks = (0..<((count + blockSize - 1) / blockSize)).map {
+            ($0 * blockSize)..<min(count, ($0 + 1) * blockSize)
+        }
+        var total = zero
+        for wave in stride(from: 0, to: blocks.count, by: workers) {
+            let ranges = Array(blocks[wave..<min(blocks.count, wave + workers)])
+            let partial = BlockSums(count: ranges.count, zero: zero)
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { b in
+                var sums = zero
+                for i in ranges[b] { layer.accumulate(UnsafeBufferPointer(self.values(input, sample: i)), into: &sums) }
+                partial.set(b, sums)
+            }
+            for sums in partial.values {
+                for g in total.indices {
+                    for i in total[g].indices { total[g][i] += sums[g][i] }
+                }
+            }
+        }
+        return total
+    }
+
     /// Adds `shift[c]` to channel c of `site`'s output on every sample.
     func shift(_ site: BiasCorrectionSite, by shift: [Float]) {
         let output = model.tensors[site.output]

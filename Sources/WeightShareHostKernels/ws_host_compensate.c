@@ -50,3 +50,15 @@ void ws_host_compensate_rows(const double *upper, uint32_t d, double *w, uint32_
         }
     }
 }
+
+void ws_host_gram_add(const double *v, uint32_t d, uint32_t *nonzero, double *h) {
+    uint32_t n = 0, a, b, i;
+    if (!v || !nonzero || !h) return;
+    for (i = 0; i < d; i++)
+        if (v[i] != 0.0) nonzero[n++] = i;
+    for (a = 0; a < n; a++) {
+        const double xi = v[nonzero[a]];
+        double *row = h + (size_t)nonzero[a] * d;
+        for (b = a; b < n; b++) row[nonzero[b]] += xi * v[nonzero[b]];
+    }
+}

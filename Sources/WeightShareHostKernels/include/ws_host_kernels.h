@@ -65,6 +65,13 @@ void ws_host_compensate_rows(const double *upper, uint32_t d, double *w, uint32_
                              const float *codebook, uint32_t m, const uint8_t *fixed, const float *fixed_values,
                              uint32_t *indices);
 
+/**
+ * h += v vᵀ, upper triangle only (h is d × d, row-major), over the nonzero entries of v (activations after ReLU are
+ * mostly zero); `nonzero` is scratch for d indices. The products are added in the order of the compiler's Swift
+ * definition (row i ascending, then column j >= i ascending), so the sums are the same.
+ */
+void ws_host_gram_add(const double *v, uint32_t d, uint32_t *nonzero, double *h);
+
 /** Threads the BLAS may use (0: its default, every core). */
 void ws_host_set_threads(int threads);
 
