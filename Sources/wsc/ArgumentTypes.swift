@@ -13,3 +13,4 @@ extension FirmwareIO: ExpressibleByArgument {}
 extension IndexCoding: ExpressibleByArgument {}
 extension SearchSettings.MergeRule: ExpressibleByArgument {}
 extension SearchSettings.FrontKind: ExpressibleByArgument {}
+extension SearchSettings.MergeOrder: ExpressibleByArgument {}
