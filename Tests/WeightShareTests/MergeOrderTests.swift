@@ -102,10 +102,12 @@ struct MergeOrderTests {
                                          tried: &proxyTried, orders: [.weightError])
         #expect(paper.grouping.groupCount == 9 && proxy.grouping.groupCount == 9)
         #expect(proxy.order == .weightError)
-        // weight-error: 7 kept merges, then `patience` (4) rejections; its second pass finds them cached. Each
-        // paper order visits all 15 boundaries of pass 1 (7 kept, 8 refused at the final grouping, so its second
-        // pass is cached too).
-        #expect(proxyTried == 7 + BinMerger.defaultPatience)
+        // weight-error: every merge adds the same error at first, so it starts left to right: 7 kept, then 4
+        // (patience) refused at M = 9. Pass 2 ranks the single bins' merges (32 each) before {0…7}|{8} and finds
+        // three of them cached; the fourth is new and refused. Each paper order visits all 15 boundaries of pass 1
+        // (7 kept, 8 refused at the final grouping, so its second pass is all cached).
+        #expect(BinMerger.defaultPatience == 4)
+        #expect(proxyTried == 7 + 4 + 1)
         #expect(paperTried == 2 * 15)
     }
 
