@@ -70,8 +70,9 @@ public struct BinMerger {
     /// Rejections in a row that end a weight-error pass.
     public let patience: Int
 
-    /// Rejections in a row that end a weight-error pass by default (bench/merge_order.json).
-    public static let defaultPatience = 4
+    /// Rejections in a row that end a weight-error pass by default: 4 left LeNet's wide codebooks with a third
+    /// more entries than the paper's orders, 8 with a tenth; 16 and unlimited did no better (bench/README.md).
+    public static let defaultPatience = 8
 
     public init(tolerance: Double = 0, reference: Double? = nil, patience: Int = BinMerger.defaultPatience,
                 score: @escaping (Quantization) throws -> Double) {

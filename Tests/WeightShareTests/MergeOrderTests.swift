@@ -94,7 +94,7 @@ struct MergeOrderTests {
     func fewerEvaluations() throws {
         // Score drops once M < 9: both orders stop at M = 9; the paper's final pass tries every boundary.
         let evaluator = ScriptedEvaluator { q in q.codebookSize >= 9 ? 1 : 0 }
-        let merger = BinMerger(evaluator: evaluator)
+        let merger = BinMerger(patience: 4) { try evaluator.score($0) }
         var paperTried = 0, proxyTried = 0
         let paper = try merger.mergeBest(binning: binning, grouping: .identity(nonEmptyBins: 16), score: 1,
                                          tried: &paperTried)
@@ -103,10 +103,9 @@ struct MergeOrderTests {
         #expect(paper.grouping.groupCount == 9 && proxy.grouping.groupCount == 9)
         #expect(proxy.order == .weightError)
         // weight-error: every merge adds the same error at first, so it starts left to right: 7 kept, then 4
-        // (patience) refused at M = 9. Pass 2 ranks the single bins' merges (32 each) before {0…7}|{8} and finds
+        // (the patience) refused at M = 9. Pass 2 ranks the single bins' merges (32 each) before {0…7}|{8} and finds
         // three of them cached; the fourth is new and refused. Each paper order visits all 15 boundaries of pass 1
         // (7 kept, 8 refused at the final grouping, so its second pass is all cached).
-        #expect(BinMerger.defaultPatience == 4)
         #expect(proxyTried == 7 + 4 + 1)
         #expect(paperTried == 2 * 15)
     }

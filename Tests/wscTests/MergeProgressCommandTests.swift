@@ -72,7 +72,8 @@ struct MergeProgressCommandTests {
         #expect(!solutions.isEmpty)
         for s in solutions {
             #expect(s["mergeOrder"] as? String == "weight-error")
-            // 16 ≤ K: every merge needs more than 2 scorings (patience alone is 4), so every one hits the cap.
+            // 16 ≤ K: pass 1 has more than 2 boundaries and ends only after 8 refusals in a row, so every merge
+            // needs a third scoring and hits the cap.
             #expect(s["mergeEvaluations"] as? Int == 2 && s["mergeStoppedAtCap"] as? Bool == true, "\(s)")
         }
         #expect(found.stderr.contains("stopped at the cap of 2 evaluations"))
