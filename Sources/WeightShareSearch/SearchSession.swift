@@ -34,6 +34,10 @@ public struct SearchSession {
     public let selectionRows: [Int]
     let dataSHA256: String
     let selectDataSHA256: String?
+    /// The clock of the progress lines' elapsed times and estimates.
+    public var clock: SecondsClock = ProgressTiming.monotonic
+    /// Seconds between a merge's progress lines (its result line is always printed).
+    public var progressInterval: Double = ProgressTiming.defaultInterval
 
     /// Loads the model and the data and measures the float model.
     public init(settings: SearchSettings, directory: RunDirectory) throws {
@@ -192,15 +196,20 @@ public struct SearchSession {
             + (selection.map { " (search split; \($0.count) selection samples kept apart)" } ?? ""))
 
         let floatBytes = Double(4 * source.prepared.shared.count)
+        // Generations run by this process (the initial population counts as one), for the estimate.
+        let start = clock()
+        var steps = 0
         if engine.state.generation == 0 && engine.state.population.isEmpty {
             _ = try engine.initialise()
             try checkpoint(engine.state)
-            log(progressLine(engine, problem: problem, floatBytes: floatBytes))
+            steps += 1
+            log(progressLine(engine, problem: problem, floatBytes: floatBytes, elapsed: clock() - start, steps: steps))
         }
         while engine.state.generation < settings.generations {
             _ = try engine.step()
             try checkpoint(engine.state)
-            log(progressLine(engine, problem: problem, floatBytes: floatBytes))
+            steps += 1
+            log(progressLine(engine, problem: problem, floatBytes: floatBytes, elapsed: clock() - start, steps: steps))
         }
 
         let front = settings.frontKind == .noise ? try noiseFront(engine.state.population, problem: problem)
@@ -251,19 +260,26 @@ public struct SearchSession {
         try check("--front", a.frontKind.rawValue, b.frontKind.rawValue)
         try check("--evaluator", a.evaluatorKernels.rawValue, b.evaluatorKernels.rawValue)
         try check("--racing", "\(a.racingEnabled)", "\(b.racingEnabled)")
+        try check("--merge-order", a.mergeOrderKind.rawValue, b.mergeOrderKind.rawValue)
+        try check("--merge-max-evaluations", String(a.mergeEvaluationCap), String(b.mergeEvaluationCap))
         try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
     }
 
-    func progressLine(_ engine: NSGA2<CompressionProblem>, problem: CompressionProblem, floatBytes: Double) -> String {
+    /// One generation's line; ends with the time this process has run generations and the generations left at
+    /// the mean time per generation so far (`steps` of them, the initial population counted as one).
+    func progressLine(_ engine: NSGA2<CompressionProblem>, problem: CompressionProblem, floatBytes: Double,
+                      elapsed: Double, steps: Int) -> String {
         let front = engine.paretoFront
         // Hypervolume of the front in normalised objectives (loss, bytes / float bytes), reference (1, 1).
         let points = front.map { [$0.objectives[0], $0.objectives[1] / floatBytes] }
         let hv = Hypervolume.twoDimensional(points, reference: [1, 1])
         let best = front.filter { $0.objectives[0] < CompressionProblem.infeasibleLoss }.map { evaluator.floatScore - $0.objectives[0] }.max()
         let bestText = best.map { String(format: "best %@ %.4f", settings.metric.rawValue, $0) } ?? "nothing fits the board yet"
-        return String(format: "gen %3d/%d  evaluations %4d (runtime %4d)  front %3d  HV %.4f  %@",
+        let remaining = ProgressTiming.estimate(elapsed: elapsed, done: steps,
+                                                remaining: settings.generations - engine.state.generation)
+        return String(format: "gen %3d/%d  evaluations %4d (runtime %4d)  front %3d  HV %.4f  %@  elapsed %@  ETA %@",
                       engine.state.generation, settings.generations, engine.state.evaluations, problem.evaluations,
-                      front.count, hv, bestText)
+                      front.count, hv, bestText, ProgressTiming.duration(elapsed), ProgressTiming.duration(remaining))
     }
 
     /// The front's solutions (smallest first), each merged when the settings say so.
@@ -375,8 +391,11 @@ public struct SearchSession {
         }
     }
 
-    /// Iterative merge of one solution, from its current grouping.
-    public func merge(_ solution: Solution, tolerance: Double? = nil, log: (String) -> Void) throws -> Solution {
+    /// Iterative merge of one solution, from its current grouping, in `order` (nil: the run's) scoring at most
+    /// `maxEvaluations` merges (nil: the run's cap). Prints a progress line every ``progressInterval`` seconds
+    /// and the result.
+    public func merge(_ solution: Solution, tolerance: Double? = nil, order: SearchSettings.MergeOrder? = nil,
+                      maxEvaluations: Int? = nil, log: (String) -> Void) throws -> Solution {
         // Merging regroups bins only: the normalisation, clip range, outliers, refit and bias correction of the
         // solution stay (refit factors and bias offsets are measured again for every grouping).
         let (binning, outliers) = try solution.binning(encoder: evaluator.encoder)
@@ -413,8 +432,17 @@ public struct SearchSession {
                                                         grouping: BinGrouping(runLengths: solution.grouping)))
         }
         var tried = 0
+        let cap = maxEvaluations ?? settings.mergeEvaluationCap
+        let start = clock()
+        var throttle = ProgressThrottle(interval: progressInterval, start: start)
         let result = try merger.mergeBest(binning: binning, grouping: BinGrouping(runLengths: solution.grouping),
-                                          score: startScore, tried: &tried)
+                                          score: startScore, tried: &tried, orders: (order ?? settings.mergeOrderKind).orders,
+                                          maxEvaluations: cap) { step in
+            let now = clock()
+            if throttle.allows(at: now) {
+                log(MergeProgressLine.text(id: solution.id, k: solution.k, step: step, elapsed: now - start))
+            }
+        }
         var merged = solution
         merged.grouping = result.grouping.runLengths
         let finalScore = settings.mergeRuleKind == .score && referenceEvaluator === evaluator ? result.score
@@ -424,10 +452,13 @@ public struct SearchSession {
         merged.merged = true
         merged.mergeOrder = result.order.rawValue
         merged.mergeEvaluations = tried
-        log(String(format: "merge #%d K=%d: M %d -> %d (%@), %@ %.4f -> %.4f, CR %.2fx -> %.2fx",
+        merged.mergeStoppedAtCap = result.stoppedAtCap ? true : nil
+        log(String(format: "merge #%d K=%d: M %d -> %d (%@), %@ %.4f -> %.4f, CR %.2fx -> %.2fx, %d evaluations in %@",
                    solution.id, solution.k, solution.result.m, merged.result.m, result.order.rawValue,
                    settings.metric.rawValue, solution.result.score, finalScore,
-                   solution.result.compressionRatioFixed, merged.result.compressionRatioFixed))
+                   solution.result.compressionRatioFixed, merged.result.compressionRatioFixed, tried,
+                   ProgressTiming.duration(clock() - start))
+            + (result.stoppedAtCap ? "; stopped at the cap of \(cap) evaluations (--merge-max-evaluations)" : ""))
         return merged
     }
 }

@@ -1,4 +1,5 @@
 import WeightShareBoards
+import WeightShareCompress
 import WeightShareCore
 import WeightShareEvaluate
 import WeightShareGraph
@@ -94,6 +95,33 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         case pareto, noise
     }
 
+    /// The merge's visiting order (`--merge-order`; nil in older run.json files: `.paper`).
+    public var mergeOrder: MergeOrder?
+    public var mergeOrderKind: MergeOrder { mergeOrder ?? .paper }
+    /// Most merges scored per solution (`--merge-max-evaluations`; nil in older run.json files: the default).
+    public var mergeMaxEvaluations: Int?
+    public var mergeEvaluationCap: Int { mergeMaxEvaluations ?? Self.defaultMergeMaxEvaluations }
+    /// Above what the digits fixtures' merges need (bench/merge_order.json), so small models never reach it.
+    public static let defaultMergeMaxEvaluations = 2000
+
+    /// `paper`: left-to-right and centre-to-ends, the better result kept (the paper's method); or one order alone,
+    /// `weight-error` being the cheapest merge first by the weight error it adds (``BinMerger/Order``).
+    public enum MergeOrder: String, Sendable, Codable, CaseIterable {
+        case paper
+        case leftToRight = "left-to-right"
+        case centreToEnds = "centre-to-ends"
+        case weightError = "weight-error"
+
+        public var orders: [BinMerger.Order] {
+            switch self {
+            case .paper: return BinMerger.Order.paper
+            case .leftToRight: return [.leftToRight]
+            case .centreToEnds: return [.centreToEnds]
+            case .weightError: return [.weightError]
+            }
+        }
+    }
+
     public var loweringOptions: LoweringOptions { LoweringOptions(batchNormFolding: batchNormFolding ?? .epilogue) }
 
     public init(model: String, data: String, inputShapes: [String: [Int]] = [:], metric: Metric = .accuracy,
@@ -103,8 +131,8 @@ public struct SearchSettings: Sendable, Equatable, Codable {
                 genome: GenomeKind? = nil, mergeFloor: MergeFloor? = nil, dropNonFinite: Bool? = nil,
                 maxDataBytes: Int? = nil, inputValues: [String: [Float]]? = nil, output: String? = nil,
                 selectFraction: Double? = nil, selectData: String? = nil, confidence: Double? = nil,
-                mergeRule: MergeRule? = nil, front: FrontKind? = nil, evaluator: EvaluatorKernels? = nil,
-                racing: Bool? = nil) {
+                mergeRule: MergeRule? = nil, front: FrontKind? = nil, mergeOrder: MergeOrder? = nil,
+                mergeMaxEvaluations: Int? = nil, evaluator: EvaluatorKernels? = nil, racing: Bool? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -130,6 +158,8 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.confidence = confidence
         self.mergeRule = mergeRule
         self.front = front
+        self.mergeOrder = mergeOrder
+        self.mergeMaxEvaluations = mergeMaxEvaluations
         self.evaluator = evaluator
         self.racing = racing
     }

@@ -30,10 +30,13 @@ public struct Solution: Sendable, Equatable, Codable {
     /// Figures of the plain binning, before merging.
     public var searched: Measurement
     public var merged: Bool
-    /// Order that won the merge ("left-to-right" / "centre-to-ends"), when merged.
+    /// Order that won the merge ("left-to-right" / "centre-to-ends" / "weight-error"), when merged.
     public var mergeOrder: String?
-    /// Merges scored (both orders, cache misses), when merged.
+    /// Merges scored (every order run, cache misses), when merged.
     public var mergeEvaluations: Int?
+    /// true when the merge stopped at its evaluation cap (``SearchSettings/mergeEvaluationCap``) before it had
+    /// tried everything; absent otherwise (and in files written before the cap existed).
+    public var mergeStoppedAtCap: Bool?
     /// Score and loss bound on the selection split (absent without one, and in files written before it existed).
     public var selection: Assessment?
 

@@ -14,3 +14,4 @@ extension IndexCoding: ExpressibleByArgument {}
 extension SearchSettings.MergeRule: ExpressibleByArgument {}
 extension SearchSettings.FrontKind: ExpressibleByArgument {}
 extension EvaluatorKernels: ExpressibleByArgument {}
+extension SearchSettings.MergeOrder: ExpressibleByArgument {}

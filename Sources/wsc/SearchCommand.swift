@@ -40,6 +40,15 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("merge-rule"),
             help: "bound (default): a merge is kept only if the upper confidence bound of the loss on the search data does not grow (beyond --tolerance); score (the paper): if the point score does not drop.")
     var mergeRule: SearchSettings.MergeRule?
+    @Option(name: .customLong("merge-order"),
+            help: "paper (default): left-to-right and centre-to-ends, the better kept; left-to-right or centre-to-ends alone; weight-error: the merge adding the least weight error first, a pass given up after a few rejections in a row (far fewer model runs on large codebooks).")
+    var mergeOrder: SearchSettings.MergeOrder?
+    @Option(name: .customLong("merge-max-evaluations"),
+            help: ArgumentHelp("Most merges scored per solution (default \(SearchSettings.defaultMergeMaxEvaluations)); a merge that reaches it stops with what it has kept and says so.", valueName: "N"))
+    var mergeMaxEvaluations: Int?
+    @Option(name: .customLong("progress-interval"),
+            help: ArgumentHelp("Seconds between a running merge's progress lines (every generation prints one).", valueName: "seconds"))
+    var progressInterval: Double = ProgressTiming.defaultInterval
     @Option(help: "noise (default): the first front plus each index bit width's best candidate unless a smaller one is better by more than the search data can resolve; pareto: the first front only.")
     var front: SearchSettings.FrontKind?
     @Option(help: "Kernels that score candidates: fast (default: all samples at once, Conv/Gemm/MatMul on the host's BLAS, equal to the runtime to float rounding) or reference (the C runtime sample by sample, bit for bit what the board computes). The reported front is re-scored with the reference either way.")
@@ -73,6 +82,10 @@ struct SearchCommand: ParsableCommand {
         if selectData != nil, let selectFraction, selectFraction > 0 {
             throw ValidationError("--select-data and --select-fraction contradict each other: with --select-data the search uses all of --data; give one")
         }
+        if let mergeMaxEvaluations, mergeMaxEvaluations < 1 { throw ValidationError("--merge-max-evaluations must be ≥ 1") }
+        guard progressInterval >= 0, progressInterval.isFinite else {
+            throw ValidationError("--progress-interval must be a finite number of seconds ≥ 0")
+        }
         if let confidence, !(confidence >= 0.5 && confidence < 1) {
             throw ValidationError("--confidence must be at least 0.5 and below 1 (e.g. 0.9)")
         }
@@ -104,10 +117,13 @@ struct SearchCommand: ParsableCommand {
                                       confidence: confidence ?? (stored.map { $0.confidence } ?? SearchSettings.defaultConfidence),
                                       mergeRule: mergeRule ?? (stored.map { $0.mergeRule } ?? .bound),
                                       front: front ?? (stored.map { $0.front } ?? .noise),
+                                      mergeOrder: mergeOrder ?? stored?.mergeOrder,
+                                      mergeMaxEvaluations: mergeMaxEvaluations ?? stored?.mergeMaxEvaluations,
                                       evaluator: evaluator ?? (stored.map { $0.evaluator } ?? .fast),
                                       racing: racing ?? (stored.map { $0.racing } ?? false))
         let directory = RunDirectory(outURL)
-        let session = try SearchSession(settings: settings, directory: directory)
+        var session = try SearchSession(settings: settings, directory: directory)
+        session.progressInterval = progressInterval
         DataOptions.reportDropped(session.samples, data: data)
         let report = try session.run(resume: resume, log: Console.progress)
         if outputOptions.json {
