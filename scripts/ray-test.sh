@@ -29,8 +29,11 @@ if [ "${1:-}" != "--inside" ]; then
     done
     work=$(mktemp -d /tmp/wsray.XXXXXX)   # short: Ray's socket paths live under it
     trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-    # The whole test runs in the namespaces; when it ends, the kernel ends every process left in them.
-    unshare --net --pid --fork --mount-proc "$0" --inside "$wsc" "$work"
+    # The whole test runs in the namespaces; when it ends, the kernel ends every process left in them. Without root,
+    # a user namespace grants what they need.
+    as_root=()
+    [ "$(id -u)" -eq 0 ] || as_root=(--map-root-user)
+    unshare "${as_root[@]}" --net --pid --fork --mount-proc "$0" --inside "$wsc" "$work"
     exit 0
 fi
 
@@ -51,7 +54,7 @@ port=6392
     >"$work/node.log" 2>&1 || { cat "$work/node.log"; exit 1; }
 "$python" - <<PY
 import ray
-ray.init(address="127.0.0.1:$port", logging_level="ERROR", log_to_driver=False)
+ray.init(address="127.0.0.1:$port", logging_level="ERROR", log_to_driver=False, _node_ip_address="127.0.0.1")
 nodes = [n for n in ray.nodes() if n["Alive"]]
 assert len(nodes) == 2 and all(n["NodeManagerAddress"] == "127.0.0.1" for n in nodes), nodes
 PY
@@ -96,6 +99,12 @@ expect_error() {  # name, text the error must hold, wsc arguments...
 }
 expect_error no-cluster "no Ray cluster at 127.0.0.1:1" "${search[@]}" --executor ray --ray-address 127.0.0.1:1 \
     --ray-python "$python"
+# Something that listens but is not a Ray head (a web server): ray.init alone would retry for minutes.
+python3 -m http.server 8765 --bind 127.0.0.1 >/dev/null 2>&1 &
+sleep 1
+WEIGHTSHARE_RAY_JOIN_TIMEOUT=5 expect_error not-ray "did not answer as a Ray cluster within 5 s" "${search[@]}" \
+    --executor ray --ray-address 127.0.0.1:8765 --ray-python "$python"
+kill %1
 printf '#!/bin/sh\nexec python3 -I -S "$@"\n' >"$work/python-without-ray"
 chmod +x "$work/python-without-ray"
 expect_error no-ray "Ray is not installed" "${search[@]}" "${ray_options[@]/$python/$work/python-without-ray}"

@@ -15,6 +15,8 @@ is re-run on another worker.
 Only the standard library and Ray: the script runs as a file (nothing of the weightshare package is imported), and
 Ray ships its classes to the workers by value. The pure parts (address, settings, scheduling) import no Ray.
 
+Joining gives up after JOIN_TIMEOUT seconds (WEIGHTSHARE_RAY_JOIN_TIMEOUT overrides it).
+
 Test hook: WEIGHTSHARE_RAY_TEST_KILL="wsc:N" (or "actor:N"; several joined by commas) kills, during the N-th
 candidate handed to a worker (counted from 1 over the run), that worker's `wsc` (or its whole actor process) after
 the candidate was sent: a worker killed mid-generation.
@@ -41,6 +43,9 @@ MAX_ATTEMPTS = 3
 # Seconds for every worker to start (placement, shipping, loading the model and data, measuring the float model).
 START_TIMEOUT = 600
 KILL_ENV = "WEIGHTSHARE_RAY_TEST_KILL"
+# Seconds to join the cluster: something that accepts connections but is not a Ray head makes ray.init retry for
+# minutes. WEIGHTSHARE_RAY_JOIN_TIMEOUT overrides it.
+JOIN_TIMEOUT = 60
 # Ray notes that say nothing about this use: no outside address in a private network, and the restart caveat of actor
 # arguments in the object store (the bridge holds them for the whole run).
 HARMLESS_NOTES = ("Failed to determine local IP via external connectivity",
@@ -347,6 +352,33 @@ def _cause(error):
     return text.splitlines()[0][:1000] if text else type(error).__name__
 
 
+class JoinTimedOut(BridgeError):
+    """ray.init did not return: its thread cannot be stopped, so the bridge exits at once after saying so."""
+
+
+def join(ray, host, port, timeout):
+    """Connects this process to the cluster as a driver, within `timeout` seconds."""
+    outcome = {}
+
+    def connect():
+        try:
+            # On a loopback address this machine is the cluster's node: saying so spares Ray probing the outside
+            # for its address.
+            node_ip = {"_node_ip_address": host} if host.startswith("127.") else {}
+            ray.init(address=f"{host}:{port}", logging_level="ERROR", log_to_driver=False, **node_ip)
+        except Exception as error:  # noqa: BLE001 - Ray raises many kinds; all mean "cannot join"
+            outcome["error"] = error
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise JoinTimedOut(f"{host}:{port} accepts connections but did not answer as a Ray cluster within {timeout:g} s "
+                           "(give the head's GCS port: the --port of `ray start --head`, 6379 by default)")
+    if "error" in outcome:
+        raise BridgeError(f"cannot join the Ray cluster at {host}:{port}: {_cause(outcome['error'])}")
+
+
 def is_harmless(line):
     return any(note in line for note in HARMLESS_NOTES)
 
@@ -397,13 +429,7 @@ def main(argv=None):
         except ImportError:
             raise BridgeError(f"Ray is not installed for {sys.executable}: `{sys.executable} -m pip install "
                               "ray==2.60.0`, or pass --ray-python with a Python that has it") from None
-        try:
-            # On a loopback address this machine is the cluster's node: saying so spares Ray probing the outside
-            # for its address.
-            node_ip = {"_node_ip_address": host} if host.startswith("127.") else {}
-            ray.init(address=f"{host}:{port}", logging_level="ERROR", log_to_driver=False, **node_ip)
-        except Exception as error:  # noqa: BLE001 - Ray raises many kinds; all mean "cannot join"
-            raise BridgeError(f"cannot join the Ray cluster at {host}:{port}: {_cause(error)}") from None
+        join(ray, host, port, float(os.environ.get("WEIGHTSHARE_RAY_JOIN_TIMEOUT", JOIN_TIMEOUT)))
         cluster = Cluster(ray, job, log)
         send({"ready": cluster.ready()})
         for line in sys.stdin:
@@ -412,6 +438,9 @@ def main(argv=None):
             results, reruns = cluster.score(json.loads(line)["candidates"])
             send({"results": results, "retries": reruns})
         return 0
+    except JoinTimedOut as error:
+        send({"error": str(error)})
+        os._exit(2)  # the thread stuck in ray.init would keep the interpreter from exiting
     except BridgeError as error:
         send({"error": str(error)})
         return 2
