@@ -52,7 +52,7 @@ port=6392
     --include-dashboard=false --temp-dir="$work/ray" >"$work/head.log" 2>&1 || { cat "$work/head.log"; exit 1; }
 "$ray" start --address=127.0.0.1:$port --node-ip-address=127.0.0.1 --num-cpus=1 --disable-usage-stats \
     >"$work/node.log" 2>&1 || { cat "$work/node.log"; exit 1; }
-"$python" - <<PY
+"$python" - 2> >(grep -v "Failed to determine local IP" >&2) <<PY
 import ray
 ray.init(address="127.0.0.1:$port", logging_level="ERROR", log_to_driver=False, _node_ip_address="127.0.0.1")
 nodes = [n for n in ray.nodes() if n["Alive"]]

@@ -42,6 +42,7 @@ public final class RayExecutor: CandidateExecutor {
     private let errors: StderrTail
     private let jobFolder: URL
     private let log: (String) -> Void
+    private var launched = false
     private var closed = false
 
     /// Starts the bridge and waits until every worker has loaded the model and the data. Throws
@@ -87,6 +88,7 @@ public final class RayExecutor: CandidateExecutor {
             try? FileManager.default.removeItem(at: jobFolder)
             throw RayExecutorError.bridgeFailed(reason: "cannot start \(python.path): \(error.localizedDescription)", stderr: "")
         }
+        launched = true
         errors.start()
         do {
             let line = try nextLine(during: "start-up")
@@ -107,7 +109,10 @@ public final class RayExecutor: CandidateExecutor {
     /// same evaluator, the same inputs.
     static func check(_ ready: RayReady, against floatScore: Double) throws {
         for (i, line) in ready.hellos.enumerated() {
-            let hello = try RayProtocol.decode(WorkerHello.self, line: line)
+            guard let hello = try? RayProtocol.decode(ReadyOrError<WorkerHello>.self, line: line).ready else {
+                throw RayExecutorError.bridgeFailed(reason: "worker \(i)'s first line is not a hello: \(line.prefix(300))",
+                                                    stderr: "")
+            }
             if hello.toolVersion != WeightShareVersion.string || hello.floatScore != floatScore {
                 throw RayExecutorError.workerDiffers(
                     worker: i, reason: "it runs wsc \(hello.toolVersion) and measures the float model at "
@@ -118,7 +123,8 @@ public final class RayExecutor: CandidateExecutor {
 
     public func scores(_ candidates: [Candidate]) throws -> [Double] {
         guard !closed else { throw RayExecutorError.bridgeFailed(reason: "the executor was closed", stderr: "") }
-        let request = try RayProtocol.line(CandidatesLine(candidates: candidates.map(\.genes))) + "\n"
+        let requests = try candidates.map { try RayProtocol.line(WorkerRequest(genes: $0.genes)) }
+        let request = try RayProtocol.line(CandidatesLine(candidates: requests)) + "\n"
         do {
             try input.write(contentsOf: Data(request.utf8))
         } catch {
@@ -146,6 +152,10 @@ public final class RayExecutor: CandidateExecutor {
         guard !closed else { return }
         closed = true
         try? input.close()
+        guard launched else {
+            try? FileManager.default.removeItem(at: jobFolder)
+            return
+        }
         // The bridge ends on end of input; one that hangs is stopped.
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }

@@ -4,9 +4,10 @@ import WeightShareCompress
 /// The JSON-lines protocol of the Ray executor (python/src/weightshare/ray_bridge.py is the other end).
 ///
 /// `wsc` ↔ bridge: the bridge is started with a ``RayJob`` file and answers one line: `{"ready": RayReady}` or
-/// `{"error": "…"}`; then for each line `{"candidates": [EncodingGenes]}` it answers `{"results": [line], "retries":
-/// n}` — each result is the verbatim reply line of a `wsc worker`, so no score passes through Python's floats — or
-/// `{"error": "…"}`. End of its input ends it (and its workers).
+/// `{"error": "…"}`; then for each line `{"candidates": [line]}` (each a ``WorkerRequest`` line) it answers
+/// `{"results": [line], "retries": n}` — each result the verbatim reply line of a `wsc worker` — or `{"error": "…"}`.
+/// The bridge never parses a request, a reply or a hello: no number passes through Python. End of its input ends it
+/// (and its workers).
 ///
 /// bridge ↔ `wsc worker` (one per Ray actor): the worker's first line is `{"ready": WorkerHello}` or
 /// `{"error": "…"}`; then for each line `{"genes": EncodingGenes}` one line ``WorkerReply``.
@@ -63,7 +64,7 @@ public struct RayReady: Codable, Sendable {
     public var nodes: Int
     /// Bytes put into the object store once (the model and the data files).
     public var shippedBytes: Int
-    /// Each worker's ``WorkerHello``, verbatim.
+    /// Each worker's first line (`{"ready": WorkerHello}`), verbatim.
     public var hellos: [String]
 }
 
@@ -91,7 +92,8 @@ struct ReadyOrError<T: Codable>: Codable {
 }
 
 struct CandidatesLine: Codable {
-    var candidates: [EncodingGenes]
+    /// ``WorkerRequest`` lines, passed on as they are.
+    var candidates: [String]
 }
 
 struct ResultsLine: Codable {

@@ -121,7 +121,7 @@ struct CandidateExecutorTests {
 
     func hello(_ floatScore: Double, version: String = WeightShareVersion.string) -> String {
         // A JSON string inside a JSON line, as the bridge sends the workers' hellos.
-        #"{\"toolVersion\":\"\#(version)\",\"floatScore\":\#(floatScore),\"samples\":1}"#
+        #"{\"ready\":{\"toolVersion\":\"\#(version)\",\"floatScore\":\#(floatScore),\"samples\":1}}"#
     }
 
     @Test("the executor relays the workers' replies verbatim, logs re-runs, and cleans up its job file")
@@ -133,7 +133,7 @@ struct CandidateExecutorTests {
         let body = """
             job="$4"; cp "$job" "$(dirname "$0")/job-seen.json"
             echo '{"ready":{"workers":2,"nodes":2,"shippedBytes":7,"hellos":["\(hello(session.evaluator.floatScore))","\(hello(session.evaluator.floatScore))"]}}'
-            read request
+            read -r request; printf '%s' "$request" > "$(dirname "$0")/request-seen.json"
             echo '{"results":["{\\"score\\":0.25}","{\\"score\\":\\"nan\\"}"],"retries":1}'
             read request
             echo '{"results":["{\\"error\\":\\"the model broke\\"}"],"retries":0}'
@@ -152,6 +152,10 @@ struct CandidateExecutorTests {
             .deletingLastPathComponent().appendingPathComponent("job-seen.json")))
         #expect(job.settings == session.settings && job.files["model"] == session.settings.model && job.wsc == "/nonexistent/wsc")
         #expect(job.files["selectData"] == nil && job.threads == 1)
+        // Each candidate travels as its own WorkerRequest line, which the bridge passes on without parsing.
+        let request = try String(contentsOf: folder.appendingPathComponent("request-seen.json"), encoding: .utf8)
+        let requests = try RayProtocol.decode(CandidatesLine.self, line: request).candidates
+        #expect(try requests.map { try RayProtocol.decode(WorkerRequest.self, line: $0).genes } == [candidate.genes, candidate.genes])
     }
 
     @Test("start-up failures name the problem: the bridge's error, its exit with its messages, a worker that differs, missing files")

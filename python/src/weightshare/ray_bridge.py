@@ -8,8 +8,8 @@ stdout (Sources/WeightShareSearch/RayProtocol.swift is the other end):
 It connects to the cluster, puts the model and the data into Ray's object store once, and starts one actor per
 worker (one CPU each, spread over the nodes). Each actor writes the shipped files into a folder of its
 node and runs `wsc worker` there: the same evaluator as a local search, fed one candidate per line. A generation's
-candidates go to whichever worker is free; the replies come back verbatim, in order, so a score never passes
-through Python's floats. A worker that dies (its actor process or its `wsc`) is restarted by Ray, and its candidate
+candidates go to whichever worker is free; requests, replies and the workers' hellos pass through verbatim, in
+order: no number is parsed by Python. A worker that dies (its actor process or its `wsc`) is restarted by Ray, and its candidate
 is re-run on another worker.
 
 Only the standard library and Ray: the script runs as a file (nothing of the weightshare package is imported), and
@@ -312,16 +312,15 @@ class Cluster:
             message = json.loads(line)
             if "ready" not in message:
                 raise BridgeError(f"a worker on node {node[:12]} cannot load the run: {message.get('error', line)}")
-            self.hellos.append(json.dumps(message["ready"]))
+            self.hellos.append(line)  # verbatim: wsc reads the float score exactly as the worker wrote it
         self.nodes = len({node for _, node in hellos})
 
     def ready(self):
         return {"workers": len(self.workers), "nodes": self.nodes, "shippedBytes": self.shipped_bytes,
                 "hellos": self.hellos}
 
-    def score(self, candidates):
-        """(reply lines in order, re-runs) for a batch of candidate genes."""
-        requests = [json.dumps({"genes": genes}) for genes in candidates]
+    def score(self, requests):
+        """(reply lines in order, re-runs) for a batch of request lines, passed on verbatim."""
 
         def submit(worker, index):
             self.handed_out += 1
