@@ -8,7 +8,42 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class WorkerCPU:
+    """CPU seconds of every `wsc worker` process, sampled from /proc (the PID namespace shows only this benchmark's
+    processes) twice a second while a search runs: how much of the machine the workers actually got."""
+
+    def __init__(self):
+        self.seconds = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self):
+        while not self.stop.wait(0.5):
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                        argv = handle.read().split(b"\0")
+                    if len(argv) < 2 or not argv[0].endswith(b"wsc") or argv[1] != b"worker":
+                        continue
+                    with open(f"/proc/{pid}/stat") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                    self.seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+                except OSError:
+                    continue
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.stop.set()
+        self.thread.join()
 
 
 def timed_search(argv):
@@ -40,14 +75,18 @@ def main():
         for workers in (1, 2):
             folder = os.path.join(work, f"run-{workers}-{run}")
             load = load_average()
-            wall, generations, lines = timed_search(search + ["--ray-workers", str(workers), "--out", folder])
+            with WorkerCPU() as cpu:
+                wall, generations, lines = timed_search(search + ["--ray-workers", str(workers), "--out", folder])
             with open(os.path.join(folder, "pareto.json")) as handle:
                 front = handle.read()
             reference = reference or front
             if front != reference:
                 sys.exit(f"ray_scaling: run {run} with {workers} worker(s) found another front")
             sample = {"wallSeconds": round(wall, 3), "initialPopulationSeconds": round(generations[0], 3),
-                      "offspringGenerationsSeconds": round(generations[-1] - generations[0], 3), "loadAverage1m": load}
+                      "offspringGenerationsSeconds": round(generations[-1] - generations[0], 3),
+                      "workerCpuSeconds": round(sum(cpu.seconds.values()), 2), "loadAverage1m": load}
+            # The cores the workers got on average: CPU seconds over the wall time.
+            sample["workerCores"] = round(sample["workerCpuSeconds"] / wall, 2)
             samples[workers].append(sample)
             print(workers, sample, file=sys.stderr, flush=True)
     report = json.loads(reference)
@@ -55,7 +94,8 @@ def main():
     def median(workers, key):
         return statistics.median(sample[key] for sample in samples[workers])
 
-    medians = {str(w): {key: median(w, key) for key in ("wallSeconds", "initialPopulationSeconds", "offspringGenerationsSeconds")}
+    medians = {str(w): {key: median(w, key) for key in ("wallSeconds", "initialPopulationSeconds", "offspringGenerationsSeconds",
+                                                       "workerCpuSeconds", "workerCores")}
                for w in (1, 2)}
     result = {
         "what": "wsc search --executor ray (release build) on a Ray cluster on 127.0.0.1 (a head and a second node, "
@@ -63,7 +103,9 @@ def main():
                 "--ray-workers 1 and 2; the machine is shared with other jobs: loadAverage1m at each run's start; medians of the runs, alternated. "
                 "initialPopulation: from the start to the initial population's line (joining the cluster, the workers "
                 "loading the run, the float model, the initial population, during which each worker also builds its "
-                "own calibration caches); offspringGenerations: the generations after it (evaluation only).",
+                "own calibration caches); offspringGenerations: the generations after it (evaluation only); "
+                "workerCpuSeconds: CPU time of the wsc worker processes (sampled from /proc; the same work in both), "
+                "workerCores: that over the wall time, the share of the 2 cores the workers got.",
         "search": " ".join(search[1:search.index("--executor")]).replace(os.getcwd() + "/", ""),
         "ray": "2.60.0",
         "runs": runs,
