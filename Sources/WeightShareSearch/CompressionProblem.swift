@@ -67,7 +67,10 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
     public static let infeasibleLoss = 2.0
 
     public func evaluate(_ genomes: [Genome]) throws -> [[Double]] {
-        let candidates = genomes.map { Candidate(genes: genes(of: $0), encoding: encoder.encode(genes(of: $0))) }
+        let candidates = genomes.map { genome in
+            let genes = genes(of: genome)
+            return Candidate(genes: genes, encoding: encoder.encode(genes))
+        }
         // A solution that cannot fit the board is never scored: its first objective lies beyond every
         // feasible loss and grows with the excess, so the search is pulled towards the budget.
         let penalties: [[Double]?] = try candidates.map { candidate in

@@ -60,11 +60,11 @@ struct ExecutorOptions: ParsableArguments {
                                log: Console.progress)
     }
 
-    /// This wsc's own file (symbolic links resolved).
+    /// This wsc's own file (symbolic links resolved): /proc/self/exe on Linux, the bundle's executable elsewhere.
     static var executablePath: URL {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path == "/proc/self/exe"
-            ? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).standardizedFileURL
-            : URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let proc = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        if proc.path != "/proc/self/exe" { return proc }
+        return (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
     }
 
     /// python/src/weightshare/ray_bridge.py in the first folder above `executable` that has it (a wsc built in a
