@@ -2,6 +2,8 @@
 scheduler's re-runs (the bridge with a real cluster is scripts/ray-test.sh)."""
 
 import json
+import os
+import subprocess
 
 import pytest
 
@@ -131,3 +133,11 @@ def test_no_worker_left():
     pool = FakePool(fail={("a", i): 5 for i in range(4)})
     with pytest.raises(bridge.BridgeError, match="no worker left|failed on 3 attempts"):
         bridge.schedule(4, ["a"], pool.submit, pool.wait_any)
+
+
+def test_is_alive():
+    assert bridge.is_alive(os.getpid(), own=-1)
+    assert not bridge.is_alive(os.getpid(), own=os.getpid())
+    child = subprocess.Popen(["true"])
+    child.wait()
+    assert not bridge.is_alive(child.pid, own=os.getpid())

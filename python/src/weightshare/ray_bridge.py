@@ -183,8 +183,9 @@ class Worker:
         blobs = ray.get(shipped)
         self.wsc = wsc
         self.threads = threads
+        # The actor's pid in the name: a worker that stops also removes the folders of this job's dead workers.
         self.prefix = f"weightshare-worker-{job_id}-"
-        self.folder = tempfile.mkdtemp(prefix=self.prefix)
+        self.folder = tempfile.mkdtemp(prefix=f"{self.prefix}{os.getpid()}-")
         local = {}
         for name, blob in zip(names, blobs):
             path = os.path.join(self.folder, name)
@@ -257,8 +258,22 @@ class Worker:
                 self.process.wait()
         parent = os.path.dirname(self.folder)
         for name in os.listdir(parent):
-            if name.startswith(self.prefix):
+            owner = name[len(self.prefix):].split("-")[0]
+            if name.startswith(self.prefix) and owner.isdigit() and not is_alive(int(owner), os.getpid()):
                 shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def is_alive(pid, own):
+    """Whether process `pid` runs (`own`, the caller, counts as ended: it is stopping)."""
+    if pid == own:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Cluster:
