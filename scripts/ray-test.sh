@@ -3,8 +3,9 @@
 # inside private network and PID namespaces (unshare), so no test traffic can leave loopback (outside one, Ray binds
 # to the machine's interface address even when told 127.0.0.1) and `ray stop` sees only this test's processes.
 # Checks: the front equals the local executor's for the same seed; a worker killed mid-generation (its wsc, then a
-# whole actor) is re-run and the front is unchanged; a cluster that is not there, a Python without Ray and a bad
-# address give errors that name the problem and leave no run behind.
+# whole actor) is re-run and the front is unchanged; a run resumes across executors; --select-data ships a third file;
+# a cluster that is not there, something that is not a Ray head, a Python without Ray, a bad address and too many
+# workers give errors that name the problem and leave no run behind; the workers remove the files they were shipped.
 # Usage: scripts/ray-test.sh [path/to/wsc]   (default: builds the debug wsc). Ray comes from PyPI into the virtual
 # environment RAY_VENV (default .venv-ray); skipped with a message only where pip cannot install it.
 set -euo pipefail
@@ -86,6 +87,27 @@ reruns=$(grep -c "candidate(s) re-run after a worker failed" "$work/killed.log" 
 [ "$reruns" -ge 2 ] || { echo "ray-test: expected re-runs in two generations:" >&2; cat "$work/killed.log" >&2; exit 1; }
 same_front killed
 echo "== ray: a worker's wsc and a whole worker killed mid-generation: re-run, pareto.json unchanged"
+
+# A run searched on the cluster resumes locally (and the other way round) to the same front.
+"$wsc" search $fx/digits_mlp.onnx --data $fx/digits_val.npz --input-shape input=1,64 --population 8 --generations 1 \
+    --limit 100 --out "$work/resumed" "${ray_options[@]}" >/dev/null 2>"$work/resumed.log" || { cat "$work/resumed.log"; exit 1; }
+"${search[@]}" --out "$work/resumed" --resume >/dev/null 2>>"$work/resumed.log" || { cat "$work/resumed.log"; exit 1; }
+# A resumed run counts fewer evaluations (its score cache starts empty); its solutions are the same.
+python3 - "$work/local/pareto.json" "$work/resumed/pareto.json" <<'PY' || exit 1
+import json, sys
+a, b = (json.load(open(path))["solutions"] for path in sys.argv[1:])
+sys.exit(0 if a == b else "ray-test: the run resumed locally found other solutions than the local run")
+PY
+cmp "$work/local/pareto.csv" "$work/resumed/pareto.csv"
+echo "== ray: searched on the cluster for one generation, resumed locally: the same solutions and pareto.csv"
+
+# With --select-data a third file is shipped (the worker's search set is then all of --data, as here).
+"${search[@]}" --select-data $fx/digits_test.npz --out "$work/local-select" >/dev/null 2>&1
+"${search[@]}" --select-data $fx/digits_test.npz --out "$work/ray-select" "${ray_options[@]}" >/dev/null \
+    2>"$work/ray-select.log" || { cat "$work/ray-select.log"; exit 1; }
+cmp -s "$work/local-select/pareto.json" "$work/ray-select/pareto.json" \
+    || { echo "ray-test: with --select-data the front differs from the local executor's" >&2; exit 1; }
+echo "== ray: with --select-data (three files shipped), pareto.json identical to the local executor's"
 
 expect_error() {  # name, text the error must hold, wsc arguments...
     local name=$1 text=$2
