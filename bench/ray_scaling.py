@@ -89,6 +89,17 @@ def main():
             sample["workerCores"] = round(sample["workerCpuSeconds"] / wall, 2)
             samples[workers].append(sample)
             print(workers, sample, file=sys.stderr, flush=True)
+    # The local executor on the same machine (every core in one process), once per run: what Ray costs where no
+    # second machine is added.
+    local_argv = search[:search.index("--executor")]
+    local = []
+    for run in range(runs):
+        wall, generations, _ = timed_search(local_argv + ["--out", os.path.join(work, f"local-{run}")])
+        with open(os.path.join(work, f"local-{run}", "pareto.json")) as handle:
+            if handle.read() != reference:
+                sys.exit("ray_scaling: the local executor found another front")
+        local.append(round(wall, 3))
+        print("local", wall, file=sys.stderr, flush=True)
     report = json.loads(reference)
 
     def median(workers, key):
@@ -105,7 +116,8 @@ def main():
                 "loading the run, the float model, the initial population, during which each worker also builds its "
                 "own calibration caches); offspringGenerations: the generations after it (evaluation only); "
                 "workerCpuSeconds: CPU time of the wsc worker processes (sampled from /proc; the same work in both), "
-                "workerCores: that over the wall time, the share of the 2 cores the workers got.",
+                "workerCores: that over the wall time, the share of the 2 cores the workers got. localExecutor: the same "
+                "search with --executor local (one process, every core), after the Ray runs.",
         "search": " ".join(search[1:search.index("--executor")]).replace(os.getcwd() + "/", ""),
         "ray": "2.60.0",
         "runs": runs,
@@ -118,6 +130,8 @@ def main():
             "offspringGenerations": round(medians["1"]["offspringGenerationsSeconds"]
                                           / medians["2"]["offspringGenerationsSeconds"], 3),
         },
+        "localExecutorWallSeconds": local,
+        "localExecutorMedianWallSeconds": statistics.median(local),
         "identicalFronts": True,
     }
     with open(out, "w") as handle:
