@@ -1,7 +1,7 @@
 # WeightShare: `make demo` runs the bundled model through search -> compile -> verify; `make test` runs every test.
 SWIFT ?= swift
 
-.PHONY: deps demo test swift-test runtime-test runtime-install-test python-test boards-test generated-check release \
+.PHONY: deps demo test swift-test runtime-test runtime-install-test python-test boards-test ray-test generated-check release \
 	fixtures folded-fixtures family-fixtures tiny-fixtures fuzz clean
 
 deps:
@@ -16,8 +16,8 @@ demo: release
 # Generated code must match its sources; the C runtime is tested with gcc and clang (warnings are errors,
 # plus ASan/UBSan), cross-compiled for Cortex-M4 and fuzzed for 30 s (libFuzzer), installed and used by a CMake
 # host project; then the Swift tests; then the Python package's tests; then the model runs bare-metal on the
-# emulated boards (QEMU) against the host runtime.
-test: deps generated-check runtime-test runtime-install-test swift-test python-test boards-test
+# emulated boards (QEMU) against the host runtime; then a search on a two-node Ray cluster on 127.0.0.1.
+test: deps generated-check runtime-test runtime-install-test swift-test python-test boards-test ray-test
 
 generated-check:
 	scripts/gen-flatbuffers.sh --check
@@ -56,6 +56,14 @@ swift-test:
 
 boards-test:
 	SWIFT=$(SWIFT) scripts/boards-test.sh
+
+# The Ray executor (`wsc search --executor ray`): ray==2.60.0 from PyPI into RAY_VENV, a head and a second node on
+# 127.0.0.1 inside private network and PID namespaces (unshare); skipped with a message only where pip cannot
+# install Ray.
+RAY_VENV ?= .venv-ray
+ray-test:
+	$(SWIFT) build --product wsc
+	RAY_VENV=$(RAY_VENV) scripts/ray-test.sh "$$($(SWIFT) build --show-bin-path)/wsc"
 
 # Regenerates Tests/Fixtures (needs the Python packages; deterministic).
 fixtures:

@@ -7,7 +7,7 @@
 set -eu
 packages="libflatbuffers-dev flatbuffers-compiler protobuf-compiler libssl-dev zlib1g-dev \
 gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm srecord make libonnx-testdata \
-cmake python3-venv python3-dev libopenblas-dev"
+cmake python3-venv python3-dev iproute2 libopenblas-dev"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

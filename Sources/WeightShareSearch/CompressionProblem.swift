@@ -14,6 +14,8 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
     public let encoder: WeightEncoder
     public let geneSpace: GeneSpace
     public var objectiveCount: Int { 2 }
+    /// Where a generation's uncached candidates are scored (default: this process, with `evaluator`).
+    public var executor: any CandidateExecutor
 
     private let lock = NSLock()
     private var scores: [CacheKey: Double] = [:]
@@ -35,6 +37,7 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
         self.evaluator = evaluator
         self.encoder = encoder
         geneSpace = genome.geneSpace(kRange: kRange)
+        executor = LocalExecutor(evaluator: evaluator)
     }
 
     /// The decoded genes of `genome`.
@@ -89,15 +92,51 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
     public static let infeasibleLoss = 2.0
 
     public func evaluate(_ genomes: [Genome]) throws -> [[Double]] {
-        try genomes.map { genome in
-            let encoding = encoding(for: genome)
-            // A solution that cannot fit the board is never scored: its first objective lies beyond every
-            // feasible loss and grows with the excess, so the search is pulled towards the budget.
-            if let flashExcess, case let excess = try flashExcess(encoding), excess > 0 {
-                return [Self.infeasibleLoss + Double(excess) / Double(max(1, 4 * encoder.base.shared.count)),
-                        Double(SizeReport.packedWeightBytes(encoding))]
+        let candidates = genomes.map { genome in
+            let genes = genes(of: genome)
+            return Candidate(genes: genes, encoding: encoder.encode(genes))
+        }
+        // A solution that cannot fit the board is never scored: its first objective lies beyond every
+        // feasible loss and grows with the excess, so the search is pulled towards the budget.
+        let penalties: [[Double]?] = try candidates.map { candidate in
+            guard let flashExcess, case let excess = try flashExcess(candidate.encoding), excess > 0 else { return nil }
+            return [Self.infeasibleLoss + Double(excess) / Double(max(1, 4 * encoder.base.shared.count)),
+                    Double(SizeReport.packedWeightBytes(candidate.encoding))]
+        }
+        let scored = zip(candidates, penalties).filter { $0.1 == nil }.map(\.0)
+        if racing != nil && executor is LocalExecutor {
+            // Racing needs each candidate's threshold from those scored before it: one after another, here.
+            for candidate in scored { _ = try racingScore(candidate.encoding) }
+        } else {
+            try scoreUncached(scored)
+        }
+        return try zip(candidates, penalties).map { candidate, penalty in
+            if let penalty { return penalty }
+            let key = CacheKey(candidate.encoding)
+            let known = lock.withLock { bounds[key] }
+            return objectives(score: try known ?? score(candidate.encoding), encoding: candidate.encoding)
+        }
+    }
+
+    /// Scores, in one batch through ``executor``, the candidates whose encoding is not cached yet (each encoding
+    /// once), and caches the scores.
+    func scoreUncached(_ candidates: [Candidate]) throws {
+        var batch: [Candidate] = []
+        var queued = Set<CacheKey>()
+        lock.withLock {
+            for candidate in candidates {
+                let key = CacheKey(candidate.encoding)
+                if scores[key] == nil && queued.insert(key).inserted { batch.append(candidate) }
             }
-            return objectives(score: try racingScore(encoding), encoding: encoding)
+        }
+        guard !batch.isEmpty else { return }
+        let values = try executor.scores(batch)
+        guard values.count == batch.count else {
+            throw SearchError.evaluationCountMismatch(expected: batch.count, got: values.count)
+        }
+        lock.withLock {
+            for (candidate, value) in zip(batch, values) { scores[CacheKey(candidate.encoding)] = value }
+            evaluations += batch.count
         }
     }
 

@@ -39,8 +39,10 @@ public struct SearchSession {
     /// Seconds between a merge's progress lines (its result line is always printed).
     public var progressInterval: Double = ProgressTiming.defaultInterval
 
-    /// Loads the model and the data and measures the float model.
-    public init(settings: SearchSettings, directory: RunDirectory) throws {
+    /// Loads the model and the data and measures the float model. `evaluationThreads` run the samples of one
+    /// evaluation (a cluster worker runs one per CPU it holds); the scores do not depend on it.
+    public init(settings: SearchSettings, directory: RunDirectory,
+                evaluationThreads: Int = BatchRunner.defaultWorkers) throws {
         self.settings = settings
         self.directory = directory
         let source = try ModelSource.load(URL(fileURLWithPath: settings.model), inputShapes: settings.inputShapes,
@@ -84,11 +86,14 @@ public struct SearchSession {
         }
         // Error compensation and bias corrections are measured on the search data, so every container of this
         // run (search, merge, held-out scoring, compile) carries the same indices and offsets.
-        let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
+        let encoder = WeightEncoder(base: source.prepared,
+                                    calibration: Calibration(samples: samples, workers: evaluationThreads))
         evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric,
-                                         output: settings.output, kernels: settings.evaluatorKernels)
+                                         output: settings.output, workers: evaluationThreads,
+                                         kernels: settings.evaluatorKernels)
         referenceEvaluator = settings.evaluatorKernels == .reference ? evaluator
-            : try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric, output: settings.output)
+            : try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric, output: settings.output,
+                                   workers: evaluationThreads)
         if let board = settings.board {
             // The arena does not depend on the quantization: a board whose RAM is too small fails now.
             let fit = FitCheck.check(board: board, wsmBytes: 0, arenaBytes: source.prepared.plan.arenaBytes)
@@ -161,10 +166,13 @@ public struct SearchSession {
                 dataSHA256: dataSHA256, selectDataSHA256: selectDataSHA256)
     }
 
-    /// Runs (or resumes) the search and writes the pareto files. `log` receives one line per step.
-    public func run(resume: Bool, log: (String) -> Void) throws -> ParetoReport {
+    /// Runs (or resumes) the search and writes the pareto files. `log` receives one line per step. `executor`
+    /// scores each generation's candidates (nil: in this process); the merge and the final scoring stay local.
+    public func run(resume: Bool, executor: (any CandidateExecutor)? = nil,
+                    log: (String) -> Void) throws -> ParetoReport {
         let problem = CompressionProblem(evaluator: evaluator, encoder: evaluator.encoder,
                                          kRange: settings.kMin...settings.kMax, genome: settings.genomeKind)
+        if let executor { problem.executor = executor }
         if let board = settings.board {
             // A board nothing fits is refused now, not after every generation.
             try checkSmallestCandidateFits(board: board)

@@ -66,6 +66,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup(title: "Board constraint (solutions that do not fit are excluded from the search)")
     var boardOptions: BoardOptions
     @Flag(help: "Continue the run in --out from its last completed generation.") var resume = false
+    @OptionGroup(title: "Executor (where candidates are scored)") var executorOptions: ExecutorOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -125,7 +126,10 @@ struct SearchCommand: ParsableCommand {
         var session = try SearchSession(settings: settings, directory: directory)
         session.progressInterval = progressInterval
         DataOptions.reportDropped(session.samples, data: data)
-        let report = try session.run(resume: resume, log: Console.progress)
+        // The cluster is joined before anything is written: an executor that cannot start leaves no run behind.
+        let executor = try executorOptions.start(session: session)
+        defer { executor?.close() }
+        let report = try session.run(resume: resume, executor: executor, log: Console.progress)
         if outputOptions.json {
             try Console.printJSON(report)
         } else {

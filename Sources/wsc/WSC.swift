@@ -20,6 +20,7 @@ struct WSC: ParsableCommand {
         """,
         version: WeightShareVersion.string,
         subcommands: [CheckCommand.self, SearchCommand.self, ParetoCommand.self, MergeCommand.self, CompileCommand.self,
-                      VerifyCommand.self, InspectCommand.self, ReportCommand.self, BoardsCommand.self, FlashCommand.self, RunCommand.self]
+                      VerifyCommand.self, InspectCommand.self, ReportCommand.self, BoardsCommand.self, FlashCommand.self, RunCommand.self,
+                      WorkerCommand.self]
     )
 }

@@ -140,6 +140,12 @@ def test_options_map_onto_the_command_line(tmp_path):
                            resume=False, board=None, input_shape={"input": (1, 64)})
     assert report["argv"] == ["search", "m.onnx", "--data", "d.npz", "--out", str(tmp_path / "run"), "--k-max", "64",
                               "--no-merge", "--input-shape", "input=1,64", "--json"]
+    # The Ray executor gets this package's bridge, unless one is given.
+    report = ws.wsc.search("m.onnx", "d.npz", "run", wsc=str(fake), executor="ray", ray_address="127.0.0.1:6379")
+    bridge = report["argv"][report["argv"].index("--ray-bridge") + 1]
+    assert bridge.endswith("weightshare/ray_bridge.py") and os.path.isfile(bridge)
+    report = ws.wsc.search("m.onnx", "d.npz", "run", wsc=str(fake), executor="ray", ray_bridge="/b.py")
+    assert report["argv"].count("--ray-bridge") == 1 and "/b.py" in report["argv"]
     report = ws.wsc.compile("runs/m", "out", wsc=str(fake), solution=3, input_shape=["a=1,2", "b=3"])
     assert report["argv"] == ["compile", "runs/m", "--output", "out", "--solution", "3", "--input-shape", "a=1,2",
                               "--input-shape", "b=3", "--json"]

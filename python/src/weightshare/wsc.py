@@ -150,7 +150,11 @@ def check(model: Any, **options: Any) -> Dict[str, Any]:
 
 
 def search(model: Any, data: Any, out: Any, **options: Any) -> Dict[str, Any]:
-    """``wsc search model.onnx --data val.npz --out run_dir``: the NSGA-II search; returns pareto.json's report."""
+    """``wsc search model.onnx --data val.npz --out run_dir``: the NSGA-II search; returns pareto.json's report.
+    With ``executor="ray", ray_address="HOST:PORT"`` the candidates are scored on a Ray cluster; the bridge is this
+    package's ``ray_bridge.py`` unless ``ray_bridge=`` says otherwise."""
+    if options.get("executor") == "ray" and options.get("ray_bridge") is None:
+        options["ray_bridge"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ray_bridge.py")
     return call("search", model, data=data, out=out, **options)
 
 
