@@ -113,7 +113,7 @@ final class LayerwiseRun: @unchecked Sendable {
     /// on a one-thread BLAS (no BLAS threads spinning beside the workers); with fewer, one call on a BLAS with a
     /// thread per worker.
     private func runBatched(_ o: Int, _ plan: ws_host_plan) throws {
-        if decoded[plan.weight] == nil {
+        if plan.weight >= 0, decoded[plan.weight] == nil {
             var values = [Float](repeating: 0, count: Int(plan.weight_elements))
             let status = ws_tensor_decode(model.model, plan.weight, &values, plan.weight_elements)
             guard status == WS_OK else {
@@ -128,13 +128,13 @@ final class LayerwiseRun: @unchecked Sendable {
         let images = share * Int(plan.images)
         let batch = max(1, min(images, (Self.workBudget - plan.work_fixed) / max(plan.work_per_image, 1)))
         var planCopy = plan
-        let needed = ws_host_workspace(&planCopy, UInt32(batch))
+        let needed = max(1, ws_host_workspace(&planCopy, UInt32(batch)))
         if work.count < needed * ranges.count { work = [Float](repeating: 0, count: needed * ranges.count) }
         let failure = FirstError()
         let pointers = arenas.map { UnsafeMutableRawPointer?($0) }
         let model = self.model
         pointers.withUnsafeBufferPointer { pointers in
-            decoded[plan.weight]!.withUnsafeBufferPointer { weight in
+            (plan.weight >= 0 ? decoded[plan.weight]! : [0]).withUnsafeBufferPointer { weight in
                 work.withUnsafeMutableBufferPointer { work in
                     let (pointers, weight, work) = (SendablePointer(pointers.baseAddress!), SendablePointer(weight.baseAddress!),
                                                     SendablePointer(work.baseAddress!))

@@ -28,4 +28,8 @@ typedef struct {
 void ws_host_gemm(const ws_gemm_params *p, const ws_host_rows *samples, uint32_t count, const float *b,
                   uint32_t batch, float *work);
 
+/* MaxPool of `planes` planes (p: geometry, p->n ignored), as the runtime's ws_maxpool2d_f32 computes it; 0 when
+ * its scratch could not be allocated. */
+int ws_host_maxpool(const ws_conv_params *p, const float *x, float *y, uint32_t planes);
+
 #endif /* WS_HOST_INTERNAL_H */

@@ -37,6 +37,13 @@ int ws_host_plan_operator(const ws_model *model, uint32_t o, ws_host_plan *plan)
     memset(plan, 0, sizeof *plan);
     ws_read_operator(model, o, &op);
     if (op.info.num_outputs < 1u || op.info.outputs[0] < 0) return 0;
+    if (op.info.opcode == WS_OP_MAX_POOL) {
+        if (!input(model, &op, 0, &x) || x.kind != WS_TENSOR_ACTIVATION || x.rank != 4u) return 0;
+        plan->kernel = WS_HOST_MAX_POOL;
+        plan->weight = WS_NO_TENSOR;
+        plan->images = 1;
+        return 1;
+    }
     if (!input(model, &op, 0, &x) || !input(model, &op, 1, &w) || x.kind != WS_TENSOR_ACTIVATION ||
         !is_constant(&w) || !raw_or_absent(model, &op, 2) || !raw_or_absent(model, &op, 3))
         return 0;
@@ -114,6 +121,20 @@ static ws_status run_conv(const ws_model *m, const ws_op *op, void *const *arena
     return WS_OK;
 }
 
+static ws_status run_max_pool(const ws_model *m, const ws_op *op, void *const *arenas, uint32_t count) {
+    ws_tensor_info x, y;
+    ws_conv_params p;
+    uint32_t a;
+    input(m, op, 0, &x);
+    ws_read_tensor(m, (uint32_t)op->info.outputs[0], &y);
+    ws_op_conv_params(op, &x, &y, op->kernel[0], op->kernel[1], &p);
+    for (a = 0; a < count; a++)
+        if (!ws_host_maxpool(&p, tensor_in(m, op->info.inputs[0], arenas[a]),
+                             tensor_in(m, op->info.outputs[0], arenas[a]), p.n * p.c))
+            return WS_ERR_ARGUMENT;
+    return WS_OK;
+}
+
 static ws_status run_dense(const ws_model *m, const ws_op *op, int matmul, void *const *arenas, uint32_t count,
                            const float *w, uint32_t batch, float *work) {
     ws_tensor_info x, wi, y, c, s;
@@ -161,8 +182,9 @@ ws_status ws_host_run_operator(const ws_model *model, uint32_t o, const ws_host_
     ws_op op;
     ws_host_plan check;
     uint32_t a;
-    if (!model || !plan || !arenas || !weight || !work || !ws_host_plan_operator(model, o, &check) ||
-        check.kernel != plan->kernel || work_floats < ws_host_workspace(plan, batch))
+    if (!model || !plan || !arenas || (!weight && plan->weight >= 0) || !work ||
+        !ws_host_plan_operator(model, o, &check) || check.kernel != plan->kernel ||
+        work_floats < ws_host_workspace(plan, batch))
         return WS_ERR_ARGUMENT;
     for (a = 0; a < count; a++)
         if (!arenas[a] || (uintptr_t)arenas[a] % WS_ALIGNMENT != 0) return WS_ERR_ARGUMENT;
@@ -171,6 +193,7 @@ ws_status ws_host_run_operator(const ws_model *model, uint32_t o, const ws_host_
     case WS_HOST_CONV: return run_conv(model, &op, arenas, count, weight, batch ? batch : 1u, work);
     case WS_HOST_GEMM: return run_dense(model, &op, 0, arenas, count, weight, batch ? batch : 1u, work);
     case WS_HOST_MATMUL: return run_dense(model, &op, 1, arenas, count, weight, batch ? batch : 1u, work);
+    case WS_HOST_MAX_POOL: return run_max_pool(model, &op, arenas, count);
     }
     return WS_ERR_ARGUMENT;
 }

@@ -19,11 +19,12 @@ extern "C" {
 
 /** What a batched kernel needs before it runs: the constant weight tensor to decode and workspace sizes. */
 /** The batched kernel of a planned operator. */
-typedef enum { WS_HOST_CONV = 1, WS_HOST_GEMM = 2, WS_HOST_MATMUL = 3 } ws_host_kernel;
+typedef enum { WS_HOST_CONV = 1, WS_HOST_GEMM = 2, WS_HOST_MATMUL = 3, WS_HOST_MAX_POOL = 4 } ws_host_kernel;
 
 typedef struct {
     ws_host_kernel kernel;
-    ws_tensor_id weight;     /* the operator's constant weight (decode it once per model with ws_tensor_decode) */
+    ws_tensor_id weight;     /* the operator's constant weight (decode it once per model with ws_tensor_decode);
+                                WS_NO_TENSOR for a kernel without one (MaxPool) */
     uint32_t weight_elements;
     uint32_t images;         /* images (or row blocks) per sample: the model's batch dimension for Conv, 1 otherwise */
     size_t work_per_image;   /* workspace floats per image batched into one product */
@@ -33,8 +34,9 @@ typedef struct {
 /**
  * Fills `plan` and returns 1 when operator `o` of the verified `model` has a batched kernel here: a Conv whose
  * groups have at least 4 output channels each, a Gemm with an activation A and constant B (and C, S constant or
- * absent), or a MatMul of an activation by a constant 2-D B. Returns 0 otherwise (the caller runs the operator
- * with ws_invoke_operators on each arena).
+ * absent), a MatMul of an activation by a constant 2-D B, or a 2-D MaxPool (exactly the runtime's results: windows
+ * found once per row and column). Returns 0 otherwise (the caller runs the operator with ws_invoke_operators on
+ * each arena).
  */
 int ws_host_plan_operator(const ws_model *model, uint32_t o, ws_host_plan *plan);
 
@@ -44,7 +46,7 @@ size_t ws_host_workspace(const ws_host_plan *plan, uint32_t batch);
 /**
  * Runs planned operator `o` on each of the `count` arenas (each WS_ALIGNMENT-aligned, of ws_model_arena_bytes(),
  * holding the operator's inputs), `batch` images per product. `weight` holds the decoded weight
- * (plan->weight_elements floats); `work` at least ws_host_workspace(plan, batch) floats.
+ * (plan->weight_elements floats; may be NULL without one); `work` at least ws_host_workspace(plan, batch) floats.
  * @return WS_OK, or WS_ERR_ARGUMENT for a null pointer, an operator without a plan or a short workspace.
  */
 ws_status ws_host_run_operator(const ws_model *model, uint32_t o, const ws_host_plan *plan, void *const *arenas,
