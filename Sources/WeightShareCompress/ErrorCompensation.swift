@@ -336,6 +336,8 @@ extension CompensationFactor {
         precondition(targets.count == d * rows && fixed.count == d * rows && fixedValues.count == d * rows
                      && indices.count == d * rows, "column-major rows × width arrays")
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows / 32))
+        // Each part's products on one BLAS thread: the parts already use every core.
+        ws_host_set_threads(parts > 1 ? 1 : Int32(ProcessInfo.processInfo.activeProcessorCount))
         let share = (rows + parts - 1) / parts
         upper.withUnsafeBufferPointer { u in
             fixed.withUnsafeBufferPointer { f in

@@ -1,7 +1,12 @@
-/* GPTQ's row sweep over many rows at once, tile by tile (exactly the per-row arithmetic). */
+/* GPTQ's row sweep over many rows at once, in column blocks whose errors reach the later columns through dgemm. */
+#include <cblas.h>
+#include <stdlib.h>
+
 #include "ws_host_kernels.h"
 
-enum { TILE_ROWS = 32 };
+/* Columns per block: inside a block the sweep runs column by column; the errors then reach the later columns in
+ * one matrix product (GPTQ's lazy batch updates, Frantar et al. 2022, §3). */
+enum { BLOCK = 64 };
 
 /* Index of the codebook value nearest to x; ties go to the lower one (as ErrorCompensation.swift's nearest). */
 static uint32_t nearest(double x, const float *codebook, uint32_t m) {
@@ -19,16 +24,19 @@ static uint32_t nearest(double x, const float *codebook, uint32_t m) {
 void ws_host_compensate_rows(const double *upper, uint32_t d, double *w, uint32_t rows, size_t ld,
                              const float *codebook, uint32_t m, const uint8_t *fixed, const float *fixed_values,
                              uint32_t *indices) {
-    double error[TILE_ROWS];
-    uint32_t r0, j, k, r;
-    if (!upper || !w || !codebook || m == 0u || !fixed || !fixed_values || !indices || ld < rows) return;
-    for (r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-        const uint32_t n = rows - r0 < TILE_ROWS ? rows - r0 : TILE_ROWS;
-        for (j = 0; j < d; j++) {
+    double *error;
+    uint32_t j0, j, k, r;
+    if (!upper || !w || !codebook || m == 0u || !fixed || !fixed_values || !indices || ld < rows || !rows) return;
+    error = (double *)malloc((size_t)BLOCK * rows * sizeof *error);
+    if (!error) return;
+    for (j0 = 0; j0 < d; j0 += BLOCK) {
+        const uint32_t j1 = d - j0 < BLOCK ? d : j0 + BLOCK;
+        /* Inside the block, column after column as the definition does. */
+        for (j = j0; j < j1; j++) {
             const double ujj = upper[(size_t)j * d + j];
-            const size_t col = (size_t)j * ld + r0;
-            int any = 0;
-            for (r = 0; r < n; r++) {
+            const size_t col = (size_t)j * ld;
+            double *e = error + (size_t)(j - j0) * rows;
+            for (r = 0; r < rows; r++) {
                 double q;
                 if (fixed[col + r]) {
                     q = (double)fixed_values[col + r];
@@ -37,18 +45,20 @@ void ws_host_compensate_rows(const double *upper, uint32_t d, double *w, uint32_
                     indices[col + r] = i;
                     q = (double)codebook[i];
                 }
-                error[r] = (w[col + r] - q) / ujj;
-                any |= error[r] != 0.0;
+                e[r] = (w[col + r] - q) / ujj;
             }
-            if (!any) continue;
-            for (k = j + 1u; k < d; k++) {
+            for (k = j + 1u; k < j1; k++) {
                 const double u = upper[(size_t)j * d + k];
-                double *wk = w + (size_t)k * ld + r0;
-                for (r = 0; r < n; r++)
-                    if (error[r] != 0.0) wk[r] -= error[r] * u;
+                double *wk = w + (size_t)k * ld;
+                for (r = 0; r < rows; r++) wk[r] -= e[r] * u;
             }
         }
+        /* The later columns take the block's errors in one product: W[j1:, :] -= U[j0:j1, j1:]^T E. */
+        if (j1 < d)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(d - j1), (int)rows, (int)(j1 - j0), -1.0,
+                        upper + (size_t)j0 * d + j1, (int)d, error, (int)rows, 1.0, w + (size_t)j1 * ld, (int)ld);
     }
+    free(error);
 }
 
 void ws_host_gram_add(const double *v, uint32_t d, uint32_t *nonzero, double *h) {

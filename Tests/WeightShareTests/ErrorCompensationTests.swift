@@ -31,11 +31,11 @@ struct ErrorCompensationTests {
         for i in 0..<4 { #expect(abs(utu[i] - inverse[i]) < 1e-12, "element \(i)") }
     }
 
-    @Test("many rows at once (C, tiled, split over the cores) give each row's own sweep's indices, exact weights kept")
+    @Test("many rows at once (C, column blocks through dgemm, split over the cores) give each row's own sweep's indices")
     func rowsAtOnce() throws {
         var generator = SplitMix(state: 7)
         func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) * 2 - 1 }
-        let d = 37, rows = 75
+        let d = 150, rows = 75 // three column blocks: the later columns take their errors through dgemm
         // H = Σ x xᵀ over random vectors: positive definite.
         var h = [Double](repeating: 0, count: d * d)
         for _ in 0..<60 {

@@ -59,9 +59,9 @@ ws_status ws_host_run_operator(const ws_model *model, uint32_t o, const ws_host_
  * is the d × d upper factor, row-major; `codebook` holds `m` ascending values. Where fixed[j * ld + r] is nonzero
  * the weight is exact (fixed_values[j * ld + r]) and its entry of `indices` is left as it is; every other entry
  * of `indices` gets its codebook index. Column after column, each error (w − q) / upper[j][j] is spread over the
- * later columns as w[k] −= error · upper[j][k]: per element the same operations in the same order as sweeping
- * each row alone, so the result does not depend on how rows are grouped. Rows are swept in tiles that stay in
- * cache while the factor streams past once per tile.
+ * later columns as w[k] −= error · upper[j][k]: inside blocks of 64 columns one column at a time, and from a block to
+ * the columns after it in one dgemm (GPTQ's lazy batch updates), so a later column receives the same terms summed
+ * in another order (float rounding; the indices match the one-row sweep's unless a value lies on a tie).
  */
 void ws_host_compensate_rows(const double *upper, uint32_t d, double *w, uint32_t rows, size_t ld,
                              const float *codebook, uint32_t m, const uint8_t *fixed, const float *fixed_values,
