@@ -1,6 +1,6 @@
 #!/bin/bash
 # The Ray executor's scaling: the same search (evaluation dominates: the full genome on the ResNet-8 fixture, 40
-# samples) with 1 and with 2 workers of a Ray cluster on 127.0.0.1 (a head and a second node, one CPU each, inside
+# samples, the reference kernels — with the fast ones a candidate takes milliseconds and Ray's round trips dominate) with 1 and with 2 workers of a Ray cluster on 127.0.0.1 (a head and a second node, one CPU each, inside
 # private network and PID namespaces as in scripts/ray-test.sh); RUNS runs each, alternated, medians
 # (bench/ray_scaling.py); checks that every run gives the same pareto.json. Writes bench/ray_scaling.json (see
 # bench/README.md).
@@ -42,5 +42,5 @@ setsid "$ray" start --address=127.0.0.1:$port --node-ip-address=127.0.0.1 --num-
 
 fx=Tests/Fixtures/tiny
 python3 bench/ray_scaling.py "$OUT" "$work" "$RUNS" "$WSC" search $fx/ic_resnet8.onnx --data $fx/ic_resnet8_search.npz \
-    --input-shape input=1,3,32,32 --limit 40 --population 16 --generations 4 --genome full --no-merge \
+    --input-shape input=1,3,32,32 --limit 40 --population 16 --generations 4 --genome full --evaluator reference --no-merge \
     --select-fraction 0 --seed 1 --executor ray --ray-address 127.0.0.1:$port --ray-python "$python"

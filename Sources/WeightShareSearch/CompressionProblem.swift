@@ -59,7 +59,20 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
         let digest: Int
         init(_ encoding: WeightEncoding) {
             self.encoding = encoding
-            digest = encoding.hashValue
+            // The arrays as raw bytes (one pass each), the rest field by field; equality still compares everything.
+            var hasher = Hasher()
+            let q = encoding.quantization
+            q.indices.withUnsafeBytes { hasher.combine(bytes: $0) }
+            q.codebook.withUnsafeBytes { hasher.combine(bytes: $0) }
+            encoding.outliers.positions.withUnsafeBytes { hasher.combine(bytes: $0) }
+            encoding.outliers.values.withUnsafeBytes { hasher.combine(bytes: $0) }
+            encoding.compensatedIndices?.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hasher.combine(q.k)
+            hasher.combine(encoding.normalization)
+            hasher.combine(encoding.scaleRefit)
+            hasher.combine(encoding.errorCompensation)
+            hasher.combine(encoding.biasCorrection)
+            digest = hasher.finalize()
         }
         func hash(into hasher: inout Hasher) { hasher.combine(digest) }
         static func == (a: CacheKey, b: CacheKey) -> Bool { a.digest == b.digest && a.encoding == b.encoding }
