@@ -280,6 +280,7 @@ extension WeightEncoding {
     /// rows aim at w / f (f: the refit factor measured on the nearest-bin values), so that the refit scale times
     /// the assigned value approximates the weight. `factors` gives one factor per group of a layer.
     public func compensatedIndices(model: LoweredModel, shared: SharedWeights,
+                                   threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                                    factors: (CompensationLayer) throws -> [CompensationFactor?]) rethrows -> [UInt32] {
         var indices = quantization.indices
         let refit = scaleRefit ? normalization.refitFactors(model, weights: shared, shared: values) : [:]
@@ -314,7 +315,7 @@ extension WeightEncoding {
                     }
                 }
                 factor.assign(rows: n, targets: &targets, codebook: codebook, fixed: fixed, fixedValues: fixedValues,
-                              indices: &assigned)
+                              indices: &assigned, threads: threads)
                 for r in 0..<n {
                     for column in 0..<d {
                         indices[slice.offset + layer.element(row: first + r, column: column)] = assigned[column * n + r]
@@ -329,15 +330,15 @@ extension WeightEncoding {
 extension CompensationFactor {
     /// Assigns `rows` rows at once (``assign(row:codebook:fixed:fallback:)`` for each, the same indices), laid out
     /// column-major: `targets[j · rows + r]` is column j of row r, and likewise `fixed` (nonzero: the weight is
-    /// exact, `fixedValues` holds it, and its entry of `indices` is kept). The rows are split over the cores.
+    /// exact, `fixedValues` holds it, and its entry of `indices` is kept). The rows are split over `threads` threads.
     public func assign(rows: Int, targets: inout [Double], codebook: [Float], fixed: [UInt8], fixedValues: [Float],
-                       indices: inout [UInt32]) {
+                       indices: inout [UInt32], threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         let d = width
         precondition(targets.count == d * rows && fixed.count == d * rows && fixedValues.count == d * rows
                      && indices.count == d * rows, "column-major rows × width arrays")
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows / 32))
-        // Each part's products on one BLAS thread: the parts already use every core.
-        ws_host_set_threads(parts > 1 ? 1 : Int32(ProcessInfo.processInfo.activeProcessorCount))
+        let parts = max(1, min(threads, rows / 32))
+        // Each part's products on one BLAS thread: the parts already use the threads given.
+        ws_host_set_threads(parts > 1 ? 1 : Int32(max(1, threads)))
         let share = (rows + parts - 1) / parts
         upper.withUnsafeBufferPointer { u in
             fixed.withUnsafeBufferPointer { f in

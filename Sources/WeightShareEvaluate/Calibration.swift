@@ -98,14 +98,14 @@ public final class Calibration: Calibrating, @unchecked Sendable {
     }
 
     public func compensatedIndices(for encoding: WeightEncoding, model: PreparedModel) throws -> [UInt32] {
-        try encoding.compensatedIndices(model: model.lowered, shared: model.shared) { layer in
+        try encoding.compensatedIndices(model: model.lowered, shared: model.shared, threads: workers) { layer in
             try factors(layer, model: model)
         }
     }
 
     /// The factors of `layer`'s groups. The first request measures the Gram matrices of every compensable layer of
     /// `model` not yet known in one layer-wise pass of the float model (reference kernels: the activations a
-    /// partial run up to each layer gives, summed alike) and factors them, the layers spread over the cores.
+    /// partial run up to each layer gives, summed alike) and factors them, the layers spread over the workers.
     private func factors(_ layer: CompensationLayer, model: PreparedModel) throws -> [CompensationFactor?] {
         func key(_ layer: CompensationLayer) -> FactorKey {
             FactorKey(weight: model.lowered.tensors[layer.weight].name, geometry: layer.geometry)
@@ -127,11 +127,15 @@ public final class Calibration: Calibrating, @unchecked Sendable {
         }
         let slots = FactorSlots(count: missing.count)
         let (layers, measured) = (missing, grams)
-        DispatchQueue.concurrentPerform(iterations: layers.count) { i in
-            let groupFactors: [CompensationFactor?] = measured[i].map { (gram: [Double]) -> CompensationFactor? in
-                CompensationFactor(gram: layers[i].symmetrised(gram), width: layers[i].width)
+        // The layers spread over the calibration's workers (one at a time with one worker).
+        let parts = max(1, min(workers, layers.count))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            for i in stride(from: part, to: layers.count, by: parts) {
+                let groupFactors: [CompensationFactor?] = measured[i].map { (gram: [Double]) -> CompensationFactor? in
+                    CompensationFactor(gram: layers[i].symmetrised(gram), width: layers[i].width)
+                }
+                slots.set(i, groupFactors)
             }
-            slots.set(i, groupFactors)
         }
         let result: [CompensationFactor?] = lock.withLock {
             for (i, done) in layers.enumerated() where factorCache[key(done)] == nil {
