@@ -33,6 +33,9 @@ struct FastEvaluatorAgreementTests {
         Case(model: "families/yolo_tiny.onnx", data: "families/yolo_tiny_test.npz", limit: 8),
         Case(model: "families/vit_tiny.onnx", data: "families/vit_tiny_test.npz", limit: 16),
         Case(model: "families/gru_kws.onnx", data: "families/gru_kws_test.npz", limit: 16),
+        Case(model: "families/lstm_vad.onnx", data: "families/lstm_vad_test.npz", limit: 16),
+        Case(model: "datamove/attention.onnx", data: "datamove/attention.npz"),
+        Case(model: "datamove/c2f_split.onnx", data: "datamove/c2f_split.npz"),
     ]
 
     static let fullGenome = EncodingGenes(k: 24, normalization: WeightNormalization(mode: .channel), clipLow: 0.001,
