@@ -206,17 +206,22 @@ static void test_invoke_arguments(void) {
     tm_free(&m);
 }
 
+/* x -> Relu -> y -> Add(y, y) -> z, four floats each: the model of the partial-invocation tests. */
+static void relu_then_add(tm *m, int32_t *x, int32_t *y, int32_t *z) {
+    tm_init(m);
+    *x = tm_act(m, DIMS(4));
+    *y = tm_act(m, DIMS(4));
+    *z = tm_act(m, DIMS(4));
+    tm_op(m, WS_OP_RELU, TENSORS(*x), TENSORS(*y));
+    tm_op(m, WS_OP_ADD, TENSORS(*y, *y), TENSORS(*z));
+    CHECK_STATUS(tm_finish(m, x, 1, z, 1), WS_OK);
+}
+
 /* ws_invoke_partial runs exactly the first n operators: later outputs keep what the arena held. */
 static void test_invoke_partial(void) {
     tm m;
     int32_t x, y, z;
-    tm_init(&m);
-    x = tm_act(&m, DIMS(4));
-    y = tm_act(&m, DIMS(4));
-    z = tm_act(&m, DIMS(4));
-    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
-    tm_op(&m, WS_OP_ADD, TENSORS(y, y), TENSORS(z));
-    CHECK_STATUS(tm_finish(&m, &x, 1, &z, 1), WS_OK);
+    relu_then_add(&m, &x, &y, &z);
     CHECK_STATUS(ws_invoke_partial(NULL, m.arena, 64, 1), WS_ERR_ARGUMENT);
     CHECK_STATUS(ws_invoke_partial(&m.model, m.arena, 0, 1), WS_ERR_ARENA);
 
@@ -238,13 +243,7 @@ static void test_invoke_operators(void) {
     tm m;
     int32_t x, y, z;
     size_t len;
-    tm_init(&m);
-    x = tm_act(&m, DIMS(4));
-    y = tm_act(&m, DIMS(4));
-    z = tm_act(&m, DIMS(4));
-    tm_op(&m, WS_OP_RELU, TENSORS(x), TENSORS(y));
-    tm_op(&m, WS_OP_ADD, TENSORS(y, y), TENSORS(z));
-    CHECK_STATUS(tm_finish(&m, &x, 1, &z, 1), WS_OK);
+    relu_then_add(&m, &x, &y, &z);
     len = ws_model_arena_bytes(&m.model);
     CHECK_STATUS(ws_invoke_operators(NULL, m.arena, len, 0, 1), WS_ERR_ARGUMENT);
     CHECK_STATUS(ws_invoke_operators(&m.model, m.arena, len - 1u, 0, 1), WS_ERR_ARENA);

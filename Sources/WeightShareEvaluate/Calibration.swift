@@ -81,7 +81,7 @@ public final class Calibration: Calibrating, @unchecked Sendable {
             switch kernels {
             case .reference:
                 run.overwrite(rawTensor: site.bias, with: corrected)
-                try run.rerun(site.operation..<(site.operation + 1))
+                try run.runEach(site.operation..<(site.operation + 1))
             case .fast:
                 run.shift(site, by: added.map { $0 * site.biasGain })
             }

@@ -90,13 +90,13 @@ final class LayerwiseRun: @unchecked Sendable {
             while stop < end, kernels == .reference || ws_host_plan_operator(model.model, UInt32(stop), &plan) == 0 {
                 stop += 1
             }
-            try rerun(next..<stop)
+            try runEach(next..<stop)
             next = stop
         }
     }
 
-    /// Runs `operators` again on every sample with the runtime's kernels (after a correction of their constants).
-    func rerun(_ operators: Range<Int>) throws {
+    /// Runs `operators` on every sample with the runtime's kernels (also again, after a correction of a constant).
+    func runEach(_ operators: Range<Int>) throws {
         let failure = FirstError()
         let (arenas, model, bytes) = (SendableArenas(self.arenas), self.model, arenaBytes)
         forEachSample { i in
