@@ -89,7 +89,8 @@ void ws_host_conv(const ws_conv_params *p, const ws_host_image *images, uint32_t
     const int pointwise = p->kh == 1u && p->kw == 1u && p->sh == 1u && p->sw == 1u && !p->pt && !p->pl &&
                           !p->pb && !p->pr;
     uint32_t first, b, g, i;
-    if (batch == 0u) batch = 1u;
+    /* Images side by side only while planes are small; a large plane is a product of its own, in column tiles. */
+    if (batch == 0u || plane >= 1024u) batch = 1u;
     for (first = 0; first < count; first += b) {
         b = count - first < batch ? count - first : batch;
         if (b == 1u) { /* one image: column tiles straight into its output planes */
