@@ -105,6 +105,23 @@ public struct WeightEncoding: Sendable, Hashable {
         self.biasCorrection = biasCorrection
     }
 
+    /// Hashes the arrays as raw bytes, one pass each (element by element, a real model's millions of indices made
+    /// every dictionary lookup cost milliseconds); equality still compares every field.
+    public func hash(into hasher: inout Hasher) {
+        quantization.indices.withUnsafeBytes { hasher.combine(bytes: $0) }
+        quantization.codebook.withUnsafeBytes { hasher.combine(bytes: $0) }
+        outliers.positions.withUnsafeBytes { hasher.combine(bytes: $0) }
+        outliers.values.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(compensatedIndices != nil)
+        compensatedIndices?.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(quantization.k)
+        hasher.combine(normalization)
+        hasher.combine(scaleCount)
+        hasher.combine(scaleRefit)
+        hasher.combine(errorCompensation)
+        hasher.combine(biasCorrection)
+    }
+
     /// What the container stores: the codebook with the compensated indices when there are any.
     public var writtenQuantization: Quantization {
         guard let compensatedIndices else { return quantization }

@@ -77,40 +77,6 @@ public enum BatchRunner {
         return totals.map { $0 / perChannel }
     }
 
-    /// The input Gram matrices of `layer` (``CompensationLayer/accumulate(_:into:)``: one upper triangle per
-    /// group) summed over every sample, running each sample only up to the layer's operation. The samples are
-    /// summed in fixed blocks, and the blocks in order, so the sums do not depend on the number of workers; at
-    /// most `workers` blocks are held at once.
-    public static func grams(_ model: WSMModel, layer: CompensationLayer, samples: SampleSet,
-                             workers: Int = defaultWorkers) throws -> [[Double]] {
-        let input = try model.tensor(at: layer.input)
-        let zero = [[Double]](repeating: [Double](repeating: 0, count: layer.width * layer.width), count: layer.groups)
-        let blockSize = 16
-        let blocks = (0..<((samples.count + blockSize - 1) / blockSize)).map {
-            ($0 * blockSize)..<min(samples.count, ($0 + 1) * blockSize)
-        }
-        var total = zero
-        for wave in stride(from: 0, to: blocks.count, by: max(1, workers)) {
-            let ranges = Array(blocks[wave..<min(blocks.count, wave + max(1, workers))])
-            let partial = BlockSums(count: ranges.count, zero: zero)
-            try concurrently(model, samples: samples, ranges: ranges) { block, session, sample in
-                var sums = zero
-                for i in ranges[block] {
-                    try session.run(input: sample(i), operators: layer.operation, reading: input) {
-                        layer.accumulate($0, into: &sums)
-                    }
-                }
-                partial.set(block, sums)
-            }
-            for sums in partial.values {
-                for g in total.indices {
-                    for i in total[g].indices { total[g][i] += sums[g][i] }
-                }
-            }
-        }
-        return total
-    }
-
     /// One row of `width` values per sample, in sample order, each filled by `fill` from the sample with the
     /// worker's session; the samples are spread over the workers.
     private static func rows<T: Numeric & Sendable>(
@@ -191,12 +157,4 @@ final class FirstError: @unchecked Sendable {
     func record(_ e: Error) {
         lock.withLock { if error == nil { error = e } }
     }
-}
-
-/// Per-block sums written by the workers, each block by one worker.
-final class BlockSums: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var values: [[[Double]]]
-    init(count: Int, zero: [[Double]]) { values = [[[Double]]](repeating: zero, count: count) }
-    func set(_ block: Int, _ sums: [[Double]]) { lock.withLock { values[block] = sums } }
 }

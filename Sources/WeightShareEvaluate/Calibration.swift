@@ -7,7 +7,7 @@ import WeightShareContainer
 /// data).
 ///
 /// Error compensation: each compensated layer's input Gram matrix is measured once on the float model
-/// (``BatchRunner/grams(_:layer:samples:workers:)``) and factored once (``CompensationFactor``); both are cached by
+/// (``LayerwiseRun/grams(_:)``) and factored once (``CompensationFactor``); both are cached by
 /// the layer's weight and geometry, which every normalisation shares.
 ///
 /// Bias correction: layer after layer, in execution order, each layer's bias is moved by the difference between

@@ -30,6 +30,8 @@ final class LayerwiseRun: @unchecked Sendable {
     private let arenaStride: Int
     private let storage: UnsafeMutableRawPointer
     private let arenas: [UnsafeMutableRawPointer]
+    /// The same, as the host kernels take them.
+    private let arenaPointers: [UnsafeMutableRawPointer?]
     /// Operators run so far: [0, next).
     private(set) var next = 0
     private var decoded: [Int32: [Float]] = [:]
@@ -59,6 +61,7 @@ final class LayerwiseRun: @unchecked Sendable {
         let (base, stride, model) = (storage, arenaStride, self.model)
         let arenas = (0..<count).map { base + $0 * stride }
         self.arenas = arenas
+        arenaPointers = arenas.map { $0 }
         samples.values.withUnsafeBufferPointer { x in
             for i in 0..<arenas.count {
                 var offset = i * samples.sampleSize
@@ -131,9 +134,8 @@ final class LayerwiseRun: @unchecked Sendable {
         let needed = max(1, ws_host_workspace(&planCopy, UInt32(batch)))
         if work.count < needed * ranges.count { work = [Float](repeating: 0, count: needed * ranges.count) }
         let failure = FirstError()
-        let pointers = arenas.map { UnsafeMutableRawPointer?($0) }
         let model = self.model
-        pointers.withUnsafeBufferPointer { pointers in
+        arenaPointers.withUnsafeBufferPointer { pointers in
             (plan.weight >= 0 ? decoded[plan.weight]! : [0]).withUnsafeBufferPointer { weight in
                 work.withUnsafeMutableBufferPointer { work in
                     let (pointers, weight, work) = (SendablePointer(pointers.baseAddress!), SendablePointer(weight.baseAddress!),
@@ -179,8 +181,9 @@ final class LayerwiseRun: @unchecked Sendable {
     }
 
     /// The input Gram matrices of `layer` (``CompensationLayer/accumulate(_:into:)``) over every sample, read when
-    /// the run stands at the layer's operation (its input live). Summed as ``BatchRunner/grams(_:layer:samples:workers:)``
-    /// sums them — samples in blocks of 16, in order within a block, the blocks in order — so the sums are the same.
+    /// the run stands at the layer's operation (its input live). Samples are summed in blocks of 16, in order within a
+    /// block, and the blocks in order, so the sums do not depend on the number of workers; at most `workers` blocks
+    /// are held at once.
     func grams(_ layer: CompensationLayer) -> [[Double]] {
         let input = model.tensors[layer.input]
         let zero = [[Double]](repeating: [Double](repeating: 0, count: layer.width * layer.width), count: layer.groups)
@@ -302,4 +305,12 @@ private final class SendableSums: @unchecked Sendable {
     func set(_ start: Int, _ sums: [Double]) {
         for (j, s) in sums.enumerated() { values[start + j] = s }
     }
+}
+
+/// Per-block sums written by the workers, each block by one worker.
+final class BlockSums: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [[[Double]]]
+    init(count: Int, zero: [[Double]]) { values = [[[Double]]](repeating: zero, count: count) }
+    func set(_ block: Int, _ sums: [[Double]]) { lock.withLock { values[block] = sums } }
 }

@@ -53,26 +53,13 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
     }
 
     /// An encoding hashed once: its index arrays run to millions of values on real models, and a dictionary
-    /// hashes its keys again on every lookup and every resize.
+    /// hashes its keys again on every lookup and every resize (``WeightEncoding/hash(into:)``).
     struct CacheKey: Hashable {
         let encoding: WeightEncoding
         let digest: Int
         init(_ encoding: WeightEncoding) {
             self.encoding = encoding
-            // The arrays as raw bytes (one pass each), the rest field by field; equality still compares everything.
-            var hasher = Hasher()
-            let q = encoding.quantization
-            q.indices.withUnsafeBytes { hasher.combine(bytes: $0) }
-            q.codebook.withUnsafeBytes { hasher.combine(bytes: $0) }
-            encoding.outliers.positions.withUnsafeBytes { hasher.combine(bytes: $0) }
-            encoding.outliers.values.withUnsafeBytes { hasher.combine(bytes: $0) }
-            encoding.compensatedIndices?.withUnsafeBytes { hasher.combine(bytes: $0) }
-            hasher.combine(q.k)
-            hasher.combine(encoding.normalization)
-            hasher.combine(encoding.scaleRefit)
-            hasher.combine(encoding.errorCompensation)
-            hasher.combine(encoding.biasCorrection)
-            digest = hasher.finalize()
+            digest = encoding.hashValue
         }
         func hash(into hasher: inout Hasher) { hasher.combine(digest) }
         static func == (a: CacheKey, b: CacheKey) -> Bool { a.digest == b.digest && a.encoding == b.encoding }
@@ -80,9 +67,12 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
 
     /// Score of an encoding, from the cache when it was seen before.
     public func score(_ encoding: WeightEncoding) throws -> Double {
-        let key = CacheKey(encoding)
+        try score(CacheKey(encoding))
+    }
+
+    private func score(_ key: CacheKey) throws -> Double {
         if let cached = lock.withLock({ scores[key] }) { return cached }
-        let value = try evaluator.score(encoding)
+        let value = try evaluator.score(key.encoding)
         lock.withLock {
             scores[key] = value
             evaluations += 1
@@ -127,7 +117,7 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
             if let penalty { return penalty }
             let key = CacheKey(candidate.encoding)
             let known = lock.withLock { bounds[key] }
-            return objectives(score: try known ?? score(candidate.encoding), encoding: candidate.encoding)
+            return objectives(score: try known ?? score(key), encoding: candidate.encoding)
         }
     }
 

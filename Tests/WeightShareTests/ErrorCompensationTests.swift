@@ -176,10 +176,14 @@ struct ErrorCompensationTests {
         let source = try ModelSource.load(FixturePaths.url("folded/resnet_folded.onnx"),
                                           inputShapes: ["input": [1, 1, 8, 8]])
         let samples = try SampleSet.load(FixturePaths.url("digits_val.npz"), for: source.lowered, limit: 50)
-        let float = try WSMModel(bytes: try source.prepared.container(quantization: nil))
+        let float = try source.prepared.container(quantization: nil)
         let layer = CompensationLayer.layers(in: source.lowered, shared: source.prepared.shared)[2]
-        let one = try BatchRunner.grams(float, layer: layer, samples: samples, workers: 1)
-        let three = try BatchRunner.grams(float, layer: layer, samples: samples, workers: 3)
+        func grams(workers: Int) throws -> [[Double]] {
+            let run = try LayerwiseRun(bytes: float, samples: samples, workers: workers)
+            try run.run(to: layer.operation, kernels: .reference)
+            return run.grams(layer)
+        }
+        let one = try grams(workers: 1), three = try grams(workers: 3)
         #expect(one == three)
         #expect(one[0][0] > 0)
     }
