@@ -7,9 +7,15 @@ public protocol Evaluator: Sendable {
     var floatScore: Double { get }
     /// Score of the model with its shared weights replaced by `encoding`.
     func score(_ encoding: WeightEncoding) throws -> Double
+    /// Scores of several encodings, in order: each equal to ``score(_:)`` of it, however the work is spread.
+    func scores(_ encodings: [WeightEncoding]) throws -> [Double]
 }
 
 extension Evaluator {
+    public func scores(_ encodings: [WeightEncoding]) throws -> [Double] {
+        try encodings.map { try score($0) }
+    }
+
     /// Score of the paper's plain quantization (no scales, no outliers).
     public func score(_ quantization: Quantization) throws -> Double {
         try score(WeightEncoding(quantization: quantization))

@@ -21,11 +21,14 @@ public enum EvaluatorKernels: String, Sendable, Codable, CaseIterable {
 /// ``EvaluatorKernels/fast`` a Conv, Gemm or MatMul runs as one BLAS product over many samples.
 ///
 /// The run holds its own copy of the container (bias corrections are written into it) and one arena per sample;
-/// it is used by one thread at a time and spreads each step over `workers` threads.
+/// it is used by one thread at a time and spreads each step over `workers` threads. A batched product runs on
+/// `groups` contiguous shares of the samples, one product each: the shares decide the products' shapes and with
+/// them the float rounding, so runs with the same `groups` give the same values whatever their `workers`.
 final class LayerwiseRun: @unchecked Sendable {
     let model: WSMModel
     let count: Int
     let workers: Int
+    let groups: Int
     private let arenaBytes: Int
     private let arenaStride: Int
     private let storage: UnsafeMutableRawPointer
@@ -43,11 +46,13 @@ final class LayerwiseRun: @unchecked Sendable {
 
     /// Loads `bytes` and writes every sample's inputs into its arena (memory from `pool` when given, returned to it
     /// when the run ends: a search's candidates share one model plan, so they reuse one block).
-    init(bytes: [UInt8], samples: SampleSet, workers: Int, pool: ArenaPool? = nil) throws {
+    /// `groups` nil: one share per worker.
+    init(bytes: [UInt8], samples: SampleSet, workers: Int, groups: Int? = nil, pool: ArenaPool? = nil) throws {
         model = try WSMModel(bytes: bytes)
         self.pool = pool
         count = samples.count
         self.workers = max(1, min(workers, samples.count))
+        self.groups = max(1, min(groups ?? workers, samples.count))
         guard model.inputs.count == samples.inputSizes.count else {
             throw WSMError.wrongInputCount(expected: model.inputs.count, got: samples.inputSizes.count)
         }
@@ -112,9 +117,9 @@ final class LayerwiseRun: @unchecked Sendable {
         if let error = failure.error { throw error }
     }
 
-    /// One batched operator: with at least as many samples as workers, each worker runs its own contiguous share
-    /// on a one-thread BLAS (no BLAS threads spinning beside the workers); with fewer, one call on a BLAS with a
-    /// thread per worker.
+    /// One batched operator: with at least as many samples as groups, each group's contiguous share is one product
+    /// on a one-thread BLAS, the shares spread over the workers (no BLAS threads spinning beside them); with fewer,
+    /// one call on a BLAS with a thread per worker.
     private func runBatched(_ o: Int, _ plan: ws_host_plan) throws {
         if plan.weight >= 0, decoded[plan.weight] == nil {
             var values = [Float](repeating: 0, count: Int(plan.weight_elements))
@@ -124,7 +129,7 @@ final class LayerwiseRun: @unchecked Sendable {
             }
             decoded[plan.weight] = values
         }
-        let groups = count >= workers ? workers : 1
+        let groups = count >= self.groups ? self.groups : 1
         ws_host_set_threads(groups == 1 ? Int32(workers) : 1)
         let share = (count + groups - 1) / groups
         let ranges = (0..<groups).map { ($0 * share)..<min(count, ($0 + 1) * share) }.filter { !$0.isEmpty }
@@ -140,7 +145,7 @@ final class LayerwiseRun: @unchecked Sendable {
                 work.withUnsafeMutableBufferPointer { work in
                     let (pointers, weight, work) = (SendablePointer(pointers.baseAddress!), SendablePointer(weight.baseAddress!),
                                                     SendablePointer(work.baseAddress!))
-                    DispatchQueue.concurrentPerform(iterations: ranges.count) { g in
+                    Self.spread(ranges.count, over: self.workers) { g in
                         var plan = plan
                         let status = ws_host_run_operator(model.model, UInt32(o), &plan,
                                                           pointers.pointer + ranges[g].lowerBound,
@@ -248,8 +253,18 @@ final class LayerwiseRun: @unchecked Sendable {
     /// `body` for every sample, the samples spread over the workers in contiguous chunks.
     private func forEachSample(_ body: @Sendable (Int) -> Void) {
         let chunk = (count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Self.spread(workers, over: workers) { w in
             for i in (w * chunk)..<min(count, (w + 1) * chunk) { body(i) }
+        }
+    }
+
+    /// `body(0..<iterations)` on `workers` threads; on this thread alone with one worker (a run scored side by side
+    /// with others must not fan out again).
+    private static func spread(_ iterations: Int, over workers: Int, _ body: @Sendable (Int) -> Void) {
+        if workers == 1 {
+            for i in 0..<iterations { body(i) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
         }
     }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import WeightShareReader
 import WeightShareCompress
 import WeightShareContainer
@@ -26,6 +28,8 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     /// the pass that scores it (``Calibration/correctedPass(_:model:kernels:outputs:)``); otherwise the offsets
     /// come from the calibration samples (held-out scoring).
     private let ownCalibration: Calibration?
+    /// Arena memory of one candidate's run over the samples.
+    private let runBytes: Int
     /// Arena memory the fast kernels' runs reuse from candidate to candidate.
     private let arenas = ArenaPool()
 
@@ -52,6 +56,7 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
         scoredOutputs = try OutputSelection.scored(outputs: reference.outputs.map(\.name), metric: metric,
                                                    name: output)
         outputWidth = scoredOutputs.reduce(0) { $0 + reference.outputs[$1].elementCount }
+        runBytes = max(reference.arenaBytes, 1) * samples.count
         floatOutputs = try Self.run(bytes, samples: samples, outputs: scoredOutputs, workers: workers, kernels: kernels,
                                     pool: arenas)
         if let i = floatOutputs.firstIndex(where: { !$0.isFinite }) {
@@ -66,14 +71,51 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     /// correction would write one (``CalibrationError/nonFiniteBias(bias:layer:channel:candidateMean:)``): such a
     /// candidate ranks behind every working one and never reaches the front.
     public func score(_ encoding: WeightEncoding) throws -> Double {
+        try score(encoding, workers: workers)
+    }
+
+    /// ``score(_:)`` with the candidate's samples on `workers` threads (calibration keeps its own).
+    private func score(_ encoding: WeightEncoding, workers: Int) throws -> Double {
         let outputs: [Float]
         do {
-            outputs = try self.outputs(encoding)
+            outputs = try self.outputs(encoding, workers: workers)
         } catch CalibrationError.nonFiniteBias {
             return Metric.failedScore
         }
         guard Metric.allFinite(outputs) else { return Metric.failedScore }
         return metric.score(outputs: outputs, width: outputWidth, labels: samples.labels, reference: floatOutputs)
+    }
+
+    /// Scores of `encodings`, in order. When a candidate's run over the samples is small (its arenas together at
+    /// most ``sideBySideBytes``) and needs no calibration, candidates are scored side by side, one thread each: a
+    /// small model's candidate cannot keep the cores busy over its samples (a hand-off per operator, and encoding,
+    /// writing and verifying its container are serial). The rest run one after another, their samples on every
+    /// core. Each score equals ``score(_:)``'s (``FastEvaluatorAgreementTests``).
+    public func scores(_ encodings: [WeightEncoding]) throws -> [Double] {
+        let together = workers > 1 && samples.count >= workers && runBytes * workers <= Self.sideBySideBytes
+            ? encodings.indices.filter { !needsCalibration(encodings[$0]) } : []
+        var result = [Double](repeating: 0, count: encodings.count)
+        if together.count > 1 {
+            let scored = SideBySide(count: together.count)
+            DispatchQueue.concurrentPerform(iterations: min(workers, together.count)) { _ in
+                while let j = scored.take() {
+                    scored.finish(j, Result { try self.score(encodings[together[j]], workers: 1) })
+                }
+            }
+            for (j, i) in together.enumerated() { result[i] = try scored.results[j]!.get() }
+        }
+        let alone = Set(together.count > 1 ? together : [])
+        for i in encodings.indices where !alone.contains(i) { result[i] = try score(encodings[i]) }
+        return result
+    }
+
+    /// Most arena memory of the candidate runs scored side by side at once.
+    static let sideBySideBytes = 256 << 20
+
+    /// Whether a candidate's scoring measures on the samples before it runs (bias correction in the scoring pass,
+    /// error compensation), which spreads over the workers on its own.
+    private func needsCalibration(_ encoding: WeightEncoding) -> Bool {
+        encoding.errorCompensation || (encoding.biasCorrection && ownCalibration != nil)
     }
 
     /// Each sample's score (``Metric/rowScores(outputs:width:labels:reference:)``) of the model with `encoding`
@@ -104,9 +146,13 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
 
     /// Outputs of the model with `encoding` (nil: the float model) on every sample.
     public func outputs(_ encoding: WeightEncoding?) throws -> [Float] {
+        try outputs(encoding, workers: workers)
+    }
+
+    private func outputs(_ encoding: WeightEncoding?, workers: Int) throws -> [Float] {
         guard let encoding, encoding.biasCorrection, let calibration = ownCalibration else {
             return try Self.run(try encoder.container(encoding), samples: samples, outputs: scoredOutputs,
-                                workers: workers, kernels: kernels, pool: arenas)
+                                workers: workers, groups: self.workers, kernels: kernels, pool: arenas)
         }
         let compensated = try encoder.compensated(encoding)
         return try calibration.correctedPass(compensated, model: encoder.variant(encoding.normalization).prepared,
@@ -114,13 +160,14 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     }
 
     /// The outputs at `outputs` of the container `bytes` on every sample, one row per sample.
-    static func run(_ bytes: [UInt8], samples: SampleSet, outputs: [Int], workers: Int,
+    /// `groups`: the fast kernels' sample shares (``LayerwiseRun``; nil: one per worker).
+    static func run(_ bytes: [UInt8], samples: SampleSet, outputs: [Int], workers: Int, groups: Int? = nil,
                     kernels: EvaluatorKernels, pool: ArenaPool? = nil) throws -> [Float] {
         switch kernels {
         case .reference:
             return try BatchRunner.run(try WSMModel(bytes: bytes), samples: samples, outputs: outputs, workers: workers)
         case .fast:
-            let run = try LayerwiseRun(bytes: bytes, samples: samples, workers: workers, pool: pool)
+            let run = try LayerwiseRun(bytes: bytes, samples: samples, workers: workers, groups: groups, pool: pool)
             try run.run(to: Int.max, kernels: .fast)
             return run.outputs(outputs)
         }
@@ -161,4 +208,27 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
                 + "\(sample)); candidates cannot be scored against it (check the data and the model's weights)"
         }
     }
+}
+
+/// Candidates handed out to the threads scoring side by side, and their results.
+private final class SideBySide: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let count: Int
+    private(set) var results: [Result<Double, Error>?]
+
+    init(count: Int) {
+        self.count = count
+        results = Array(repeating: nil, count: count)
+    }
+
+    func take() -> Int? {
+        lock.withLock {
+            guard next < count else { return nil }
+            next += 1
+            return next - 1
+        }
+    }
+
+    func finish(_ j: Int, _ result: Result<Double, Error>) { lock.withLock { results[j] = result } }
 }

@@ -9,7 +9,8 @@
 extern void openblas_set_num_threads(int threads);
 
 void ws_host_set_threads(int threads) {
-    if (threads > 0) openblas_set_num_threads(threads);
+    /* Only on a change: candidates scored side by side each ask for one thread while the other's products run. */
+    if (threads > 0 && threads != openblas_get_num_threads()) openblas_set_num_threads(threads);
 }
 
 static int is_constant(const ws_tensor_info *t) {

@@ -21,14 +21,14 @@ public protocol CandidateExecutor: AnyObject {
     func scores(_ candidates: [Candidate]) throws -> [Double]
 }
 
-/// Scores in this process with the run's evaluator, one candidate after another (each evaluation already runs
-/// its samples on every core).
+/// Scores in this process with the run's evaluator (``Evaluator/scores(_:)``: a small model's candidates side by
+/// side, a large model's one after another with its samples on every core).
 public final class LocalExecutor: CandidateExecutor {
     public let evaluator: any Evaluator
 
     public init(evaluator: any Evaluator) { self.evaluator = evaluator }
 
     public func scores(_ candidates: [Candidate]) throws -> [Double] {
-        try candidates.map { try evaluator.score($0.encoding) }
+        try evaluator.scores(candidates.map(\.encoding))
     }
 }

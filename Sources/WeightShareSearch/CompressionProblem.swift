@@ -99,6 +99,7 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
             let genes = genes(of: genome)
             return Candidate(genes: genes, encoding: encoder.encode(genes))
         }
+        let keys = candidates.map { CacheKey($0.encoding) }          // each candidate's encoding hashed once
         // A solution that cannot fit the board is never scored: its first objective lies beyond every
         // feasible loss and grows with the excess, so the search is pulled towards the budget.
         let penalties: [[Double]?] = try candidates.map { candidate in
@@ -106,16 +107,16 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
             return [Self.infeasibleLoss + Double(excess) / Double(max(1, 4 * encoder.base.shared.count)),
                     Double(SizeReport.packedWeightBytes(candidate.encoding))]
         }
-        let scored = zip(candidates, penalties).filter { $0.1 == nil }.map(\.0)
+        let scored = candidates.indices.filter { penalties[$0] == nil }
         if racing != nil && executor is LocalExecutor {
             // Racing needs each candidate's threshold from those scored before it: one after another, here.
-            for candidate in scored { _ = try racingScore(candidate.encoding) }
+            for i in scored { _ = try racingScore(keys[i]) }
         } else {
-            try scoreUncached(scored)
+            try scoreUncached(scored.map { (candidates[$0], keys[$0]) })
         }
-        return try zip(candidates, penalties).map { candidate, penalty in
-            if let penalty { return penalty }
-            let key = CacheKey(candidate.encoding)
+        return try candidates.indices.map { i in
+            if let penalty = penalties[i] { return penalty }
+            let (candidate, key) = (candidates[i], keys[i])
             let known = lock.withLock { bounds[key] }
             return objectives(score: try known ?? score(key), encoding: candidate.encoding)
         }
@@ -123,13 +124,14 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
 
     /// Scores, in one batch through ``executor``, the candidates whose encoding is not cached yet (each encoding
     /// once), and caches the scores.
-    func scoreUncached(_ candidates: [Candidate]) throws {
+    func scoreUncached(_ candidates: [(Candidate, CacheKey)]) throws {
         var batch: [Candidate] = []
+        var batchKeys: [CacheKey] = []
         var queued = Set<CacheKey>()
         lock.withLock {
-            for candidate in candidates {
-                let key = CacheKey(candidate.encoding)
-                if scores[key] == nil && queued.insert(key).inserted { batch.append(candidate) }
+            for (candidate, key) in candidates where scores[key] == nil && queued.insert(key).inserted {
+                batch.append(candidate)
+                batchKeys.append(key)
             }
         }
         guard !batch.isEmpty else { return }
@@ -138,16 +140,16 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
             throw SearchError.evaluationCountMismatch(expected: batch.count, got: values.count)
         }
         lock.withLock {
-            for (candidate, value) in zip(batch, values) { scores[CacheKey(candidate.encoding)] = value }
+            for (key, value) in zip(batchKeys, values) { scores[key] = value }
             evaluations += batch.count
         }
     }
 
     /// The score NSGA-II ranks `encoding` by: its full score, or with ``racing`` the bound at which it was
     /// stopped (it is then dominated by a fully scored candidate whatever its remaining samples give).
-    func racingScore(_ encoding: WeightEncoding) throws -> Double {
-        guard let racing else { return try score(encoding) }
-        let key = CacheKey(encoding)
+    func racingScore(_ key: CacheKey) throws -> Double {
+        guard let racing else { return try score(key) }
+        let encoding = key.encoding
         if let cached = lock.withLock({ scores[key] ?? bounds[key] }) { return cached }
         let bytes = SizeReport.packedWeightBytes(encoding)
         // To enter the front it must beat every fully scored candidate that is no larger.

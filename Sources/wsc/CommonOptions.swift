@@ -99,8 +99,14 @@ enum Console {
 func requireFile(_ path: String, option: String) throws -> URL {
     let url = URL(fileURLWithPath: path)
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
         throw ValidationError("\(option): no such file: \(path)")
+    }
+    guard !isDirectory.boolValue else {
+        let model = url.appendingPathComponent("model.wsm")
+        let hint = FileManager.default.fileExists(atPath: model.path)
+            ? " (a compile output: its model is \(model.path))" : ""
+        throw ValidationError("\(option): \(path) is a folder, not a file\(hint)")
     }
     return url.standardizedFileURL
 }

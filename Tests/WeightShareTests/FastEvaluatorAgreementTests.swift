@@ -74,3 +74,34 @@ struct FastEvaluatorAgreementTests {
         }
     }
 }
+
+/// ``RuntimeEvaluator/scores(_:)`` scores a small model's candidates side by side, one thread each: every score must
+/// be exactly the one the same evaluator gives the candidate alone, its samples over all workers (the front must not
+/// depend on how a generation was spread), for both kernels; candidates with calibration (bias correction,
+/// compensation) still run alone.
+@Suite("Candidates scored side by side")
+struct SideBySideScoringTests {
+    @Test("scores equal each candidate scored alone, with 2 and 3 workers", arguments: [
+        FastEvaluatorAgreementTests.cases[0], FastEvaluatorAgreementTests.cases[3], FastEvaluatorAgreementTests.cases[6],
+    ])
+    func sameScores(_ fixture: FastEvaluatorAgreementTests.Case) throws {
+        let source = try ModelSource.load(FixturePaths.url(fixture.model),
+                                          inputShapes: fixture.shape.map { ["input": $0] } ?? [:])
+        let samples = try SampleSet.load(FixturePaths.url(fixture.data), for: source.lowered, limit: fixture.limit,
+                                         labels: false)
+        let encoder = WeightEncoder(base: source.prepared, calibration: Calibration(samples: samples))
+        let encodings = [3, 5, 8, 16, 40, 256].map { encoder.encode(EncodingGenes(k: $0)) }
+            + [encoder.encode(FastEvaluatorAgreementTests.fullGenome),
+               encoder.encode(EncodingGenes(k: 12, normalization: WeightNormalization(mode: .channel)))]
+        for kernels in EvaluatorKernels.allCases {
+            for workers in [2, 3] {
+                let evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: .cosine,
+                                                     workers: workers, kernels: kernels)
+                let alone = try encodings.map { try evaluator.score($0) }
+                #expect(Set(alone).count > 4, "\(fixture.model): the candidates should score differently")
+                let together = try evaluator.scores(encodings)
+                #expect(together == alone, "\(fixture.model) \(kernels) \(workers) workers: \(zip(together, alone).map { $0 - $1 })")
+            }
+        }
+    }
+}

@@ -21,6 +21,24 @@ struct ErrorMessageTests {
                         mentions: ["no such file", "/nonexistent/model.onnx"])
     }
 
+    @Test("a folder where a file is expected; a compile output folder names its model.wsm")
+    func folderForFile() throws {
+        let out = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let compiled = out.appendingPathComponent("compiled")
+        try FileManager.default.createDirectory(at: compiled, withIntermediateDirectories: true)
+        let verify = ["--model", WSC.fixture("digits_mlp.onnx"), "--data", WSC.fixture("digits_val.npz")]
+        var result = try WSC.run(["verify", compiled.path] + verify)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(compiled.path) is a folder, not a file"), "stderr: \(result.stderr)")
+        #expect(!result.stderr.contains("compile output"), "stderr: \(result.stderr)")
+        try Data([1]).write(to: compiled.appendingPathComponent("model.wsm"))
+        result = try WSC.run(["verify", compiled.path] + verify)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("a compile output: its model is \(compiled.path)/model.wsm"),
+                "stderr: \(result.stderr)")
+    }
+
     @Test("a file that is not ONNX")
     func notONNX() throws {
         try searchFails(model: WSC.fixture("not_a_model.onnx"), data: WSC.fixture("digits_val.npz"),
