@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Per-candidate cost of `wsc search` on a 2.8 M-weight ResNet at 256x256 against onnxruntime's single-thread
-# forward pass over the same samples (issue 14): writes bench/evaluator_speed.json (see bench/README.md).
-#   bench/evaluator_speed.sh [evaluator_speed.py options, e.g. --runs 3 --samples 16]
-# VENV=<folder> a Python venv with torch, onnx, onnxruntime and numpy (default .venv-bench-torch, made if missing:
-# torch is a large download); WSC=<path> uses that wsc instead of the release build.
+# Per-candidate cost of `wsc search` on a 2.8 M-weight ResNet at 256x256 (or, with --model dbnet, the real PP-OCRv4
+# DBNet detector at 256x512, fetched from PyPI) against onnxruntime's single-thread forward pass over the same
+# samples (issue 14): writes bench/evaluator_speed.json (evaluator_speed_dbnet.json; see bench/README.md).
+#   bench/evaluator_speed.sh [evaluator_speed.py options, e.g. --runs 3 --samples 16 --model dbnet]
+# VENV=<folder> a Python venv with torch, onnx, onnxruntime, numpy and pillow (default .venv-bench-torch, made if
+# missing: torch is a large download); WSC=<path> uses that wsc instead of the release build. dbnet's rendered pages
+# need Debian's fonts-dejavu-core.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 VENV=${VENV:-$ROOT/.venv-bench-torch}
-if ! "$VENV/bin/python" -c "import torch, onnx, onnxruntime, numpy" 2>/dev/null; then
-    echo "== Python venv $VENV (torch onnx onnxruntime numpy)" >&2
+if ! "$VENV/bin/python" -c "import torch, onnx, onnxruntime, numpy, PIL" 2>/dev/null; then
+    echo "== Python venv $VENV (torch onnx onnxruntime numpy pillow)" >&2
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q torch onnx onnxruntime numpy >&2
+    "$VENV/bin/pip" install -q torch onnx onnxruntime numpy pillow >&2
 fi
 if [ -z "${WSC:-}" ]; then
     echo "== release build of wsc" >&2

@@ -45,12 +45,54 @@ static float ws_f_and(float a, float b) { return (a != 0.0f && b != 0.0f) ? 1.0f
 static float ws_f_or(float a, float b) { return (a != 0.0f || b != 0.0f) ? 1.0f : 0.0f; }
 static float ws_f_xor(float a, float b) { return ((a != 0.0f) != (b != 0.0f)) ? 1.0f : 0.0f; }
 
+#ifndef WS_SMALL
+#define WS_BINARY_UNIT(NAME, A, B)                                                                                  \
+    static void NAME(ws_opcode op, A, B, float *y, uint32_t n) {                                                    \
+        uint32_t i;                                                                                                 \
+        (void)a, (void)b, (void)y, (void)n, (void)i;                                                                \
+        switch (op) {                                                                                               \
+            WS_OP_LIST(WS_BINARY_UNIT_CASE)                                                                         \
+        default:                                                                                                    \
+            break;                                                                                                  \
+        }                                                                                                           \
+    }
+#define WS_BINARY_UNIT_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared,    \
+                            shape, kernel, fn)                                                                      \
+    WS_IF_BUILT(name)(WS_IF_KERNEL(kernel, BINARY)(                                                                 \
+        case WS_OP_##name: for (i = 0; i < n; i++) y[i] = fn(A_AT(i), B_AT(i)); break;))
+#define A_AT(i) a[i]
+#define B_AT(i) b[i]
+WS_BINARY_UNIT(binary_unit, const float *a, const float *b)
+#undef B_AT
+#define B_AT(i) b
+WS_BINARY_UNIT(binary_scalar_b, const float *a, float b)
+#undef A_AT
+#undef B_AT
+#define A_AT(i) a
+#define B_AT(i) b[i]
+WS_BINARY_UNIT(binary_scalar_a, float a, const float *b)
+#undef A_AT
+#undef B_AT
+#undef WS_BINARY_UNIT_CASE
+#undef WS_BINARY_UNIT
+#endif
+
 /* One line of the output; the op is chosen once per line so the inner loops stay simple. */
 static void binary_line(ws_opcode op, const float *a, uint32_t sa, const float *b, uint32_t sb, float *y,
                         uint32_t n) {
     uint32_t i;
     /* Output element i reads only a[i * sa] / b[i * sb], never an element written before: in-place safe. */
     (void)a, (void)sa, (void)b, (void)sb, (void)y, (void)n, (void)i; /* unused when no BINARY row is built */
+#ifndef WS_SMALL
+    /* Contiguous operands, or one of them a scalar (the common Add/Mul of a bias or a gate): loops with constant
+     * strides that compilers vectorise; the same arithmetic per element. */
+    if (sa <= 1u && sb <= 1u && (sa | sb)) {
+        if (sa == 1u && sb == 1u) binary_unit(op, a, b, y, n);
+        else if (sa == 1u) binary_scalar_b(op, a, b[0], y, n);
+        else binary_scalar_a(op, a[0], b, y, n);
+        return;
+    }
+#endif
     switch (op) {
 #define WS_BINARY_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, \
                        kernel, fn)                                                                            \

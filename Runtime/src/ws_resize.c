@@ -75,7 +75,12 @@ void ws_resize_f32(const ws_resize_params *p, const float *x, float *y) {
         const float *xp = x + (size_t)pl * p->h * p->w;
         for (oy = 0; oy < p->oh; oy++) {
             if (p->mode == WS_RESIZE_MODE_NEAREST) {
-                const float *xr = xp + (size_t)nearest_index(p, oy, p->scale_h, p->h, p->oh) * p->w;
+                const uint32_t iy = nearest_index(p, oy, p->scale_h, p->h, p->oh);
+                const float *xr = xp + (size_t)iy * p->w;
+                if (oy > 0 && iy == nearest_index(p, oy - 1u, p->scale_h, p->h, p->oh)) {
+                    for (ox = 0; ox < p->ow; ox++, y++) *y = y[-(ptrdiff_t)p->ow]; /* the row above, again */
+                    continue;
+                }
                 for (ox = 0; ox < p->ow; ox++) *y++ = xr[nearest_index(p, ox, p->scale_w, p->w, p->ow)];
             } else {
                 uint32_t y0, y1, x0, x1;
