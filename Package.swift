@@ -117,6 +117,7 @@ let package = Package(
                 "WeightShare", "WeightShareCore", "WeightShareImport", "WeightShareGraph", "WeightShareCompress",
                 "WeightShareContainer", "WeightShareEvaluate", "WeightShareBoards", "WeightShareNSGA2",
                 "WeightShareSearch", "WeightShareVerify", "WeightShareReader", "WeightShareRuntime", "WSMFlatBuffers",
+                "WeightShareHostKernels",
             ]
         ),
         .testTarget(name: "WeightShareReaderTests", dependencies: ["WeightShareReader", "WeightShare"]),

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import WeightShareCore
 import WeightShareHostKernels
 import WeightShareGraph
 
@@ -337,8 +338,9 @@ extension CompensationFactor {
         precondition(targets.count == d * rows && fixed.count == d * rows && fixedValues.count == d * rows
                      && indices.count == d * rows, "column-major rows × width arrays")
         let parts = max(1, min(threads, rows / 32))
-        // Each part's products on one BLAS thread: the parts already use the threads given.
-        ws_host_set_threads(parts > 1 ? 1 : Int32(max(1, threads)))
+        // Each part's products on one BLAS thread: the parts already use the threads given, and a product split
+        // over BLAS threads rounds differently (the count is process-wide: see LayerwiseRun.runBatched).
+        ws_host_set_threads(1)
         let share = (rows + parts - 1) / parts
         upper.withUnsafeBufferPointer { u in
             fixed.withUnsafeBufferPointer { f in
@@ -348,7 +350,7 @@ extension CompensationFactor {
                             let (u, f, v) = (SharedPointer(u.baseAddress!), SharedPointer(f.baseAddress!),
                                              SharedPointer(v.baseAddress!))
                             let (w, x) = (SharedPointer(w.baseAddress!), SharedPointer(x.baseAddress!))
-                            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                            Parallel.perform(iterations: parts) { p in
                                 let lo = p * share, count = min(rows, lo + share) - lo
                                 guard count > 0 else { return }
                                 ws_host_compensate_rows(u.pointer, UInt32(d), w.pointer + lo, UInt32(count), rows,

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import WeightShareReader
 import WeightShareCompress
+import WeightShareCore
 
 /// Runs a .wsm model over every sample with the C runtime, the samples spread over the cores (one arena per
 /// worker). Outputs come back in sample order, so results do not depend on scheduling.
@@ -130,7 +131,7 @@ public enum BatchRunner {
         samples.values.withUnsafeBufferPointer { x in
             let x = SendableRows(UnsafeMutableBufferPointer(mutating: x))
             let size = samples.sampleSize
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { r in
+            Parallel.perform(iterations: ranges.count) { r in
                 do {
                     try body(r, InferenceSession(model: model)) {
                         UnsafeBufferPointer(rebasing: x.buffer[($0 * size)..<(($0 + 1) * size)])

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import WeightShareCompress
+import WeightShareCore
 import WeightShareHostKernels
 import WeightShareReader
 import WeightShareRuntime
@@ -21,14 +22,12 @@ public enum EvaluatorKernels: String, Sendable, Codable, CaseIterable {
 /// ``EvaluatorKernels/fast`` a Conv, Gemm or MatMul runs as one BLAS product over many samples.
 ///
 /// The run holds its own copy of the container (bias corrections are written into it) and one arena per sample;
-/// it is used by one thread at a time and spreads each step over `workers` threads. A batched product runs on
-/// `groups` contiguous shares of the samples, one product each: the shares decide the products' shapes and with
-/// them the float rounding, so runs with the same `groups` give the same values whatever their `workers`.
+/// it is used by one thread at a time and spreads each step over `workers` threads (run in order on the calling
+/// thread inside ``Parallel/serially(_:)``: the same shares, so the same values).
 final class LayerwiseRun: @unchecked Sendable {
     let model: WSMModel
     let count: Int
     let workers: Int
-    let groups: Int
     private let arenaBytes: Int
     private let arenaStride: Int
     private let storage: UnsafeMutableRawPointer
@@ -46,13 +45,11 @@ final class LayerwiseRun: @unchecked Sendable {
 
     /// Loads `bytes` and writes every sample's inputs into its arena (memory from `pool` when given, returned to it
     /// when the run ends: a search's candidates share one model plan, so they reuse one block).
-    /// `groups` nil: one share per worker.
-    init(bytes: [UInt8], samples: SampleSet, workers: Int, groups: Int? = nil, pool: ArenaPool? = nil) throws {
+    init(bytes: [UInt8], samples: SampleSet, workers: Int, pool: ArenaPool? = nil) throws {
         model = try WSMModel(bytes: bytes)
         self.pool = pool
         count = samples.count
         self.workers = max(1, min(workers, samples.count))
-        self.groups = max(1, min(groups ?? workers, samples.count))
         guard model.inputs.count == samples.inputSizes.count else {
             throw WSMError.wrongInputCount(expected: model.inputs.count, got: samples.inputSizes.count)
         }
@@ -80,7 +77,13 @@ final class LayerwiseRun: @unchecked Sendable {
     }
 
     deinit {
-        if let pool { pool.give(storage, bytes: arenaStride * max(count, 1)) } else { storage.deallocate() }
+        if let pool {
+            pool.give(storage, bytes: arenaStride * max(count, 1))
+            pool.give(floats: work)
+            for values in decoded.values { pool.give(floats: values) }
+        } else {
+            storage.deallocate()
+        }
     }
 
     /// Runs the operators up to (not including) `end`, from where the run stands.
@@ -117,27 +120,33 @@ final class LayerwiseRun: @unchecked Sendable {
         if let error = failure.error { throw error }
     }
 
-    /// One batched operator: with at least as many samples as groups, each group's contiguous share is one product
-    /// on a one-thread BLAS, the shares spread over the workers (no BLAS threads spinning beside them); with fewer,
-    /// one call on a BLAS with a thread per worker.
+    /// One batched operator: with at least as many samples as workers, each worker's contiguous share is one product
+    /// (the shares decide the products' shapes, and with them the float rounding); with fewer, one product. Always
+    /// on a one-thread BLAS: how OpenBLAS splits a product over its threads changes its rounding, and its thread
+    /// count is one setting for the whole process (runs side by side, or a compensation sweep, would change each
+    /// other's results).
     private func runBatched(_ o: Int, _ plan: ws_host_plan) throws {
         if plan.weight >= 0, decoded[plan.weight] == nil {
-            var values = [Float](repeating: 0, count: Int(plan.weight_elements))
+            var values = pool?.take(floats: Int(plan.weight_elements))
+                ?? [Float](repeating: 0, count: Int(plan.weight_elements))
             let status = ws_tensor_decode(model.model, plan.weight, &values, plan.weight_elements)
             guard status == WS_OK else {
                 throw WSMError.invocationFailed(code: status.rawValue, message: WSMError.message(status))
             }
             decoded[plan.weight] = values
         }
-        let groups = count >= self.groups ? self.groups : 1
-        ws_host_set_threads(groups == 1 ? Int32(workers) : 1)
+        let groups = count >= workers ? workers : 1
+        ws_host_set_threads(1)
         let share = (count + groups - 1) / groups
         let ranges = (0..<groups).map { ($0 * share)..<min(count, ($0 + 1) * share) }.filter { !$0.isEmpty }
         let images = share * Int(plan.images)
         let batch = max(1, min(images, (Self.workBudget - plan.work_fixed) / max(plan.work_per_image, 1)))
         var planCopy = plan
         let needed = max(1, ws_host_workspace(&planCopy, UInt32(batch)))
-        if work.count < needed * ranges.count { work = [Float](repeating: 0, count: needed * ranges.count) }
+        if work.count < needed * ranges.count {
+            pool?.give(floats: work)
+            work = pool?.take(floats: needed * ranges.count) ?? [Float](repeating: 0, count: needed * ranges.count)
+        }
         let failure = FirstError()
         let model = self.model
         arenaPointers.withUnsafeBufferPointer { pointers in
@@ -145,7 +154,7 @@ final class LayerwiseRun: @unchecked Sendable {
                 work.withUnsafeMutableBufferPointer { work in
                     let (pointers, weight, work) = (SendablePointer(pointers.baseAddress!), SendablePointer(weight.baseAddress!),
                                                     SendablePointer(work.baseAddress!))
-                    Self.spread(ranges.count, over: self.workers) { g in
+                    Parallel.perform(iterations: ranges.count) { g in
                         var plan = plan
                         let status = ws_host_run_operator(model.model, UInt32(o), &plan,
                                                           pointers.pointer + ranges[g].lowerBound,
@@ -253,27 +262,43 @@ final class LayerwiseRun: @unchecked Sendable {
     /// `body` for every sample, the samples spread over the workers in contiguous chunks.
     private func forEachSample(_ body: @Sendable (Int) -> Void) {
         let chunk = (count + workers - 1) / workers
-        Self.spread(workers, over: workers) { w in
+        Parallel.perform(iterations: workers) { w in
             for i in (w * chunk)..<min(count, (w + 1) * chunk) { body(i) }
-        }
-    }
-
-    /// `body(0..<iterations)` on `workers` threads; on this thread alone with one worker (a run scored side by side
-    /// with others must not fan out again).
-    private static func spread(_ iterations: Int, over workers: Int, _ body: @Sendable (Int) -> Void) {
-        if workers == 1 {
-            for i in 0..<iterations { body(i) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
         }
     }
 }
 
 /// Arena memory kept between runs: the block of the last run that ended, handed to the next run of the same size
-/// or less (fresh memory costs a page fault per page on first touch, for every candidate).
+/// or less (fresh memory costs a page fault per page on first touch, for every candidate); likewise the runs' float
+/// buffers (decoded weights, product workspace: megabytes per candidate on real models).
 final class ArenaPool: @unchecked Sendable {
     private let lock = NSLock()
     private var block: (pointer: UnsafeMutableRawPointer, bytes: Int)?
+    private var buffers: [[Float]] = []
+    /// Most float buffers kept (a run holds one per weight it decoded, plus its workspace).
+    static let keptBuffers = 256
+
+    /// A buffer of `count` floats (its values unspecified: the caller writes before it reads), from a kept one
+    /// when one is large enough.
+    func take(floats count: Int) -> [Float] {
+        var buffer: [Float] = lock.withLock {
+            guard let i = buffers.indices.filter({ buffers[$0].capacity >= count })
+                .min(by: { buffers[$0].capacity < buffers[$1].capacity }) else { return [] }
+            return buffers.remove(at: i)
+        }
+        if buffer.count > count {
+            buffer.removeLast(buffer.count - count)
+        } else if buffer.count < count {
+            buffer.append(contentsOf: repeatElement(0, count: count - buffer.count))
+        }
+        return buffer
+    }
+
+    /// Keeps `buffer` for a later ``take(floats:)``.
+    func give(floats buffer: [Float]) {
+        guard buffer.capacity > 0 else { return }
+        lock.withLock { if buffers.count < Self.keptBuffers { buffers.append(buffer) } }
+    }
 
     init() {}
 

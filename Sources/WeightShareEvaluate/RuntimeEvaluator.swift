@@ -71,14 +71,9 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     /// correction would write one (``CalibrationError/nonFiniteBias(bias:layer:channel:candidateMean:)``): such a
     /// candidate ranks behind every working one and never reaches the front.
     public func score(_ encoding: WeightEncoding) throws -> Double {
-        try score(encoding, workers: workers)
-    }
-
-    /// ``score(_:)`` with the candidate's samples on `workers` threads (calibration keeps its own).
-    private func score(_ encoding: WeightEncoding, workers: Int) throws -> Double {
         let outputs: [Float]
         do {
-            outputs = try self.outputs(encoding, workers: workers)
+            outputs = try self.outputs(encoding)
         } catch CalibrationError.nonFiniteBias {
             return Metric.failedScore
         }
@@ -87,36 +82,26 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     }
 
     /// Scores of `encodings`, in order. When a candidate's run over the samples is small (its arenas together at
-    /// most ``sideBySideBytes``) and needs no calibration, candidates are scored side by side, one thread each: a
-    /// small model's candidate cannot keep the cores busy over its samples (a hand-off per operator, and encoding,
-    /// writing and verifying its container are serial). The rest run one after another, their samples on every
-    /// core. Each score equals ``score(_:)``'s (``FastEvaluatorAgreementTests``).
+    /// most ``sideBySideBytes``), candidates are scored side by side, one thread each (``Parallel/serially(_:)``):
+    /// a candidate cannot keep the cores busy over its samples (a hand-off per operator; encoding, compensation,
+    /// writing and verifying its container are largely serial). Each still splits its samples, and its compensation
+    /// its rows, as when it runs alone, so each score equals ``score(_:)``'s (``SideBySideScoringTests``).
     public func scores(_ encodings: [WeightEncoding]) throws -> [Double] {
-        let together = workers > 1 && samples.count >= workers && runBytes * workers <= Self.sideBySideBytes
-            ? encodings.indices.filter { !needsCalibration(encodings[$0]) } : []
-        var result = [Double](repeating: 0, count: encodings.count)
-        if together.count > 1 {
-            let scored = SideBySide(count: together.count)
-            DispatchQueue.concurrentPerform(iterations: min(workers, together.count)) { _ in
-                while let j = scored.take() {
-                    scored.finish(j, Result { try self.score(encodings[together[j]], workers: 1) })
-                }
-            }
-            for (j, i) in together.enumerated() { result[i] = try scored.results[j]!.get() }
+        guard encodings.count > 1, workers > 1, samples.count >= workers,
+              runBytes * workers <= Self.sideBySideBytes else {
+            return try encodings.map { try score($0) }
         }
-        let alone = Set(together.count > 1 ? together : [])
-        for i in encodings.indices where !alone.contains(i) { result[i] = try score(encodings[i]) }
-        return result
+        let scored = SideBySide(count: encodings.count)
+        DispatchQueue.concurrentPerform(iterations: min(workers, encodings.count)) { _ in
+            while let i = scored.take() {
+                scored.finish(i, Result { try Parallel.serially { try self.score(encodings[i]) } })
+            }
+        }
+        return try scored.results.map { try $0!.get() }
     }
 
     /// Most arena memory of the candidate runs scored side by side at once.
     static let sideBySideBytes = 256 << 20
-
-    /// Whether a candidate's scoring measures on the samples before it runs (bias correction in the scoring pass,
-    /// error compensation), which spreads over the workers on its own.
-    private func needsCalibration(_ encoding: WeightEncoding) -> Bool {
-        encoding.errorCompensation || (encoding.biasCorrection && ownCalibration != nil)
-    }
 
     /// Each sample's score (``Metric/rowScores(outputs:width:labels:reference:)``) of the model with `encoding`
     /// (nil: the float model); nil when the candidate fails as in ``score(_:)``.
@@ -146,13 +131,9 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
 
     /// Outputs of the model with `encoding` (nil: the float model) on every sample.
     public func outputs(_ encoding: WeightEncoding?) throws -> [Float] {
-        try outputs(encoding, workers: workers)
-    }
-
-    private func outputs(_ encoding: WeightEncoding?, workers: Int) throws -> [Float] {
         guard let encoding, encoding.biasCorrection, let calibration = ownCalibration else {
             return try Self.run(try encoder.container(encoding), samples: samples, outputs: scoredOutputs,
-                                workers: workers, groups: self.workers, kernels: kernels, pool: arenas)
+                                workers: workers, kernels: kernels, pool: arenas)
         }
         let compensated = try encoder.compensated(encoding)
         return try calibration.correctedPass(compensated, model: encoder.variant(encoding.normalization).prepared,
@@ -160,14 +141,13 @@ public final class RuntimeEvaluator: Evaluator, @unchecked Sendable {
     }
 
     /// The outputs at `outputs` of the container `bytes` on every sample, one row per sample.
-    /// `groups`: the fast kernels' sample shares (``LayerwiseRun``; nil: one per worker).
-    static func run(_ bytes: [UInt8], samples: SampleSet, outputs: [Int], workers: Int, groups: Int? = nil,
+    static func run(_ bytes: [UInt8], samples: SampleSet, outputs: [Int], workers: Int,
                     kernels: EvaluatorKernels, pool: ArenaPool? = nil) throws -> [Float] {
         switch kernels {
         case .reference:
             return try BatchRunner.run(try WSMModel(bytes: bytes), samples: samples, outputs: outputs, workers: workers)
         case .fast:
-            let run = try LayerwiseRun(bytes: bytes, samples: samples, workers: workers, groups: groups, pool: pool)
+            let run = try LayerwiseRun(bytes: bytes, samples: samples, workers: workers, pool: pool)
             try run.run(to: Int.max, kernels: .fast)
             return run.outputs(outputs)
         }

@@ -16,6 +16,14 @@ typedef struct {
 void ws_host_conv(const ws_conv_params *p, const ws_host_image *images, uint32_t count, const float *w,
                   uint32_t batch, float *work);
 
+/* Depthwise Conv (p->group == p->c == p->m) of `count` images (p->n ignored), weights [c, 1, kh, kw] decoded. */
+void ws_host_depthwise(const ws_conv_params *p, const ws_host_image *images, uint32_t count, const float *w);
+
+/* ConvTranspose with one group of `count` images (p->n ignored), weights [c, m, kh, kw] decoded; work holds
+ * m·kh·kw·h·w floats. */
+void ws_host_conv_transpose(const ws_conv_params *p, const ws_host_image *images, uint32_t count, const float *w,
+                            float *work);
+
 /* Rows of one sample of a stacked product: A (rows × k, or k × rows when transposed) and Y (rows × n). */
 typedef struct {
     const float *a;

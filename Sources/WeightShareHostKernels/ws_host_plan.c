@@ -57,10 +57,25 @@ int ws_host_plan_operator(const ws_model *model, uint32_t o, ws_host_plan *plan)
         ws_conv_params p;
         if (x.rank != 4u || w.rank != 4u || y.rank != 4u) return 0;
         ws_op_conv_params(&op, &x, &y, w.shape[2], w.shape[3], &p);
-        if (p.group == 0u || p.m / p.group < 4u) return 0; /* depthwise and thin groups: the runtime's kernel */
+        if (p.group > 1u && p.group == p.c && p.m == p.c) { /* depthwise: direct loops, no workspace */
+            plan->kernel = WS_HOST_DEPTHWISE;
+            plan->images = p.n;
+            return 1;
+        }
+        if (p.group == 0u || p.m / p.group < 4u) return 0; /* thin groups: the runtime's kernel */
         plan->kernel = WS_HOST_CONV;
         plan->images = p.n;
         plan->work_per_image = ((size_t)(p.c / p.group) * p.kh * p.kw + p.m) * p.oh * p.ow;
+        return 1;
+    }
+    case WS_OP_CONV_TRANSPOSE: {
+        ws_conv_params p;
+        if (x.rank != 4u || w.rank != 4u || y.rank != 4u) return 0;
+        ws_op_conv_params(&op, &x, &y, w.shape[2], w.shape[3], &p);
+        if (p.group != 1u) return 0;
+        plan->kernel = WS_HOST_CONV_TRANSPOSE;
+        plan->images = p.n;
+        plan->work_fixed = (size_t)p.m * p.kh * p.kw * p.h * p.w; /* one image at a time */
         return 1;
     }
     case WS_OP_GEMM:
@@ -94,8 +109,8 @@ static const float *raw(const ws_model *m, const ws_op *op, uint32_t i) {
     return input(m, op, i, &t) ? t.raw : NULL;
 }
 
-static ws_status run_conv(const ws_model *m, const ws_op *op, void *const *arenas, uint32_t count, const float *w,
-                          uint32_t batch, float *work) {
+static ws_status run_conv(const ws_model *m, const ws_op *op, ws_host_kernel kernel, void *const *arenas,
+                          uint32_t count, const float *w, uint32_t batch, float *work) {
     ws_tensor_info x, wi, y, s;
     ws_conv_params p;
     ws_host_image *images;
@@ -117,7 +132,9 @@ static ws_status run_conv(const ws_model *m, const ws_op *op, void *const *arena
             images[(size_t)a * p.n + n].y = ya + (size_t)n * p.m * p.oh * p.ow;
         }
     }
-    ws_host_conv(&p, images, count * p.n, w, batch, work);
+    if (kernel == WS_HOST_DEPTHWISE) ws_host_depthwise(&p, images, count * p.n, w);
+    else if (kernel == WS_HOST_CONV_TRANSPOSE) ws_host_conv_transpose(&p, images, count * p.n, w, work);
+    else ws_host_conv(&p, images, count * p.n, w, batch, work);
     free(images);
     return WS_OK;
 }
@@ -191,7 +208,9 @@ ws_status ws_host_run_operator(const ws_model *model, uint32_t o, const ws_host_
         if (!arenas[a] || (uintptr_t)arenas[a] % WS_ALIGNMENT != 0) return WS_ERR_ARGUMENT;
     ws_read_operator(model, o, &op);
     switch (plan->kernel) {
-    case WS_HOST_CONV: return run_conv(model, &op, arenas, count, weight, batch ? batch : 1u, work);
+    case WS_HOST_CONV:
+    case WS_HOST_DEPTHWISE:
+    case WS_HOST_CONV_TRANSPOSE: return run_conv(model, &op, plan->kernel, arenas, count, weight, batch ? batch : 1u, work);
     case WS_HOST_GEMM: return run_dense(model, &op, 0, arenas, count, weight, batch ? batch : 1u, work);
     case WS_HOST_MATMUL: return run_dense(model, &op, 1, arenas, count, weight, batch ? batch : 1u, work);
     case WS_HOST_MAX_POOL: return run_max_pool(model, &op, arenas, count);

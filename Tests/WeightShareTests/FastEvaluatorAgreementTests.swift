@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import WeightShare
+import WeightShareHostKernels
+import WeightShareReader
 
 /// The fast evaluator (``EvaluatorKernels/fast``: layer-wise over all samples, Conv/Gemm/MatMul on BLAS) against
 /// the reference (the C runtime's kernels, sample by sample) on every fixture family: the float model and
@@ -77,8 +79,8 @@ struct FastEvaluatorAgreementTests {
 
 /// ``RuntimeEvaluator/scores(_:)`` scores a small model's candidates side by side, one thread each: every score must
 /// be exactly the one the same evaluator gives the candidate alone, its samples over all workers (the front must not
-/// depend on how a generation was spread), for both kernels; candidates with calibration (bias correction,
-/// compensation) still run alone.
+/// depend on how a generation was spread), for both kernels, with and without calibration (bias correction inside
+/// the scoring pass, compensation).
 @Suite("Candidates scored side by side")
 struct SideBySideScoringTests {
     @Test("scores equal each candidate scored alone, with 2 and 3 workers", arguments: [
@@ -105,3 +107,28 @@ struct SideBySideScoringTests {
         }
     }
 }
+
+/// Which operators the fast evaluator batches on the host, counted against the fixtures' ONNX graphs by hand (the
+/// agreement tests above check the results; this checks that the kernels they exercise are the ones meant).
+@Suite("Host kernel plans")
+struct HostKernelPlanTests {
+    @Test("depthwise Convs and one-group ConvTransposes take their host kernels, the other Convs im2col + sgemm",
+          arguments: [
+              ("tiny/kws_dscnn.onnx", "input", [1, 1, 49, 10], [WS_HOST_DEPTHWISE: 4, WS_HOST_CONV: 5, WS_HOST_GEMM: 1]),
+              ("cnn/mobilenet.onnx", "input", [1, 1, 8, 8], [WS_HOST_DEPTHWISE: 2, WS_HOST_CONV: 5, WS_HOST_GEMM: 1]),
+              ("ops/conv_transpose.onnx", "x", [1, 3, 4, 4], [WS_HOST_CONV_TRANSPOSE: 1]),
+              ("ops/conv_transpose_output_shape.onnx", "x", [1, 4, 3, 3], [:]),   // two groups: the runtime's kernel
+          ])
+    func plans(_ file: String, _ input: String, _ shape: [Int], _ expected: [ws_host_kernel: Int]) throws {
+        let source = try ModelSource.load(FixturePaths.url(file), inputShapes: [input: shape])
+        let model = try WSMModel(bytes: try WeightEncoder(base: source.prepared).container(nil))
+        var kernels: [ws_host_kernel: Int] = [:]
+        for o in 0..<model.operators.count {
+            var plan = ws_host_plan()
+            if ws_host_plan_operator(model.model, UInt32(o), &plan) != 0 { kernels[plan.kernel, default: 0] += 1 }
+        }
+        #expect(kernels == expected, "\(file): \(kernels)")
+    }
+}
+
+extension ws_host_kernel: @retroactive Hashable, @retroactive @unchecked Sendable {}

@@ -72,6 +72,21 @@ struct LoweringCNNEndToEndTests {
         try Self.check(c, options: LoweringOptions())
     }
 
+    /// The search's fast evaluator (host kernels: im2col + sgemm, depthwise, ConvTranspose as a product, stacked
+    /// Gemm/MatMul, MaxPool) on two copies of each sample, against onnxruntime.
+    @Test("the fast evaluator matches onnxruntime within 1e-4", arguments: CNNOpFixtures.cases)
+    func fastKernels(_ c: CNNOpFixtures.Case) throws {
+        let prepared = PreparedModel(lowered: try CNNOpFixtures.load(c))
+        let (x, y) = try CNNOpFixtures.io(c)
+        let samples = SampleSet(values: x + x, sampleSize: x.count, labels: nil)
+        let fast = try RuntimeEvaluator(model: prepared, samples: samples, metric: .cosine, workers: 2, kernels: .fast)
+        try #require(fast.floatOutputs.count == 2 * y.count)
+        for half in [fast.floatOutputs[..<y.count], fast.floatOutputs[y.count...]] {
+            let worst = CNNOpFixtures.worstError(Array(half), y)
+            #expect(worst <= 1e-4, "\(c.name): largest error \(worst)")
+        }
+    }
+
     @Test("BatchNormalization folded into the weights matches onnxruntime too",
           arguments: CNNOpFixtures.cases.filter { $0.name.hasPrefix("bn_") })
     func numericWeightFolding(_ c: CNNOpFixtures.Case) throws {

@@ -1,8 +1,9 @@
 /*
  * Batched host kernels for the compiler's search evaluator: one operator of a verified model run over the arenas
  * of many samples at once, its weight decoded once (by the caller, ws_tensor_decode) and its products on an
- * optimised BLAS (im2col + sgemm for Conv; stacked rows for Gemm and MatMul). Host only: they use the heap-backed
- * workspace the caller passes and a multithreaded BLAS; the board runtime (Runtime/) never links them. The C
+ * optimised BLAS (im2col + sgemm for Conv, Wᵀ·X for ConvTranspose; stacked rows for Gemm and MatMul; direct row
+ * loops for depthwise Conv). Host only: they use the heap-backed workspace the caller passes and OpenBLAS; the
+ * board runtime (Runtime/) never links them. The C
  * runtime's kernels stay the reference: results agree with them to float rounding, not bit for bit.
  */
 #ifndef WS_HOST_KERNELS_H
@@ -19,7 +20,14 @@ extern "C" {
 
 /** What a batched kernel needs before it runs: the constant weight tensor to decode and workspace sizes. */
 /** The batched kernel of a planned operator. */
-typedef enum { WS_HOST_CONV = 1, WS_HOST_GEMM = 2, WS_HOST_MATMUL = 3, WS_HOST_MAX_POOL = 4 } ws_host_kernel;
+typedef enum {
+    WS_HOST_CONV = 1,
+    WS_HOST_GEMM = 2,
+    WS_HOST_MATMUL = 3,
+    WS_HOST_MAX_POOL = 4,
+    WS_HOST_DEPTHWISE = 5,
+    WS_HOST_CONV_TRANSPOSE = 6
+} ws_host_kernel;
 
 typedef struct {
     ws_host_kernel kernel;
@@ -33,7 +41,8 @@ typedef struct {
 
 /**
  * Fills `plan` and returns 1 when operator `o` of the verified `model` has a batched kernel here: a Conv whose
- * groups have at least 4 output channels each, a Gemm with an activation A and constant B (and C, S constant or
+ * groups have at least 4 output channels each, a depthwise Conv (one output channel per input channel), a
+ * ConvTranspose with one group, a Gemm with an activation A and constant B (and C, S constant or
  * absent), a MatMul of an activation by a constant 2-D B, or a 2-D MaxPool (exactly the runtime's results: windows
  * found once per row and column). Returns 0 otherwise (the caller runs the operator with ws_invoke_operators on
  * each arena).
