@@ -4,8 +4,7 @@
 
 #include "ws_host_internal.h"
 
-/* Valid output columns [*lo, *hi): 0 <= o * s + off < n_in. */
-static void valid_columns(int64_t off, uint32_t s, uint32_t n_in, uint32_t n_out, uint32_t *lo, uint32_t *hi) {
+void ws_host_valid_range(int64_t off, uint32_t s, uint32_t n_in, uint32_t n_out, uint32_t *lo, uint32_t *hi) {
     int64_t first = 0, last;
     if (off < 0) first = (-off + (int64_t)s - 1) / (int64_t)s;
     last = ((int64_t)n_in - 1 - off);
@@ -33,7 +32,7 @@ static void im2col(const ws_conv_params *p, const float *x, float *cols, size_t 
                 const int64_t off_x = (int64_t)j * p->dw - p->pl;
                 uint32_t lo, hi;
                 size_t pos = pos0, end = pos0 + count;
-                valid_columns(off_x, p->sw, p->w, p->ow, &lo, &hi);
+                ws_host_valid_range(off_x, p->sw, p->w, p->ow, &lo, &hi);
                 while (pos < end) { /* one output row's stretch at a time */
                     const uint32_t oy = (uint32_t)(pos / p->ow), ox0 = (uint32_t)(pos % p->ow);
                     const uint32_t ox1 = end - pos < (size_t)(p->ow - ox0) ? ox0 + (uint32_t)(end - pos) : p->ow;

@@ -5,20 +5,6 @@
 
 #include "ws_host_internal.h"
 
-/* Input positions [*lo, *hi) along a dim whose output position i · s + off lies in [0, n_out). */
-static void inputs_inside(int64_t off, uint32_t s, uint32_t n_out, uint32_t n_in, uint32_t *lo, uint32_t *hi) {
-    int64_t first = off < 0 ? (-off + (int64_t)s - 1) / (int64_t)s : 0, last = (int64_t)n_out - 1 - off;
-    if (last < 0) {
-        *lo = *hi = 0;
-        return;
-    }
-    last = last / (int64_t)s + 1;
-    if (last > (int64_t)n_in) last = n_in;
-    if (first > last) first = last;
-    *lo = (uint32_t)first;
-    *hi = (uint32_t)last;
-}
-
 void ws_host_conv_transpose(const ws_conv_params *p, const ws_host_image *images, uint32_t count, const float *w,
                             float *work) {
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow;
@@ -34,12 +20,12 @@ void ws_host_conv_transpose(const ws_conv_params *p, const ws_host_image *images
             for (ki = 0; ki < p->kh; ki++) {
                 const int64_t off_y = (int64_t)ki * p->dh - p->pt;
                 uint32_t y0, y1;
-                inputs_inside(off_y, p->sh, p->oh, p->h, &y0, &y1);
+                ws_host_valid_range(off_y, p->sh, p->oh, p->h, &y0, &y1);
                 for (kj = 0; kj < p->kw; kj++) {
                     const float *col = work + ((size_t)(m * p->kh + ki) * p->kw + kj) * in_plane;
                     const int64_t off_x = (int64_t)kj * p->dw - p->pl;
                     uint32_t x0, x1;
-                    inputs_inside(off_x, p->sw, p->ow, p->w, &x0, &x1);
+                    ws_host_valid_range(off_x, p->sw, p->ow, p->w, &x0, &x1);
                     for (iy = y0; iy < y1; iy++) {
                         float *yr = y + m * out_plane + (size_t)((int64_t)iy * p->sh + off_y) * p->ow;
                         const float *cr = col + (size_t)iy * p->w;

@@ -4,20 +4,6 @@
  * epilogue scale · acc + bias (taps over the padding are skipped where the runtime adds w · 0). */
 #include "ws_host_internal.h"
 
-/* Output columns [*lo, *hi) whose input column o · s + off lies in [0, n_in). */
-static void valid_range(int64_t off, uint32_t s, uint32_t n_in, uint32_t n_out, uint32_t *lo, uint32_t *hi) {
-    int64_t first = off < 0 ? (-off + (int64_t)s - 1) / (int64_t)s : 0, last = (int64_t)n_in - 1 - off;
-    if (last < 0) {
-        *lo = *hi = 0;
-        return;
-    }
-    last = last / (int64_t)s + 1;
-    if (last > (int64_t)n_out) last = n_out;
-    if (first > last) first = last;
-    *lo = (uint32_t)first;
-    *hi = (uint32_t)last;
-}
-
 static inline __attribute__((always_inline)) void plane(const ws_conv_params *p, const float *restrict x,
                                                          const float *restrict w, float *restrict y, float s,
                                                          float b) {
@@ -33,7 +19,7 @@ static inline __attribute__((always_inline)) void plane(const ws_conv_params *p,
                 const int64_t off = (int64_t)kj * p->dw - p->pl;
                 const float *restrict xr = x + (size_t)iy * p->w;
                 uint32_t lo, hi;
-                valid_range(off, p->sw, p->w, p->ow, &lo, &hi);
+                ws_host_valid_range(off, p->sw, p->w, p->ow, &lo, &hi);
                 if (p->sw == 1u) {
                     const float *restrict xs = xr + off;
                     for (ox = lo; ox < hi; ox++) row[ox] += wv * xs[ox];

@@ -5,6 +5,10 @@
 #include "ws_host_kernels.h"
 #include "ws_internal.h"
 
+/* Positions [*lo, *hi) of the n_out along a dim whose o · s + off lies in [0, n_in): a Conv's output columns that
+ * read the input, or (roles swapped) a ConvTranspose's input columns that land in the output. */
+void ws_host_valid_range(int64_t off, uint32_t s, uint32_t n_in, uint32_t n_out, uint32_t *lo, uint32_t *hi);
+
 /* One image of a batched Conv: its input (C×H×W) and output (M×OH×OW) planes. */
 typedef struct {
     const float *x;
