@@ -9,15 +9,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+source bench/lib.sh
 VENV=${VENV:-$ROOT/.venv-bench-torch}
-if ! "$VENV/bin/python" -c "import torch, onnx, onnxruntime, numpy, PIL" 2>/dev/null; then
-    echo "== Python venv $VENV (torch onnx onnxruntime numpy pillow)" >&2
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q torch onnx onnxruntime numpy pillow >&2
-fi
-if [ -z "${WSC:-}" ]; then
-    echo "== release build of wsc" >&2
-    swift build -c release --product wsc >&2
-    WSC=$ROOT/.build/release/wsc
-fi
+bench_venv "$VENV" torch,onnx,onnxruntime,numpy,PIL -- torch onnx onnxruntime numpy pillow
+bench_wsc
 exec "$VENV/bin/python" bench/evaluator_speed.py --wsc "$WSC" --python "$VENV/bin/python" "$@"

@@ -8,15 +8,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+source bench/lib.sh
 VENV=${VENV:-$ROOT/.venv-bench-ocr}
-if ! "$VENV/bin/python" -c "import numpy, onnxruntime, PIL, weightshare" 2>/dev/null; then
-    echo "== Python venv $VENV (numpy onnxruntime pillow weightshare)" >&2
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q numpy onnxruntime pillow ./python >&2
-fi
-if [ -z "${WSC:-}" ]; then
-    echo "== release build of wsc" >&2
-    swift build -c release --product wsc >&2
-    WSC=$ROOT/.build/release/wsc
-fi
+bench_venv "$VENV" numpy,onnxruntime,PIL,weightshare -- numpy onnxruntime pillow ./python
+bench_wsc
 exec "$VENV/bin/python" bench/real_ocr.py --wsc "$WSC" "$@"

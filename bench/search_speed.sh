@@ -9,18 +9,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+source bench/lib.sh
 VENV=${VENV:-$ROOT/.venv-bench}
-
-if ! "$VENV/bin/python" -c "import numpy, onnx, onnxruntime, pymoo" 2>/dev/null; then
-    echo "== Python venv $VENV (numpy onnx onnxruntime pymoo)" >&2
-    python3 -m venv "$VENV" --system-site-packages
-    "$VENV/bin/pip" install -q numpy onnx onnxruntime pymoo==0.6.2 >&2
-fi
-
-if [ -z "${WSC:-}" ]; then
-    echo "== release build of wsc" >&2
-    swift build -c release --product wsc >&2
-    WSC=$ROOT/.build/release/wsc
-fi
+bench_venv "$VENV" numpy,onnx,onnxruntime,pymoo --system-site-packages -- numpy onnx onnxruntime pymoo==0.6.2
+bench_wsc
 
 exec "$VENV/bin/python" bench/search_speed.py --wsc "$WSC" --python "$VENV/bin/python" "$@"

@@ -2,6 +2,7 @@ import Foundation
 import WeightShareReader
 import WeightShareCompress
 import WeightShareContainer
+import WeightShareCore
 
 /// Error compensation and bias correction measured with the C runtime on fixed calibration samples (the search
 /// data).
@@ -129,7 +130,7 @@ public final class Calibration: Calibrating, @unchecked Sendable {
         let (layers, measured) = (missing, grams)
         // The layers spread over the calibration's workers (one at a time with one worker).
         let parts = max(1, min(workers, layers.count))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        Parallel.perform(iterations: parts) { part in
             for i in stride(from: part, to: layers.count, by: parts) {
                 let groupFactors: [CompensationFactor?] = measured[i].map { (gram: [Double]) -> CompensationFactor? in
                     CompensationFactor(gram: layers[i].symmetrised(gram), width: layers[i].width)

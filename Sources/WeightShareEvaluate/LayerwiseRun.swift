@@ -209,7 +209,7 @@ final class LayerwiseRun: @unchecked Sendable {
         for wave in stride(from: 0, to: blocks.count, by: workers) {
             let ranges = Array(blocks[wave..<min(blocks.count, wave + workers)])
             let partial = BlockSums(count: ranges.count, zero: zero)
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { b in
+            Parallel.perform(iterations: ranges.count) { b in
                 var sums = zero
                 for i in ranges[b] { layer.accumulate(UnsafeBufferPointer(self.values(input, sample: i)), into: &sums) }
                 partial.set(b, sums)
