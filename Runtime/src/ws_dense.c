@@ -20,29 +20,181 @@ static void add_scaled_column(const ws_operand *a, uint32_t a_sm, uint32_t a_k, 
     }
 }
 
-#ifndef WS_SMALL
-/* y[j] = x · B[j, :] for B stored [cols, depth]: weights decoded 64 at a time, four partial sums (host builds). */
-static void dense_row(const float *x, ws_operand_reader *w, uint32_t depth, uint32_t cols, float *y) {
-    float buf[64];
-    uint32_t j, k0, t, n;
-    for (j = 0; j < cols; j++) {
-        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-        for (k0 = 0; k0 < depth; k0 += n) {
-            const float *xs = x + k0;
-            n = depth - k0 < 64u ? depth - k0 : 64u;
-            ws_operand_read(w, buf, n);
-            for (t = 0; t + 4u <= n; t += 4u) {
-                s0 += xs[t] * buf[t];
-                s1 += xs[t + 1u] * buf[t + 1u];
-                s2 += xs[t + 2u] * buf[t + 2u];
-                s3 += xs[t + 3u] * buf[t + 3u];
-            }
-            for (; t < n; t++) s0 += xs[t] * buf[t];
+/* ---- batch-1 products: y[j] = x · W[j, :] for W stored [rows, depth] (a dense layer's weights) -------------- */
+
+/* Raw weights: four partial sums (independent chains for pipelined adds; the summation order is part of the
+ * result: host and firmware share it). */
+static float dot_values(const float *x, const float *w, uint32_t n) {
+    const float *end = x + (n & ~3u);
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    for (; x != end; x += 4, w += 4) {
+        s0 += x[0] * w[0];
+        s1 += x[1] * w[1];
+        s2 += x[2] * w[2];
+        s3 += x[3] * w[3];
+    }
+    for (n &= 3u; n > 0; n--) s0 += *x++ * *w++;
+    return (s0 + s1) + (s2 + s3);
+}
+
+/*
+ * Nibble tables, for 2- and 4-bit indices (K <= 16). Every 4 stream bits of a row are one group of g = 4 / width
+ * consecutive weights, so the group's share of the dot product takes one of 16 values: the table holds them,
+ * x · codebook[indices] for each nibble value, built once for all rows. A row then costs one lookup and one add
+ * per nibble (two weights at 2 bits) instead of a decode, a codebook load, an input load and a multiply-add per
+ * weight: the digits MLP at 2 bits runs in about as many Cortex-M4 instructions as on raw float weights
+ * (bench/dense_decode.json). The table covers WS_DENSE_BYTES bytes of every row at a time (1 KB of stack).
+ */
+#define WS_DENSE_BYTES 8u
+
+/* t[16 i + v] for i < groups: at 2 bits x[2i] cb[v & 3] + x[2i + 1] cb[v >> 2], at 4 bits x[i] cb[v]. */
+static void nibble_table(float *t, const float *x, uint32_t groups, uint32_t width, const float *cb) {
+    uint32_t i, h;
+    for (i = 0; i < groups; i++, t += 16) {
+        if (width == 4u) {
+            for (h = 0; h < 16u; h++) t[h] = x[i] * cb[h];
+            continue;
         }
-        y[j] = (s0 + s1) + (s2 + s3);
+        for (h = 0; h < 4u; h++) {
+            const float b = x[2u * i + 1u] * cb[h];
+            t[4u * h] = x[2u * i] * cb[0] + b;
+            t[4u * h + 1u] = x[2u * i] * cb[1] + b;
+            t[4u * h + 2u] = x[2u * i] * cb[2] + b;
+            t[4u * h + 3u] = x[2u * i] * cb[3] + b;
+        }
     }
 }
-#endif
+
+/* y[j] += sum of t[16 i + nibble i] over the 2 * bytes nibbles of row j (bytes even), rows `stride` bytes apart
+ * from p (nibbles LSB first): two bytes a step. One function for the whole chunk, so that its loop keeps
+ * everything in registers. */
+static void nibble_rows(const uint8_t *p, uint32_t stride, uint32_t bytes, uint32_t rows, const float *table,
+                        float *y) {
+    const uint8_t *end;
+    const float *t;
+    for (; rows > 0; rows--, p += stride - bytes, y++) {
+        float s0 = 0.0f, s1 = 0.0f;
+        for (t = table, end = p + bytes; p != end; p += 2, t += 64) {
+            const uint32_t b0 = p[0], b1 = p[1];
+            s0 += t[b0 & 15u];
+            s1 += t[16u + (b0 >> 4)];
+            s0 += t[32u + (b1 & 15u)];
+            s1 += t[48u + (b1 >> 4)];
+        }
+        *y += s0 + s1;
+    }
+}
+
+/* Fixed-width shared rows through nibble tables; returns 0 (nothing written) when they do not apply: another
+ * width, rows that do not start on a byte or are an odd number of bytes, or too few rows to repay the table.
+ * Outliers are added afterwards, each as x · (exact value - codebook value at its index). */
+static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
+                              float *y) {
+    const uint32_t width = w->bit_width, per_byte = 8u / width;
+    float table[16u * 2u * WS_DENSE_BYTES], cb[16];
+    uint32_t k0, j, n, o, shift;
+    if (w->code || !(width == 2u || width == 4u) || depth % (2u * per_byte) != 0 ||
+        (w->first + w_off) % per_byte != 0 || rows < 8u)
+        return 0;
+    for (j = 0; j < (1u << width); j++) cb[j] = j < w->codebook_size ? w->codebook[j] : 0.0f;
+    for (j = 0; j < rows; j++) y[j] = 0.0f;
+    for (k0 = 0; k0 < depth; k0 += n * per_byte) {
+        const uint8_t *p = w->stream + ws_index_byte(w->first + w_off + k0, width, &shift);
+        n = (depth - k0) / per_byte < WS_DENSE_BYTES ? (depth - k0) / per_byte : WS_DENSE_BYTES;
+        nibble_table(table, x + k0, 2u * n, width, cb);
+        nibble_rows(p, depth / per_byte, n, rows, table, y);
+    }
+    for (o = 0; o < w->num_outliers; o++) {
+        const uint32_t e = w->outlier_positions[o] - w_off;
+        if (w->outlier_positions[o] < w_off || e >= rows * depth) continue;
+        y[e / depth] += x[e % depth] * (w->outlier_values[o] -
+                                        w->codebook[ws_index_at(w->stream, width, w->first + w_off + e)]);
+    }
+    return 1;
+}
+
+/* Little-endian 32 bits from p (any alignment; one load where the target allows unaligned words). */
+static uint32_t load_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Fixed-width shared rows of 1 and 3 bits (and 2-bit rows that do not start on a byte): eight indices from each 32-bit
+ * window of the stream (24 bits at any bit offset fit in the 25 a window always has), each looked up in the
+ * codebook and multiplied with its input; the last depth % 8 by random access. Reads at most 3 bytes past the
+ * row's last index (within the stream's padding). Returns 0 where it does not apply (Huffman-coded, wider
+ * indices, outliers). */
+static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
+                              float *y) {
+    const uint32_t width = w->bit_width, mask = (1u << width) - 1u;
+    const float *cb = w->codebook;
+    uint32_t j, k, shift;
+    if (w->code || width > 3u || w->num_outliers) return 0;
+    for (j = 0; j < rows; j++) {
+        const uint8_t *p = w->stream + ws_index_byte(w->first + w_off + j * depth, width, &shift);
+        float s0 = 0.0f, s1 = 0.0f;
+        for (k = 0; k + 8u <= depth; k += 8u, p += width) { /* 8 indices: exactly `width` bytes */
+            uint32_t v = load_u32(p) >> shift;
+            s0 += x[k] * cb[v & mask];
+            s1 += x[k + 1u] * cb[(v >>= width) & mask];
+            s0 += x[k + 2u] * cb[(v >>= width) & mask];
+            s1 += x[k + 3u] * cb[(v >>= width) & mask];
+            s0 += x[k + 4u] * cb[(v >>= width) & mask];
+            s1 += x[k + 5u] * cb[(v >>= width) & mask];
+            s0 += x[k + 6u] * cb[(v >>= width) & mask];
+            s1 += x[k + 7u] * cb[(v >> width) & mask];
+        }
+        for (; k < depth; k++) s0 += x[k] * cb[ws_index_at(w->stream, width, w->first + w_off + j * depth + k)];
+        y[j] = s0 + s1;
+    }
+    return 1;
+}
+
+void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows, float *y) {
+    ws_operand_reader r;
+    uint32_t j, k;
+    if (w->values) {
+        for (j = 0; j < rows; j++) y[j] = dot_values(x, w->values + w_off + j * depth, depth);
+        return;
+    }
+    if (dense_rows_nibbles(x, w, w_off, depth, rows, y) || dense_rows_windows(x, w, w_off, depth, rows, y)) return;
+    ws_operand_reader_start(&r, w, w_off); /* other widths, coded streams: one pass in storage order */
+    if (w->code && !w->num_outliers) { /* Huffman-coded: the lookup inline, its state in registers */
+        ws_index_reader in = r.indices;
+        const uint8_t *next = in.next;
+        uint32_t acc = in.acc, held = in.bits, e;
+        for (j = 0; j < rows; j++) {
+            float s0 = 0.0f;
+            for (k = 0; k < depth; k++) {
+                for (; held < WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;
+                e = w->code->lut[acc & ((1u << WS_HUFFMAN_LUT_BITS) - 1u)];
+                if (e & 15u) {
+                    acc >>= e & 15u;
+                    held -= e & 15u;
+                    e >>= 4;
+                } else { /* a long code: the canonical walk, on a copy of the state (so the loop's stays in registers) */
+                    in.next = next;
+                    in.acc = acc;
+                    in.bits = held;
+                    e = ws_huffman_slow(&in, w->code);
+                    acc = in.acc;
+                    held = in.bits;
+                }
+                s0 += x[k] * w->codebook[e];
+            }
+            y[j] = s0;
+        }
+        return;
+    }
+    for (j = 0; j < rows; j++) {
+        float s0 = 0.0f, s1 = 0.0f;
+        for (k = 0; k + 2u <= depth; k += 2u) {
+            s0 += x[k] * ws_operand_next(&r);
+            s1 += x[k + 1u] * ws_operand_next(&r);
+        }
+        if (k < depth) s0 += x[k] * ws_operand_next(&r);
+        y[j] = s0 + s1;
+    }
+}
 
 void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand *b, float *y) {
     const uint32_t rows = p->m, depth = p->k, cols = p->n;
@@ -51,20 +203,11 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
     ws_operand_reader w;
     uint32_t i, j, k;
 
-    ws_operand_reader_start(&w, b, p->b_off);
     if (p->trans_b && rows == 1u && a->values) {
-        /* The common dense layer (batch 1, weights [N, K]): one dot product per output, in a register. */
-        const float *x = a->values + p->a_off; /* one row: contiguous */
-#ifndef WS_SMALL
-        dense_row(x, &w, depth, cols, y);
-#else
-        for (j = 0; j < cols; j++) {
-            float acc = 0.0f;
-            for (k = 0; k < depth; k++) acc += x[k] * ws_operand_next(&w);
-            y[j] = acc;
-        }
-#endif
+        /* The common dense layer (batch 1, weights [N, K]): one dot product per output. */
+        ws_dense_rows(a->values + p->a_off, b, p->b_off, depth, cols, y);
     } else {
+        ws_operand_reader_start(&w, b, p->b_off);
         for (i = 0; i < rows * cols; i++) y[i] = 0.0f;
         /* (k, j) walk B in storage order: [N, K] (for j, for k) when trans_b, else [K, N] (for k, for j); one
          * loop for both orders, 78 bytes smaller on Cortex-M4 than two

@@ -17,6 +17,7 @@ static void bind(const ws_model *m, const ws_tensor_info *t, uint8_t *arena, ws_
     case WS_TENSOR_SHARED:
         x->stream = m->buf + m->stream;
         x->codebook = ws_fb_floats(m->buf, m->codebook);
+        x->codebook_size = m->codebook_size;
         x->first = t->index_offset;
         x->bit_width = m->bit_width;
         x->num_outliers = t->num_outliers;

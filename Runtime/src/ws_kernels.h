@@ -27,6 +27,7 @@ typedef struct {
     const float *values;     /* NULL for a shared tensor */
     const uint8_t *stream;   /* shared: IndexStream.data */
     const float *codebook;   /* shared */
+    uint32_t codebook_size;  /* shared: every index is below it (verified at load) */
     uint32_t first;          /* shared: stream position of element 0 */
     uint32_t bit_width;      /* shared */
     uint32_t num_outliers;   /* shared: exact elements, positions strictly ascending */
@@ -117,6 +118,10 @@ typedef struct {
 /* Y = alpha * op(A) op(B) diag(S) + beta * C, op(A) and op(B) starting at elements a_off and b_off of A and B.
  * B is read once in storage order; Y must not overlap A, B or C. */
 void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand *b, float *y);
+
+/* y[j] = x · W[j, :] for j < rows, W's rows of `depth` elements starting at element w_off (a batch-1 dense layer
+ * with weights [rows, depth]); y must not overlap x. */
+void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows, float *y);
 
 /* ---- element-wise: ws_elementwise.c -------------------------------------------------------------------- */
 
