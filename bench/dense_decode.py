@@ -7,7 +7,7 @@ same lowered model by the benchmark export test, and for the digits MLP the sear
 (-icount shift=0: exact instructions; the firmware checks its outputs against the host runtime's) and on the host
 through bench/runtime_bench (median of RUNS runs x PASSES passes over the 360 test samples; raw and shared
 interleaved in every round, so load changes hit both)."""
-import argparse, json, os, statistics, subprocess, sys
+import argparse, json, os, shutil, statistics, sys
 from pathlib import Path
 
 from huffman import npz_x_as_f32, sh
@@ -53,6 +53,7 @@ def main():
             models[f"{net}_{kind}"] = d
     # The digits MLP's searched solutions: the most accurate of each bit width 2 and 3 on a seeded front.
     run_dir = scratch / "mlp_search"
+    shutil.rmtree(run_dir, ignore_errors=True)  # a new search each time (search refuses a finished run folder)
     sh([args.wsc, "search", fx / "digits_mlp.onnx", "--data", fx / "digits_val.npz", "--seed", "1",
         "--out", run_dir, "--input-shape", "input=1,64"])
     front = json.loads((run_dir / "pareto.json").read_text())["solutions"]

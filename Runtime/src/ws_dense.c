@@ -20,7 +20,7 @@ static void add_scaled_column(const ws_operand *a, uint32_t a_sm, uint32_t a_k, 
     }
 }
 
-/* ---- batch-1 products: y[j] = x · W[j, :] for W stored [rows, depth] (a dense layer's weights) -------------- */
+/* ---- batch-1 products: y[j] += x · W[j, :] for W stored [rows, depth] (dense layers, recurrent gates) --------- */
 
 /* Raw weights: four partial sums (independent chains for pipelined adds; the summation order is part of the
  * result: host and firmware share it). */
@@ -97,7 +97,6 @@ static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_of
         (w->first + w_off) % per_byte != 0 || rows < 8u)
         return 0;
     for (j = 0; j < (1u << width); j++) cb[j] = j < w->codebook_size ? w->codebook[j] : 0.0f;
-    for (j = 0; j < rows; j++) y[j] = 0.0f;
     for (k0 = 0; k0 < depth; k0 += n * per_byte) {
         const uint8_t *p = w->stream + ws_index_byte(w->first + w_off + k0, width, &shift);
         n = (depth - k0) / per_byte < WS_DENSE_BYTES ? (depth - k0) / per_byte : WS_DENSE_BYTES;
@@ -118,33 +117,46 @@ static uint32_t load_u32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Fixed-width shared rows of 1 and 3 bits (and 2-bit rows that do not start on a byte): eight indices from each 32-bit
- * window of the stream (24 bits at any bit offset fit in the 25 a window always has), each looked up in the
- * codebook and multiplied with its input; the last depth % 8 by random access. Reads at most 3 bytes past the
- * row's last index (within the stream's padding). Returns 0 where it does not apply (Huffman-coded, wider
- * indices, outliers). */
+/* Fixed-width shared rows of up to 6 bits that the nibble tables leave (1, 3, 5 and 6 bits; 2- and 4-bit rows that
+ * do not start on a byte): indices from 32-bit windows of the stream, eight a window up to 3 bits (24 bits), four
+ * up to 6, each looked up in the codebook and multiplied with its input; the last few by random access. A window
+ * at any bit offset holds 25 bits; it reads at most 3 bytes past the row's last index (within the stream's
+ * padding). Returns 0 where it does not apply (Huffman-coded, wider indices, outliers). */
 static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
                               float *y) {
     const uint32_t width = w->bit_width, mask = (1u << width) - 1u;
     const float *cb = w->codebook;
     uint32_t j, k, shift;
-    if (w->code || width > 3u || w->num_outliers) return 0;
+    if (w->code || width > 6u || w->num_outliers) return 0;
     for (j = 0; j < rows; j++) {
         const uint8_t *p = w->stream + ws_index_byte(w->first + w_off + j * depth, width, &shift);
         float s0 = 0.0f, s1 = 0.0f;
-        for (k = 0; k + 8u <= depth; k += 8u, p += width) { /* 8 indices: exactly `width` bytes */
-            uint32_t v = load_u32(p) >> shift;
-            s0 += x[k] * cb[v & mask];
-            s1 += x[k + 1u] * cb[(v >>= width) & mask];
-            s0 += x[k + 2u] * cb[(v >>= width) & mask];
-            s1 += x[k + 3u] * cb[(v >>= width) & mask];
-            s0 += x[k + 4u] * cb[(v >>= width) & mask];
-            s1 += x[k + 5u] * cb[(v >>= width) & mask];
-            s0 += x[k + 6u] * cb[(v >>= width) & mask];
-            s1 += x[k + 7u] * cb[(v >> width) & mask];
-        }
+        k = 0;
+        if (width <= 3u)
+            for (; k + 8u <= depth; k += 8u, p += width) { /* 8 indices: exactly `width` bytes */
+                uint32_t v = load_u32(p) >> shift;
+                s0 += x[k] * cb[v & mask];
+                s1 += x[k + 1u] * cb[(v >>= width) & mask];
+                s0 += x[k + 2u] * cb[(v >>= width) & mask];
+                s1 += x[k + 3u] * cb[(v >>= width) & mask];
+                s0 += x[k + 4u] * cb[(v >>= width) & mask];
+                s1 += x[k + 5u] * cb[(v >>= width) & mask];
+                s0 += x[k + 6u] * cb[(v >>= width) & mask];
+                s1 += x[k + 7u] * cb[(v >> width) & mask];
+            }
+        else
+            for (; k + 4u <= depth; k += 4u) {
+                uint32_t v = load_u32(p) >> shift;
+                s0 += x[k] * cb[v & mask];
+                s1 += x[k + 1u] * cb[(v >>= width) & mask];
+                s0 += x[k + 2u] * cb[(v >>= width) & mask];
+                s1 += x[k + 3u] * cb[(v >> width) & mask];
+                shift += 4u * width;
+                p += shift >> 3;
+                shift &= 7u;
+            }
         for (; k < depth; k++) s0 += x[k] * cb[ws_index_at(w->stream, width, w->first + w_off + j * depth + k)];
-        y[j] = s0 + s1;
+        y[j] += s0 + s1;
     }
     return 1;
 }
@@ -153,7 +165,7 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
     ws_operand_reader r;
     uint32_t j, k;
     if (w->values) {
-        for (j = 0; j < rows; j++) y[j] = dot_values(x, w->values + w_off + j * depth, depth);
+        for (j = 0; j < rows; j++) y[j] += dot_values(x, w->values + w_off + j * depth, depth);
         return;
     }
     if (dense_rows_nibbles(x, w, w_off, depth, rows, y) || dense_rows_windows(x, w, w_off, depth, rows, y)) return;
@@ -181,7 +193,7 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
                 }
                 s0 += x[k] * w->codebook[e];
             }
-            y[j] = s0;
+            y[j] += s0;
         }
         return;
     }
@@ -192,7 +204,7 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
             s1 += x[k + 1u] * ws_operand_next(&r);
         }
         if (k < depth) s0 += x[k] * ws_operand_next(&r);
-        y[j] = s0 + s1;
+        y[j] += s0 + s1;
     }
 }
 
@@ -205,6 +217,7 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
 
     if (p->trans_b && rows == 1u && a->values) {
         /* The common dense layer (batch 1, weights [N, K]): one dot product per output. */
+        for (j = 0; j < cols; j++) y[j] = 0.0f;
         ws_dense_rows(a->values + p->a_off, b, p->b_off, depth, cols, y);
     } else {
         ws_operand_reader_start(&w, b, p->b_off);

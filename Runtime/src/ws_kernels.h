@@ -62,8 +62,6 @@ typedef struct {
     const uint32_t *outlier_positions; /* after the next outlier */
     const float *outlier_values;       /* the next outlier's value */
     const uint32_t *outliers_end;
-    const uint8_t *stream;   /* shared: for ws_operand_read's word loads */
-    uint32_t first;
     const ws_huffman *code;  /* Huffman-coded operand: its decode table, else NULL */
 } ws_operand_reader;
 
@@ -94,12 +92,6 @@ static inline float ws_operand_next(ws_operand_reader *r) {
     return ws_operand_take_outlier(r);
 }
 
-#ifndef WS_SMALL
-/* The next `n` elements into `out`: a tight decode loop, then the outliers among them patched in (host fast
- * paths; compiled out by WS_SMALL). */
-void ws_operand_read(ws_operand_reader *r, float *out, uint32_t n);
-#endif
-
 /* ---- dense: ws_dense.c --------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -119,8 +111,8 @@ typedef struct {
  * B is read once in storage order; Y must not overlap A, B or C. */
 void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand *b, float *y);
 
-/* y[j] = x · W[j, :] for j < rows, W's rows of `depth` elements starting at element w_off (a batch-1 dense layer
- * with weights [rows, depth]); y must not overlap x. */
+/* y[j] += x · W[j, :] for j < rows, W's rows of `depth` elements starting at element w_off (a batch-1 dense layer
+ * with weights [rows, depth], or a recurrent cell's gates); y must not overlap x. */
 void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows, float *y);
 
 /* ---- element-wise: ws_elementwise.c -------------------------------------------------------------------- */

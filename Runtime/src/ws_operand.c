@@ -66,41 +66,6 @@ float ws_operand_take_outlier(ws_operand_reader *r) {
     return v;
 }
 
-#ifndef WS_SMALL
-void ws_operand_read(ws_operand_reader *r, float *out, uint32_t n) {
-    const uint32_t width = r->indices.width, start = r->first + r->position;
-    uint32_t i, at;
-    if (r->values) {
-        memcpy(out, r->values, (size_t)n * sizeof(float));
-        r->values += n;
-        return;
-    }
-    if (r->code) {
-        for (i = 0; i < n; i++) out[i] = r->codebook[ws_huffman_next(&r->indices, r->code)];
-        while ((at = r->next_outlier - r->position) < n) out[at] = ws_operand_take_outlier(r);
-        r->position += n;
-        return;
-    }
-    /* Widths that divide 8 (1, 2, 4, 8 bits) a whole byte at a time (measured: the digits MLP with 4-bit indices
-     * runs in 23 us per sample instead of 38 us with per-index loads); other widths, and the ends of a chunk, by
-     * random access. No index waits for the previous one; the sequential reader restarts after the chunk. */
-    i = 0;
-    if (8u % width == 0) {
-        const uint32_t per_byte = 8u / width;
-        for (; i < n && (start + i) % per_byte != 0; i++)
-            out[i] = r->codebook[ws_index_at(r->stream, width, start + i)];
-        for (; i + per_byte <= n; i += per_byte) {
-            uint32_t byte = r->stream[(start + i) / per_byte], j;
-            for (j = 0; j < per_byte; j++, byte >>= width) out[i + j] = r->codebook[byte & r->indices.mask];
-        }
-    }
-    for (; i < n; i++) out[i] = r->codebook[ws_index_at(r->stream, width, start + i)];
-    ws_index_reader_init(&r->indices, r->stream, width, start + n);
-    while ((at = r->next_outlier - r->position) < n) out[at] = ws_operand_take_outlier(r); /* index first */
-    r->position += n;
-}
-#endif
-
 void ws_operand_reader_start(ws_operand_reader *r, const ws_operand *x, uint32_t e) {
     memset(r, 0, sizeof *r);
     r->codebook = x->codebook;
@@ -122,9 +87,5 @@ void ws_operand_reader_start(ws_operand_reader *r, const ws_operand *x, uint32_t
     } else {
         ws_index_reader_init(&r->indices, x->stream, x->bit_width, x->first + e);
     }
-#ifndef WS_SMALL
-    r->stream = x->stream;
-    r->first = x->first;
-#endif
     while (r->next_outlier < e) (void)ws_operand_take_outlier(r);
 }

@@ -1,8 +1,8 @@
 /*
  * Recurrent layers: ONNX LSTM, GRU and RNN with their default activations (sigmoid and tanh), forward, reverse or
  * bidirectional, batch-major or sequence-major (layout 1 or 0). The weights W and R may be shared: each step reads
- * them once, in storage order, through a sequential operand reader, so they stay compressed and every index is
- * decoded once per step. The running state lives in the outputs Y_h (and Y_c), the gate pre-activations in the
+ * them once, in storage order (one batch item through the dense layers' decode paths, more through a sequential
+ * operand reader), so they stay compressed and every index is decoded once per step. The running state lives in the outputs Y_h (and Y_c), the gate pre-activations in the
  * workspace output that the compiler plans in the arena: no heap, no stack arrays that grow with the model.
  */
 #include <math.h>
@@ -30,22 +30,23 @@ static uint32_t y_step(const ws_recurrent_params *p) {
 }
 
 /* acc[b·acc_step + j] += Σ_k M[j, k] · v[b·v_step + k] for j < rows, b < batch: the next `rows` rows of a matrix of
- * `depth` columns from reader `m`, each weight decoded once and applied to every batch item. */
-static void add_rows(ws_operand_reader *m, uint32_t rows, uint32_t depth, const float *v, uint32_t v_step,
-                     uint32_t batch, float *acc, uint32_t acc_step) {
+ * `depth` columns, from element *at of operand m (advanced past them). One batch item takes the dense layers'
+ * decode paths (ws_dense_rows); more read each weight once through a sequential reader and apply it to every item. */
+static void add_rows(const ws_operand *m, uint32_t *at, uint32_t rows, uint32_t depth, const float *v,
+                     uint32_t v_step, uint32_t batch, float *acc, uint32_t acc_step) {
+    ws_operand_reader reader;
     uint32_t j, k, b;
-    for (j = 0; j < rows; j++) {
-        if (batch == 1u) {
-            float s = 0.0f;
-            for (k = 0; k < depth; k++) s += ws_operand_next(m) * v[k];
-            acc[j] += s;
-        } else {
+    if (batch == 1u) {
+        ws_dense_rows(v, m, *at, depth, rows, acc);
+    } else {
+        ws_operand_reader_start(&reader, m, *at);
+        for (j = 0; j < rows; j++)
             for (k = 0; k < depth; k++) {
-                const float w = ws_operand_next(m);
+                const float w = ws_operand_next(&reader);
                 for (b = 0; b < batch; b++) acc[b * acc_step + j] += w * v[b * v_step + k];
             }
-        }
     }
+    *at += rows * depth;
 }
 
 /* acc[b·acc_step + j] = bias[j] (+ bias2[j]) for j < n (zeros when bias is NULL). */
@@ -65,16 +66,16 @@ static void init_state(const ws_recurrent_params *p, uint32_t d, const float *in
         for (j = 0; j < p->hidden; j++) state[at + b * step + j] = init ? init[at + b * step + j] : 0.0f;
 }
 
-static void lstm_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, ws_operand_reader *w,
-                      ws_operand_reader *r) {
+static void lstm_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, const ws_operand *w, uint32_t *w_at,
+                      const ws_operand *r, uint32_t *r_at) {
     const uint32_t H = p->hidden, G = 4u * H, hs = state_step(p);
     const float *bias = p->b ? p->b + d * 2u * G : NULL;
     const float *peep = p->p ? p->p + d * 3u * H : NULL;
     float *h = p->y_h + state_at(p, d), *c = p->y_c + state_at(p, d), *g = p->work;
     uint32_t b, j;
     set_bias(g, G, p->batch, G, bias, bias ? bias + G : NULL);
-    add_rows(w, G, p->input, p->x + x_at(p, t), x_step(p), p->batch, g, G);
-    add_rows(r, G, H, h, hs, p->batch, g, G);
+    add_rows(w, w_at, G, p->input, p->x + x_at(p, t), x_step(p), p->batch, g, G);
+    add_rows(r, r_at, G, H, h, hs, p->batch, g, G);
     for (b = 0; b < p->batch; b++) {
         float *gb = g + b * G, *hb = h + b * hs, *cb = c + b * hs;
         for (j = 0; j < H; j++) {
@@ -89,8 +90,8 @@ static void lstm_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, ws_o
     }
 }
 
-static void gru_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, ws_operand_reader *w,
-                     ws_operand_reader *r) {
+static void gru_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, const ws_operand *w, uint32_t *w_at,
+                     const ws_operand *r, uint32_t *r_at) {
     const uint32_t H = p->hidden, G = 3u * H, K = 7u * H, hs = state_step(p);
     const float *bias = p->b ? p->b + d * 2u * G : NULL;
     float *h = p->y_h + state_at(p, d);
@@ -98,14 +99,14 @@ static void gru_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, ws_op
     uint32_t b, j;
     set_bias(gx, K, p->batch, G, bias, NULL);
     set_bias(gh, K, p->batch, G, bias ? bias + G : NULL, NULL);
-    add_rows(w, G, p->input, p->x + x_at(p, t), x_step(p), p->batch, gx, K);
+    add_rows(w, w_at, G, p->input, p->x + x_at(p, t), x_step(p), p->batch, gx, K);
     if (p->linear_before_reset) {
-        add_rows(r, G, H, h, hs, p->batch, gh, K); /* r ⊙ (Rh·h + Rbh) below */
+        add_rows(r, r_at, G, H, h, hs, p->batch, gh, K); /* r ⊙ (Rh·h + Rbh) below */
     } else {
-        add_rows(r, 2u * H, H, h, hs, p->batch, gh, K); /* z and r first: the h gate reads r ⊙ h */
+        add_rows(r, r_at, 2u * H, H, h, hs, p->batch, gh, K); /* z and r first: the h gate reads r ⊙ h */
         for (b = 0; b < p->batch; b++)
             for (j = 0; j < H; j++) rh[b * K + j] = sigmoid(gx[b * K + H + j] + gh[b * K + H + j]) * h[b * hs + j];
-        add_rows(r, H, H, rh, K, p->batch, gh + 2u * H, K);
+        add_rows(r, r_at, H, H, rh, K, p->batch, gh + 2u * H, K);
     }
     for (b = 0; b < p->batch; b++) {
         const float *xb = gx + b * K, *hb_g = gh + b * K;
@@ -119,15 +120,15 @@ static void gru_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, ws_op
     }
 }
 
-static void rnn_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, ws_operand_reader *w,
-                     ws_operand_reader *r) {
+static void rnn_step(const ws_recurrent_params *p, uint32_t d, uint32_t t, const ws_operand *w, uint32_t *w_at,
+                     const ws_operand *r, uint32_t *r_at) {
     const uint32_t H = p->hidden, hs = state_step(p);
     const float *bias = p->b ? p->b + d * 2u * H : NULL;
     float *h = p->y_h + state_at(p, d), *g = p->work;
     uint32_t b, j;
     set_bias(g, H, p->batch, H, bias, bias ? bias + H : NULL);
-    add_rows(w, H, p->input, p->x + x_at(p, t), x_step(p), p->batch, g, H);
-    add_rows(r, H, H, h, hs, p->batch, g, H);
+    add_rows(w, w_at, H, p->input, p->x + x_at(p, t), x_step(p), p->batch, g, H);
+    add_rows(r, r_at, H, H, h, hs, p->batch, g, H);
     for (b = 0; b < p->batch; b++)
         for (j = 0; j < H; j++) h[b * hs + j] = tanhf(g[b * H + j]);
 }
@@ -142,12 +143,10 @@ void ws_recurrent_f32(const ws_recurrent_params *p, const ws_operand *w, const w
         if (p->cell == WS_CELL_LSTM) init_state(p, d, p->c0, p->y_c);
         for (s = 0; s < p->seq; s++) {
             const uint32_t t = backwards ? p->seq - 1u - s : s;
-            ws_operand_reader wr, rr;
-            ws_operand_reader_start(&wr, w, d * rows * p->input);
-            ws_operand_reader_start(&rr, r, d * rows * p->hidden);
-            if (p->cell == WS_CELL_LSTM) lstm_step(p, d, t, &wr, &rr);
-            else if (p->cell == WS_CELL_GRU) gru_step(p, d, t, &wr, &rr);
-            else rnn_step(p, d, t, &wr, &rr);
+            uint32_t w_at = d * rows * p->input, r_at = d * rows * p->hidden;
+            if (p->cell == WS_CELL_LSTM) lstm_step(p, d, t, w, &w_at, r, &r_at);
+            else if (p->cell == WS_CELL_GRU) gru_step(p, d, t, w, &w_at, r, &r_at);
+            else rnn_step(p, d, t, w, &w_at, r, &r_at);
             if (p->y) {
                 const float *h = p->y_h + state_at(p, d);
                 for (b = 0; b < p->batch; b++)
