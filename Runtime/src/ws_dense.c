@@ -171,14 +171,16 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
     if (dense_rows_nibbles(x, w, w_off, depth, rows, y) || dense_rows_windows(x, w, w_off, depth, rows, y)) return;
     ws_operand_reader_start(&r, w, w_off); /* other widths, coded streams: one pass in storage order */
     if (w->code && !w->num_outliers) { /* Huffman-coded: the lookup inline, its state in registers */
+        const uint16_t *lut = w->code->lut;
+        const float *cb = w->codebook, *xk, *x_end = x + depth;
         ws_index_reader in = r.indices;
         const uint8_t *next = in.next;
         uint32_t acc = in.acc, held = in.bits, e;
         for (j = 0; j < rows; j++) {
             float s0 = 0.0f;
-            for (k = 0; k < depth; k++) {
+            for (xk = x; xk != x_end; xk++) {
                 for (; held < WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;
-                e = w->code->lut[acc & ((1u << WS_HUFFMAN_LUT_BITS) - 1u)];
+                e = lut[acc & ((1u << WS_HUFFMAN_LUT_BITS) - 1u)];
                 if (e & 15u) {
                     acc >>= e & 15u;
                     held -= e & 15u;
@@ -188,10 +190,11 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
                     in.acc = acc;
                     in.bits = held;
                     e = ws_huffman_slow(&in, w->code);
+                    next = in.next;
                     acc = in.acc;
                     held = in.bits;
                 }
-                s0 += x[k] * w->codebook[e];
+                s0 += *xk * cb[e];
             }
             y[j] += s0;
         }
