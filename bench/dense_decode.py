@@ -2,8 +2,8 @@
 indices decoded in the kernels, on every fixture; the digits MLP against TFLM's published counts (bench/dense_decode.sh).
 
 Models per fixture: <net>_raw.wsm (float32 weights) and <net>_k16.wsm (K = 16, 4-bit indices), both written from the
-same lowered model by the benchmark export test, and for the digits MLP the searched front's 2- and 3-bit solutions
-(fixed width and Huffman-coded). Each runs on mps2-an386 (Cortex-M4F) and mps2-an500 (Cortex-M7) through `wsc run`
+same lowered model by the benchmark export test, and for the digits MLP searched 2- and 3-bit solutions (fixed
+width and Huffman-coded); also the GRU keyword spotter and the LSTM VAD of Tests/Fixtures/families (QEMU only). Each runs on mps2-an386 (Cortex-M4F) and mps2-an500 (Cortex-M7) through `wsc run`
 (-icount shift=0: exact instructions; the firmware checks its outputs against the host runtime's) and on the host
 through bench/runtime_bench (median of RUNS runs x PASSES passes over the 360 test samples; raw and shared
 interleaved in every round, so load changes hit both)."""
@@ -51,25 +51,46 @@ def main():
             d.mkdir(parents=True, exist_ok=True)
             (d / "model.wsm").write_bytes((Path(args.models) / f"{net}_{kind}.wsm").read_bytes())
             models[f"{net}_{kind}"] = d
-    # The digits MLP's searched solutions: the most accurate of each bit width 2 and 3 on a seeded front.
-    run_dir = scratch / "mlp_search"
-    shutil.rmtree(run_dir, ignore_errors=True)  # a new search each time (search refuses a finished run folder)
-    sh([args.wsc, "search", fx / "digits_mlp.onnx", "--data", fx / "digits_val.npz", "--seed", "1",
-        "--out", run_dir, "--input-shape", "input=1,64"])
-    front = json.loads((run_dir / "pareto.json").read_text())["solutions"]
+    # The digits MLP's searched solutions: the most accurate 2-bit one on a seeded default front, and the most
+    # accurate 3-bit one of a search kept to K <= 8 without merging (a default front may have none).
+    searches = {"mlp_search": [], "mlp_search_k8": ["--k-max", "8", "--no-merge", "--population", "12",
+                                                   "--generations", "3"]}
     chosen = {}
-    for s in front:
-        d = scratch / f"mlp_front_{s['id']}"
-        sh([args.wsc, "compile", run_dir, "-o", d, "--solution", s["id"], "--index-coding", "fixed"])
-        info = json.loads(sh([args.wsc, "inspect", d / "model.wsm", "--json"]))
-        width = info["bitWidth"]
-        if width in (2, 3) and (width not in chosen or info["score"] > chosen[width][1]):
-            chosen[width] = (s["id"], info["score"])
-    for width, (sid, _) in sorted(chosen.items()):
+    for folder, extra in searches.items():
+        run_dir = scratch / folder
+        shutil.rmtree(run_dir, ignore_errors=True)  # a new search each time (search refuses a finished run folder)
+        sh([args.wsc, "search", fx / "digits_mlp.onnx", "--data", fx / "digits_val.npz", "--seed", "1",
+            "--out", run_dir, "--input-shape", "input=1,64", *extra])
+        for s in json.loads((run_dir / "pareto.json").read_text())["solutions"]:
+            d = scratch / f"{folder}_front_{s['id']}"
+            sh([args.wsc, "compile", run_dir, "-o", d, "--solution", s["id"], "--index-coding", "fixed"])
+            info = json.loads(sh([args.wsc, "inspect", d / "model.wsm", "--json"]))
+            width = info["bitWidth"]
+            if width in (2, 3) and (width not in chosen or info["score"] > chosen[width][2]):
+                chosen[width] = (run_dir, s["id"], info["score"])
+    for width, (run_dir, sid, _) in sorted(chosen.items()):
         for coding in ("fixed", "huffman"):
             d = scratch / f"mlp_{width}bit_{coding}"
             sh([args.wsc, "compile", run_dir, "-o", d, "--solution", sid, "--index-coding", coding])
             models[f"mlp_{width}bit_{coding}"] = d
+    # Recurrent models (Tests/Fixtures/families; their test's short search): QEMU only, the state fed back.
+    recurrent = {}
+    for net, feedback in (("gru_kws", []), ("lstm_vad", ["--feedback", "h=hn", "--feedback", "c=cn"])):
+        fam, run_dir, d = fx / "families", scratch / f"{net}_search", scratch / net
+        shutil.rmtree(run_dir, ignore_errors=True)
+        sh([args.wsc, "search", fam / f"{net}.onnx", "--data", fam / f"{net}_data.npz", "--out", run_dir, "--metric",
+            "cosine", "--genome", "k", "--population", "6", "--generations", "1", "--k-max", "64", "--no-merge",
+            "--limit", "24", "--seed", "2"])
+        sh([args.wsc, "compile", run_dir, "--max-loss", "0.5", "-o", d, "--index-coding", "fixed"])
+        info = json.loads(sh([args.wsc, "inspect", d / "model.wsm", "--json"]))
+        recurrent[net] = {"wsmBytes": info["bytes"], "bitWidth": info["bitWidth"], "m": info["m"]}
+        for board in BOARDS:
+            run = json.loads(sh([args.wsc, "run", d, "--board", board, "--data", fam / f"{net}_test.npz", "--limit",
+                                 "2", "--json", "--work-dir", scratch / "work" / net / board, *feedback]))
+            if not run["passed"]:
+                sys.exit(f"dense bench: {net} on {board}: firmware output differs from the host")
+            recurrent[net][board] = {"instructionsPerInference": run["meanInstructions"]}
+        print(net, json.dumps(recurrent[net]), file=sys.stderr)
 
     results = {}
     for name, d in models.items():
@@ -103,7 +124,7 @@ def main():
             "host": ratio(name, raw, "hostMedianSecondsPerSample")}
     an386 = {n: results[n]["qemu-mps2-an386"]["instructionsPerInference"] for n in results if n.startswith("mlp")}
     out = {"bench": "dense_decode", "loadAverageStart": os.getloadavg()[0], "results": results,
-           "sharedOverRaw": ratios,
+           "sharedOverRaw": ratios, "recurrent": recurrent,
            "mlpAgainstTFLM": {"tflm": TFLM_MLP,
                               **{n: {"instructions": v, "overFloatReference": round(v / TFLM_MLP["float_reference"], 4)}
                                  for n, v in an386.items()}},

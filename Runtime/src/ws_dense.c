@@ -85,14 +85,27 @@ static void nibble_rows(const uint8_t *p, uint32_t stride, uint32_t bytes, uint3
     }
 }
 
+/* The exact outliers among rows [0, rows) of a fixed-width W starting at element w_off, added to y after the rows
+ * were summed with codebook values: y[row] += x · (exact value - codebook value at its index). */
+static void add_outliers(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
+                         float *y) {
+    uint32_t o;
+    for (o = 0; o < w->num_outliers; o++) {
+        const uint32_t e = w->outlier_positions[o] - w_off;
+        if (w->outlier_positions[o] < w_off || e >= rows * depth) continue;
+        y[e / depth] += x[e % depth] * (w->outlier_values[o] -
+                                        w->codebook[ws_index_at(w->stream, w->bit_width, w->first + w_off + e)]);
+    }
+}
+
 /* Fixed-width shared rows through nibble tables; returns 0 (nothing written) when they do not apply: another
  * width, rows that do not start on a byte or are an odd number of bytes, or too few rows to repay the table.
- * Outliers are added afterwards, each as x · (exact value - codebook value at its index). */
+ * Outliers are added afterwards (add_outliers). */
 static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
                               float *y) {
     const uint32_t width = w->bit_width, per_byte = 8u / width;
     float table[16u * 2u * WS_DENSE_BYTES], cb[16];
-    uint32_t k0, j, n, o, shift;
+    uint32_t k0, j, n, shift;
     if (w->code || !(width == 2u || width == 4u) || depth % (2u * per_byte) != 0 ||
         (w->first + w_off) % per_byte != 0 || rows < 8u)
         return 0;
@@ -103,12 +116,7 @@ static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_of
         nibble_table(table, x + k0, 2u * n, width, cb);
         nibble_rows(p, depth / per_byte, n, rows, table, y);
     }
-    for (o = 0; o < w->num_outliers; o++) {
-        const uint32_t e = w->outlier_positions[o] - w_off;
-        if (w->outlier_positions[o] < w_off || e >= rows * depth) continue;
-        y[e / depth] += x[e % depth] * (w->outlier_values[o] -
-                                        w->codebook[ws_index_at(w->stream, width, w->first + w_off + e)]);
-    }
+    add_outliers(x, w, w_off, depth, rows, y);
     return 1;
 }
 
@@ -121,13 +129,13 @@ static uint32_t load_u32(const uint8_t *p) {
  * do not start on a byte): indices from 32-bit windows of the stream, eight a window up to 3 bits (24 bits), four
  * up to 6, each looked up in the codebook and multiplied with its input; the last few by random access. A window
  * at any bit offset holds 25 bits; it reads at most 3 bytes past the row's last index (within the stream's
- * padding). Returns 0 where it does not apply (Huffman-coded, wider indices, outliers). */
+ * padding); outliers added afterwards. Returns 0 where it does not apply (Huffman-coded, wider indices). */
 static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
                               float *y) {
     const uint32_t width = w->bit_width, mask = (1u << width) - 1u;
     const float *cb = w->codebook;
     uint32_t j, k, shift;
-    if (w->code || width > 6u || w->num_outliers) return 0;
+    if (w->code || width > 6u) return 0;
     for (j = 0; j < rows; j++) {
         const uint8_t *p = w->stream + ws_index_byte(w->first + w_off + j * depth, width, &shift);
         float s0 = 0.0f, s1 = 0.0f;
@@ -158,6 +166,7 @@ static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_of
         for (; k < depth; k++) s0 += x[k] * cb[ws_index_at(w->stream, width, w->first + w_off + j * depth + k)];
         y[j] += s0 + s1;
     }
+    add_outliers(x, w, w_off, depth, rows, y);
     return 1;
 }
 
@@ -170,34 +179,47 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
     }
     if (dense_rows_nibbles(x, w, w_off, depth, rows, y) || dense_rows_windows(x, w, w_off, depth, rows, y)) return;
     ws_operand_reader_start(&r, w, w_off); /* other widths, coded streams: one pass in storage order */
-    if (w->code && !w->num_outliers) { /* Huffman-coded: the lookup inline, its state in registers */
+    if (w->code) { /* Huffman-coded: the lookup inline, its state in registers; rows split at their outliers */
         const uint16_t *lut = w->code->lut;
-        const float *cb = w->codebook, *xk, *x_end = x + depth;
+        const float *cb = w->codebook, *xk, *stop, *x_end = x + depth;
         ws_index_reader in = r.indices;
         const uint8_t *next = in.next;
-        uint32_t acc = in.acc, held = in.bits, e;
-        for (j = 0; j < rows; j++) {
+        uint32_t acc = in.acc, held = in.bits, e, row_start = w_off;
+/* The next symbol into e; a long code takes the canonical walk on a copy of the state (so the loop's stays in
+ * registers). */
+#define WS_DENSE_NEXT_SYMBOL()                                                                                     \
+    do {                                                                                                           \
+        for (; held < WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;                         \
+        e = lut[acc & ((1u << WS_HUFFMAN_LUT_BITS) - 1u)];                                                         \
+        if (e & 15u) {                                                                                             \
+            acc >>= e & 15u;                                                                                       \
+            held -= e & 15u;                                                                                       \
+            e >>= 4;                                                                                               \
+        } else {                                                                                                   \
+            in.next = next;                                                                                        \
+            in.acc = acc;                                                                                          \
+            in.bits = held;                                                                                        \
+            e = ws_huffman_slow(&in, w->code);                                                                     \
+            acc = in.acc;                                                                                          \
+            held = in.bits;                                                                                        \
+        }                                                                                                          \
+    } while (0)
+        for (j = 0; j < rows; j++, row_start += depth) {
             float s0 = 0.0f;
-            for (xk = x; xk != x_end; xk++) {
-                for (; held < WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;
-                e = lut[acc & ((1u << WS_HUFFMAN_LUT_BITS) - 1u)];
-                if (e & 15u) {
-                    acc >>= e & 15u;
-                    held -= e & 15u;
-                    e >>= 4;
-                } else { /* a long code: the canonical walk, on a copy of the state (so the loop's stays in registers) */
-                    in.next = next;
-                    in.acc = acc;
-                    in.bits = held;
-                    e = ws_huffman_slow(&in, w->code);
-                    next = in.next;
-                    acc = in.acc;
-                    held = in.bits;
+            for (xk = x; xk != x_end;) {
+                stop = r.next_outlier - row_start < depth ? x + (r.next_outlier - row_start) : x_end;
+                for (; xk != stop; xk++) {
+                    WS_DENSE_NEXT_SYMBOL();
+                    s0 += *xk * cb[e];
                 }
-                s0 += *xk * cb[e];
+                if (xk != x_end) { /* an outlier: its code is read and its exact value taken */
+                    WS_DENSE_NEXT_SYMBOL();
+                    s0 += *xk++ * ws_operand_take_outlier(&r);
+                }
             }
             y[j] += s0;
         }
+#undef WS_DENSE_NEXT_SYMBOL
         return;
     }
     for (j = 0; j < rows; j++) {

@@ -1,9 +1,10 @@
 /*
  * Batch-1 dense layers (Gemm, B [N, K] shared, one input row) through every decode path of ws_dense_rows: raw
- * weights, nibble tables (1, 2 and 4 bits), 32-bit windows (3 bits, and narrower rows that do not start on a byte),
- * the sequential reader (wider indices, Huffman-coded streams, few rows) — with rows that start anywhere in the
- * stream (a shared tensor of `lead` elements first), depths that are no multiple of a byte's or a window's indices,
- * codebooks smaller than 2^width, and exact outliers; each against a double-precision reference.
+ * weights, nibble tables (2 and 4 bits), 32-bit windows (1, 3, 5 and 6 bits, and 2-bit rows that do not start on a
+ * byte), the inline Huffman loop (with and without outliers), the sequential reader (7 and 8 bits, outliers off the
+ * tables) — with rows that start anywhere in the stream (a shared tensor of `lead` elements first), depths that
+ * are no multiple of a byte's or a window's indices, few rows, codebooks smaller than 2^width, codes longer than
+ * the 8-bit lookup, and exact outliers; each against a double-precision reference.
  */
 #include <math.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #define MAX_ROWS 13u
 #define MAX_DEPTH 150u
 
-enum { RAW_WEIGHTS, FIXED_WIDTH, WITH_OUTLIERS, HUFFMAN_CODED };
+enum { RAW_WEIGHTS, FIXED_WIDTH, WITH_OUTLIERS, HUFFMAN_CODED, CODED_OUTLIERS };
 
 static float uniform(lcg *g) { return ((float)lcg_below(g, 2001) - 1000.0f) / 1000.0f; }
 
@@ -24,7 +25,8 @@ static float uniform(lcg *g) { return ((float)lcg_below(g, 2001) - 1000.0f) / 10
 static void dense_case(uint32_t width, uint32_t depth, uint32_t rows, uint32_t lead, int storage) {
     /* a codebook smaller than 2^width; 13 values at 4 bits when coded: codes of up to 12 bits, longer than the
      * decoder's 8-bit lookup */
-    const uint32_t m_values = width == 1u ? 2u : storage == HUFFMAN_CODED && width == 4u ? 13u : (1u << width) - 1u;
+    const int coded = storage == HUFFMAN_CODED || storage == CODED_OUTLIERS;
+    const uint32_t m_values = width == 1u ? 2u : coded && width == 4u ? 13u : (1u << width) - 1u;
     static uint32_t idx[MAX_ROWS * MAX_DEPTH], pos[MAX_ROWS * MAX_DEPTH];
     static float vals[MAX_ROWS * MAX_DEPTH], weights[MAX_ROWS * MAX_DEPTH];
     float cb[256], xs[MAX_DEPTH], bias[MAX_ROWS], expect[MAX_ROWS], tol[MAX_ROWS];
@@ -37,7 +39,8 @@ static void dense_case(uint32_t width, uint32_t depth, uint32_t rows, uint32_t l
     for (e = 0; e < rows * depth; e++) {
         idx[e] = lcg_below(&rng, m_values);
         weights[e] = cb[idx[e]];
-        if (storage == WITH_OUTLIERS && (e == 0 || e == rows * depth - 1u || lcg_below(&rng, 9) == 0)) {
+        if ((storage == WITH_OUTLIERS || storage == CODED_OUTLIERS) &&
+            (e == 0 || e == rows * depth - 1u || lcg_below(&rng, 9) == 0)) {
             pos[count] = e;
             vals[count] = 4.0f * uniform(&rng);
             weights[e] = vals[count++];
@@ -57,9 +60,9 @@ static void dense_case(uint32_t width, uint32_t depth, uint32_t rows, uint32_t l
     tm_init(&m);
     tm_codebook(&m, cb, m_values);
     m.bit_width = (int)width;
-    if (storage == WITH_OUTLIERS) m.features = WS_FEATURE_OUTLIERS;
+    if (storage == WITH_OUTLIERS || storage == CODED_OUTLIERS) m.features = WS_FEATURE_OUTLIERS;
     x = tm_act(&m, DIMS(1, depth));
-    if (storage == HUFFMAN_CODED) { /* a complete prefix code: lengths 1, 2, ..., M - 1, M - 1 */
+    if (coded) { /* a complete prefix code: lengths 1, 2, ..., M - 1, M - 1 */
         for (j = 0; j < m_values; j++) lengths[j] = (uint8_t)(j + 1u < m_values ? j + 1u : m_values - 1u);
         if (m_values == 2u) lengths[0] = lengths[1] = 1;
         tm_code(&m, lengths, m_values);
@@ -68,6 +71,7 @@ static void dense_case(uint32_t width, uint32_t depth, uint32_t rows, uint32_t l
     if (storage == RAW_WEIGHTS) b = tm_raw(&m, DIMS(rows, depth), weights);
     else if (storage == WITH_OUTLIERS) b = tm_shared_outliers(&m, DIMS(rows, depth), idx, pos, vals, count);
     else if (storage == HUFFMAN_CODED) b = tm_shared_coded(&m, DIMS(rows, depth), idx);
+    else if (storage == CODED_OUTLIERS) b = tm_shared_coded_outliers(&m, DIMS(rows, depth), idx, pos, vals, count);
     else b = tm_shared_indices(&m, DIMS(rows, depth), idx);
     y = tm_act(&m, DIMS(1, rows));
     tm_gemm(&m, TENSORS(x, b, tm_raw(&m, DIMS(rows), bias)), y, 1.0f, 1.0f, 0, 1);
@@ -92,10 +96,10 @@ static void test_every_path(void) {
         for (d = 0; d < sizeof depths / sizeof *depths; d++)
             for (r = 0; r < sizeof row_counts / sizeof *row_counts; r++)
                 for (l = 0; l < sizeof leads / sizeof *leads; l++)
-                    for (storage = RAW_WEIGHTS; storage <= HUFFMAN_CODED; storage++) {
+                    for (storage = RAW_WEIGHTS; storage <= CODED_OUTLIERS; storage++) {
                         if (storage == RAW_WEIGHTS && (width > 1u || l > 0)) continue; /* raw weights have no width */
                         /* coded tensors come first in their part; the test's code has lengths up to M - 1 */
-                        if (storage == HUFFMAN_CODED && (l > 0 || width > 4u)) continue;
+                        if (storage >= HUFFMAN_CODED && (l > 0 || width > 4u)) continue;
                         dense_case(width, depths[d], row_counts[r], leads[l], storage);
                     }
 }

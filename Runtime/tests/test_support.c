@@ -286,9 +286,12 @@ int32_t tm_shared_coded_at(tm *m, const uint32_t *shape, uint32_t rank, uint64_t
     return t;
 }
 
-int32_t tm_shared_coded(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices) {
+int32_t tm_shared_coded_outliers(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices,
+                                 const uint32_t *positions, const float *values, uint32_t num_outliers) {
     uint32_t codes[TM_MAX_CODEBOOK], n = elements(shape, rank), e;
-    int32_t t = tm_shared_coded_at(m, shape, rank, m->coded_bits);
+    int32_t t = wsm_builder_add_shared_encoded(m->b, NULL, shape, rank, coded_base(m) + m->coded_bits, 1, positions,
+                                               values, num_outliers);
+    need(t >= 0, "add_shared_encoded");
     ref_huffman_codes(m->code_lengths, m->num_code_lengths, codes);
     for (e = 0; e < n; e++) {
         need(indices[e] < m->num_code_lengths && m->code_lengths[indices[e]] > 0, "index has a code");
@@ -296,6 +299,10 @@ int32_t tm_shared_coded(tm *m, const uint32_t *shape, uint32_t rank, const uint3
         ref_put_code(m->coded, &m->coded_bits, codes[indices[e]], m->code_lengths[indices[e]]);
     }
     return t;
+}
+
+int32_t tm_shared_coded(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices) {
+    return tm_shared_coded_outliers(m, shape, rank, indices, NULL, NULL, 0);
 }
 
 void tm_op(tm *m, ws_opcode op, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout) {

@@ -112,6 +112,9 @@ void tm_code(tm *m, const uint8_t *lengths, uint32_t n);
 /* A shared tensor whose indices are Huffman-coded with the table of tm_code (reference encoder), appended to the
  * coded part. Add fixed-width shared tensors before coded ones. */
 int32_t tm_shared_coded(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices);
+/* The same with an exact-outlier table (feature OUTLIERS is the caller's). */
+int32_t tm_shared_coded_outliers(tm *m, const uint32_t *shape, uint32_t rank, const uint32_t *indices,
+                                 const uint32_t *positions, const float *values, uint32_t num_outliers);
 /* A Huffman-coded tensor whose first code is at bit `rel_bit` of the coded part (hand-written bits in m->coded). */
 int32_t tm_shared_coded_at(tm *m, const uint32_t *shape, uint32_t rank, uint64_t rel_bit);
 void tm_op(tm *m, ws_opcode op, const int32_t *in, uint32_t nin, const int32_t *out, uint32_t nout);
