@@ -222,14 +222,10 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
 #undef WS_DENSE_NEXT_SYMBOL
         return;
     }
-    for (j = 0; j < rows; j++) {
-        float s0 = 0.0f, s1 = 0.0f;
-        for (k = 0; k + 2u <= depth; k += 2u) {
-            s0 += x[k] * ws_operand_next(&r);
-            s1 += x[k + 1u] * ws_operand_next(&r);
-        }
-        if (k < depth) s0 += x[k] * ws_operand_next(&r);
-        y[j] += s0 + s1;
+    for (j = 0; j < rows; j++) { /* 7- and 8-bit indices: rare, so the smallest loop */
+        float s0 = 0.0f;
+        for (k = 0; k < depth; k++) s0 += x[k] * ws_operand_next(&r);
+        y[j] += s0;
     }
 }
 
