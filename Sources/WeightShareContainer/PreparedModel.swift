@@ -14,9 +14,10 @@ public struct PreparedModel: Sendable, Equatable {
     }
 
     /// The container with `quantization` applied to the shared weights; nil stores every weight raw.
-    public func container(quantization: Quantization?, metadata: ContainerMetadata? = nil) throws -> [UInt8] {
+    public func container(quantization: Quantization?, metadata: ContainerMetadata? = nil,
+                          coding: IndexCoding = .fixed) throws -> [UInt8] {
         try ContainerWriter.write(model: lowered, plan: plan, sharing: quantization.map { (shared, $0) },
-                                  metadata: metadata)
+                                  metadata: metadata, coding: coding)
     }
 
     /// The container with `encoding` applied (its scales refit when it says so, to its nearest-bin values; its

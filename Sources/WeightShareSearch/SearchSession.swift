@@ -101,12 +101,16 @@ public struct SearchSession {
         }
     }
 
-    /// Flash bytes a candidate's container needs beyond the board's model region (0 when it fits). The search
-    /// container has no metadata, so this slightly underestimates; the front is checked exactly in makeReport.
+    /// How board fits count a candidate's indices: as `wsc compile` writes them by default.
+    static let boardCoding = IndexCoding.auto
+
+    /// Flash bytes a candidate's container needs beyond the board's model region (0 when it fits), its indices
+    /// coded as `wsc compile` codes them by default (``IndexCoding/auto``). The search container has no metadata
+    /// and the nearest-bin indices, so this slightly underestimates; the front is checked exactly in makeReport.
     /// Bias offsets change values, not sizes: a candidate that does not fit is never calibrated.
     func flashExcess(_ encoding: WeightEncoding, board: Board) throws -> Int {
         let model = evaluator.encoder.variant(encoding.normalization).prepared
-        let bytes = try model.container(encoding: encoding).count
+        let bytes = try model.container(encoding: encoding, coding: Self.boardCoding).count
         let arena = model.plan.arenaBytes
         let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: arena)
         return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
@@ -120,7 +124,7 @@ public struct SearchSession {
     public func checkSmallestCandidateFits(board: Board) throws {
         func smallest(k: Int) throws -> (bytes: Int, quantization: Quantization, fit: FitReport) {
             let q = Quantization(binning: UniformBinning(values: source.prepared.shared.values, k: k))
-            let bytes = try source.prepared.container(quantization: q).count
+            let bytes = try source.prepared.container(quantization: q, coding: Self.boardCoding).count
             return (bytes, q, FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes))
         }
         let atMin = try smallest(k: settings.kMin)
@@ -315,8 +319,9 @@ public struct SearchSession {
             var solution = Solution(id: solutions.count, genes: genome.named(in: problem.geneSpace), k: k,
                                     grouping: [Int](repeating: 1, count: encoding.quantization.codebookSize),
                                     result: measured, searched: measured, merged: false, mergeOrder: nil)
-            // The exact file `wsc compile` writes (metadata included) must fit; merging only shrinks it.
-            if let board = settings.board, !(try ModelCompiler.fit(session: self, solution: solution, board: board).fitsFlash) {
+            // The exact file `wsc compile` writes by default (metadata included) must fit; merging only shrinks it.
+            if let board = settings.board,
+               !(try ModelCompiler.fit(session: self, solution: solution, board: board, coding: Self.boardCoding).fitsFlash) {
                 continue
             }
             if settings.merge {

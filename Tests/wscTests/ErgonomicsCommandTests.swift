@@ -89,6 +89,31 @@ struct ErgonomicsCommandTests {
         #expect(low.stderr.contains("gen   3/3"))
     }
 
+    @Test("a search's board fit counts indices as compile writes them by default: coded where that is smaller")
+    func codedFit() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // K=3 (2-bit indices): about 6.7 KB fixed width, 4.7 KB Huffman-coded; a 5 KiB region holds only the latter.
+        let board = try Self.board("five-k", modelRegion: "5K", in: root)
+        let run = root.appendingPathComponent("run").path
+        let search = try WSC.run(["search", WSC.fixture("digits_mlp.onnx"), "--data", WSC.fixture("digits_val.npz"),
+                                  "--out", run, "--input-shape", "input=1,64", "--genome", "k", "--k-min", "3",
+                                  "--k-max", "3", "--population", "8", "--generations", "2", "--limit", "50",
+                                  "--board-file", board])
+        #expect(search.status == 0, "\(search.stderr)")
+        #expect(search.stderr.contains("gen   2/2"), "\(search.stderr)")
+        let coded = try WSC.run(["compile", run, "--solution", "0", "--board-file", board, "-o",
+                                 root.appendingPathComponent("coded").path])
+        #expect(coded.status == 0, "\(coded.stderr)")
+        let wsm = root.appendingPathComponent("coded/model.wsm").path
+        #expect((try FileManager.default.attributesOfItem(atPath: wsm)[.size] as? Int ?? .max) <= 5120)
+        // The same solution fixed width does not fit: the fit the search used was the coded one.
+        let fixed = try WSC.run(["compile", run, "--solution", "0", "--board-file", board, "--index-coding", "fixed",
+                                 "-o", root.appendingPathComponent("fixed").path])
+        #expect(fixed.status != 0)
+        #expect(fixed.stderr.contains("the model region of 'five-k' has 5120"), "\(fixed.stderr)")
+    }
+
     @Test("completion: the bash script completes .onnx/.npz/.wsm files and asks wsc for board names")
     func completion() throws {
         let script = try WSC.run(["--generate-completion-script", "bash"])
