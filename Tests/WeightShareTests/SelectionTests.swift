@@ -177,6 +177,31 @@ struct SelectionTests {
         }
     }
 
+    @Test("--front noise takes each bit width's best from every candidate evaluated, not only the final population")
+    func noiseFrontFromMemo() throws {
+        let root = try FixturePaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = RunDirectory(root.appendingPathComponent("m"))
+        let session = try SearchSession(settings: Self.settings(FixturePaths.url("digits_val.npz")), directory: directory)
+        _ = try session.run(resume: false) { _ in }
+        let state = try JSONDecoder().decode(Checkpoint.self, from: Data(contentsOf: directory.checkpoint)).state
+        let problem = CompressionProblem(evaluator: session.evaluator, encoder: session.evaluator.encoder,
+                                         kRange: 2...64, genome: .k)
+        func width(_ i: Individual) -> Int { problem.encoding(for: i.genome).quantization.bitWidth }
+        // Only the final population's best individual: its own width, plus every width the memo holds.
+        let best = try #require(state.population.min { $0.objectives.lexicographicallyPrecedes($1.objectives) })
+        let alone = try session.noiseFront([best], evaluated: [:], problem: problem)
+        let fromMemo = try session.noiseFront([best], evaluated: state.memo, problem: problem)
+        #expect(Set(alone.map(width)) == [width(best)])
+        let memoWidths = Set(state.memo.map { width(Individual(genome: $0.key, objectives: $0.value)) })
+        #expect(Set(fromMemo.map(width)).isSubset(of: memoWidths) && Set(fromMemo.map(width)).count > 1)
+        // Each one kept is the memo's lowest loss at its width.
+        for kept in fromMemo where kept != best {
+            let sameWidth = state.memo.filter { width(Individual(genome: $0.key, objectives: $0.value)) == width(kept) }
+            #expect(kept.objectives[0] == sameWidth.values.map { $0[0] }.min())
+        }
+    }
+
     // MARK: The choice
 
     static func solution(_ id: Int, bytes: Int) -> Solution {
