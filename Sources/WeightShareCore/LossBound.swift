@@ -137,19 +137,12 @@ public enum ConfidenceBound {
                                           seed: UInt64) -> Double {
         let n = values.count
         guard n > 0, resamples > 0 else { return .infinity }
-        var state = seed
+        var random = SplitMix64(seed: seed)
         var means: [Double] = []
         means.reserveCapacity(resamples)
         for _ in 0..<resamples {
             var total = 0.0
-            for _ in 0..<n {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                z ^= z >> 31
-                total += values[Int(z.multipliedFullWidth(by: UInt64(n)).high)]
-            }
+            for _ in 0..<n { total += values[random.below(n)] }
             means.append(total / Double(n))
         }
         means.sort()

@@ -53,7 +53,7 @@ extension SampleSet {
         precondition(fraction >= 0 && fraction < 1, "a fraction in [0, 1)")
         guard fraction > 0 else { return (Array(0..<count), []) }
         guard count >= 2 else { return nil }
-        var generator = SplitMix(state: seed ^ 0x5E1E_C710_4D17_5EED)
+        var generator = SplitMix64(seed: seed ^ 0x5E1E_C710_4D17_5EED)
         var groups: [Int: [Int]] = [:]
         for i in 0..<count { groups[labels?[i] ?? 0, default: []].append(i) }
         var selection: [Int] = []
@@ -69,18 +69,6 @@ extension SampleSet {
         if selection.count == count { selection.removeLast() }
         let chosen = Set(selection)
         return ((0..<count).filter { !chosen.contains($0) }, selection.sorted())
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): the split's random stream.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import WeightShareContainer
 import WeightShareCore
 import WeightShareEvaluate
 import WeightShareImport
@@ -58,27 +59,60 @@ public enum SelectionScoring {
         public var assessments: [Solution.Assessment]
     }
 
-    /// Each solution's final (merged) encoding scored on `samples` with the run's metric; bounds at `confidence`,
-    /// the bootstrap seeded with the run's seed.
+    /// Each solution's final (merged) encoding scored on `samples` with the run's metric; bounds at `confidence`
+    /// by `method` (``BoundMethod``), the bootstraps seeded with the run's seed.
     public static func assess(session: SearchSession, solutions: [Solution], samples: SampleSet,
-                              confidence: Double) throws -> Result {
+                              confidence: Double, method: BoundMethod = .transfer) throws -> Result {
         let evaluator = try RuntimeEvaluator(encoder: session.evaluator.encoder, samples: samples,
                                              metric: session.settings.metric, output: session.settings.output)
         let float = evaluator.floatRowScores
+        let metric = evaluator.metric
+        let transfer = method == .transfer && metric != .cosine
+        let targets = classTargets(evaluator)
+        // The float model's margins on the search data join the transfer bound's margin samples (the float model is
+        // fixed, so the search cannot have flattered them; see ``TransferBound``); the candidates' perturbations come
+        // from `samples` only. Not when `samples` are the search data (a run without a selection split).
+        let search = session.evaluator
+        let searchTargets = transfer && samples != search.samples && search.outputWidth == evaluator.outputWidth
+            ? classTargets(search) : nil
+        let moreFloat = searchTargets == nil ? [] : search.floatOutputs, moreTargets = searchTargets ?? []
         let assessments = try solutions.map { solution -> Solution.Assessment in
-            guard let rows = try evaluator.rowScores(try solution.encoding(encoder: session.evaluator.encoder)) else {
+            let encoding = try solution.encoding(encoder: session.evaluator.encoder)
+            let outputs: [Float]
+            do {
+                outputs = try evaluator.outputs(encoding)
+            } catch CalibrationError.nonFiniteBias {
+                outputs = []
+            }
+            guard !outputs.isEmpty, Metric.allFinite(outputs) else {
                 let loss = evaluator.floatScore - Metric.failedScore
                 return Solution.Assessment(score: Metric.failedScore,
                                            bound: LossBound(loss: loss, upper: loss, confidence: confidence,
                                                             samples: samples.count, method: "failed"))
             }
-            let bound = LossBound.measure(metric: evaluator.metric, float: float, candidate: rows,
-                                          confidence: confidence, seed: session.settings.seed)
-            return Solution.Assessment(score: rows.reduce(0, +) / Double(max(rows.count, 1)), bound: bound)
+            let rows = metric.rowScores(outputs: outputs, width: evaluator.outputWidth, labels: samples.labels,
+                                        reference: evaluator.floatOutputs)
+            let score = rows.reduce(0, +) / Double(max(rows.count, 1))
+            if transfer, let targets {
+                return Solution.Assessment(score: score, bound: TransferBound.measure(
+                    float: evaluator.floatOutputs, candidate: outputs, width: evaluator.outputWidth, targets: targets,
+                    moreFloat: moreFloat, moreTargets: moreTargets, confidence: confidence, seed: session.settings.seed))
+            }
+            return Solution.Assessment(score: score, bound: LossBound.measure(
+                metric: metric, float: float, candidate: rows, confidence: confidence, seed: session.settings.seed))
         }
+        // A candidate equal to the float model has transfer loss and bound 0.
         return Result(floatScore: evaluator.floatScore,
-                      resolution: LossBound.resolution(metric: evaluator.metric, float: float, confidence: confidence),
+                      resolution: transfer ? 0 : LossBound.resolution(metric: metric, float: float, confidence: confidence),
                       samples: samples.count, assessments: assessments)
+    }
+
+    /// The class each sample should keep: its label (accuracy) or the float model's class (agreement); nil for
+    /// accuracy without labels.
+    static func classTargets(_ evaluator: RuntimeEvaluator) -> [Int]? {
+        let width = evaluator.outputWidth
+        return evaluator.metric == .accuracy ? evaluator.samples.labels
+            : (0..<evaluator.samples.count).map { Metric.argmax(evaluator.floatOutputs[($0 * width)..<(($0 + 1) * width)]) }
     }
 
     /// Loads `data` as the run's data is read (its metric, output, limits) for scoring a front on it.

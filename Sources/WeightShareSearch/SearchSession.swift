@@ -224,8 +224,9 @@ public struct SearchSession {
             log(progressLine(engine, problem: problem, floatBytes: floatBytes, elapsed: clock() - start, steps: steps))
         }
 
-        let front = settings.frontKind == .noise ? try noiseFront(engine.state.population, problem: problem)
-                                                 : engine.paretoFront
+        let front = settings.frontKind == .noise
+            ? try noiseFront(engine.state.population, evaluated: engine.state.memo, problem: problem)
+            : engine.paretoFront
         var report = try makeReport(front: front, problem: problem,
                                     evaluations: engine.state.evaluations, log: log)
         if problem.racing != nil {
@@ -376,10 +377,16 @@ public struct SearchSession {
     }
 
     /// The reported front with `--front noise`: the first front of `population` plus, for each index bit width,
-    /// its best candidate (lowest loss, then fewest bytes, then genome) unless a smaller candidate's loss is lower
-    /// by more than ``searchResolution``. Sorted as ``NSGA2/paretoFront``.
-    func noiseFront(_ population: [Individual], problem: CompressionProblem) throws -> [Individual] {
-        let feasible = population.filter { $0.objectives[0] < CompressionProblem.infeasibleLoss }
+    /// the best candidate the search evaluated (`evaluated`, NSGA-II's memo; lowest loss, then fewest bytes, then
+    /// genome) unless a smaller candidate's loss is lower by more than ``searchResolution``. Sorted as
+    /// ``NSGA2/paretoFront``. The widths come from every evaluation, not the final population: a long search
+    /// converges on the smallest widths that look lossless on the search data, and drops the wider candidates
+    /// that hold on unseen data when those do not.
+    func noiseFront(_ population: [Individual], evaluated: [Genome: [Double]],
+                    problem: CompressionProblem) throws -> [Individual] {
+        let candidates = evaluated.isEmpty ? population
+            : evaluated.keys.sorted().map { Individual(genome: $0, objectives: evaluated[$0]!) }
+        let feasible = candidates.filter { $0.objectives[0] < CompressionProblem.infeasibleLoss }
         let epsilon = searchResolution
         var kept = Set(Pareto.firstFront(population.map(\.objectives)).map { population[$0] })
         var best: [Int: Individual] = [:]

@@ -88,9 +88,9 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     }
 
     /// `pareto`: the first front of the final population on the search data. `noise`: that front plus, for each
-    /// index bit width, its best candidate unless a smaller candidate's loss is lower by more than the search
-    /// data's resolution (the loss bound of a candidate identical to the float model): differences the data
-    /// cannot resolve do not drop a slightly larger candidate that may hold better on unseen data.
+    /// index bit width, the best candidate the search evaluated unless a smaller candidate's loss is lower by more
+    /// than the search data's resolution (the loss bound of a candidate identical to the float model): differences
+    /// the data cannot resolve do not drop a slightly larger candidate that may hold better on unseen data.
     public enum FrontKind: String, Sendable, Codable, CaseIterable {
         case pareto, noise
     }

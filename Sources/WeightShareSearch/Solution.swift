@@ -44,12 +44,14 @@ public struct Solution: Sendable, Equatable, Codable {
     /// float model on the same data (``LossBound``).
     public struct Assessment: Sendable, Equatable, Codable {
         public var score: Double
-        /// Float score minus `score` (score units).
+        /// The bound's point estimate of the loss (score units): float score minus `score`, except for the transfer
+        /// bound (its estimate over every pair of samples).
         public var loss: Double
         /// One-sided upper bound on the loss at `confidence` (score units).
         public var lossUpper: Double
         public var confidence: Double
         public var samples: Int
+        /// "transfer-bootstrap" (accuracy and agreement by default, ``TransferBound``; `loss` is then its estimate),
         /// "newcombe-wilson" (accuracy), "wilson" (agreement), "bootstrap" (cosine), "failed" (non-finite outputs).
         public var method: String
 

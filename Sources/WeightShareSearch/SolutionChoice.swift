@@ -44,11 +44,16 @@ public enum SolutionChoice {
         public var warning: String?
     }
 
+    /// Solutions at most this much larger than the smallest qualifying one count as the same size for the choice.
+    public static let nearSizeFraction = 0.01
+
     /// The rule of `wsc compile --max-loss L`: the smallest solution (fewest packed weight bytes, then lowest id)
-    /// whose one-sided upper loss bound at the evidence's confidence is at most L. When even a solution identical to
+    /// whose one-sided upper loss bound at the evidence's confidence is at most L — or, of the qualifying solutions
+    /// within ``nearSizeFraction`` of its size, the one with the tightest bound. When even a solution identical to
     /// the float model could not be shown within L on this data (its bound, the resolution, exceeds L), the
     /// threshold becomes the resolution, with a warning: then only solutions the data cannot tell from the float
-    /// model (or better) qualify. A solution whose loss on the search data exceeds the threshold never qualifies:
+    /// model (or better) qualify. (The count bound's case: the transfer bound's resolution is 0, and on fewer than 30
+    /// samples it warns that its bootstrap is unreliable.) A solution whose loss on the search data exceeds the threshold never qualifies:
     /// the front was selected on the search data, which can only flatter it. `metric` decides how the warning
     /// counts samples.
     ///
@@ -70,6 +75,10 @@ public enum SolutionChoice {
                 + "confidence on \(n) samples (a solution that matches the float model on every sample is bounded at "
                 + "\(Self.points(resolution)) points); choosing with that resolution instead: only solutions these "
                 + "samples cannot tell from the float model qualify (more data, or a larger --max-loss, resolves more)"
+        } else if metric != .cosine && assessments.contains(where: { $0.method == "transfer-bootstrap" }) && n < 30 {
+            warning = String(format: "1 sample = %@ point; ", Self.points(1 / Double(n))) + "the transfer bound on \(n) "
+                + "samples pairs too few margins and perturbations for its bootstrap to be reliable; use 30 or more "
+                + "samples (or --bound count, which cannot resolve max-loss \(Self.points(maxLoss)) on so few)"
         } else if metric == .cosine && n < 30 {
             warning = "the bootstrap bound on \(n) samples is unreliable; use 30 or more samples"
         }
@@ -79,7 +88,12 @@ public enum SolutionChoice {
         let passing = zip(solutions, assessments).filter { $0.1.lossUpper <= threshold + 1e-12 && searchAgrees($0.0) }
         var chosen: (Solution, Solution.Assessment)
         if let smallest = passing.min(by: { ($0.0.result.packedWeightBytes, $0.0.id) < ($1.0.result.packedWeightBytes, $1.0.id) }) {
-            chosen = smallest
+            // A solution barely larger but with a tighter bound is the better buy: among those within
+            // `nearSizeFraction` of the smallest's bytes, the tightest bound (then the smallest, then the lowest id).
+            let limit = Double(smallest.0.result.packedWeightBytes) * (1 + nearSizeFraction)
+            chosen = passing.filter { Double($0.0.result.packedWeightBytes) <= limit }.min {
+                ($0.1.lossUpper, $0.0.result.packedWeightBytes, $0.0.id) < ($1.1.lossUpper, $1.0.result.packedWeightBytes, $1.0.id)
+            }!
         } else {
             let plausible = zip(solutions, assessments).filter { searchAgrees($0.0) }
             let best = (plausible.isEmpty ? Array(zip(solutions, assessments)) : plausible).min {
@@ -101,12 +115,12 @@ public enum SolutionChoice {
                              warning: warning)
     }
 
-    /// ``choose(from:assessments:metric:floatScore:resolution:maxLoss:evidence:)`` for a run: the bounds are
-    /// measured on `data` when given (the user's held-out data), else on the run's selection split (or
+    /// ``choose(from:assessments:metric:floatScore:resolution:maxLoss:evidence:)`` for a run, the bounds of
+    /// accuracy and agreement by `method` (``BoundMethod``): they are measured on `data` when given (the user's held-out data), else on the run's selection split (or
     /// --select-data file), else — a run without one — on the search data, which the front was selected on, so the
     /// bounds there are optimistic (the evidence says so).
     public static func choose(session: SearchSession, report: ParetoReport, maxLoss: Double, confidence: Double,
-                              strict: Bool = true, data: URL? = nil, limit: Int? = nil, dropNonFinite: Bool = false,
+                              method: BoundMethod = .transfer, strict: Bool = true, data: URL? = nil, limit: Int? = nil, dropNonFinite: Bool = false,
                               maxDataBytes: Int = NumPy.defaultMaxDataBytes) throws -> BoundedChoice {
         let samples: SampleSet
         let evidence: String
@@ -123,7 +137,7 @@ public enum SolutionChoice {
                 + "the bounds are optimistic)"
         }
         let assessed = try SelectionScoring.assess(session: session, solutions: report.solutions, samples: samples,
-                                                   confidence: confidence)
+                                                   confidence: confidence, method: method)
         return try choose(from: report.solutions, assessments: assessed.assessments, metric: session.settings.metric,
                           floatScore: assessed.floatScore, resolution: assessed.resolution, maxLoss: maxLoss,
                           evidence: evidence, strict: strict)

@@ -6,6 +6,7 @@ import WeightShare
 // are declared in this package.)
 
 extension Metric: ExpressibleByArgument {}
+extension BoundMethod: ExpressibleByArgument {}
 extension GenomeKind: ExpressibleByArgument {}
 extension SearchSettings.MergeFloor: ExpressibleByArgument {}
 extension LoweringOptions.BatchNormFolding: ExpressibleByArgument {}

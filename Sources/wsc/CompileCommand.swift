@@ -23,6 +23,8 @@ struct CompileCommand: ParsableCommand {
     var maxLoss: Double?
     @Option(help: "Confidence of the one-sided loss bound the choice uses (default 0.90).")
     var confidence: Double?
+    @Option(help: "How the loss of accuracy or agreement is bounded: transfer (the default: each sample's margin against every sample's output perturbation, resolves fractions of a point on a hundred samples; assumes the perturbation does not depend on the margin) or count (samples right and wrong, Newcombe/Wilson: no assumption, one sample's resolution). Cosine always uses its bootstrap. See README, 'Choosing a solution'.")
+    var bound: BoundMethod?
     @Option(help: "Choose on this held-out data (.npz, read as the run's data) instead of the run's selection split.")
     var data: String?
     @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
@@ -50,7 +52,7 @@ struct CompileCommand: ParsableCommand {
         if limit != nil && data == nil { throw ValidationError("--limit needs --data") }
         if solution != nil {
             let choosing = [maxLoss != nil ? "--max-loss" : nil, confidence != nil ? "--confidence" : nil,
-                            data != nil ? "--data" : nil].compactMap { $0 }
+                            bound != nil ? "--bound" : nil, data != nil ? "--data" : nil].compactMap { $0 }
             if !choosing.isEmpty {
                 throw ValidationError("--solution packs that solution whatever its loss, while "
                     + choosing.joined(separator: " and ") + " choose(s) one: they contradict each other; give either "
@@ -72,6 +74,7 @@ struct CompileCommand: ParsableCommand {
             let bounded = try SolutionChoice.choose(session: session, report: report,
                                                     maxLoss: (maxLoss ?? Self.defaultMaxLoss) / 100,
                                                     confidence: confidence ?? SearchSettings.defaultConfidence,
+                                                    method: bound ?? .transfer,
                                                     strict: maxLoss != nil, data: dataURL, limit: limit,
                                                     dropNonFinite: dataOptions.dropNonFinite,
                                                     maxDataBytes: dataOptions.maxBytes)

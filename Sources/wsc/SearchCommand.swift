@@ -49,7 +49,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("progress-interval"),
             help: ArgumentHelp("Seconds between a running merge's progress lines (every generation prints one).", valueName: "seconds"))
     var progressInterval: Double = ProgressTiming.defaultInterval
-    @Option(help: "noise (default): the first front plus each index bit width's best candidate unless a smaller one is better by more than the search data can resolve; pareto: the first front only.")
+    @Option(help: "noise (default): the first front plus each index bit width's best candidate of every one the search evaluated, unless a smaller one is better by more than the search data can resolve; pareto: the first front only.")
     var front: SearchSettings.FrontKind?
     @Option(help: "Kernels that score candidates: fast (default: all samples at once, Conv/Gemm/MatMul on the host's BLAS, equal to the runtime to float rounding) or reference (the C runtime sample by sample, bit for bit what the board computes). The reported front is re-scored with the reference either way.")
     var evaluator: EvaluatorKernels?

@@ -33,7 +33,7 @@ struct ErrorCompensationTests {
 
     @Test("many rows at once (C, column blocks through dgemm, split over the cores) give each row's own sweep's indices")
     func rowsAtOnce() throws {
-        var generator = SplitMix(state: 7)
+        var generator = SplitMix64(seed: 7)
         func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) * 2 - 1 }
         let d = 150, rows = 75 // three column blocks: the later columns take their errors through dgemm
         // H = Σ x xᵀ over random vectors: positive definite.

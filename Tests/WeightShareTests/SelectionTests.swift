@@ -85,6 +85,84 @@ struct SelectionTests {
 
     // MARK: The split
 
+    // Two samples of two classes, both labelled 0: F0 = [2, 0] (norm 2), F1 = [4, 0] (norm 4). The candidate moves
+    // sample 0 to [0, 1.5] (perturbation [-2, 1.5]) and leaves sample 1. Pairs (margin i, perturbation j):
+    // (0,0) [0, 1.5] wrong; (0,1) [2, 0] right; (1,0) [4, 0] + 2·[-2, 1.5] = [0, 3] wrong (the perturbation
+    // rescaled to sample 1's norm: unscaled, [2, 1.5] would stay right); (1,1) right. Loss 1 − 2/4 = 0.5.
+    static let transferFloat: [Float] = [2, 0, 4, 0]
+    static let transferCandidate: [Float] = [0, 1.5, 4, 0]
+
+    @Test("transfer bound: every margin against every rescaled perturbation, by hand")
+    func transferByHand() {
+        let b = TransferBound.measure(float: Self.transferFloat, candidate: Self.transferCandidate, width: 2,
+                                      targets: [0, 0], confidence: 0.9, resamples: 200, seed: 3)
+        #expect(b.loss == 0.5 && b.samples == 2 && b.method == "transfer-bootstrap")
+        // A resample's estimate is a weighted mean of the four pairs' losses (each 0 or 1): within [0, 1].
+        #expect(b.upper >= 0 && b.upper <= 1)
+        // Seeded: the same bound again.
+        #expect(TransferBound.measure(float: Self.transferFloat, candidate: Self.transferCandidate, width: 2,
+                                      targets: [0, 0], confidence: 0.9, resamples: 200, seed: 3) == b)
+        // Sample 1 labelled 1 (the float model gets it wrong): float accuracy 1/2; right pairs (0,1) [2, 0] and
+        // (1,0) [0, 3]; (0,0) [0, 1.5] and (1,1) [4, 0] wrong. Loss 1/2 − 2/4 = 0.
+        let wrongLabel = TransferBound.measure(float: Self.transferFloat, candidate: Self.transferCandidate, width: 2,
+                                               targets: [0, 1], confidence: 0.9, resamples: 200, seed: 3)
+        #expect(wrongLabel.loss == 0)
+    }
+
+    @Test("transfer bound: the float model's margins on other data join the margin samples, not the perturbations")
+    func transferMoreMargins() {
+        // One more margin sample, F2 = [1, 0] (norm 1, label 0), float output only. Its pairs: (2,0) [1, 0] +
+        // ½·[-2, 1.5] = [0, 0.75] wrong; (2,1) [1, 0] right. With the four pairs by hand above: right 3 of 6, float
+        // right 3 of 3. Loss 1 − 3/6.
+        let b = TransferBound.measure(float: Self.transferFloat, candidate: Self.transferCandidate, width: 2,
+                                      targets: [0, 0], moreFloat: [1, 0], moreTargets: [0], confidence: 0.9,
+                                      resamples: 100, seed: 3)
+        #expect(b.loss == 0.5 && b.samples == 2)
+        // F2 = [0, 1] labelled 1 instead: (2,0) [0, 1] + ½·[-2, 1.5] = [-1, 1.75] and (2,1) [0, 1] both right:
+        // right 4 of 6. Loss 1 − 4/6.
+        let c = TransferBound.measure(float: Self.transferFloat, candidate: Self.transferCandidate, width: 2,
+                                      targets: [0, 0], moreFloat: [0, 1], moreTargets: [1], confidence: 0.9,
+                                      resamples: 100, seed: 3)
+        #expect(abs(c.loss - (1 - 4.0 / 6)) < 1e-12)
+    }
+
+    @Test("transfer bound: the float model itself has loss and bound 0; a non-finite row is wrong wherever paired")
+    func transferEdges() {
+        let same = TransferBound.measure(float: Self.transferFloat, candidate: Self.transferFloat, width: 2,
+                                         targets: [0, 0], confidence: 0.9, seed: 1)
+        #expect(same.loss == 0 && same.upper == 0)
+        // Sample 0 moved by [0, 0.5], sample 1's output NaN: pairs with perturbation 1, (0,1) and (1,1), are wrong;
+        // (0,0) [2, 0.5] and (1,0) [4, 0] + 2·[0, 0.5] = [4, 1] right. Loss 1 − 2/4.
+        let nan = TransferBound.measure(float: Self.transferFloat, candidate: [2, 0.5, .nan, 0], width: 2,
+                                        targets: [0, 0], confidence: 0.9, resamples: 50, seed: 1)
+        #expect(nan.loss == 0.5)
+        #expect(TransferBound.spread(10, 4) == [0, 2, 5, 7] && TransferBound.spread(3, 4) == [0, 1, 2])
+    }
+
+    @Test("transfer bound: tighter than the count on the same flips, above the point estimate on spread data")
+    func transferAgainstCount() {
+        // 200 samples of 3 classes, margins 1…4; the candidate flips sample 0 only (a count loss of 0.5 point).
+        var float: [Float] = [], candidate: [Float] = [], labels: [Int] = []
+        for i in 0..<200 {
+            let label = i % 3, margin = Float(1 + i % 4)
+            var row: [Float] = [0, 0, 0]
+            row[label] = margin
+            float += row
+            if i == 0 { row = [0, 5, 0] }
+            candidate += row
+            labels.append(label)
+        }
+        let transfer = TransferBound.measure(float: float, candidate: candidate, width: 3, targets: labels,
+                                             confidence: 0.9, seed: 7)
+        let count = LossBound.measure(metric: .accuracy, float: labels.map { _ in 1 },
+                                      candidate: (0..<200).map { $0 == 0 ? 0 : 1 }, confidence: 0.9, seed: 7)
+        // The one perturbation, [-1, 5, 0] at norm 1, rescaled to sample i's margin m: [-m, 5m, 0] added to m at
+        // the label makes class 0 [0, 5m, 0] and class 2 [-m, 5m, m] wrong, class 1 [-m, 6m, 0] stays right. 67 of
+        // the 200 samples are class 1: 133 wrong pairs of 200 · 200.
+        #expect(abs(transfer.loss - 133.0 / 40000) < 1e-12 && count.loss == 0.005)
+        #expect(transfer.upper > transfer.loss && transfer.upper < count.upper)
+    }
+
     @Test("the split is deterministic for a seed, stratified by label, and partitions the rows")
     func split() throws {
         let labels = (0..<200).map { $0 % 3 == 0 ? 0 : ($0 % 3 == 1 ? 1 : 2) } + [Int](repeating: 1, count: 17)
@@ -177,6 +255,31 @@ struct SelectionTests {
         }
     }
 
+    @Test("--front noise takes each bit width's best from every candidate evaluated, not only the final population")
+    func noiseFrontFromMemo() throws {
+        let root = try FixturePaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = RunDirectory(root.appendingPathComponent("m"))
+        let session = try SearchSession(settings: Self.settings(FixturePaths.url("digits_val.npz")), directory: directory)
+        _ = try session.run(resume: false) { _ in }
+        let state = try JSONDecoder().decode(Checkpoint.self, from: Data(contentsOf: directory.checkpoint)).state
+        let problem = CompressionProblem(evaluator: session.evaluator, encoder: session.evaluator.encoder,
+                                         kRange: 2...64, genome: .k)
+        func width(_ i: Individual) -> Int { problem.encoding(for: i.genome).quantization.bitWidth }
+        // Only the final population's best individual: its own width, plus every width the memo holds.
+        let best = try #require(state.population.min { $0.objectives.lexicographicallyPrecedes($1.objectives) })
+        let alone = try session.noiseFront([best], evaluated: [:], problem: problem)
+        let fromMemo = try session.noiseFront([best], evaluated: state.memo, problem: problem)
+        #expect(Set(alone.map(width)) == [width(best)])
+        let memoWidths = Set(state.memo.map { width(Individual(genome: $0.key, objectives: $0.value)) })
+        #expect(Set(fromMemo.map(width)).isSubset(of: memoWidths) && Set(fromMemo.map(width)).count > 1)
+        // Each one kept is the memo's lowest loss at its width.
+        for kept in fromMemo where kept != best {
+            let sameWidth = state.memo.filter { width(Individual(genome: $0.key, objectives: $0.value)) == width(kept) }
+            #expect(kept.objectives[0] == sameWidth.values.map { $0[0] }.min())
+        }
+    }
+
     // MARK: The choice
 
     static func solution(_ id: Int, bytes: Int) -> Solution {
@@ -204,6 +307,16 @@ struct SelectionTests {
             try SolutionChoice.choose(from: solutions, assessments: assessed, metric: .accuracy, floatScore: 0.95,
                                       resolution: 0.001, maxLoss: 0.001, evidence: "test")
         }
+    }
+
+    @Test("of qualifying solutions within 1 % of the smallest's bytes, the tightest bound")
+    func nearSize() throws {
+        // 1000 bytes bound 0.9 point, 1010 bytes (1 % more) bound 0.3, 1011 bytes bound 0.1: the second.
+        let solutions = [Self.solution(0, bytes: 1000), Self.solution(1, bytes: 1010), Self.solution(2, bytes: 1011)]
+        let assessed = [0.009, 0.003, 0.001].map { Self.assessment(upper: $0, samples: 2000) }
+        let choice = try SolutionChoice.choose(from: solutions, assessments: assessed, metric: .accuracy,
+                                               floatScore: 0.95, resolution: 0, maxLoss: 0.01, evidence: "test")
+        #expect(choice.solution == 1)
     }
 
     @Test("a solution that loses more than the threshold on the search data is not taken, however lucky elsewhere")

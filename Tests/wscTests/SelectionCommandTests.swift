@@ -52,15 +52,23 @@ struct SelectionCommandTests {
         #expect(choice["samples"] as? Int == (pareto["selection"] as? [String: Any])?["samples"] as? Int)
         let tiny = try WSC.run(["compile", run, "-o", out, "--data", WSC.fixture("digits_test.npz"), "--limit", "20"])
         #expect(tiny.status == 0, "\(tiny.stderr)")
-        #expect(tiny.stderr.contains("warning: 1 sample = 5.00 point; max-loss 1.00 cannot be resolved with 90 % confidence on 20 samples"), "\(tiny.stderr)")
+        #expect(tiny.stderr.contains("warning: 1 sample = 5.00 point; the transfer bound on 20 samples pairs too few"), "\(tiny.stderr)")
         #expect(tiny.stderr.contains("held-out data digits_test.npz, 20 samples"), "\(tiny.stderr)")
+        // The count bound cannot resolve 1 point on 20 samples: it falls back to its resolution, and says so.
+        let count = try WSC.run(["compile", run, "-o", out, "--data", WSC.fixture("digits_test.npz"), "--limit", "20",
+                                 "--bound", "count"])
+        #expect(count.status == 0, "\(count.stderr)")
+        #expect(count.stderr.contains("warning: 1 sample = 5.00 point; max-loss 1.00 cannot be resolved with 90 % confidence on 20 samples"), "\(count.stderr)")
+        let badBound = try WSC.run(["compile", run, "-o", out, "--bound", "median"])
+        #expect(badBound.status != 0 && badBound.stderr.contains("transfer") && badBound.stderr.contains("count"), "\(badBound.stderr)")
     }
 
-    @Test("--solution with --max-loss (or --confidence, --data) is refused as contradictory")
+    @Test("--solution with --max-loss (or --confidence, --bound, --data) is refused as contradictory")
     func contradictory() throws {
         let run = try Self.runDirectory.get()
         let out = try WSC.temporaryDirectory().path
-        for extra in [["--max-loss", "1"], ["--confidence", "0.95"], ["--data", WSC.fixture("digits_test.npz")]] {
+        for extra in [["--max-loss", "1"], ["--confidence", "0.95"], ["--bound", "count"],
+                      ["--data", WSC.fixture("digits_test.npz")]] {
             let r = try WSC.run(["compile", run, "--solution", "0", "-o", out] + extra)
             #expect(r.status != 0 && r.stderr.contains("contradict each other"), "\(r.stderr)")
         }
