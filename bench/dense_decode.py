@@ -1,12 +1,14 @@
-"""Dense-layer decode cost (issue 16): QEMU instructions per inference and host latency, raw float weights vs shared
-indices decoded in the kernels, on every fixture; the digits MLP against TFLM's published counts (bench/dense_decode.sh).
+"""Dense-layer decode cost (issue 16): QEMU instructions per inference and host latency, raw float weights vs
+shared indices decoded in the kernels, on every fixture; the digits MLP against TFLM's published counts
+(bench/dense_decode.sh).
 
 Models per fixture: <net>_raw.wsm (float32 weights) and <net>_k16.wsm (K = 16, 4-bit indices), both written from the
 same lowered model by the benchmark export test, and for the digits MLP searched 2- and 3-bit solutions (fixed
-width and Huffman-coded); also the GRU keyword spotter and the LSTM VAD of Tests/Fixtures/families (QEMU only). Each runs on mps2-an386 (Cortex-M4F) and mps2-an500 (Cortex-M7) through `wsc run`
-(-icount shift=0: exact instructions; the firmware checks its outputs against the host runtime's) and on the host
-through bench/runtime_bench (median of RUNS runs x PASSES passes over the 360 test samples; raw and shared
-interleaved in every round, so load changes hit both)."""
+width and Huffman-coded); also the GRU keyword spotter and the LSTM VAD of Tests/Fixtures/families (QEMU only).
+Each runs on mps2-an386 (Cortex-M4F) and mps2-an500 (Cortex-M7) through `wsc run` (-icount shift=0: exact
+instructions; the firmware checks its outputs against the host runtime's) and on the host through
+bench/runtime_bench (median of RUNS runs x PASSES passes over the 360 test samples; every model once per round,
+so load changes hit all)."""
 import argparse, json, os, shutil, statistics, sys
 from pathlib import Path
 

@@ -2,8 +2,9 @@
  * Recurrent layers: ONNX LSTM, GRU and RNN with their default activations (sigmoid and tanh), forward, reverse or
  * bidirectional, batch-major or sequence-major (layout 1 or 0). The weights W and R may be shared: each step reads
  * them once, in storage order (one batch item through the dense layers' decode paths, more through a sequential
- * operand reader), so they stay compressed and every index is decoded once per step. The running state lives in the outputs Y_h (and Y_c), the gate pre-activations in the
- * workspace output that the compiler plans in the arena: no heap, no stack arrays that grow with the model.
+ * operand reader), so they stay compressed and every index is decoded once per step. The running state lives in
+ * the outputs Y_h (and Y_c), the gate pre-activations in the workspace output that the compiler plans in the arena:
+ * no heap, no stack arrays that grow with the model.
  */
 #include <math.h>
 #include <string.h>
