@@ -294,28 +294,32 @@ struct SelectionTests {
                                                          samples: samples, method: "newcombe-wilson"))
     }
 
+    /// compile's choice among solutions of `bytes` whose bounds on 2,000 samples are `uppers` (accuracy, float
+    /// score 0.95).
+    static func choose(bytes: [Int], uppers: [Double], resolution: Double, maxLoss: Double) throws -> SolutionChoice.BoundedChoice {
+        let solutions = bytes.enumerated().map { Self.solution($0.offset, bytes: $0.element) }
+        return try SolutionChoice.choose(from: solutions,
+                                         assessments: uppers.map { Self.assessment(upper: $0, samples: 2000) },
+                                         metric: .accuracy, floatScore: 0.95, resolution: resolution,
+                                         maxLoss: maxLoss, evidence: "test")
+    }
+
     @Test("compile's rule: the smallest solution whose bound is within the tolerance")
     func rule() throws {
-        let solutions = [Self.solution(0, bytes: 100), Self.solution(1, bytes: 200), Self.solution(2, bytes: 300)]
-        let assessed = [0.03, 0.009, 0.002].map { Self.assessment(upper: $0, samples: 2000) }
-        let choice = try SolutionChoice.choose(from: solutions, assessments: assessed, metric: .accuracy,
-                                               floatScore: 0.95, resolution: 0.001, maxLoss: 0.01, evidence: "test")
+        let (bytes, uppers) = ([100, 200, 300], [0.03, 0.009, 0.002])
+        let choice = try Self.choose(bytes: bytes, uppers: uppers, resolution: 0.001, maxLoss: 0.01)
         #expect(choice.solution == 1 && choice.warning == nil && choice.threshold == 0.01)
-        #expect(try SolutionChoice.choose(from: solutions, assessments: assessed, metric: .accuracy, floatScore: 0.95,
-                                          resolution: 0.001, maxLoss: 0.005, evidence: "test").solution == 2)
+        #expect(try Self.choose(bytes: bytes, uppers: uppers, resolution: 0.001, maxLoss: 0.005).solution == 2)
         #expect(throws: RunError.self) {
-            try SolutionChoice.choose(from: solutions, assessments: assessed, metric: .accuracy, floatScore: 0.95,
-                                      resolution: 0.001, maxLoss: 0.001, evidence: "test")
+            try Self.choose(bytes: bytes, uppers: uppers, resolution: 0.001, maxLoss: 0.001)
         }
     }
 
     @Test("of qualifying solutions within 1 % of the smallest's bytes, the tightest bound")
     func nearSize() throws {
         // 1000 bytes bound 0.9 point, 1010 bytes (1 % more) bound 0.3, 1011 bytes bound 0.1: the second.
-        let solutions = [Self.solution(0, bytes: 1000), Self.solution(1, bytes: 1010), Self.solution(2, bytes: 1011)]
-        let assessed = [0.009, 0.003, 0.001].map { Self.assessment(upper: $0, samples: 2000) }
-        let choice = try SolutionChoice.choose(from: solutions, assessments: assessed, metric: .accuracy,
-                                               floatScore: 0.95, resolution: 0, maxLoss: 0.01, evidence: "test")
+        let choice = try Self.choose(bytes: [1000, 1010, 1011], uppers: [0.009, 0.003, 0.001], resolution: 0,
+                                     maxLoss: 0.01)
         #expect(choice.solution == 1)
     }
 
