@@ -52,9 +52,9 @@ public enum SolutionChoice {
     /// within ``nearSizeFraction`` of its size, the one with the tightest bound. When even a solution identical to
     /// the float model could not be shown within L on this data (its bound, the resolution, exceeds L), the
     /// threshold becomes the resolution, with a warning: then only solutions the data cannot tell from the float
-    /// model (or better) qualify. (The count bound's case: the transfer bound's resolution is 0, and on fewer than 30
-    /// samples it warns that its bootstrap is unreliable.) A solution whose loss on the search data exceeds the threshold never qualifies:
-    /// the front was selected on the search data, which can only flatter it. `metric` decides how the warning
+    /// model (or better) qualify. (The count bound's case: the transfer bound's resolution is 0, and on fewer than
+    /// 30 samples it warns that its bootstrap is unreliable.) A solution whose loss on the search data exceeds the
+    /// threshold never qualifies: the front was selected on the search data, which can only flatter it. `metric` decides how the warning
     /// counts samples.
     ///
     /// When no solution qualifies: with `strict` (the tolerance was asked for explicitly) an error naming the
@@ -116,11 +116,12 @@ public enum SolutionChoice {
     }
 
     /// ``choose(from:assessments:metric:floatScore:resolution:maxLoss:evidence:)`` for a run, the bounds of
-    /// accuracy and agreement by `method` (``BoundMethod``): they are measured on `data` when given (the user's held-out data), else on the run's selection split (or
-    /// --select-data file), else — a run without one — on the search data, which the front was selected on, so the
-    /// bounds there are optimistic (the evidence says so).
+    /// accuracy and agreement by `method` (``BoundMethod``): they are measured on `data` when given (the user's
+    /// held-out data), else on the run's selection split (or --select-data file), else — a run without one — on the
+    /// search data, which the front was selected on, so the bounds there are optimistic (the evidence says so).
     public static func choose(session: SearchSession, report: ParetoReport, maxLoss: Double, confidence: Double,
-                              method: BoundMethod = .transfer, strict: Bool = true, data: URL? = nil, limit: Int? = nil, dropNonFinite: Bool = false,
+                              method: BoundMethod = .transfer, strict: Bool = true, data: URL? = nil,
+                              limit: Int? = nil, dropNonFinite: Bool = false,
                               maxDataBytes: Int = NumPy.defaultMaxDataBytes) throws -> BoundedChoice {
         let samples: SampleSet
         let evidence: String
