@@ -80,7 +80,9 @@ def test_search_and_compile_reports(grid_run):
     search, compiled = grid_run["search"], grid_run["compile"]
     assert search["metric"] == "cosine" and search["sharedWeights"] == 16 * 8 + 4 * 16
     assert search["solutions"] and all(s["result"]["m"] == len(GRID) for s in search["solutions"])
-    assert compiled["m"] == len(GRID) and compiled["bitWidth"] == 2 and compiled["lossPoints"] == 0
+    # Weights on the grid: the shared model is the float model; its score differs only by the summation order (the
+    # runtime's raw and 2-bit dense paths add the same products in another order), far below a point.
+    assert compiled["m"] == len(GRID) and compiled["bitWidth"] == 2 and abs(compiled["lossPoints"]) < 1e-9
     assert compiled["files"] == ["model.wsm", "model_data.c", "model_data.h"]
     model = ws.Model(grid_run["wsm"])
     assert model.arena_bytes == compiled["arenaBytes"]
