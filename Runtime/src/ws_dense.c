@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "ws_flatbuf.h" /* ws_ld_u32 */
 #include "ws_kernels.h"
 
 /* y[m * ldy] += op(A)[m, k] * w for every row m; op(A)[m, k] is stored at m * a_sm + k * a_sk. */
@@ -103,7 +104,7 @@ static void add_outliers(const float *x, const ws_operand *w, uint32_t w_off, ui
  * Outliers are added afterwards (add_outliers). */
 static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
                               float *y) {
-    const uint32_t width = w->bit_width, per_byte = 8u / width;
+    const uint32_t width = w->bit_width, per_byte = width == 2u ? 4u : 2u; /* indices per byte, when it applies */
     float table[16u * 2u * WS_DENSE_BYTES], cb[16];
     uint32_t k0, j, n, shift;
     if (w->code || !(width == 2u || width == 4u) || depth % (2u * per_byte) != 0 ||
@@ -118,11 +119,6 @@ static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_of
     }
     add_outliers(x, w, w_off, depth, rows, y);
     return 1;
-}
-
-/* Little-endian 32 bits from p (any alignment; one load where the target allows unaligned words). */
-static uint32_t load_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Fixed-width shared rows of up to 6 bits that the nibble tables leave (1, 3, 5 and 6 bits; 2- and 4-bit rows that
@@ -142,7 +138,7 @@ static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_of
         k = 0;
         if (width <= 3u)
             for (; k + 8u <= depth; k += 8u, p += width) { /* 8 indices: exactly `width` bytes */
-                uint32_t v = load_u32(p) >> shift;
+                uint32_t v = ws_ld_u32(p) >> shift;
                 s0 += x[k] * cb[v & mask];
                 s1 += x[k + 1u] * cb[(v >>= width) & mask];
                 s0 += x[k + 2u] * cb[(v >>= width) & mask];
@@ -154,7 +150,7 @@ static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_of
             }
         else
             for (; k + 4u <= depth; k += 4u) {
-                uint32_t v = load_u32(p) >> shift;
+                uint32_t v = ws_ld_u32(p) >> shift;
                 s0 += x[k] * cb[v & mask];
                 s1 += x[k + 1u] * cb[(v >>= width) & mask];
                 s0 += x[k + 2u] * cb[(v >>= width) & mask];
@@ -185,8 +181,9 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
         ws_index_reader in = r.indices;
         const uint8_t *next = in.next;
         uint32_t acc = in.acc, held = in.bits, e, row_start = w_off;
-/* The next symbol into e; a long code takes the canonical walk on a copy of the state (so the loop's stays in
- * registers). */
+/* The next symbol into e: ws_huffman_next on local state. Calling it on a ws_index_reader instead puts the state
+ * in memory (its address reaches ws_huffman_slow) and costs the digits MLP 449k instead of 321k instructions; here
+ * only a long code's canonical walk takes a copy of the state. */
 #define WS_DENSE_NEXT_SYMBOL()                                                                                     \
     do {                                                                                                           \
         for (; held < WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;                         \

@@ -10,6 +10,9 @@ public enum IndexCoding: String, Sendable, Codable, CaseIterable {
     /// Per tensor, whichever is smaller (code table included); the whole file fixed width when coding saves
     /// nothing.
     case auto
+
+    /// What `wsc compile` writes unless told otherwise; a search sizes its candidates for a board the same way.
+    public static let compileDefault = IndexCoding.auto
 }
 
 /// The canonical, length-limited Huffman code a container stores: code lengths only (the runtime derives the

@@ -101,16 +101,13 @@ public struct SearchSession {
         }
     }
 
-    /// How board fits count a candidate's indices: as `wsc compile` writes them by default.
-    static let boardCoding = IndexCoding.auto
-
     /// Flash bytes a candidate's container needs beyond the board's model region (0 when it fits), its indices
-    /// coded as `wsc compile` codes them by default (``IndexCoding/auto``). The search container has no metadata
-    /// and the nearest-bin indices, so this slightly underestimates; the front is checked exactly in makeReport.
-    /// Bias offsets change values, not sizes: a candidate that does not fit is never calibrated.
+    /// coded as `wsc compile` codes them by default (``IndexCoding/compileDefault``). The search container has no
+    /// metadata and the nearest-bin indices, so this slightly underestimates; the front is checked exactly in
+    /// makeReport. Bias offsets change values, not sizes: a candidate that does not fit is never calibrated.
     func flashExcess(_ encoding: WeightEncoding, board: Board) throws -> Int {
         let model = evaluator.encoder.variant(encoding.normalization).prepared
-        let bytes = try model.container(encoding: encoding, coding: Self.boardCoding).count
+        let bytes = try model.container(encoding: encoding, coding: IndexCoding.compileDefault).count
         let arena = model.plan.arenaBytes
         let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: arena)
         return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
@@ -124,7 +121,7 @@ public struct SearchSession {
     public func checkSmallestCandidateFits(board: Board) throws {
         func smallest(k: Int) throws -> (bytes: Int, quantization: Quantization, fit: FitReport) {
             let q = Quantization(binning: UniformBinning(values: source.prepared.shared.values, k: k))
-            let bytes = try source.prepared.container(quantization: q, coding: Self.boardCoding).count
+            let bytes = try source.prepared.container(quantization: q, coding: IndexCoding.compileDefault).count
             return (bytes, q, FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes))
         }
         let atMin = try smallest(k: settings.kMin)
@@ -322,7 +319,8 @@ public struct SearchSession {
                                     result: measured, searched: measured, merged: false, mergeOrder: nil)
             // The exact file `wsc compile` writes by default (metadata included) must fit; merging only shrinks it.
             if let board = settings.board,
-               !(try ModelCompiler.fit(session: self, solution: solution, board: board, coding: Self.boardCoding).fitsFlash) {
+               !(try ModelCompiler.fit(session: self, solution: solution, board: board,
+                                       coding: IndexCoding.compileDefault).fitsFlash) {
                 continue
             }
             if settings.merge {

@@ -34,7 +34,7 @@ struct CompileCommand: ParsableCommand {
     var noRuntimeSize = false
     @Option(name: .customLong("index-coding"),
             help: "Index storage: auto (the default: per tensor, canonical Huffman where it is smaller, every byte counted, else fixed width), huffman (every tensor the kernels stream), fixed (fixed width only: files every earlier runtime reads).")
-    var indexCoding: IndexCoding = .auto
+    var indexCoding: IndexCoding = .compileDefault
     @Option(name: [.short, .customLong("output")], help: "Output directory.", completion: Completion.folder)
     var outputDirectory: String
     @OptionGroup var output: OutputOptions
