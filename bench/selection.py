@@ -9,7 +9,8 @@ no choice options (max-loss 1 point, confidence 0.90, transfer bound, chosen on 
 seen by the search, the merge or the choice.
 
 Per run it records the chosen solution, its test loss (points), its weight CR (fixed width), and the best CR on
-that run's front among solutions that hold on test (test loss <= 1 point; cosine >= 0.99). Per fixture and metric:
+that run's front among solutions that hold on test (test loss <= 1 point; cosine >= 0.99), and the same for the
+CR of the packed bytes the file stores (cr_stored: coded indices counted as coded). Per fixture and metric:
 pass rate (loss <= 1 point), median and range of the test loss, median and minimum of CR / best holding CR, and
 how often that ratio is >= 0.9. Writes JSON after every run, so a long run can be read while it goes.
 
@@ -46,13 +47,13 @@ def run(cmd):
     return p
 
 
-def one(wsc, runs, name, model, shape, metric, seed, pop, gens, test_metric, holds, recompile=None):
+def one(wsc, runs, name, model, shape, metric, seed, pop, gens, test_metric, holds, recompile=None, extra=()):
     run_dir = os.path.join(runs, f"{name}-{metric}-s{seed}")
     if recompile is None:
         subprocess.run(["rm", "-rf", run_dir])
         t0 = time.time()
         run([wsc, "search", model, "--data", f"{FIX}/digits_val.npz", "--out", run_dir, "--input-shape", shape,
-             "--metric", metric, "--seed", str(seed), "--population", str(pop), "--generations", str(gens)])
+             "--metric", metric, "--seed", str(seed), "--population", str(pop), "--generations", str(gens), *extra])
         search_s = time.time() - t0
     else:
         # --recompile: the stored search of this run, chosen again by the current compile.
@@ -68,6 +69,12 @@ def one(wsc, runs, name, model, shape, metric, seed, pop, gens, test_metric, hol
     holding = [s for s in front if holds(test[s["id"]])]
     best_holding = max((s["result"]["compressionRatioFixed"] for s in holding), default=None)
     cr = compiled["compressionRatioFixed"]
+    # The CR of what ships: float weight bytes over the packed bytes the file stores (coded indices counted as
+    # coded; what the search's size objective and compile's choice compare).
+    float_bytes = 4 * compiled["sharedWeights"]
+    stored = lambda s: float_bytes / s["result"]["packedWeightBytes"]
+    best_stored = max((stored(s) for s in holding), default=None)
+    cr_stored = float_bytes / compiled["packedWeightBytes"]
     t = test[chosen]
     return {
         "seed": seed, "search_seconds": round(search_s, 1), "front_size": len(front),
@@ -81,9 +88,13 @@ def one(wsc, runs, name, model, shape, metric, seed, pop, gens, test_metric, hol
         "search_loss_points": round(compiled["lossPoints"], 3),
         "best_holding_cr_fixed": None if best_holding is None else round(best_holding, 3),
         "cr_ratio": None if not best_holding else round(cr / best_holding, 4),
+        "cr_stored": round(cr_stored, 3),
+        "best_holding_cr_stored": None if best_stored is None else round(best_stored, 3),
+        "cr_stored_ratio": None if not best_stored else round(cr_stored / best_stored, 4),
         "holds": holds(t), "warning": warning[0] if warning else None,
         # Every front solution's figures, so other choice rules can be replayed without searching again.
         "front": [{"id": s["id"], "bits": s["result"]["bitWidth"], "cr_fixed": round(s["result"]["compressionRatioFixed"], 3),
+                   "packed_bytes": s["result"]["packedWeightBytes"],
                    "search_loss_points": round(s["result"]["loss"] * 100, 3),
                    "selection_loss_points": round(s["selection"]["loss"] * 100, 3) if s.get("selection") else None,
                    "selection_upper_points": round(s["selection"]["lossUpper"] * 100, 3) if s.get("selection") else None,
@@ -105,6 +116,21 @@ def summarise(runs, ratio_target=0.9):
         "cr_ratio_median": round(statistics.median(ratios), 4) if ratios else None,
         "cr_ratio_min": min(ratios) if ratios else None,
         "cr_ratio_ge_0_9_rate": round(sum(x >= ratio_target for x in ratios) / len(ratios), 3) if ratios else None,
+        **stored_summary(runs, ratio_target),
+    }
+
+
+def stored_summary(runs, ratio_target):
+    """The same size figures for the CR of the packed bytes the file stores (results made before the coded size
+    objective have none)."""
+    ratios = [r["cr_stored_ratio"] for r in runs if r.get("cr_stored_ratio") is not None]
+    if not ratios:
+        return {}
+    return {
+        "cr_stored_median": round(statistics.median(r["cr_stored"] for r in runs), 3),
+        "cr_stored_ratio_median": round(statistics.median(ratios), 4),
+        "cr_stored_ratio_min": min(ratios),
+        "cr_stored_ratio_ge_0_9_rate": round(sum(x >= ratio_target for x in ratios) / len(ratios), 3),
     }
 
 
@@ -126,8 +152,15 @@ def table(path):
     with open(path) as f:
         result = json.load(f)
     print("| fixture | search metric | runs | test loss <= 1 pt | test loss pts, median [min, max] | CR fixed, median "
-          "[min, max] | CR / best holding CR, median [min] | ratio >= 0.9 |")
-    print("|---|---|---|---|---|---|---|---|")
+          "[min, max] | CR / best holding CR, median [min] | ratio >= 0.9 | stored CR / best holding, median [min] "
+          "| ratio >= 0.9 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+
+    def stored(s):
+        if "cr_stored_ratio_median" not in s:
+            return "| – | – |"
+        return (f"| {s['cr_stored_ratio_median']:.2f} [{s['cr_stored_ratio_min']:.2f}] | "
+                f"{s['cr_stored_ratio_ge_0_9_rate'] * 100:.0f} % |")
     for name, entry in result["fixtures"].items():
         for metric, block in entry.items():
             s = block.get("summary")
@@ -138,11 +171,12 @@ def table(path):
                   f"{s['pass_rate_loss_le_1pt'] * 100:.0f} % | {s['test_loss_points_median']:.2f} "
                   f"[{s['test_loss_points_min_max'][0]:.2f}, {s['test_loss_points_min_max'][1]:.2f}] | "
                   f"{s['cr_fixed_median']:.2f} [{s['cr_fixed_min_max'][0]:.2f}, {s['cr_fixed_min_max'][1]:.2f}] | "
-                  f"{s['cr_ratio_median']:.2f} [{s['cr_ratio_min']:.2f}] | {s['cr_ratio_ge_0_9_rate'] * 100:.0f} % |")
+                  f"{s['cr_ratio_median']:.2f} [{s['cr_ratio_min']:.2f}] | {s['cr_ratio_ge_0_9_rate'] * 100:.0f} % "
+                  + stored(s))
     for metric, totals in result.get("totals", {}).items():
         print(f"| all classifiers | {metric} | {totals['runs']} | {totals['pass_rate_loss_le_1pt'] * 100:.0f} % | "
               f"{totals['test_loss_points_median']:.2f} | | {totals['cr_ratio_median']:.2f} [{totals['cr_ratio_min']:.2f}] | "
-              f"{totals['cr_ratio_ge_0_9_rate'] * 100:.0f} % |")
+              f"{totals['cr_ratio_ge_0_9_rate'] * 100:.0f} % " + stored(totals))
 
 
 def main():
@@ -165,6 +199,8 @@ def main():
     ap.add_argument("--population", type=int, default=int(os.environ.get("POP", 100)))
     ap.add_argument("--generations", type=int, default=int(os.environ.get("GENS", 30)))
     ap.add_argument("--only", default="", help="comma-separated fixture names")
+    ap.add_argument("--search-args", default="", help="more `wsc search` options, space-separated (an experiment: "
+                    "e.g. --select-fraction 0.5); recorded in the settings")
     ap.add_argument("--recompile", help="a previous result: keep its searches (run folders under --runs), run "
                     "compile and the test scoring again with --wsc (after a change of the choice rule)")
     args = ap.parse_args()
@@ -185,7 +221,10 @@ def main():
         "settings": {"population": args.population, "generations": args.generations, "seeds": seeds,
                      "search_data": "digits_val.npz (360; 30 % selection split by default)",
                      "test_data": "digits_test.npz (360)", "compile": "defaults: --max-loss 1 --confidence 0.90 --bound transfer",
-                     "holds": "test accuracy loss <= 1 point (classifiers); test cosine >= 0.99 (autoencoder)"},
+                     "holds": "test accuracy loss <= 1 point (classifiers); test cosine >= 0.99 (autoencoder)",
+                     "size": "cr_* = float weight bytes / size: cr_fixed the paper's fixed-width CR, cr_stored the "
+                             "packed bytes the file stores (indices coded as compile writes them)",
+                     "search_args": args.search_args},
         "load_average_start": os.getloadavg()[0],
         "fixtures": {},
     }
@@ -213,7 +252,8 @@ def main():
             continue
         try:
             r = one(args.wsc, args.runs, name, model, shape, m, seed, args.population, args.generations,
-                    test_metric, holds, recompile=previous.get((name, m, seed)) if args.recompile else None)
+                    test_metric, holds, recompile=previous.get((name, m, seed)) if args.recompile else None,
+                    extra=args.search_args.split())
         except RuntimeError as e:
             block.setdefault("errors", []).append({"seed": seed, "error": str(e)[-600:]})
             print(f"{name} {m} seed {seed}: ERROR {e}", file=sys.stderr)

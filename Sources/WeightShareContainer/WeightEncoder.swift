@@ -82,6 +82,30 @@ public final class WeightEncoder: @unchecked Sendable {
         return try model.container(encoding: encoding, biasOffsets: offsets, metadata: metadata, coding: coding)
     }
 
+    /// Packed weight bytes of `encoding` as a container of this model stores them under `coding`: codebook, index
+    /// stream (coded tensors' code bits, the others fixed width, rounded up to bytes once), code table (one byte per
+    /// codebook entry when anything is coded), scales and outliers — `WSMModel.storedWeightBytes` of the file
+    /// `container(_:coding:)` writes. `.auto` keeps the smaller of coded and fixed (the writer compares whole files,
+    /// which differ from this by the few bytes of the code table's header). Before compensation the nearest-bin
+    /// indices are counted: the search sizes candidates without running it.
+    public func packedWeightBytes(_ encoding: WeightEncoding, coding: IndexCoding) -> Int {
+        let fixed = SizeReport.packedWeightBytes(encoding)
+        guard coding != .fixed else { return fixed }
+        let model = variant(encoding.normalization).prepared
+        let slices = model.shared.slices, q = encoding.writtenQuantization
+        let plan = IndexCodingPlan.make(model: model.lowered, slices: slices, quantization: q, coding: coding)
+        guard !plan.coded.isEmpty else { return fixed }
+        var bits = 0
+        for s in slices {
+            bits += plan.coded.contains(s.tensor)
+                ? HuffmanCode.bits(q.indices[s.offset..<(s.offset + s.count)], lengths: plan.lengths)
+                : s.count * q.bitWidth
+        }
+        let coded = 4 * q.codebookSize + (bits + 7) / 8 + plan.lengths.count + 4 * encoding.scaleCount
+            + 8 * encoding.outliers.count
+        return coding == .auto ? min(coded, fixed) : coded
+    }
+
     /// `encoding` with the indices error compensation assigns (``WeightEncoding/compensatedIndices``), when it asks
     /// for compensation; unchanged otherwise.
     public func compensated(_ encoding: WeightEncoding) throws -> WeightEncoding {

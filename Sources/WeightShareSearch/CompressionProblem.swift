@@ -7,7 +7,8 @@ import WeightShareNSGA2
 
 /// The search problem for NSGA-II: a genome decodes to ``EncodingGenes`` (the paper's K, and with the full genome
 /// the scale mode, clip quantiles and outlier budget), those to a ``WeightEncoding``; objectives are the score loss
-/// against the float model and every byte of the encoding (codebook, fixed-width indices, scales, outliers).
+/// against the float model and every byte of the encoding (codebook, indices as ``sizeCoding`` stores them, scales,
+/// outliers).
 /// Scores are cached by the resulting encoding, so genomes that encode identically cost one evaluation.
 public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendable {
     public let evaluator: any Evaluator
@@ -85,7 +86,15 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
     public func objectives(score: Double, encoding: WeightEncoding) -> [Double] {
         let failed = !score.isFinite || score <= Metric.failedScore
         return [failed ? Self.infeasibleLoss : evaluator.floatScore - score,
-                Double(SizeReport.packedWeightBytes(encoding))]
+                Double(packedWeightBytes(encoding))]
+    }
+
+    /// How the size objective counts the indices (``WeightEncoder/packedWeightBytes(_:coding:)``).
+    public var sizeCoding: IndexCoding = .fixed
+
+    /// The size objective of `encoding`: every byte of its packed weights, the indices coded as ``sizeCoding`` says.
+    public func packedWeightBytes(_ encoding: WeightEncoding) -> Int {
+        encoder.packedWeightBytes(encoding, coding: sizeCoding)
     }
 
     /// Flash the model would still need beyond the board's budget, in bytes (0 = fits); nil = no board.
@@ -105,7 +114,7 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
         let penalties: [[Double]?] = try candidates.map { candidate in
             guard let flashExcess, case let excess = try flashExcess(candidate.encoding), excess > 0 else { return nil }
             return [Self.infeasibleLoss + Double(excess) / Double(max(1, 4 * encoder.base.shared.count)),
-                    Double(SizeReport.packedWeightBytes(candidate.encoding))]
+                    Double(packedWeightBytes(candidate.encoding))]
         }
         let scored = candidates.indices.filter { penalties[$0] == nil }
         if racing != nil && executor is LocalExecutor {
@@ -151,7 +160,7 @@ public final class CompressionProblem: MultiObjectiveProblem, @unchecked Sendabl
         guard let racing else { return try score(key) }
         let encoding = key.encoding
         if let cached = lock.withLock({ scores[key] ?? bounds[key] }) { return cached }
-        let bytes = SizeReport.packedWeightBytes(encoding)
+        let bytes = packedWeightBytes(encoding)
         // To enter the front it must beat every fully scored candidate that is no larger.
         let threshold = scored.filter { $0.bytes <= bytes }.map(\.score).max() ?? Metric.failedScore
         let outcome = try racing.race(encoding, below: threshold)

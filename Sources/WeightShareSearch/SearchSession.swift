@@ -101,13 +101,19 @@ public struct SearchSession {
         }
     }
 
+    /// The size objective of `encoding` (``CompressionProblem/packedWeightBytes(_:)``): every byte of its packed
+    /// weights, the indices counted as the run's `--index-coding` says.
+    public func packedWeightBytes(_ encoding: WeightEncoding) -> Int {
+        evaluator.encoder.packedWeightBytes(encoding, coding: settings.sizeCoding)
+    }
+
     /// Flash bytes a candidate's container needs beyond the board's model region (0 when it fits), its indices
-    /// coded as `wsc compile` codes them by default (``IndexCoding/compileDefault``). The search container has no
+    /// coded as `wsc compile` codes them for this run (``SearchSettings/compileCoding``). The search container has no
     /// metadata and the nearest-bin indices, so this slightly underestimates; the front is checked exactly in
     /// makeReport. Bias offsets change values, not sizes: a candidate that does not fit is never calibrated.
     func flashExcess(_ encoding: WeightEncoding, board: Board) throws -> Int {
         let model = evaluator.encoder.variant(encoding.normalization).prepared
-        let bytes = try model.container(encoding: encoding, coding: IndexCoding.compileDefault).count
+        let bytes = try model.container(encoding: encoding, coding: settings.compileCoding).count
         let arena = model.plan.arenaBytes
         let fit = FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: arena)
         return fit.fitsFlash ? 0 : fit.flashNeeded - fit.modelRegionBytes
@@ -121,7 +127,7 @@ public struct SearchSession {
     public func checkSmallestCandidateFits(board: Board) throws {
         func smallest(k: Int) throws -> (bytes: Int, quantization: Quantization, fit: FitReport) {
             let q = Quantization(binning: UniformBinning(values: source.prepared.shared.values, k: k))
-            let bytes = try source.prepared.container(quantization: q, coding: IndexCoding.compileDefault).count
+            let bytes = try source.prepared.container(quantization: q, coding: settings.compileCoding).count
             return (bytes, q, FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes))
         }
         let atMin = try smallest(k: settings.kMin)
@@ -179,6 +185,7 @@ public struct SearchSession {
             try checkSmallestCandidateFits(board: board)
             problem.flashExcess = { [self] in try flashExcess($0, board: board) }
         }
+        problem.sizeCoding = settings.sizeCoding
         if settings.racingEnabled { problem.racing = evaluator }
         let configuration = NSGA2Configuration(populationSize: settings.population)
         var engine: NSGA2<CompressionProblem>
@@ -270,6 +277,7 @@ public struct SearchSession {
         try check("--front", a.frontKind.rawValue, b.frontKind.rawValue)
         try check("--evaluator", a.evaluatorKernels.rawValue, b.evaluatorKernels.rawValue)
         try check("--racing", "\(a.racingEnabled)", "\(b.racingEnabled)")
+        try check("--index-coding", a.sizeCoding.rawValue, b.sizeCoding.rawValue)
         try check("--merge-order", a.mergeOrderKind.rawValue, b.mergeOrderKind.rawValue)
         try check("--merge-max-evaluations", String(a.mergeEvaluationCap), String(b.mergeEvaluationCap))
         try check("--input-shape", "\(a.inputShapes.sorted { $0.key < $1.key })", "\(b.inputShapes.sorted { $0.key < $1.key })")
@@ -303,9 +311,12 @@ public struct SearchSession {
         }
         // Smallest first; ties by the genome, so the order does not depend on the front's order. Genomes that
         // differ only in genes without effect here (same bytes, same score) are one solution: the first.
-        entries.sort { (SizeReport.packedWeightBytes($0.1), $0.0) < (SizeReport.packedWeightBytes($1.1), $1.0) }
+        let bytes = entries.map { packedWeightBytes($0.1) }
+        var order = Array(entries.indices)
+        order.sort { (bytes[$0], entries[$0].0) < (bytes[$1], entries[$1].0) }
         var seen = Set<[Double]>()
-        entries = entries.filter { seen.insert([Double(SizeReport.packedWeightBytes($0.1)), $0.2]).inserted }
+        order = order.filter { seen.insert([Double(bytes[$0]), entries[$0].2]).inserted }
+        entries = order.map { entries[$0] }
         var solutions: [Solution] = []
         var largestDifference = 0.0
         for (genome, encoding, searchScore) in entries {
@@ -313,14 +324,15 @@ public struct SearchSession {
             // What is reported is what the board computes: the front is scored again with the reference kernels.
             let score = referenceEvaluator === evaluator ? searchScore : try referenceEvaluator.score(encoding)
             if searchScore.isFinite && score.isFinite { largestDifference = max(largestDifference, abs(score - searchScore)) }
-            let measured = Solution.measure(encoding, score: score, floatScore: referenceEvaluator.floatScore)
+            let measured = Solution.measure(encoding, score: score, floatScore: referenceEvaluator.floatScore,
+                                            packedWeightBytes: packedWeightBytes(encoding))
             var solution = Solution(id: solutions.count, genes: genome.named(in: problem.geneSpace), k: k,
                                     grouping: [Int](repeating: 1, count: encoding.quantization.codebookSize),
                                     result: measured, searched: measured, merged: false, mergeOrder: nil)
             // The exact file `wsc compile` writes by default (metadata included) must fit; merging only shrinks it.
             if let board = settings.board,
                !(try ModelCompiler.fit(session: self, solution: solution, board: board,
-                                       coding: IndexCoding.compileDefault).fitsFlash) {
+                                       coding: settings.compileCoding).fitsFlash) {
                 continue
             }
             if settings.merge {
@@ -465,8 +477,9 @@ public struct SearchSession {
         merged.grouping = result.grouping.runLengths
         let finalScore = settings.mergeRuleKind == .score && referenceEvaluator === evaluator ? result.score
             : try referenceEvaluator.score(withBins(result.quantization))
-        merged.result = Solution.measure(withBins(result.quantization), score: finalScore,
-                                         floatScore: referenceEvaluator.floatScore)
+        let mergedEncoding = withBins(result.quantization)
+        merged.result = Solution.measure(mergedEncoding, score: finalScore, floatScore: referenceEvaluator.floatScore,
+                                         packedWeightBytes: packedWeightBytes(mergedEncoding))
         merged.merged = true
         merged.mergeOrder = result.order.rawValue
         merged.mergeEvaluations = tried

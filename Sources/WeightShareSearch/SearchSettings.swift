@@ -1,5 +1,6 @@
 import WeightShareBoards
 import WeightShareCompress
+import WeightShareContainer
 import WeightShareCore
 import WeightShareEvaluate
 import WeightShareGraph
@@ -78,6 +79,14 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// run.json files: off).
     public var racing: Bool?
     public var racingEnabled: Bool { racing ?? false }
+    /// How the size objective counts the indices (`--index-coding`): as `wsc compile` will store them (`auto`: each
+    /// streamed tensor coded when that is smaller), or fixed width. nil (older run.json files, and library callers
+    /// that do not say): fixed width, the objective those runs were searched with.
+    public var indexCoding: IndexCoding?
+    public var sizeCoding: IndexCoding { indexCoding ?? .fixed }
+    /// What `wsc compile` writes for this run unless told otherwise, and so what a board must fit: the run's
+    /// coding, or ``IndexCoding/compileDefault`` for older runs.
+    public var compileCoding: IndexCoding { indexCoding ?? IndexCoding.compileDefault }
 
     /// `score` (the paper): the merged score may not fall below the floor (see ``MergeFloor``). `bound`: the
     /// one-sided upper bound on the loss against the float model, on the search data at ``confidenceLevel``, may not
@@ -132,7 +141,8 @@ public struct SearchSettings: Sendable, Equatable, Codable {
                 maxDataBytes: Int? = nil, inputValues: [String: [Float]]? = nil, output: String? = nil,
                 selectFraction: Double? = nil, selectData: String? = nil, confidence: Double? = nil,
                 mergeRule: MergeRule? = nil, front: FrontKind? = nil, mergeOrder: MergeOrder? = nil,
-                mergeMaxEvaluations: Int? = nil, evaluator: EvaluatorKernels? = nil, racing: Bool? = nil) {
+                mergeMaxEvaluations: Int? = nil, evaluator: EvaluatorKernels? = nil, racing: Bool? = nil,
+                indexCoding: IndexCoding? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -162,6 +172,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.mergeMaxEvaluations = mergeMaxEvaluations
         self.evaluator = evaluator
         self.racing = racing
+        self.indexCoding = indexCoding
     }
 }
 

@@ -65,11 +65,14 @@ public struct Solution: Sendable, Equatable, Codable {
         }
     }
 
-    public static func measure(_ encoding: WeightEncoding, score: Double, floatScore: Double) -> Measurement {
+    /// `packedWeightBytes`: the search's size of `encoding` (``SearchSession/packedWeightBytes(_:)``: coded as the
+    /// run's `--index-coding` says); nil: fixed width.
+    public static func measure(_ encoding: WeightEncoding, score: Double, floatScore: Double,
+                               packedWeightBytes: Int? = nil) -> Measurement {
         let size = SizeReport(encoding: encoding)
         let q = encoding.quantization
         return Measurement(m: q.codebookSize, bitWidth: q.bitWidth, score: score, loss: floatScore - score,
-                           packedWeightBytes: size.packedWeightBytes,
+                           packedWeightBytes: packedWeightBytes ?? size.packedWeightBytes,
                            compressionRatioFixed: size.compressionRatioFixed,
                            compressionRatioHuffman: size.compressionRatioHuffman,
                            scales: size.scales, outliers: size.outliers)

@@ -1,5 +1,6 @@
 import WeightShareBoards
 import Foundation
+import WeightShareContainer
 import WeightShareCore
 import WeightShareEvaluate
 import WeightShareImport
@@ -166,9 +167,12 @@ public enum SolutionChoice {
         return fitting.min { ($0.solution.result.loss, $0.wsmBytes) < ($1.solution.result.loss, $1.wsmBytes) }
     }
 
-    /// ``bestFitting(_:other:fit:)`` with the fit of the exact container `compile` would write for each solution.
+    /// ``bestFitting(_:other:fit:)`` with the fit of the exact container `compile` would write for each solution,
+    /// its indices stored as `coding` says.
     public static func bestFitting(session: SearchSession, report: ParetoReport, other chosen: Solution,
-                                   board: Board) throws -> Fitting? {
-        try bestFitting(report.solutions, other: chosen) { try ModelCompiler.fit(session: session, solution: $0, board: board) }
+                                   board: Board, coding: IndexCoding) throws -> Fitting? {
+        try bestFitting(report.solutions, other: chosen) {
+            try ModelCompiler.fit(session: session, solution: $0, board: board, coding: coding)
+        }
     }
 }

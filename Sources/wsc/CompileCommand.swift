@@ -33,8 +33,8 @@ struct CompileCommand: ParsableCommand {
     @Flag(name: .customLong("no-runtime-size"), help: "Skip measuring the runtime's code size for the board's CPU.")
     var noRuntimeSize = false
     @Option(name: .customLong("index-coding"),
-            help: "Index storage: auto (the default: per tensor, canonical Huffman where it is smaller, every byte counted, else fixed width), huffman (every tensor the kernels stream), fixed (fixed width only: files every earlier runtime reads).")
-    var indexCoding: IndexCoding = .compileDefault
+            help: "Index storage: auto (per tensor, canonical Huffman where it is smaller, every byte counted, else fixed width), huffman (every tensor the kernels stream), fixed (fixed width only: files every earlier runtime reads, the fastest to decode). Default: the search's --index-coding (auto).")
+    var indexCoding: IndexCoding?
     @Option(name: [.short, .customLong("output")], help: "Output directory.", completion: Completion.folder)
     var outputDirectory: String
     @OptionGroup var output: OutputOptions
@@ -84,10 +84,12 @@ struct CompileCommand: ParsableCommand {
             choice = bounded
         }
         let board = try boardOptions.load(defaultHost: true)
-        var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: indexCoding)
+        let coding = indexCoding ?? session.settings.compileCoding
+        var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: coding)
         compiled.report.choice = choice
         if let fit = compiled.report.fit, !fit.fits {
-            let fitting = try SolutionChoice.bestFitting(session: session, report: report, other: chosen, board: board)
+            let fitting = try SolutionChoice.bestFitting(session: session, report: report, other: chosen, board: board,
+                                                         coding: coding)
             let boardFlag = boardOptions.boardFile.map { "--board-file \($0)" } ?? "--board \(board.name)"
             var message = "solution \(chosen.id) does not fit \(board.name):\n  " + fit.problems.joined(separator: "\n  ")
             if let best = fitting {

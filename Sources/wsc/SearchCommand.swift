@@ -56,6 +56,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo,
           help: "Racing: score each candidate on a growing part of the samples (an eighth, a quarter, a half, all) and stop once even perfect scores on the rest could not beat a fully scored candidate of at most its size (an exact bound; candidates with bias correction always run whole).")
     var racing: Bool?
+    @Option(name: .customLong("index-coding"),
+            help: "How the size objective counts the indices: auto (default: as `wsc compile` stores them, each streamed tensor Huffman-coded when that is smaller), huffman (every streamed tensor coded) or fixed (⌈log2 M⌉ bits each: for a file compiled with --index-coding fixed, the fastest to decode). compile defaults to the same coding.")
+    var indexCoding: IndexCoding?
     @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Genes to search: full (K, scale mode none/tensor/channel and statistic max-abs/p99/rms, clip quantiles of the binning range, exact-outlier budget; scales refit and biases corrected on the search data) or k (the paper: K alone over the raw weights' [min, max]).")
@@ -121,7 +124,8 @@ struct SearchCommand: ParsableCommand {
                                       mergeOrder: mergeOrder ?? stored?.mergeOrder,
                                       mergeMaxEvaluations: mergeMaxEvaluations ?? stored?.mergeMaxEvaluations,
                                       evaluator: evaluator ?? (stored.map { $0.evaluator } ?? .fast),
-                                      racing: racing ?? (stored.map { $0.racing } ?? false))
+                                      racing: racing ?? (stored.map { $0.racing } ?? false),
+                                      indexCoding: indexCoding ?? (stored.map { $0.indexCoding } ?? IndexCoding.compileDefault))
         let directory = RunDirectory(outURL)
         var session = try SearchSession(settings: settings, directory: directory)
         session.progressInterval = progressInterval

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import WeightShare
+import WeightShareReader
+
+/// The search's size objective counts the indices as the file stores them (issue 16): checked against the bytes of
+/// the written files, which the reader measures on its own (`WSMModel.storedWeightBytes`).
+@Suite("Coded size objective")
+struct CodedSizeTests {
+    /// The size the file of `encoding` written with `coding` stores.
+    static func stored(_ encoder: WeightEncoder, _ encoding: WeightEncoding, _ coding: IndexCoding) throws -> Int {
+        try WSMModel(bytes: try encoder.container(encoding, coding: coding)).storedWeightBytes(scales: encoding.scaleCount)
+    }
+
+    @Test("fixed, huffman and auto sizes equal the written files' packed bytes (MLP and LeNet, K 3 to 40, outliers)",
+          arguments: [("digits_mlp.onnx", [1, 64]), ("cnn/lenet.onnx", [1, 1, 8, 8])])
+    func sizesMatchFiles(fixture: String, shape: [Int]) throws {
+        let source = try ModelSource.load(FixturePaths.url(fixture), inputShapes: ["input": shape])
+        let encoder = WeightEncoder(base: source.prepared)
+        var coded = 0
+        for k in [3, 5, 16, 40] {
+            for outliers in [0.0, 0.002] {
+                let encoding = encoder.encode(EncodingGenes(k: k, clipLow: outliers > 0 ? 0.01 : 0,
+                                                            clipHigh: outliers > 0 ? 0.01 : 0,
+                                                            outlierFraction: outliers))
+                #expect(outliers == 0 || encoding.outliers.count > 0)
+                let fixed = try Self.stored(encoder, encoding, .fixed)
+                let huffman = try Self.stored(encoder, encoding, .huffman)
+                #expect(encoder.packedWeightBytes(encoding, coding: .fixed) == fixed, "K=\(k)")
+                #expect(encoder.packedWeightBytes(encoding, coding: .fixed) == SizeReport(encoding: encoding).packedWeightBytes)
+                #expect(encoder.packedWeightBytes(encoding, coding: .huffman) == huffman, "K=\(k)")
+                // auto: the smaller, and the file auto writes stores exactly that whenever coding pays.
+                let auto = encoder.packedWeightBytes(encoding, coding: .auto)
+                #expect(auto <= min(fixed, huffman), "K=\(k)")
+                if huffman + 16 < fixed {
+                    #expect(try Self.stored(encoder, encoding, .auto) == auto, "K=\(k)")
+                    coded += 1
+                }
+            }
+        }
+        #expect(coded >= 2, "some of the encodings must code smaller than fixed width")
+    }
+
+    @Test("a search sizes its front as compile stores it: coded by default, fixed width with --index-coding fixed")
+    func frontSizesAreTheCompiledFiles() throws {
+        let root = try FixturePaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        for coding in [IndexCoding.auto, .fixed] {
+            let settings = SearchSettings(model: FixturePaths.url("digits_mlp.onnx").path,
+                                          data: FixturePaths.url("digits_val.npz").path,
+                                          inputShapes: ["input": [1, 64]], population: 8, generations: 2,
+                                          kMin: 3, kMax: 24, merge: true, limit: 60, indexCoding: coding)
+            let directory = RunDirectory(root.appendingPathComponent("run-\(coding)"))
+            let session = try SearchSession(settings: settings, directory: directory)
+            let report = try session.run(resume: false) { _ in }
+            var smaller = 0
+            for solution in report.solutions {
+                let compiled = try ModelCompiler.compile(session: session, solution: solution, coding: coding)
+                #expect(solution.result.packedWeightBytes == compiled.report.packedWeightBytes,
+                        "\(coding) solution \(solution.id)")
+                let encoding = try solution.encoding(encoder: session.evaluator.encoder)
+                if solution.result.packedWeightBytes < SizeReport(encoding: encoding).packedWeightBytes { smaller += 1 }
+            }
+            // Coded, the 2- to 5-bit MLP solutions are smaller than fixed width (the digits weights bunch at zero).
+            #expect(coding == .fixed ? smaller == 0 : smaller == report.solutions.count, "\(coding)")
+            // The run remembers its coding: compile's default and a resumed search use it.
+            #expect(try SearchSession.reopen(directory).settings.compileCoding == coding)
+            // Resuming with the other objective would mix sizes measured two ways: refused, naming the option.
+            var other = settings
+            other.indexCoding = coding == .auto ? .fixed : .auto
+            #expect {
+                try SearchSession(settings: other, directory: directory).run(resume: true) { _ in }
+            } throws: { "\($0)".contains("--index-coding") }
+        }
+    }
+}
