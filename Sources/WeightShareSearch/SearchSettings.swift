@@ -80,8 +80,8 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     public var racing: Bool?
     public var racingEnabled: Bool { racing ?? false }
     /// How the size objective counts the indices (`--index-coding`): as `wsc compile` will store them (`auto`: each
-    /// streamed tensor coded when that is smaller), or fixed width. nil (older run.json files, and library callers
-    /// that do not say): fixed width, the objective those runs were searched with.
+    /// streamed tensor coded when that is smaller), or fixed width. nil (the default, and older run.json files):
+    /// fixed width, while compile writes ``IndexCoding/compileDefault``.
     public var indexCoding: IndexCoding?
     public var sizeCoding: IndexCoding { indexCoding ?? .fixed }
     /// What `wsc compile` writes for this run unless told otherwise, and so what a board must fit: the run's

@@ -57,7 +57,7 @@ struct SearchCommand: ParsableCommand {
           help: "Racing: score each candidate on a growing part of the samples (an eighth, a quarter, a half, all) and stop once even perfect scores on the rest could not beat a fully scored candidate of at most its size (an exact bound; candidates with bias correction always run whole).")
     var racing: Bool?
     @Option(name: .customLong("index-coding"),
-            help: "How the size objective counts the indices: auto (default: as `wsc compile` stores them, each streamed tensor Huffman-coded when that is smaller), huffman (every streamed tensor coded) or fixed (⌈log2 M⌉ bits each: for a file compiled with --index-coding fixed, the fastest to decode). compile defaults to the same coding.")
+            help: "Count the size objective's indices as compile will store them, and make that compile's default: auto (each streamed tensor Huffman-coded when that is smaller), huffman (every streamed tensor coded) or fixed (fixed-width files, the fastest to decode). Not given: the objective counts fixed-width indices and compile writes auto (a coded objective makes the front a continuum that the selection split resolves less well: README, 'Size objective').")
     var indexCoding: IndexCoding?
     @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
     @OptionGroup var dataOptions: DataOptions
@@ -125,7 +125,7 @@ struct SearchCommand: ParsableCommand {
                                       mergeMaxEvaluations: mergeMaxEvaluations ?? stored?.mergeMaxEvaluations,
                                       evaluator: evaluator ?? (stored.map { $0.evaluator } ?? .fast),
                                       racing: racing ?? (stored.map { $0.racing } ?? false),
-                                      indexCoding: indexCoding ?? (stored.map { $0.indexCoding } ?? IndexCoding.compileDefault))
+                                      indexCoding: indexCoding ?? stored?.indexCoding)
         let directory = RunDirectory(outURL)
         var session = try SearchSession(settings: settings, directory: directory)
         session.progressInterval = progressInterval
