@@ -19,8 +19,9 @@ public struct SizeReport: Sendable, Equatable, Codable {
     public var outliers: Int
     public var compressionRatioFixed: Double
     public var compressionRatioHuffman: Double
-    /// Codebook + packed fixed-width indices + scales + outlier table, in bytes. (The search's size objective
-    /// counts the indices as the file codes them: ``WeightEncoder/packedWeightBytes(_:coding:)``.)
+    /// Codebook + packed fixed-width indices + scales + outlier table, in bytes: the search's size objective by
+    /// default (with `search --index-coding auto` it counts the indices as the file codes them:
+    /// ``WeightEncoder/packedWeightBytes(_:coding:)``).
     public var packedWeightBytes: Int
     /// The shared weights as float32.
     public var floatWeightBytes: Int

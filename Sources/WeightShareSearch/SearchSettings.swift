@@ -85,7 +85,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     public var indexCoding: IndexCoding?
     public var sizeCoding: IndexCoding { indexCoding ?? .fixed }
     /// What `wsc compile` writes for this run unless told otherwise, and so what a board must fit: the run's
-    /// coding, or ``IndexCoding/compileDefault`` for older runs.
+    /// coding, or ``IndexCoding/compileDefault`` when the search did not name one (and for older runs).
     public var compileCoding: IndexCoding { indexCoding ?? IndexCoding.compileDefault }
 
     /// `score` (the paper): the merged score may not fall below the floor (see ``MergeFloor``). `bound`: the
