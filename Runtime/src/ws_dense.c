@@ -183,7 +183,7 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
         uint32_t acc = in.acc, held = in.bits, e, row_start = w_off;
 /* The next symbol into e: ws_huffman_next on local state. Calling it on a ws_index_reader instead puts the state
  * in memory (its address reaches ws_huffman_slow) and costs the digits MLP 449k instead of 321k instructions; here
- * only a long code's canonical walk takes a copy of the state. */
+ * only a long code's canonical walk takes a copy of the state (acc and bits: it never refills). */
 #define WS_DENSE_NEXT_SYMBOL()                                                                                     \
     do {                                                                                                           \
         for (; held < WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;                         \
@@ -193,7 +193,6 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
             held -= e & 15u;                                                                                       \
             e >>= 4;                                                                                               \
         } else {                                                                                                   \
-            in.next = next;                                                                                        \
             in.acc = acc;                                                                                          \
             in.bits = held;                                                                                        \
             e = ws_huffman_slow(&in, w->code);                                                                     \

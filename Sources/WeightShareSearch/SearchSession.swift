@@ -303,29 +303,27 @@ public struct SearchSession {
     /// The front's solutions (smallest first), each merged when the settings say so.
     func makeReport(front: [Individual], problem: CompressionProblem, evaluations: Int,
                     log: (String) -> Void) throws -> ParetoReport {
-        var entries: [(Genome, WeightEncoding, Double)] = []
+        // (genome, encoding, score, bytes): the bytes are the individual's size objective, already measured.
+        var entries: [(Genome, WeightEncoding, Double, Int)] = []
         // Candidates that do not fit the board carry a penalty instead of a score and stay off the front.
         for individual in front where individual.objectives[0] < CompressionProblem.infeasibleLoss {
             let encoding = problem.encoding(for: individual.genome)
-            entries.append((individual.genome, encoding, try problem.score(encoding)))
+            entries.append((individual.genome, encoding, try problem.score(encoding), Int(individual.objectives[1])))
         }
         // Smallest first; ties by the genome, so the order does not depend on the front's order. Genomes that
         // differ only in genes without effect here (same bytes, same score) are one solution: the first.
-        let bytes = entries.map { packedWeightBytes($0.1) }
-        var order = Array(entries.indices)
-        order.sort { (bytes[$0], entries[$0].0) < (bytes[$1], entries[$1].0) }
+        entries.sort { ($0.3, $0.0) < ($1.3, $1.0) }
         var seen = Set<[Double]>()
-        order = order.filter { seen.insert([Double(bytes[$0]), entries[$0].2]).inserted }
-        entries = order.map { entries[$0] }
+        entries = entries.filter { seen.insert([Double($0.3), $0.2]).inserted }
         var solutions: [Solution] = []
         var largestDifference = 0.0
-        for (genome, encoding, searchScore) in entries {
+        for (genome, encoding, searchScore, bytes) in entries {
             let k = problem.k(of: genome)
             // What is reported is what the board computes: the front is scored again with the reference kernels.
             let score = referenceEvaluator === evaluator ? searchScore : try referenceEvaluator.score(encoding)
             if searchScore.isFinite && score.isFinite { largestDifference = max(largestDifference, abs(score - searchScore)) }
             let measured = Solution.measure(encoding, score: score, floatScore: referenceEvaluator.floatScore,
-                                            packedWeightBytes: packedWeightBytes(encoding))
+                                            packedWeightBytes: bytes)
             var solution = Solution(id: solutions.count, genes: genome.named(in: problem.geneSpace), k: k,
                                     grouping: [Int](repeating: 1, count: encoding.quantization.codebookSize),
                                     result: measured, searched: measured, merged: false, mergeOrder: nil)

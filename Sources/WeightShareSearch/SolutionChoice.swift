@@ -55,8 +55,8 @@ public enum SolutionChoice {
     /// threshold becomes the resolution, with a warning: then only solutions the data cannot tell from the float
     /// model (or better) qualify. (The count bound's case: the transfer bound's resolution is 0, and on fewer than
     /// 30 samples it warns that its bootstrap is unreliable.) A solution whose loss on the search data exceeds the
-    /// threshold never qualifies: the front was selected on the search data, which can only flatter it. `metric` decides how the warning
-    /// counts samples.
+    /// threshold never qualifies: the front was selected on the search data, which can only flatter it. `metric`
+    /// decides how the warning counts samples.
     ///
     /// When no solution qualifies: with `strict` (the tolerance was asked for explicitly) an error naming the
     /// tightest bound; otherwise (compile's default) the solution with the tightest bound (then the smallest),
