@@ -14,9 +14,11 @@ public struct ContainerMetadata: Sendable, Equatable {
     public var floatScore: Double
     /// JSON describing the solution (genome, grouping), for tools.
     public var solutionJSON: String
+    /// Which tensor and operator names the file keeps.
+    public var names: ContainerNames
 
     public init(sourceSHA256: String = "", sourceName: String = "", metric: String = "", seed: UInt64 = 0,
-                score: Double = 0, floatScore: Double = 0, solutionJSON: String = "") {
+                score: Double = 0, floatScore: Double = 0, solutionJSON: String = "", names: ContainerNames = .all) {
         self.sourceSHA256 = sourceSHA256
         self.sourceName = sourceName
         self.metric = metric
@@ -24,7 +26,18 @@ public struct ContainerMetadata: Sendable, Equatable {
         self.score = score
         self.floatScore = floatScore
         self.solutionJSON = solutionJSON
+        self.names = names
     }
+}
+
+/// The names a container keeps (the format makes every name optional; runtimes read "" for an absent one).
+public enum ContainerNames: String, Sendable, Equatable, Codable {
+    /// Every tensor's and operator's name, as the ONNX model has them.
+    case all
+    /// Only what tools address by name: the graph's inputs and outputs, and the scale tensors the weight
+    /// normalisation adds (`*.weight_scale`, which reports count as scales). ONNX exporters' long internal names
+    /// can be a third of a small model's file.
+    case interface
 }
 
 public enum ContainerError: Error, CustomStringConvertible, Equatable {
@@ -49,8 +62,8 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
 public enum ContainerWriter {
     public static let formatVersion: UInt32 = WS_FORMAT_VERSION
 
-    /// - Parameter coding: how the shared tensors' indices are stored (``IndexCoding``); `.auto` writes the file
-    ///   both ways when coding could pay and keeps the smaller (every byte counted).
+    /// - Parameter coding: how the shared tensors' indices are stored (``IndexCoding``); `.auto` and `.conv` write
+    ///   the file both ways when coding could pay and keep the smaller (every byte counted).
     public static func write(model: LoweredModel, plan: MemoryPlan,
                              sharing: (weights: SharedWeights, quantization: Quantization)? = nil,
                              outliers: OutlierTable = OutlierTable(),
@@ -63,7 +76,7 @@ public enum ContainerWriter {
                                               coding: coding)
         let coded = try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
                               codingPlan: codingPlan)
-        guard coding == .auto, !codingPlan.coded.isEmpty else { return coded }
+        guard coding.keepsSmaller, !codingPlan.coded.isEmpty else { return coded }
         let fixed = try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
                               codingPlan: IndexCodingPlan())
         return coded.count < fixed.count ? coded : fixed
@@ -121,8 +134,12 @@ public enum ContainerWriter {
             throw ContainerError.sharingMismatch("outliers given without shared weights")
         }
 
+        let names = metadata?.names ?? .all
+        let interface = Set(model.inputs + model.outputs)
         for (t, tensor) in model.tensors.enumerated() {
             let shape = tensor.shape.map { UInt32($0) }
+            let name: String? = names == .all || interface.contains(t) || tensor.name.hasSuffix(".weight_scale")
+                ? tensor.name : nil
             guard tensor.elementCount < Int(Int32.max) / 4 else {
                 throw ContainerError.tooLarge(what: "tensor \(tensor.name)", value: tensor.elementCount)
             }
@@ -133,18 +150,18 @@ public enum ContainerWriter {
                     let encoding: UInt8 = codingPlan.coded.contains(t) ? 1 : 0
                     return positions.withUnsafeBufferPointer { p in
                         values.withUnsafeBufferPointer { v in
-                            wsm_builder_add_shared_encoded(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
+                            wsm_builder_add_shared_encoded(builder, name, dims.baseAddress, UInt32(dims.count),
                                                            offset, encoding, p.baseAddress, v.baseAddress,
                                                            UInt32(p.count))
                         }
                     }
                 } else if let values = tensor.constant {
                     return values.withUnsafeBufferPointer {
-                        wsm_builder_add_raw(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
+                        wsm_builder_add_raw(builder, name, dims.baseAddress, UInt32(dims.count),
                                             $0.baseAddress, UInt32($0.count))
                     }
                 } else {
-                    return wsm_builder_add_activation(builder, tensor.name, dims.baseAddress, UInt32(dims.count),
+                    return wsm_builder_add_activation(builder, name, dims.baseAddress, UInt32(dims.count),
                                                       UInt32(plan.offsets[t] ?? 0))
                 }
             }
@@ -157,7 +174,7 @@ public enum ContainerWriter {
             let status: Int32 = inputs.withUnsafeBufferPointer { i in
                 outputs.withUnsafeBufferPointer { o in
                     let (ip, ic, op, oc) = (i.baseAddress, UInt32(i.count), o.baseAddress, UInt32(o.count))
-                    return addOperator(builder, operation, ip, ic, op, oc)
+                    return addOperator(builder, operation, named: names == .all, ip, ic, op, oc)
                 }
             }
             guard status == 0 else { throw ContainerError.outOfMemory }
@@ -243,11 +260,12 @@ extension ContainerWriter {
         return (chosen.map { UInt32(table.positions[$0] - slice.offset) }, chosen.map { table.values[$0] })
     }
 
-    /// Adds one operation with its options through the matching wsm_builder function; 0 or -1.
-    static func addOperator(_ builder: OpaquePointer, _ operation: LoweredModel.Operation,
+    /// Adds one operation with its options (and its name when `named`) through the matching wsm_builder
+    /// function; 0 or -1.
+    static func addOperator(_ builder: OpaquePointer, _ operation: LoweredModel.Operation, named: Bool,
                             _ ip: UnsafePointer<Int32>?, _ ic: UInt32, _ op: UnsafePointer<Int32>?,
                             _ oc: UInt32) -> Int32 {
-        let name = operation.name
+        let name: String? = named ? operation.name : nil
         func plain(_ code: ws_opcode) -> Int32 {
             wsm_builder_add_operator(builder, UInt8(code.rawValue), name, ip, ic, op, oc)
         }

@@ -10,9 +10,16 @@ public enum IndexCoding: String, Sendable, Codable, CaseIterable {
     /// Per tensor, whichever is smaller (code table included); the whole file fixed width when coding saves
     /// nothing.
     case auto
+    /// `auto` over the tensors only convolutions read (Conv, ConvTranspose: coded at about fixed-width speed);
+    /// dense layers' weights (Gemm, MatMul, recurrent) fixed width, since their coded decode costs several times the
+    /// fixed-width one on a Cortex-M (bench/dense_decode.json).
+    case conv
 
     /// What `wsc compile` writes unless told otherwise; a search sizes its candidates for a board the same way.
     public static let compileDefault = IndexCoding.auto
+
+    /// Whether the writer compares the coded file with the fixed-width one and keeps the smaller.
+    public var keepsSmaller: Bool { self == .auto || self == .conv }
 }
 
 /// The canonical, length-limited Huffman code a container stores: code lengths only (the runtime derives the
@@ -119,15 +126,31 @@ public struct IndexCodingPlan: Sendable, Equatable {
         return ok.subtracting(refused)
     }
 
+    /// Shared tensors that only Conv and ConvTranspose read.
+    public static func convolutionOnly(_ model: LoweredModel, shared: Set<Int>) -> Set<Int> {
+        var conv = Set<Int>(), other = Set<Int>()
+        for operation in model.operations {
+            for case let t? in operation.inputs where shared.contains(t) {
+                switch operation.kind {
+                case .conv, .convTranspose: conv.insert(t)
+                default: other.insert(t)
+                }
+            }
+        }
+        return conv.subtracting(other)
+    }
+
     /// The plan for `coding`: `.huffman` codes every streamable tensor; `.auto` drops, until none is left to drop,
     /// each tensor whose codes under the code of the remaining ones take at least its fixed-width bits (the caller
-    /// then compares whole files). Codebooks above ``HuffmanCode/maximumSymbols`` are never coded.
+    /// then compares whole files); `.conv` does the same starting from the streamable tensors only convolutions
+    /// read. Codebooks above ``HuffmanCode/maximumSymbols`` are never coded.
     public static func make(model: LoweredModel, slices: [SharedWeights.Slice], quantization q: Quantization,
                             coding: IndexCoding) -> IndexCodingPlan {
         var plan = IndexCodingPlan()
         guard coding != .fixed, q.codebookSize <= HuffmanCode.maximumSymbols, !slices.isEmpty else { return plan }
         let byTensor = Dictionary(uniqueKeysWithValues: slices.map { ($0.tensor, $0) })
         var coded = streamable(model, shared: Set(byTensor.keys))
+        if coding == .conv { coded.formIntersection(convolutionOnly(model, shared: coded)) }
         func indices(_ t: Int) -> ArraySlice<UInt32> {
             let s = byTensor[t]!
             return q.indices[s.offset..<(s.offset + s.count)]
@@ -137,7 +160,7 @@ public struct IndexCodingPlan: Sendable, Equatable {
             for t in set { for i in indices(t) { frequencies[Int(i)] += 1 } }
             return HuffmanCode.lengths(frequencies: frequencies)
         }
-        while coding == .auto && !coded.isEmpty {
+        while coding.keepsSmaller && !coded.isEmpty {
             let l = lengths(coded)
             let kept = coded.filter { HuffmanCode.bits(indices($0), lengths: l) < indices($0).count * q.bitWidth }
             if kept == coded { break }

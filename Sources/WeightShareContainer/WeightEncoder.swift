@@ -85,7 +85,7 @@ public final class WeightEncoder: @unchecked Sendable {
     /// Packed weight bytes of `encoding` as a container of this model stores them under `coding`: codebook, index
     /// stream (coded tensors' code bits, the others fixed width, rounded up to bytes once), code table (one byte per
     /// codebook entry when anything is coded), scales and outliers — `WSMModel.storedWeightBytes` of the file
-    /// `container(_:coding:)` writes. `.auto` keeps the smaller of coded and fixed (the writer compares whole files,
+    /// `container(_:coding:)` writes. `.auto` and `.conv` keep the smaller of coded and fixed (the writer compares whole files,
     /// which differ from this by the few bytes of the code table's header). Before compensation the nearest-bin
     /// indices are counted: the search sizes candidates without running it.
     public func packedWeightBytes(_ encoding: WeightEncoding, coding: IndexCoding) -> Int {
@@ -103,7 +103,7 @@ public final class WeightEncoder: @unchecked Sendable {
         }
         let coded = 4 * q.codebookSize + (bits + 7) / 8 + plan.lengths.count + 4 * encoding.scaleCount
             + 8 * encoding.outliers.count
-        return coding == .auto ? min(coded, fixed) : coded
+        return coding.keepsSmaller ? min(coded, fixed) : coded
     }
 
     /// `encoding` with the indices error compensation assigns (``WeightEncoding/compensatedIndices``), when it asks

@@ -40,6 +40,8 @@ public struct CompileReport: Sendable, Equatable, Codable {
     public var indexCoding: IndexCodingReport?
     /// How the solution was chosen when `compile` chose it (nil with --solution).
     public var choice: SolutionChoice.BoundedChoice?
+    /// How the index coding was chosen under `--max-instructions` (nil without it).
+    public var latency: LatencyReport?
 }
 
 /// The index coding of a compiled file (`wsc compile --json`, key `indexCoding`).
@@ -53,7 +55,7 @@ public struct IndexCodingReport: Sendable, Equatable, Codable {
         public var bits: Int
         public var fixedBits: Int
     }
-    /// The option: fixed, huffman or auto.
+    /// The option: fixed, huffman, auto or conv.
     public var requested: String
     public var tensors: [Tensor]
     /// Code length per codebook value (empty when nothing is coded).
@@ -78,10 +80,11 @@ public enum ModelCompiler {
     /// Builds everything for `board` in memory; nothing is written. The C array goes to the board's model
     /// section with its alignment; the report carries the fit check (the caller decides to refuse).
     public static func compile(session: SearchSession, solution: Solution, board: Board,
-                               symbol: String = "ws_model_data", coding: IndexCoding = .fixed) throws -> Output {
+                               symbol: String = "ws_model_data", coding: IndexCoding = .fixed,
+                               names: ContainerNames = .all) throws -> Output {
         var out = try compile(session: session, solution: solution, board: board.name, symbol: symbol,
                               alignment: board.modelRegion?.alignment ?? 16, section: board.modelRegion?.section,
-                              coding: coding)
+                              coding: coding, names: names)
         out.images = try FlashImage.images(for: out.wsm, board: board)
         out.report.files += out.images.map(\.name)
         if !board.isHost {
@@ -93,15 +96,16 @@ public enum ModelCompiler {
 
     /// The fit of the exact container `compile` would write for `solution` (no C array or images are kept).
     public static func fit(session: SearchSession, solution: Solution, board: Board,
-                           coding: IndexCoding = .fixed) throws -> FitReport {
-        let out = try compile(session: session, solution: solution, board: board.name, coding: coding)
+                           coding: IndexCoding = .fixed, names: ContainerNames = .all) throws -> FitReport {
+        let out = try compile(session: session, solution: solution, board: board.name, coding: coding, names: names)
         return FitCheck.check(board: board, wsmBytes: out.wsm.count, arenaBytes: out.report.arenaBytes)
     }
 
-    /// Builds everything in memory; nothing is written.
+    /// Builds everything in memory; nothing is written. `names`: the names the file keeps (``ContainerNames``).
     public static func compile(session: SearchSession, solution: Solution, board: String = "host",
                                symbol: String = "ws_model_data", alignment: Int = 16,
-                               section: String? = nil, coding: IndexCoding = .fixed) throws -> Output {
+                               section: String? = nil, coding: IndexCoding = .fixed,
+                               names: ContainerNames = .all) throws -> Output {
         // With compensation resolved here, the size report counts the indices the file stores.
         let encoder = session.evaluator.encoder
         let encoding = try encoder.compensated(try solution.encoding(encoder: encoder))
@@ -114,7 +118,7 @@ public enum ModelCompiler {
                                          sourceName: session.source.url.lastPathComponent,
                                          metric: session.settings.metric.rawValue, seed: session.settings.seed,
                                          score: solution.result.score, floatScore: session.evaluator.floatScore,
-                                         solutionJSON: solutionJSON)
+                                         solutionJSON: solutionJSON, names: names)
         let wsm = try session.evaluator.encoder.container(encoding, metadata: metadata, coding: coding)
         let size = SizeReport(encoding: encoding)
         let comment = "\(session.source.url.lastPathComponent), solution \(solution.id): K=\(q.k) M=\(q.codebookSize)"

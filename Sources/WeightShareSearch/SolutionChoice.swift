@@ -168,11 +168,11 @@ public enum SolutionChoice {
     }
 
     /// ``bestFitting(_:other:fit:)`` with the fit of the exact container `compile` would write for each solution,
-    /// its indices stored as `coding` says.
+    /// its indices stored as `coding` says and keeping `names`.
     public static func bestFitting(session: SearchSession, report: ParetoReport, other chosen: Solution,
-                                   board: Board, coding: IndexCoding) throws -> Fitting? {
+                                   board: Board, coding: IndexCoding, names: ContainerNames = .all) throws -> Fitting? {
         try bestFitting(report.solutions, other: chosen) {
-            try ModelCompiler.fit(session: session, solution: $0, board: board, coding: coding)
+            try ModelCompiler.fit(session: session, solution: $0, board: board, coding: coding, names: names)
         }
     }
 }

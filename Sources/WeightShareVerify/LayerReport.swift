@@ -133,11 +133,16 @@ public struct LayerReport: Sendable, Encodable {
 public enum LayerReportError: Error, Equatable, CustomStringConvertible {
     /// The float model is not the one the .wsm was compiled from.
     case otherSource(SourceMismatch)
+    /// The file keeps no operator names (`compile --strip-names`): outputs cannot be matched with the float model's.
+    case namesStripped
 
     public var description: String {
         switch self {
         case .otherSource(let source): return "\(source); the per-operator errors compare against the float model "
             + "the .wsm was compiled from"
+        case .namesStripped: return "the .wsm keeps no tensor or operator names (compiled with --strip-names), and the "
+            + "per-operator errors match each output with the float model's tensor of the same name: compile the "
+            + "solution again without --strip-names to measure them"
         }
     }
 }
@@ -286,6 +291,7 @@ extension LayerReport {
                 model: source.lowered.inputs.map { "'\(source.lowered.tensors[$0].name)' \(source.lowered.tensors[$0].shape)" },
                 sourceMatches: true)
         }
+        guard !compressed.operators.contains(where: { $0.name.isEmpty }) else { throw LayerReportError.namesStripped }
         let reference = try WSMModel(bytes: try source.prepared.container(quantization: nil))
         // The float model's operator writing each tensor name.
         var writers: [String: (operation: Int, tensor: TensorInfo)] = [:]

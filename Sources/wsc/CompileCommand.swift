@@ -15,6 +15,11 @@ struct CompileCommand: ParsableCommand {
         would fit), places the C array in the board's model section with its alignment, writes model.bin / \
         model.hex (and model.uf2 for UF2 boards) at the model region's address, and reports the runtime's code \
         size for the CPU.
+
+        --max-instructions N (an emulated --board): writes the smallest of the solution's files by index coding \
+        (auto, conv, fixed; or only --index-coding's) whose inference takes at most N instructions on the board. \
+        Smallest first, each runs bare-metal under QEMU on the first 3 samples of --data or the run's data (outputs \
+        checked against the host runtime, instructions exact with -icount shift=0) until one is within N.
         """)
 
     @Argument(help: "Run directory made by 'wsc search'.", completion: Completion.folder) var runDirectory: String
@@ -33,8 +38,14 @@ struct CompileCommand: ParsableCommand {
     @Flag(name: .customLong("no-runtime-size"), help: "Skip measuring the runtime's code size for the board's CPU.")
     var noRuntimeSize = false
     @Option(name: .customLong("index-coding"),
-            help: "Index storage: auto (per tensor, canonical Huffman where it is smaller, every byte counted, else fixed width), huffman (every tensor the kernels stream), fixed (fixed width only: files every earlier runtime reads, the fastest to decode). Default: the search's --index-coding (auto).")
+            help: "Index storage: auto (per tensor, canonical Huffman where it is smaller, every byte counted, else fixed width), conv (auto for the tensors only convolutions read; dense layers fixed width, whose coded decode is several times slower on Cortex-M), huffman (every tensor the kernels stream), fixed (fixed width only: files every earlier runtime reads, the fastest to decode). Default: the search's --index-coding (auto).")
     var indexCoding: IndexCoding?
+    @Flag(name: .customLong("strip-names"),
+          help: "Keep only the names of the graph's inputs and outputs (and the weight-normalisation scales): ONNX exporters' internal tensor and operator names can be a third of a small model's file. Inference, 'wsc verify' and 'wsc run' are unchanged; 'wsc report --layers' needs the names for its per-layer errors.")
+    var stripNames = false
+    @Option(name: .customLong("max-instructions"),
+            help: "With an emulated --board: the smallest file (by --index-coding) whose inference takes at most this many instructions there, measured under QEMU.")
+    var maxInstructions: Int?
     @Option(name: [.short, .customLong("output")], help: "Output directory.", completion: Completion.folder)
     var outputDirectory: String
     @OptionGroup var output: OutputOptions
@@ -49,6 +60,10 @@ struct CompileCommand: ParsableCommand {
             throw ValidationError("--confidence must be at least 0.5 and below 1 (e.g. 0.9)")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if let maxInstructions, maxInstructions < 1 { throw ValidationError("--max-instructions must be ≥ 1") }
+        if maxInstructions != nil && !boardOptions.isGiven {
+            throw ValidationError("--max-instructions needs an emulated --board (e.g. qemu-mps2-an386): the instructions are counted there under QEMU")
+        }
         if limit != nil && data == nil { throw ValidationError("--limit needs --data") }
         if solution != nil {
             let choosing = [maxLoss != nil ? "--max-loss" : nil, confidence != nil ? "--confidence" : nil,
@@ -85,11 +100,31 @@ struct CompileCommand: ParsableCommand {
         }
         let board = try boardOptions.load(defaultHost: true)
         let coding = indexCoding ?? session.settings.compileCoding
-        var compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: coding)
+        let names: ContainerNames = stripNames ? .interface : .all
+        var compiled: ModelCompiler.Output
+        if let maxInstructions {
+            try FirmwareVerification.checkBoard(board, io: .semihosting)
+            let codings: [IndexCoding] = indexCoding.map { [$0] } ?? [.auto, .conv, .fixed]
+            let outputs = try codings.map {
+                try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: $0, names: names)
+            }
+            let measureData = try requireFile(data ?? session.settings.data, option: data == nil ? "the run's data" : "--data")
+            let work = FileManager.default.temporaryDirectory.appendingPathComponent("wsc-latency-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: work) }
+            let (index, latency) = try LatencyBudget.choose(
+                candidates: zip(codings, outputs).map { ($0.rawValue, $1.wsm) }, maxInstructions: maxInstructions,
+                board: board, catalog: try boardOptions.firmwareCatalog(), data: measureData, samples: 3, timeout: 120,
+                workDirectory: work, log: Console.progress)
+            compiled = outputs[index]
+            compiled.report.latency = latency
+        } else {
+            compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: coding,
+                                                 names: names)
+        }
         compiled.report.choice = choice
         if let fit = compiled.report.fit, !fit.fits {
             let fitting = try SolutionChoice.bestFitting(session: session, report: report, other: chosen, board: board,
-                                                         coding: coding)
+                                                         coding: coding, names: names)
             let boardFlag = boardOptions.boardFile.map { "--board-file \($0)" } ?? "--board \(board.name)"
             var message = "solution \(chosen.id) does not fit \(board.name):\n  " + fit.problems.joined(separator: "\n  ")
             if let best = fitting {
@@ -123,6 +158,9 @@ struct CompileCommand: ParsableCommand {
                 + (r.scales + r.outliers > 0 ? " (incl. \(r.scales) scales, \(r.outliers) exact outliers)" : "")],
             [".onnx / .wsm bytes", "\(r.onnxBytes) / \(r.wsmBytes)"],
             ["indices (\(r.indexCoding?.requested ?? "fixed"))", indexRow(r)],
+        ] + (r.latency.map { l in [["instructions per inference (\(l.board))", l.candidates.map { c in
+              "\(c.coding) \(c.wsmBytes) B: " + (c.meanInstructions.map { String(Int($0.rounded())) } ?? "not run")
+          }.joined(separator: "; ") + " (max \(l.maxInstructions))"]] } ?? []) + [
             ["arena bytes (planned / naive)", "\(r.arenaBytes) / \(r.naiveArenaBytes)"],
             ["written to", "\(out.path)/ (\(r.files.joined(separator: ", ")))"],
         ] + boardRows(r)))

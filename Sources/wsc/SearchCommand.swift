@@ -57,7 +57,7 @@ struct SearchCommand: ParsableCommand {
           help: "Racing: score each candidate on a growing part of the samples (an eighth, a quarter, a half, all) and stop once even perfect scores on the rest could not beat a fully scored candidate of at most its size (an exact bound; candidates with bias correction always run whole).")
     var racing: Bool?
     @Option(name: .customLong("index-coding"),
-            help: "Count the size objective's indices as compile will store them, and make that compile's default: auto (each streamed tensor Huffman-coded when that is smaller), huffman (every streamed tensor coded) or fixed (fixed-width files, the fastest to decode). Not given: the objective counts fixed-width indices and compile writes auto (a coded objective makes the front a continuum that the selection split resolves less well: README, 'Size objective').")
+            help: "Count the size objective's indices as compile will store them, and make that compile's default: auto (each streamed tensor Huffman-coded when that is smaller), conv (the same for the tensors only convolutions read; dense layers fixed width), huffman (every streamed tensor coded) or fixed (fixed-width files, the fastest to decode). Not given: the objective counts fixed-width indices and compile writes auto (a coded objective makes the front a continuum that the selection split resolves less well: README, 'Size objective').")
     var indexCoding: IndexCoding?
     @Option(help: "Use only the first N samples of --data (only they are read).") var limit: Int?
     @OptionGroup var dataOptions: DataOptions

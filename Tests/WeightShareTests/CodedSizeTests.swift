@@ -41,6 +41,31 @@ struct CodedSizeTests {
         #expect(coded >= 2, "some of the encodings must code smaller than fixed width")
     }
 
+    @Test("conv codes LeNet's convolution weights (where that pays) and keeps its Gemm fixed width; its size is the file's; the MLP (no Conv) stays fixed width")
+    func convolutionsOnly() throws {
+        let lenet = try ModelSource.load(FixturePaths.url("cnn/lenet.onnx"), inputShapes: ["input": [1, 1, 8, 8]])
+        let encoder = WeightEncoder(base: lenet.prepared)
+        let encoding = encoder.encode(EncodingGenes(k: 9))
+        let auto = try WSMModel(bytes: try encoder.container(encoding, coding: .auto))
+        let conv = try WSMModel(bytes: try encoder.container(encoding, coding: .conv))
+        func coding(_ m: WSMModel) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: m.tensors.filter { $0.kind == .shared }.map { ($0.name, $0.indexCoding) })
+        }
+        // conv1's 72 weights code no smaller than fixed width, so auto drops them; conv keeps Gemm's fixed width.
+        #expect(coding(auto) == ["conv1.weight": "fixed", "conv2.weight": "huffman", "fc.weight": "huffman"])
+        #expect(coding(conv) == ["conv1.weight": "fixed", "conv2.weight": "huffman", "fc.weight": "fixed"])
+        let fixed = try Self.stored(encoder, encoding, .fixed)
+        let stored = conv.storedWeightBytes(scales: encoding.scaleCount)
+        #expect(encoder.packedWeightBytes(encoding, coding: .conv) == stored)
+        #expect(try Self.stored(encoder, encoding, .auto) < stored && stored < fixed)
+
+        let mlp = try ModelSource.load(FixturePaths.url("digits_mlp.onnx"), inputShapes: ["input": [1, 64]])
+        let dense = WeightEncoder(base: mlp.prepared)
+        let e = dense.encode(EncodingGenes(k: 9))
+        #expect(try dense.container(e, coding: .conv) == dense.container(e, coding: .fixed))
+        #expect(try dense.container(e, coding: .auto) != dense.container(e, coding: .fixed))
+    }
+
     @Test("a search sizes its front as compile stores it: coded with --index-coding auto, fixed width with fixed and by default (compile then writes auto)")
     func frontSizesAreTheCompiledFiles() throws {
         let root = try FixturePaths.temporaryDirectory()

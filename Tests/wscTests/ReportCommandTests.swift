@@ -159,6 +159,36 @@ struct ReportCommandTests {
         #expect(r.stderr.contains(try sha256(WSC.fixture("digits_mlp.onnx"))))
     }
 
+    @Test("compile --strip-names: a smaller file that verify accepts with the same figures; per-layer errors refused, naming the option")
+    func strippedNames() throws {
+        let root = try WSC.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (out, compile) = try Self.compiled(k: 16, in: root)
+        let stripped = root.appendingPathComponent("stripped").path
+        let c = try WSC.run(["compile", root.appendingPathComponent("run-16").path, "--max-loss", "100", "-o", stripped,
+                             "--strip-names", "--json"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let small = try WSC.json(c.stdout)
+        #expect((small["wsmBytes"] as? Int ?? .max) < (compile["wsmBytes"] as? Int ?? 0))
+        #expect(small["packedWeightBytes"] as? Int == compile["packedWeightBytes"] as? Int)
+        func verify(_ folder: String) throws -> [String: Any] {
+            let v = try WSC.run(["verify", folder + "/model.wsm", "--model", WSC.fixture("digits_mlp.onnx"),
+                                 "--data", WSC.fixture("digits_test.npz"), "--json"])
+            #expect(v.status == 0, "\(v.stderr)")
+            return try WSC.json(v.stdout)
+        }
+        let a = try verify(out), b = try verify(stripped)
+        for key in ["agreement", "compressedAccuracy", "floatAccuracy", "meanCosine", "maxAbsDiff"] {
+            #expect(a[key] as? NSNumber == b[key] as? NSNumber, "\(key)")
+        }
+        let r = try WSC.run(["report", stripped + "/model.wsm", "--model", WSC.fixture("digits_mlp.onnx"),
+                             "--data", WSC.fixture("digits_test.npz")])
+        #expect(r.status != 0 && r.stderr.contains("--strip-names"), "\(r.stderr)")
+        // Without the errors the report works, totals as compile counted them.
+        let totals = try Self.report([stripped + "/model.wsm"])["totals"] as? [String: Any] ?? [:]
+        #expect(totals["wsmBytes"] as? Int == small["wsmBytes"] as? Int)
+    }
+
     @Test("--board: instructions per operator measured on QEMU add up to the whole inference that wsc run measures")
     func boardTiming() throws {
         guard ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").contains(where: {
