@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs the digits MLP bare-metal on every emulated board (QEMU) and compares it with the host runtime, both with
 # semihosting output and with the UART build (make IO=uart: no semihosting, output on the board's UART); checks that
-# a firmware built for one model's op set refuses a model with another operator (WS_ERR_OP_NOT_BUILT);
+# a firmware built for one model's op set refuses a model with another operator (WS_ERR_OP_NOT_BUILT), and one
+# built without the Huffman decoder a coded model (WS_ERR_FEATURE);
 # also checks that the firmware fails on a corrupted expectation (both outputs) and that the images decode back
 # to the .wsm.
 # Usage: scripts/boards-test.sh [path/to/wsc]   (default: builds the debug wsc). Needs qemu-system-arm,
@@ -96,7 +97,9 @@ fw="$work/qemu-mps2-an386/firmware-qemu-mps2-an386"
 mix="$work/opset-mix"
 mkdir -p "$mix"
 cp "$fw/model_data.h" "$fw/test_data.c" "$fw/test_data.h" "$fw/board.mk" "$mix/"
-cp "$work/folded-out/model_data.c" "$mix/model_data.c"
+# Fixed-width indices, so that the op set is all that differs (the MLP's firmware may leave the Huffman decoder out).
+"$wsc" compile "$work/folded" --solution "$solution" --index-coding fixed -o "$work/folded-fixed-out" >/dev/null
+cp "$work/folded-fixed-out/model_data.c" "$mix/model_data.c"
 grep -q '^#define WS_OP_ENABLE_GEMM 1' "$mix/model_data.h" && ! grep -q 'WS_OP_ENABLE_CONV' "$mix/model_data.h"
 make -s -C boards/firmware BOARD_MK="$mix/board.mk" APP_DIR="$mix" OUT="$mix/build" "$mix/build/firmware.elf" >/dev/null
 status=0
@@ -108,6 +111,30 @@ if [ "$status" -ne 2 ] || ! grep -q '^error load -17 operator not built into thi
     exit 1
 fi
 echo "== op set: the Gemm/Relu firmware refuses the Conv model at load ($(grep '^error load' "$mix/out.txt"))"
+# The Huffman decoder: a firmware for fixed-width indices (WS_MODEL_HUFFMAN 0) links none of it, and refuses the
+# same solution Huffman-coded at load (WS_ERR_FEATURE, exit 2), never decodes it.
+"$wsc" compile "$work/run" --max-loss 100 --index-coding fixed --board qemu-mps2-an386 -o "$work/fixed" >/dev/null
+"$wsc" compile "$work/run" --max-loss 100 --index-coding huffman -o "$work/coded-mlp" >/dev/null
+grep -q '^#define WS_MODEL_HUFFMAN 0$' "$work/fixed/model_data.h" && grep -q '^#define WS_MODEL_HUFFMAN 1$' "$work/coded-mlp/model_data.h"
+"$wsc" run "$work/fixed" --board qemu-mps2-an386 --data $fx/digits_test.npz --limit 4 >/dev/null 2>&1
+fw="$work/fixed/firmware-qemu-mps2-an386"
+if sed -n '/Linker script and memory map/,$p' "$fw/build/firmware.map" | grep -q 'ws_huffman_build'; then
+    echo "boards-test: the fixed-width firmware links the Huffman decoder" >&2; exit 1
+fi
+hmix="$work/huffman-mix"
+mkdir -p "$hmix"
+cp "$fw/model_data.h" "$fw/test_data.c" "$fw/test_data.h" "$fw/board.mk" "$hmix/"
+cp "$work/coded-mlp/model_data.c" "$hmix/model_data.c"
+make -s -C boards/firmware BOARD_MK="$hmix/board.mk" APP_DIR="$hmix" OUT="$hmix/build" "$hmix/build/firmware.elf" >/dev/null
+status=0
+timeout 30 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+    -kernel "$hmix/build/firmware.elf" </dev/null >"$hmix/out.txt" 2>/dev/null || status=$?
+if [ "$status" -ne 2 ] || ! grep -q '^error load -6 file requires a feature this runtime does not know' "$hmix/out.txt"; then
+    echo "boards-test: a firmware without the Huffman decoder did not refuse a coded model (exit $status):" >&2
+    cat "$hmix/out.txt" >&2
+    exit 1
+fi
+echo "== Huffman decoder: the fixed-width firmware links none of it and refuses the coded file ($(grep '^error load' "$hmix/out.txt"))"
 for io in semihosting uart; do
     if "$wsc" run "$work/qemu-mps2-an386" --board qemu-mps2-an386 --io $io --data $fx/digits_test.npz --limit 2 \
         --corrupt-expected >/dev/null 2>&1; then

@@ -276,7 +276,8 @@ static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operan
     cb_max = HALF / (LANES * taps); /* channels per pass: weights, rows, and a 32-bit row mask */
     if (cb_max > HALF / (len * kh)) cb_max = HALF / (len * kh);
     if (cb_max > 32u / kh) cb_max = 32u / kh;
-    if (w->code && cb_max < cg) return 0; /* several passes revisit W out of order: Huffman codes stream only */
+    /* Several passes revisit W out of order: Huffman codes stream only. */
+    if (WS_HUFFMAN_BUILT && w->code && cb_max < cg) return 0;
     copy = len > p->pl ? len - p->pl : 0; /* input columns a padded row holds */
     if (copy > p->w) copy = p->w;
     for (e = 0; e < len * kh * cb_max; e++) xb[e] = 0.0f;
@@ -292,8 +293,9 @@ static int conv_blocked(const ws_conv_params *p, const float *x, const ws_operan
             for (j = 0; j < LANES; j++) /* wb[((j * cb + c) * kh + ki) * kw + kj]; zeros past the block */
                 for (e = 0; e < cb * taps; e++)
                     wb[j * cb * taps + e] = j >= lanes ? 0.0f
-                                            : w->code ? ws_operand_next(&r) /* one pass: storage order */
-                                                      : ws_operand_at(w, ((m0 + j) * cg + ci) * taps + e);
+                                            : WS_HUFFMAN_BUILT && w->code
+                                                ? ws_operand_next(&r) /* one pass: storage order */
+                                                : ws_operand_at(w, ((m0 + j) * cg + ci) * taps + e);
             for (n = 0; n < p->n; n++) {
                 const float *xp = x + ((size_t)n * p->c + c0 + ci) * in_plane;
                 float *yp = y + ((size_t)n * p->m + m0) * out_plane;

@@ -175,7 +175,8 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
     }
     if (dense_rows_nibbles(x, w, w_off, depth, rows, y) || dense_rows_windows(x, w, w_off, depth, rows, y)) return;
     ws_operand_reader_start(&r, w, w_off); /* other widths, coded streams: one pass in storage order */
-    if (w->code) { /* Huffman-coded: the lookup inline, its state in registers; rows split at their outliers */
+    /* Huffman-coded: the lookup inline, its state in registers; rows split at their outliers */
+    if (WS_HUFFMAN_BUILT && w->code) {
         const uint16_t *lut = w->code->lut;
         const float *cb = w->codebook, *xk, *stop, *x_end = x + depth;
         ws_index_reader in = r.indices;

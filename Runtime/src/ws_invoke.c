@@ -306,7 +306,7 @@ ws_status ws_invoke_operators(const ws_model *model, void *arena, size_t arena_l
     if (arena_len < model->arena_bytes) return WS_ERR_ARENA;
     if (first > model->num_operators) first = model->num_operators;
     end = count > model->num_operators - first ? model->num_operators : first + count;
-    if (model->code_lengths) {
+    if (WS_HUFFMAN_BUILT && model->code_lengths) {
         run_coded(model, (uint8_t *)arena, first, end);
         return WS_OK;
     }

@@ -87,7 +87,8 @@ uint32_t ws_operand_coded_index(ws_operand_reader *r);
 
 static inline float ws_operand_next(ws_operand_reader *r) {
     const float v = r->values ? *r->values++
-                              : r->codebook[r->code ? WS_CODED_INDEX(r) : ws_index_next(&r->indices)];
+                              : r->codebook[WS_HUFFMAN_BUILT && r->code ? WS_CODED_INDEX(r)
+                                                                        : ws_index_next(&r->indices)];
     if (r->values || r->position++ != r->next_outlier) return v;
     return ws_operand_take_outlier(r);
 }

@@ -79,7 +79,7 @@ void ws_operand_reader_start(ws_operand_reader *r, const ws_operand *x, uint32_t
     }
     if (x->values) {
         r->values = x->values + e;
-    } else if (x->code) { /* codes have no positions: decode the e before */
+    } else if (WS_HUFFMAN_BUILT && x->code) { /* codes have no positions: decode the e before */
         uint32_t i;
         r->code = x->code;
         ws_index_reader_init(&r->indices, x->stream, 1, x->first);

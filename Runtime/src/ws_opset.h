@@ -48,4 +48,16 @@
 
 #define WS_IF_BUILT(name) WS_IF_(WS_OP_BUILT(name))
 
+/*
+ * The Huffman decoder is chosen the same way: model_data.h states whether the model stores Huffman-coded indices
+ * (WS_MODEL_HUFFMAN, 0 or 1). With 0 the decoder, its decode table and its checks are left out and a coded file is
+ * refused at load (WS_ERR_FEATURE: the build does not know the feature). A header that does not state it (an older
+ * wsc) and the default build keep the decoder.
+ */
+#if defined(WS_OPS_HEADER) && defined(WS_MODEL_HUFFMAN)
+#define WS_HUFFMAN_BUILT WS_MODEL_HUFFMAN
+#else
+#define WS_HUFFMAN_BUILT 1
+#endif
+
 #endif /* WS_OPSET_H */

@@ -4,6 +4,7 @@
  */
 #include "ws_flatbuf.h"
 #include "ws_internal.h"
+#include "ws_opset.h"
 #include "ws_schema.h"
 
 #define WS_MAX_LEN 0x80000000u /* buffers must be smaller than 2^31 bytes */
@@ -40,6 +41,8 @@ static ws_status check_version(const ws_fbv *v, const ws_fbv_table *root, ws_mod
     WS_TRY(ws_fbv_scalar(v, root, WS_VT_MODEL_REQUIRED_FEATURES, 8, &pos));
     features = pos ? ws_ld_u64(v->buf + pos) : 0u;
     m->features = features;
+    /* A build without the Huffman decoder (ws_opset.h) does not know the feature. */
+    if (!WS_HUFFMAN_BUILT && (features & WS_FEATURE_HUFFMAN)) return WS_ERR_FEATURE;
     return (features & ~(uint64_t)WS_KNOWN_FEATURES) ? WS_ERR_FEATURE : WS_OK;
 }
 

@@ -66,7 +66,7 @@ static ws_status check_code(ws_model *m, ws_huffman *h) {
     const uint8_t *lengths = m->buf + m->code_lengths;
     if (table) (void)ws_fb_vector(m->buf, table, WS_VT_INDEX_STREAM_CODE_LENGTHS, &n);
     if (n == 0) return WS_OK; /* no table (a file may declare the feature and code no tensor) */
-    if (!(m->features & WS_FEATURE_HUFFMAN)) return WS_ERR_STREAM;
+    if (!WS_HUFFMAN_BUILT || !(m->features & WS_FEATURE_HUFFMAN)) return WS_ERR_STREAM;
     if (n != m->codebook_size || n > WS_HUFFMAN_MAX_SYMBOLS) return WS_ERR_STREAM;
     for (i = 0; i < n; i++) {
         if (lengths[i] == 0) continue;
@@ -151,7 +151,7 @@ static ws_status check_tensor(const ws_model *m, uint32_t t, const ws_huffman *h
     case WS_TENSOR_SHARED:
         first = ws_fb_u64(m->buf, table, WS_VT_TENSOR_INDEX_OFFSET, 0);
         if (info.index_encoding == WS_INDEX_HUFFMAN) {
-            if (!(m->features & WS_FEATURE_HUFFMAN) || !m->code_lengths) return WS_ERR_TENSOR;
+            if (!WS_HUFFMAN_BUILT || !(m->features & WS_FEATURE_HUFFMAN) || !m->code_lengths) return WS_ERR_TENSOR;
             return check_coded(m, h, first, (uint32_t)elements);
         }
         if (info.index_encoding != WS_INDEX_FIXED_WIDTH) return WS_ERR_TENSOR;

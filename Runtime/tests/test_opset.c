@@ -1,7 +1,9 @@
 /*
  * A runtime built for one model's op set (tests/opset/model_data.h: Gemm and Relu; `make opset-test`): a model of
  * those operators loads and computes what the full runtime computes; a model with any other operator is refused at
- * load with WS_ERR_OP_NOT_BUILT naming that operator, so nothing can reach a kernel that was left out.
+ * load with WS_ERR_OP_NOT_BUILT naming that operator, so nothing can reach a kernel that was left out. The header
+ * also leaves the Huffman decoder out (WS_MODEL_HUFFMAN 0): the same model with coded indices is refused at load
+ * with WS_ERR_FEATURE.
  */
 #include <string.h>
 
@@ -66,6 +68,23 @@ static void test_other_ops_refused(void) {
     CHECK(strcmp(ws_status_string(WS_ERR_OP_NOT_BUILT), "operator not built into this runtime (its op set leaves it out)") == 0);
 }
 
+/* The Gemm/Relu model with W's indices Huffman-coded (the indices of W above, lengths 1, 2, 3, 3). */
+static void test_coded_refused(void) {
+    tm m;
+    int32_t x, w, g, r;
+    tm_init(&m);
+    tm_codebook(&m, CODEBOOK, 4);
+    tm_code(&m, (const uint8_t[]){1, 2, 3, 3}, 4);
+    x = tm_act(&m, (const uint32_t[]){1, 3}, 2);
+    w = tm_shared_coded(&m, (const uint32_t[]){3, 2}, 2, (const uint32_t[]){2, 0, 3, 1, 0, 3});
+    g = tm_act(&m, (const uint32_t[]){1, 2}, 2);
+    tm_gemm(&m, (const int32_t[]){x, w}, 2, g, 1, 1, 0, 0);
+    r = tm_act(&m, (const uint32_t[]){1, 2}, 2);
+    tm_op(&m, WS_OP_RELU, &g, 1, &r, 1);
+    CHECK_STATUS(tm_finish(&m, &x, 1, &r, 1), WS_ERR_FEATURE);
+    tm_free(&m);
+}
+
 static void test_built_table(void) {
     int code, built = 0;
     CHECK(ws_opcode_built(WS_OP_GEMM) && ws_opcode_built(WS_OP_RELU));
@@ -80,6 +99,7 @@ static void test_built_table(void) {
 int main(void) {
     test_built_ops_run();
     test_other_ops_refused();
+    test_coded_refused();
     test_built_table();
     return ws_test_finish();
 }

@@ -29,6 +29,9 @@ public struct ModelFacts: Sendable, Equatable {
     public var outputs: [Tensor]
     /// The operator types, by opcode.
     public var operators: [Operator]
+    /// Whether some shared tensor stores Huffman-coded indices (the file declares WS_FEATURE_HUFFMAN): a firmware
+    /// built for this model needs the Huffman decoder.
+    public var huffman: Bool
 
     /// Loads `wsm` with the runtime (verified like on a board); nil when it does not load.
     public init?(wsm: [UInt8]) {
@@ -74,6 +77,7 @@ public struct ModelFacts: Sendable, Equatable {
         self.inputs = inputs
         self.outputs = outputs
         self.operators = operators.sorted()
+        self.huffman = model.features & UInt64(WS_FEATURE_HUFFMAN) != 0
     }
 
     /// The C text of `model_data.h` that states these facts: macros an application sizes its buffers with, and
@@ -112,6 +116,13 @@ public struct ModelFacts: Sendable, Equatable {
         """
         for op in operators { s += "#define WS_OP_ENABLE_\(op.symbol) 1\n" }
         s += "#define WS_MODEL_OPS(X) " + operators.map { "X(\($0.symbol))" }.joined(separator: " ") + "\n"
+        s += """
+
+        /* Huffman-coded indices: 1 when the model stores some; with 0 a runtime built with WS_OPS_HEADER leaves the
+         * Huffman decoder out (and refuses a coded file at load: WS_ERR_FEATURE). */
+        #define WS_MODEL_HUFFMAN \(huffman ? 1 : 0)
+
+        """
         return s
     }
 

@@ -77,6 +77,10 @@ struct TinyModelTests {
         let enabled = header.split(separator: "\n").filter { $0.hasPrefix("#define WS_OP_ENABLE_") }
             .map { $0.dropFirst("#define WS_OP_ENABLE_".count).split(separator: " ")[0] }.map(String.init)
         #expect(Set(enabled) == Set(fixture.ops), "\(fixture.name): op set \(enabled)")
+        // The Huffman decoder is built in exactly when the file codes some tensor.
+        let codedTensors = ((compiled["indexCoding"] as? [String: Any])?["tensors"] as? [[String: Any]] ?? [])
+            .filter { $0["coding"] as? String == "huffman" }
+        #expect(header.contains("#define WS_MODEL_HUFFMAN \(codedTensors.isEmpty ? 0 : 1)\n"), "\(fixture.name)")
 
         let verify = try WSC.run(["verify", out + "/model.wsm", "--model", Self.file("\(fixture.name).onnx"),
                                   "--data", Self.file("\(fixture.name)_test.npz"), "--input-shape", shape, "--json"])
