@@ -91,28 +91,35 @@ echo "== qemu-mps2-an386, gru_kws"
 echo "== qemu-mps2-an386, lstm_vad free-running (--feedback h=hn --feedback c=cn)"
 "$wsc" run "$work/lstm_vad-out" --board qemu-mps2-an386 --data $fx/families/lstm_vad_test.npz --limit 12 \
     --feedback h=hn --feedback c=cn 2>/dev/null
+# refused_at_load FIRMWARE MODEL MIX LINE WHAT: FIRMWARE's build files (its model_data.h: op set and decoders) with
+# MODEL's array, built in MIX and run on mps2-an386, must refuse the file at load (exit 2, an `error load` line
+# starting with LINE), never run it.
+refused_at_load() {
+    cp "$1/model_data.h" "$1/test_data.c" "$1/test_data.h" "$1/board.mk" "$3/"
+    cp "$2/model_data.c" "$3/model_data.c"
+    make -s -C boards/firmware BOARD_MK="$3/board.mk" APP_DIR="$3" OUT="$3/build" "$3/build/firmware.elf" >/dev/null
+    status=0
+    timeout 30 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+        -kernel "$3/build/firmware.elf" </dev/null >"$3/out.txt" 2>/dev/null || status=$?
+    if [ "$status" -ne 2 ] || ! grep -q "^error load $4" "$3/out.txt"; then
+        echo "boards-test: $5 (exit $status):" >&2
+        cat "$3/out.txt" >&2
+        exit 1
+    fi
+}
 # Op set: the digits MLP's firmware is built with its op set only (Gemm, Relu). Linked with the folded ResNet's
-# model array instead (Conv, Add, ...), it must refuse the file at load with WS_ERR_OP_NOT_BUILT (exit 2), never run.
+# model array instead (Conv, Add, ...), it must refuse the file at load with WS_ERR_OP_NOT_BUILT. The ResNet has
+# fixed-width indices here, so that the op set is all that differs (the MLP's firmware may leave the Huffman
+# decoder out).
 fw="$work/qemu-mps2-an386/firmware-qemu-mps2-an386"
-mix="$work/opset-mix"
-mkdir -p "$mix"
-cp "$fw/model_data.h" "$fw/test_data.c" "$fw/test_data.h" "$fw/board.mk" "$mix/"
-# Fixed-width indices, so that the op set is all that differs (the MLP's firmware may leave the Huffman decoder out).
+mkdir -p "$work/opset-mix"
+grep -q '^#define WS_OP_ENABLE_GEMM 1' "$fw/model_data.h" && ! grep -q 'WS_OP_ENABLE_CONV' "$fw/model_data.h"
 "$wsc" compile "$work/folded" --solution "$solution" --index-coding fixed -o "$work/folded-fixed-out" >/dev/null
-cp "$work/folded-fixed-out/model_data.c" "$mix/model_data.c"
-grep -q '^#define WS_OP_ENABLE_GEMM 1' "$mix/model_data.h" && ! grep -q 'WS_OP_ENABLE_CONV' "$mix/model_data.h"
-make -s -C boards/firmware BOARD_MK="$mix/board.mk" APP_DIR="$mix" OUT="$mix/build" "$mix/build/firmware.elf" >/dev/null
-status=0
-timeout 30 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
-    -kernel "$mix/build/firmware.elf" </dev/null >"$mix/out.txt" 2>/dev/null || status=$?
-if [ "$status" -ne 2 ] || ! grep -q '^error load -17 operator not built into this runtime' "$mix/out.txt"; then
-    echo "boards-test: an op-set firmware did not refuse a model with another operator (exit $status):" >&2
-    cat "$mix/out.txt" >&2
-    exit 1
-fi
-echo "== op set: the Gemm/Relu firmware refuses the Conv model at load ($(grep '^error load' "$mix/out.txt"))"
+refused_at_load "$fw" "$work/folded-fixed-out" "$work/opset-mix" "-17 operator not built into this runtime" \
+    "an op-set firmware did not refuse a model with another operator"
+echo "== op set: the Gemm/Relu firmware refuses the Conv model at load ($(grep '^error load' "$work/opset-mix/out.txt"))"
 # The Huffman decoder: a firmware for fixed-width indices (WS_MODEL_HUFFMAN 0) links none of it, and refuses the
-# same solution Huffman-coded at load (WS_ERR_FEATURE, exit 2), never decodes it.
+# same solution Huffman-coded at load (WS_ERR_FEATURE), never decodes it.
 "$wsc" compile "$work/run" --max-loss 100 --index-coding fixed --board qemu-mps2-an386 -o "$work/fixed" >/dev/null
 "$wsc" compile "$work/run" --max-loss 100 --index-coding huffman -o "$work/coded-mlp" >/dev/null
 grep -q '^#define WS_MODEL_HUFFMAN 0$' "$work/fixed/model_data.h" && grep -q '^#define WS_MODEL_HUFFMAN 1$' "$work/coded-mlp/model_data.h"
@@ -121,20 +128,10 @@ fw="$work/fixed/firmware-qemu-mps2-an386"
 if sed -n '/Linker script and memory map/,$p' "$fw/build/firmware.map" | grep -q 'ws_huffman_build'; then
     echo "boards-test: the fixed-width firmware links the Huffman decoder" >&2; exit 1
 fi
-hmix="$work/huffman-mix"
-mkdir -p "$hmix"
-cp "$fw/model_data.h" "$fw/test_data.c" "$fw/test_data.h" "$fw/board.mk" "$hmix/"
-cp "$work/coded-mlp/model_data.c" "$hmix/model_data.c"
-make -s -C boards/firmware BOARD_MK="$hmix/board.mk" APP_DIR="$hmix" OUT="$hmix/build" "$hmix/build/firmware.elf" >/dev/null
-status=0
-timeout 30 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
-    -kernel "$hmix/build/firmware.elf" </dev/null >"$hmix/out.txt" 2>/dev/null || status=$?
-if [ "$status" -ne 2 ] || ! grep -q '^error load -6 file requires a feature this runtime does not know' "$hmix/out.txt"; then
-    echo "boards-test: a firmware without the Huffman decoder did not refuse a coded model (exit $status):" >&2
-    cat "$hmix/out.txt" >&2
-    exit 1
-fi
-echo "== Huffman decoder: the fixed-width firmware links none of it and refuses the coded file ($(grep '^error load' "$hmix/out.txt"))"
+mkdir -p "$work/huffman-mix"
+refused_at_load "$fw" "$work/coded-mlp" "$work/huffman-mix" "-6 file requires a feature this runtime does not know" \
+    "a firmware without the Huffman decoder did not refuse a coded model"
+echo "== Huffman decoder: the fixed-width firmware links none of it and refuses the coded file ($(grep '^error load' "$work/huffman-mix/out.txt"))"
 for io in semihosting uart; do
     if "$wsc" run "$work/qemu-mps2-an386" --board qemu-mps2-an386 --io $io --data $fx/digits_test.npz --limit 2 \
         --corrupt-expected >/dev/null 2>&1; then
