@@ -64,16 +64,18 @@ public enum ContainerWriter {
 
     /// - Parameter coding: how the shared tensors' indices are stored (``IndexCoding``); `.auto` and `.conv` write
     ///   the file both ways when coding could pay and keep the smaller (every byte counted).
+    /// - Parameter fixedWidth: tensors (ids) kept fixed width whatever `coding` says.
     public static func write(model: LoweredModel, plan: MemoryPlan,
                              sharing: (weights: SharedWeights, quantization: Quantization)? = nil,
                              outliers: OutlierTable = OutlierTable(),
-                             metadata: ContainerMetadata? = nil, coding: IndexCoding = .fixed) throws -> [UInt8] {
+                             metadata: ContainerMetadata? = nil, coding: IndexCoding = .fixed,
+                             fixedWidth: Set<Int> = []) throws -> [UInt8] {
         guard let (weights, quantization) = sharing, coding != .fixed else {
             return try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
                              codingPlan: IndexCodingPlan())
         }
         let codingPlan = IndexCodingPlan.make(model: model, slices: weights.slices, quantization: quantization,
-                                              coding: coding)
+                                              coding: coding, fixedWidth: fixedWidth)
         let coded = try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
                               codingPlan: codingPlan)
         guard coding.keepsSmaller, !codingPlan.coded.isEmpty else { return coded }

@@ -143,13 +143,14 @@ public struct IndexCodingPlan: Sendable, Equatable {
     /// The plan for `coding`: `.huffman` codes every streamable tensor; `.auto` drops, until none is left to drop,
     /// each tensor whose codes under the code of the remaining ones take at least its fixed-width bits (the caller
     /// then compares whole files); `.conv` does the same starting from the streamable tensors only convolutions
-    /// read. Codebooks above ``HuffmanCode/maximumSymbols`` are never coded.
+    /// read. Tensors in `fixedWidth` (ids) are never coded. Codebooks above ``HuffmanCode/maximumSymbols`` are
+    /// never coded.
     public static func make(model: LoweredModel, slices: [SharedWeights.Slice], quantization q: Quantization,
-                            coding: IndexCoding) -> IndexCodingPlan {
+                            coding: IndexCoding, fixedWidth: Set<Int> = []) -> IndexCodingPlan {
         var plan = IndexCodingPlan()
         guard coding != .fixed, q.codebookSize <= HuffmanCode.maximumSymbols, !slices.isEmpty else { return plan }
         let byTensor = Dictionary(uniqueKeysWithValues: slices.map { ($0.tensor, $0) })
-        var coded = streamable(model, shared: Set(byTensor.keys))
+        var coded = streamable(model, shared: Set(byTensor.keys)).subtracting(fixedWidth)
         if coding == .conv { coded.formIntersection(convolutionOnly(model, shared: coded)) }
         func indices(_ t: Int) -> ArraySlice<UInt32> {
             let s = byTensor[t]!

@@ -24,11 +24,12 @@ public struct PreparedModel: Sendable, Equatable {
     /// compensated indices when it has them) and `biasOffsets` added to the biases: this model must be the one
     /// normalised as `encoding` says (``WeightEncoder/variant(_:)``).
     public func container(encoding: WeightEncoding, biasOffsets: BiasOffsets = BiasOffsets(),
-                          metadata: ContainerMetadata? = nil, coding: IndexCoding = .fixed) throws -> [UInt8] {
+                          metadata: ContainerMetadata? = nil, coding: IndexCoding = .fixed,
+                          fixedWidth: Set<Int> = []) throws -> [UInt8] {
         let model = encoding.scaleRefit
             ? encoding.normalization.refitScales(lowered, weights: shared, shared: encoding.values) : lowered
         return try ContainerWriter.write(model: biasOffsets.apply(to: model), plan: plan,
                                          sharing: (shared, encoding.writtenQuantization), outliers: encoding.outliers,
-                                         metadata: metadata, coding: coding)
+                                         metadata: metadata, coding: coding, fixedWidth: fixedWidth)
     }
 }

@@ -69,7 +69,7 @@ public final class WeightEncoder: @unchecked Sendable {
 
     /// The container of `encoding` (nil: the float model, every weight raw).
     public func container(_ encoding: WeightEncoding?, metadata: ContainerMetadata? = nil,
-                          coding: IndexCoding = .fixed) throws -> [UInt8] {
+                          coding: IndexCoding = .fixed, fixedWidth: Set<Int> = []) throws -> [UInt8] {
         guard var encoding else { return try base.container(quantization: nil, metadata: metadata) }
         let model = variant(encoding.normalization).prepared
         // Compensation first: the bias offsets are measured on the indices the file stores.
@@ -79,7 +79,8 @@ public final class WeightEncoder: @unchecked Sendable {
             guard let calibration else { throw CalibrationError.noCalibration(step: "bias correction") }
             offsets = try calibration.offsets(for: encoding, model: model)
         }
-        return try model.container(encoding: encoding, biasOffsets: offsets, metadata: metadata, coding: coding)
+        return try model.container(encoding: encoding, biasOffsets: offsets, metadata: metadata, coding: coding,
+                                   fixedWidth: fixedWidth)
     }
 
     /// Packed weight bytes of `encoding` as a container of this model stores them under `coding`: codebook, index

@@ -1,15 +1,15 @@
-/// How `wsc compile --max-instructions` chose the index coding (`wsc compile --json`, key `latency`): the
-/// candidate files by size, each measured on the emulated board until one met the budget.
+/// How `wsc compile --max-instructions` chose which tensors' indices are Huffman-coded (`wsc compile --json`, key
+/// `latency`): every candidate file measured on the emulated board, in the order measured (``LatencyBudget``).
 public struct LatencyReport: Sendable, Equatable, Codable {
     public struct Candidate: Sendable, Equatable, Codable {
-        /// The `--index-coding` that wrote it (candidates writing the same bytes appear once, the first name kept).
+        /// Which indices it codes: "auto", "fixed", "auto, fixed width: <tensors>" (`#id` for a tensor without a
+        /// name), or the `--index-coding` given. Candidates writing the same bytes appear once.
         public var coding: String
         public var wsmBytes: Int
-        /// Mean instructions per inference under QEMU (-icount shift=0, exact); nil when not measured (a smaller
-        /// candidate met the budget first).
-        public var meanInstructions: Double?
+        /// Mean instructions per inference under QEMU (-icount shift=0, exact).
+        public var meanInstructions: Double
 
-        public init(coding: String, wsmBytes: Int, meanInstructions: Double?) {
+        public init(coding: String, wsmBytes: Int, meanInstructions: Double) {
             self.coding = coding
             self.wsmBytes = wsmBytes
             self.meanInstructions = meanInstructions
@@ -21,7 +21,7 @@ public struct LatencyReport: Sendable, Equatable, Codable {
     public var board: String
     public var samples: Int
     public var candidates: [Candidate]
-    /// The coding written: the smallest candidate within the budget.
+    /// The candidate written: the smallest file within the budget.
     public var chosen: String
 
     public init(maxInstructions: Int, board: String, samples: Int, candidates: [Candidate], chosen: String) {

@@ -81,10 +81,10 @@ public enum ModelCompiler {
     /// section with its alignment; the report carries the fit check (the caller decides to refuse).
     public static func compile(session: SearchSession, solution: Solution, board: Board,
                                symbol: String = "ws_model_data", coding: IndexCoding = .fixed,
-                               names: ContainerNames = .all) throws -> Output {
+                               names: ContainerNames = .all, fixedWidth: Set<Int> = []) throws -> Output {
         var out = try compile(session: session, solution: solution, board: board.name, symbol: symbol,
                               alignment: board.modelRegion?.alignment ?? 16, section: board.modelRegion?.section,
-                              coding: coding, names: names)
+                              coding: coding, names: names, fixedWidth: fixedWidth)
         out.images = try FlashImage.images(for: out.wsm, board: board)
         out.report.files += out.images.map(\.name)
         if !board.isHost {
@@ -101,11 +101,12 @@ public enum ModelCompiler {
         return FitCheck.check(board: board, wsmBytes: out.wsm.count, arenaBytes: out.report.arenaBytes)
     }
 
-    /// Builds everything in memory; nothing is written. `names`: the names the file keeps (``ContainerNames``).
+    /// Builds everything in memory; nothing is written. `names`: the names the file keeps (``ContainerNames``);
+    /// `fixedWidth`: shared tensors (ids) kept fixed width whatever `coding` says.
     public static func compile(session: SearchSession, solution: Solution, board: String = "host",
                                symbol: String = "ws_model_data", alignment: Int = 16,
                                section: String? = nil, coding: IndexCoding = .fixed,
-                               names: ContainerNames = .all) throws -> Output {
+                               names: ContainerNames = .all, fixedWidth: Set<Int> = []) throws -> Output {
         // With compensation resolved here, the size report counts the indices the file stores.
         let encoder = session.evaluator.encoder
         let encoding = try encoder.compensated(try solution.encoding(encoder: encoder))
@@ -119,7 +120,8 @@ public enum ModelCompiler {
                                          metric: session.settings.metric.rawValue, seed: session.settings.seed,
                                          score: solution.result.score, floatScore: session.evaluator.floatScore,
                                          solutionJSON: solutionJSON, names: names)
-        let wsm = try session.evaluator.encoder.container(encoding, metadata: metadata, coding: coding)
+        let wsm = try session.evaluator.encoder.container(encoding, metadata: metadata, coding: coding,
+                                                          fixedWidth: fixedWidth)
         let size = SizeReport(encoding: encoding)
         let comment = "\(session.source.url.lastPathComponent), solution \(solution.id): K=\(q.k) M=\(q.codebookSize)"
         let files = CArrayEmitter.emit(wsm, symbol: symbol, headerName: "model_data.h", alignment: alignment,

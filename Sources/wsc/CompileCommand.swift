@@ -16,10 +16,12 @@ struct CompileCommand: ParsableCommand {
         model.hex (and model.uf2 for UF2 boards) at the model region's address, and reports the runtime's code \
         size for the CPU.
 
-        --max-instructions N (an emulated --board): writes the smallest of the solution's files by index coding \
-        (auto, conv, fixed; or only --index-coding's) whose inference takes at most N instructions on the board. \
-        Smallest first, each runs bare-metal under QEMU on the first 3 samples of --data or the run's data (outputs \
-        checked against the host runtime, instructions exact with -icount shift=0) until one is within N.
+        --max-instructions N (an emulated --board): writes the smallest file of the solution whose inference takes \
+        at most N instructions on the board, choosing which tensors' indices are Huffman-coded: auto, then more and \
+        more of its coded tensors fixed width (dense layers' first, larger first), down to all fixed width, by a \
+        binary search. Each candidate runs bare-metal under QEMU on the first 3 samples of --data or the run's data \
+        (outputs checked against the host runtime, instructions exact with -icount shift=0). With --index-coding, \
+        only that file is measured.
         """)
 
     @Argument(help: "Run directory made by 'wsc search'.", completion: Completion.folder) var runDirectory: String
@@ -44,7 +46,7 @@ struct CompileCommand: ParsableCommand {
           help: "Keep only the names of the graph's inputs and outputs (and the weight-normalisation scales): ONNX exporters' internal tensor and operator names can be a third of a small model's file. Inference, 'wsc verify' and 'wsc run' are unchanged; 'wsc report --layers' needs the names for its per-layer errors.")
     var stripNames = false
     @Option(name: .customLong("max-instructions"),
-            help: "With an emulated --board: the smallest file (by --index-coding) whose inference takes at most this many instructions there, measured under QEMU.")
+            help: "With an emulated --board: the smallest file (which tensors are Huffman-coded) whose inference takes at most this many instructions there, measured under QEMU.")
     var maxInstructions: Int?
     @Option(name: [.short, .customLong("output")], help: "Output directory.", completion: Completion.folder)
     var outputDirectory: String
@@ -104,19 +106,14 @@ struct CompileCommand: ParsableCommand {
         var compiled: ModelCompiler.Output
         if let maxInstructions {
             try FirmwareVerification.checkBoard(board, io: .semihosting)
-            let codings: [IndexCoding] = indexCoding.map { [$0] } ?? [.auto, .conv, .fixed]
-            let outputs = try codings.map {
-                try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: $0, names: names)
-            }
             let measureData = try requireFile(data ?? session.settings.data, option: data == nil ? "the run's data" : "--data")
             let work = FileManager.default.temporaryDirectory.appendingPathComponent("wsc-latency-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: work) }
-            let (index, latency) = try LatencyBudget.choose(
-                candidates: zip(codings, outputs).map { ($0.rawValue, $1.wsm) }, maxInstructions: maxInstructions,
-                board: board, catalog: try boardOptions.firmwareCatalog(), data: measureData, samples: 3, timeout: 120,
-                workDirectory: work, log: Console.progress)
-            compiled = outputs[index]
-            compiled.report.latency = latency
+            let bench = LatencyBudget.Bench(board: board, catalog: try boardOptions.firmwareCatalog(), data: measureData,
+                                            workDirectory: work, log: Console.progress)
+            (compiled, compiled.report.latency) = try LatencyBudget.choose(
+                session: session, solution: chosen, names: names, coding: indexCoding, maxInstructions: maxInstructions,
+                bench: bench)
         } else {
             compiled = try ModelCompiler.compile(session: session, solution: chosen, board: board, coding: coding,
                                                  names: names)
@@ -158,12 +155,20 @@ struct CompileCommand: ParsableCommand {
                 + (r.scales + r.outliers > 0 ? " (incl. \(r.scales) scales, \(r.outliers) exact outliers)" : "")],
             [".onnx / .wsm bytes", "\(r.onnxBytes) / \(r.wsmBytes)"],
             ["indices (\(r.indexCoding?.requested ?? "fixed"))", indexRow(r)],
-        ] + (r.latency.map { l in [["instructions per inference (\(l.board))", l.candidates.map { c in
-              "\(c.coding) \(c.wsmBytes) B: " + (c.meanInstructions.map { String(Int($0.rounded())) } ?? "not run")
-          }.joined(separator: "; ") + " (max \(l.maxInstructions))"]] } ?? []) + [
+        ] + latencyRows(r) + [
             ["arena bytes (planned / naive)", "\(r.arenaBytes) / \(r.naiveArenaBytes)"],
             ["written to", "\(out.path)/ (\(r.files.joined(separator: ", ")))"],
         ] + boardRows(r)))
+    }
+
+    /// --max-instructions: one row per candidate measured.
+    private func latencyRows(_ r: CompileReport) -> [[String]] {
+        guard let l = r.latency else { return [] }
+        return l.candidates.map { c in
+            let count = Int(c.meanInstructions.rounded())
+            return [(c.coding == l.chosen ? "chosen: " : "candidate: ") + c.coding,
+                    "\(c.wsmBytes) bytes, \(count) instructions on \(l.board) (max \(l.maxInstructions))"]
+        }
     }
 
     private func indexRow(_ r: CompileReport) -> String {
