@@ -86,9 +86,9 @@ public final class WeightEncoder: @unchecked Sendable {
     /// Packed weight bytes of `encoding` as a container of this model stores them under `coding`: codebook, index
     /// stream (coded tensors' code bits, the others fixed width, rounded up to bytes once), code table (one byte per
     /// codebook entry when anything is coded), scales and outliers — `WSMModel.storedWeightBytes` of the file
-    /// `container(_:coding:)` writes. `.auto` and `.conv` keep the smaller of coded and fixed (the writer compares whole files,
-    /// which differ from this by the few bytes of the code table's header). Before compensation the nearest-bin
-    /// indices are counted: the search sizes candidates without running it.
+    /// `container(_:coding:)` writes. `.auto` and `.conv` keep the smaller of coded and fixed (the writer compares
+    /// whole files, which differ from this by the few bytes of the code table's header). Before compensation the
+    /// nearest-bin indices are counted: the search sizes candidates without running it.
     public func packedWeightBytes(_ encoding: WeightEncoding, coding: IndexCoding) -> Int {
         let fixed = SizeReport.packedWeightBytes(encoding)
         guard coding != .fixed else { return fixed }

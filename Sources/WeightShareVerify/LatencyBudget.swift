@@ -32,7 +32,8 @@ public enum LatencyBudget {
                 return "no index coding of this solution runs within \(budget) instructions per inference on \(board) ("
                     + measured.joined(separator: "; ") + "); raise --max-instructions or choose a smaller solution"
             case let .firmwareMismatch(coding, result):
-                return "the firmware with indices \(coding) does not match the host runtime (\(result)); nothing was written"
+                return "the firmware with indices \(coding) does not match the host runtime (\(result)); "
+                    + "nothing was written"
             case let .noInstructionCount(board):
                 return "board '\(board)' has no qemu.systickHz: instructions per inference cannot be counted"
             }
@@ -76,8 +77,8 @@ public enum LatencyBudget {
             return instructions
         }
         func finish() throws -> (output: ModelCompiler.Output, report: LatencyReport) {
-            let candidates = measured.map {
-                LatencyReport.Candidate(coding: $0.label, wsmBytes: $0.output.wsm.count, meanInstructions: $0.instructions)
+            let candidates = measured.map { m in
+                LatencyReport.Candidate(coding: m.label, wsmBytes: m.output.wsm.count, meanInstructions: m.instructions)
             }
             guard let best = measured.filter({ $0.instructions <= Double(maxInstructions) })
                 .min(by: { $0.output.wsm.count < $1.output.wsm.count }) else {
@@ -103,15 +104,21 @@ public enum LatencyBudget {
         let order = auto.tensors.filter { $0.indexCoding == "huffman" }
             .sorted { a, b in
                 let (da, db) = (dense.contains(a.index), dense.contains(b.index))
-                return da != db ? da : a.elementCount != b.elementCount ? a.elementCount > b.elementCount : a.index < b.index
+                if da != db { return da }
+                return a.elementCount != b.elementCount ? a.elementCount > b.elementCount : a.index < b.index
             }
         // order[..<k] fixed width: k = 0 is auto (over the budget), k = order.count is fixed width (within it).
         var over = 0, within = order.count
         while within - over > 1 {
             let k = (over + within) / 2
             let kept = order[..<k]
-            let label = "auto, fixed width: " + kept.map { $0.name.isEmpty ? "#\($0.index)" : $0.name }.joined(separator: ", ")
-            if try measure(label, coding: .auto, fixedWidth: Set(kept.map(\.index))) <= budget { within = k } else { over = k }
+            let label = "auto, fixed width: "
+                + kept.map { $0.name.isEmpty ? "#\($0.index)" : $0.name }.joined(separator: ", ")
+            if try measure(label, coding: .auto, fixedWidth: Set(kept.map(\.index))) <= budget {
+                within = k
+            } else {
+                over = k
+            }
         }
         return try finish()
     }
@@ -125,10 +132,15 @@ public enum LatencyBudget {
         bench.log("measuring \(label) (\(wsm.count) bytes) on \(bench.board.name)")
         let outcome = try FirmwareVerification.run(wsm: file, board: bench.board, catalog: bench.catalog,
                                                    data: bench.data, limit: bench.samples, timeout: bench.timeout,
-                                                   io: .semihosting, workDirectory: folder.appendingPathComponent("firmware"),
+                                                   io: .semihosting,
+                                                   workDirectory: folder.appendingPathComponent("firmware"),
                                                    log: bench.log)
-        guard outcome.report.passed else { throw Problem.firmwareMismatch(coding: label, result: outcome.report.firmwareResult) }
-        guard let instructions = outcome.report.meanInstructions else { throw Problem.noInstructionCount(board: bench.board.name) }
+        guard outcome.report.passed else {
+            throw Problem.firmwareMismatch(coding: label, result: outcome.report.firmwareResult)
+        }
+        guard let instructions = outcome.report.meanInstructions else {
+            throw Problem.noInstructionCount(board: bench.board.name)
+        }
         return instructions
     }
 }

@@ -43,7 +43,7 @@ struct CompileCommand: ParsableCommand {
             help: "Index storage: auto (per tensor, canonical Huffman where it is smaller, every byte counted, else fixed width), conv (auto for the tensors only convolutions read; dense layers fixed width, whose coded decode is several times slower on Cortex-M), huffman (every tensor the kernels stream), fixed (fixed width only: files every earlier runtime reads, the fastest to decode). Default: the search's --index-coding (auto).")
     var indexCoding: IndexCoding?
     @Flag(name: .customLong("strip-names"),
-          help: "Keep only the names of the graph's inputs and outputs (and the weight-normalisation scales): ONNX exporters' internal tensor and operator names can be a third of a small model's file. Inference, 'wsc verify' and 'wsc run' are unchanged; 'wsc report --layers' needs the names for its per-layer errors.")
+          help: "Keep only the names of the graph's inputs and outputs (and the weight-normalisation scales): ONNX exporters' internal tensor and operator names can be a third of a small model's file. Inference, 'wsc verify' and 'wsc run' are unchanged; 'wsc report --model' needs the names for its per-operator errors.")
     var stripNames = false
     @Option(name: .customLong("max-instructions"),
             help: "With an emulated --board: the smallest file (which tensors are Huffman-coded) whose inference takes at most this many instructions there, measured under QEMU.")
@@ -64,7 +64,8 @@ struct CompileCommand: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
         if let maxInstructions, maxInstructions < 1 { throw ValidationError("--max-instructions must be ≥ 1") }
         if maxInstructions != nil && !boardOptions.isGiven {
-            throw ValidationError("--max-instructions needs an emulated --board (e.g. qemu-mps2-an386): the instructions are counted there under QEMU")
+            throw ValidationError("--max-instructions needs an emulated --board (e.g. qemu-mps2-an386): the "
+                + "instructions are counted there under QEMU")
         }
         if limit != nil && data == nil { throw ValidationError("--limit needs --data") }
         if solution != nil {
@@ -106,11 +107,12 @@ struct CompileCommand: ParsableCommand {
         var compiled: ModelCompiler.Output
         if let maxInstructions {
             try FirmwareVerification.checkBoard(board, io: .semihosting)
-            let measureData = try requireFile(data ?? session.settings.data, option: data == nil ? "the run's data" : "--data")
+            let measureData = try requireFile(data ?? session.settings.data,
+                                              option: data == nil ? "the run's data" : "--data")
             let work = FileManager.default.temporaryDirectory.appendingPathComponent("wsc-latency-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: work) }
-            let bench = LatencyBudget.Bench(board: board, catalog: try boardOptions.firmwareCatalog(), data: measureData,
-                                            workDirectory: work, log: Console.progress)
+            let bench = LatencyBudget.Bench(board: board, catalog: try boardOptions.firmwareCatalog(),
+                                            data: measureData, workDirectory: work, log: Console.progress)
             (compiled, compiled.report.latency) = try LatencyBudget.choose(
                 session: session, solution: chosen, names: names, coding: indexCoding, maxInstructions: maxInstructions,
                 bench: bench)
