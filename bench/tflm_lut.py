@@ -247,22 +247,22 @@ def kmeans_1d(values, k, iterations=100):
     return centres.astype(np.float32)[np.searchsorted(edges, values.ravel())].reshape(values.shape)
 
 
-def tflm_lut4(onnx_model, x, labels, float_acc, scratch, name):
-    """TFLM's 4-bit LUT of the float model: every Conv/FC weight tensor clustered to its best 16 values, compressed
-    with TFLM's tool (one table per tensor), run by TFLM's interpreter. Also the file with no tensor names. (TFLM's
-    per-channel tables of float weights did not reproduce the clustered model in this TFLM version — logits off by
-    up to 10 on LeNet — so they are not compared.)"""
+def tflm_lut(onnx_model, bits, x, labels, float_acc, scratch, name):
+    """TFLM's LUT compression of the float model at `bits` bits: every Conv/FC weight tensor clustered to its best
+    2^bits values, compressed with TFLM's tool (one table per tensor), run by TFLM's interpreter. Also the file with
+    no tensor names. (TFLM's per-channel tables of float weights did not reproduce the clustered model in this TFLM
+    version — logits off by up to 10 on LeNet — so they are not compared.)"""
     conv = Converter(onnx_model)
     model = conv.convert()
     specs = []
     for t in conv.weights:
-        t.array = kmeans_1d(t.array, 16)
+        t.array = kmeans_1d(t.array, 2 ** bits)
         specs.append(tflm_spec.Tensor(subgraph=0, tensor=conv.sg.tensors.index(t),
-                                      compression=[tflm_spec.LookUpTableCompression(index_bitwidth=4,
+                                      compression=[tflm_spec.LookUpTableCompression(index_bitwidth=bits,
                                                                                     mode=tflm_spec.PerTensor())]))
     clustered = bytes(model.build())
     lut = bytes(tflm_compress(clustered, specs))
-    with open(os.path.join(scratch, f"{name}_lut4.tflite"), "wb") as f:
+    with open(os.path.join(scratch, f"{name}_lut{bits}.tflite"), "wb") as f:
         f.write(lut)
     out = tflm_outputs(lut, x)
     if not np.allclose(out, tflm_outputs(clustered, x), atol=1e-5):
@@ -271,7 +271,7 @@ def tflm_lut4(onnx_model, x, labels, float_acc, scratch, name):
         t.name = None
     unnamed = bytes(tflm_compress(bytes(model.build()), specs))
     acc = float(np.mean(out.argmax(1) == labels))
-    return {"bytes": len(lut), "unnamed_bytes": len(unnamed), "test_accuracy": round(acc, 6),
+    return {"bits": bits, "bytes": len(lut), "unnamed_bytes": len(unnamed), "test_accuracy": round(acc, 6),
             "test_loss_points": round((float_acc - acc) * 100, 3)}
 
 
@@ -292,11 +292,12 @@ def run(cmd):
     return p
 
 
-def weightshare(wsc, fixtures, runs, name, model, shape, seed, float_acc):
+def weightshare(wsc, fixtures, runs, name, model, shape, seed, float_acc, reuse):
     run_dir = os.path.join(runs, f"{name}-s{seed}")
-    subprocess.run(["rm", "-rf", run_dir])
-    run([wsc, "search", model, "--data", f"{fixtures}/digits_val.npz", "--out", run_dir, "--input-shape", shape,
-         "--seed", str(seed)])
+    if not (reuse and os.path.exists(os.path.join(run_dir, "pareto.json"))):
+        subprocess.run(["rm", "-rf", run_dir])
+        run([wsc, "search", model, "--data", f"{fixtures}/digits_val.npz", "--out", run_dir, "--input-shape", shape,
+             "--seed", str(seed)])
     c = json.loads(run([wsc, "compile", run_dir, "-o", os.path.join(run_dir, "out"), "--json"]).stdout)
     p = json.loads(run([wsc, "pareto", run_dir, "--data", f"{fixtures}/digits_test.npz", "--metric", "accuracy",
                         "--json"]).stdout)
@@ -320,6 +321,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--only", default="")
+    ap.add_argument("--reuse-runs", action="store_true", help="keep the searches already in --scratch (compile and "
+                    "score them again)")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
     os.makedirs(args.scratch, exist_ok=True)
@@ -348,10 +351,17 @@ def main():
         if fidelity["argmax_agreement"] < 1.0 or fidelity["max_abs_diff_vs_onnxruntime"] > 1e-3:
             raise SystemExit(f"tflm_lut.py: {name}: the TFLite conversion does not reproduce onnxruntime: {fidelity}")
 
-        lut = tflm_lut4(onnx_model, x, labels, float_acc, args.scratch, name)
+        lut = tflm_lut(onnx_model, 4, x, labels, float_acc, args.scratch, name)
         lut_bytes = lut["bytes"]
+        # The smallest TFLM LUT width that holds within a point on test (TFLM's LUT indices are 1-7 bits).
+        holding_lut = lut if lut["test_loss_points"] <= 1.0 + 1e-9 else None
+        for bits in range(5, 8):
+            if holding_lut:
+                break
+            wider = tflm_lut(onnx_model, bits, x, labels, float_acc, args.scratch, name)
+            holding_lut = wider if wider["test_loss_points"] <= 1.0 + 1e-9 else None
 
-        ws = [weightshare(args.wsc, args.fixtures, args.scratch, name, path, shape, int(s), float_acc)
+        ws = [weightshare(args.wsc, args.fixtures, args.scratch, name, path, shape, int(s), float_acc, args.reuse_runs)
               for s in args.seeds.split(",")]
         holding = [r for r in ws if r["test_loss_points"] <= 1.0 + 1e-9]
         entry = {
@@ -359,6 +369,11 @@ def main():
             "float_test_accuracy": round(float_acc, 6),
             "tflite_float_bytes": len(float_bytes), "tflite_float_fidelity": fidelity,
             "tflm_lut4": lut,
+            "tflm_smallest_holding_lut": holding_lut,
+            "wsm_over_holding_lut_median": round(statistics.median(r["wsm_bytes"] for r in ws) / holding_lut["bytes"], 4)
+            if holding_lut else None,
+            "wsm_stripped_over_holding_lut_median": round(statistics.median(r["wsm_stripped_bytes"] for r in ws)
+                                                          / holding_lut["bytes"], 4) if holding_lut else None,
             "weightshare_runs": ws,
             "weightshare_holding_runs": len(holding),
             "weightshare_wsm_bytes_median": statistics.median(r["wsm_bytes"] for r in ws),

@@ -4,7 +4,7 @@
 # Each digits CNN fixture becomes a float .tflite that TFLM's interpreter checks against onnxruntime, is clustered to
 # 16 values per weight tensor and compressed with TFLM's own LUT tool, and is searched and compiled by wsc with its
 # defaults (seeds 1-5); whole-file sizes and test accuracy on both sides. WSC=<path> (default: release build),
-# SCRATCH=<folder>, SEEDS=1,2,3 to shorten.
+# SCRATCH=<folder>, SEEDS=1,2,3 to shorten; --reuse-runs keeps the searches already in SCRATCH.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
@@ -13,4 +13,4 @@ bench_venv "$VENV" onnx,onnxruntime,tflite_micro -- numpy onnx onnxruntime tflit
 bench_wsc
 SCRATCH=${SCRATCH:-$ROOT/.build-bench/tflm_lut}
 exec "$VENV/bin/python" "$ROOT/bench/tflm_lut.py" --wsc "$WSC" --fixtures "$ROOT/Tests/Fixtures" \
-    --scratch "$SCRATCH" --seeds "${SEEDS:-1,2,3,4,5}" --out "${OUT:-$ROOT/bench/tflm_lut.json}"
+    --scratch "$SCRATCH" --seeds "${SEEDS:-1,2,3,4,5}" --out "${OUT:-$ROOT/bench/tflm_lut.json}" "$@"
