@@ -76,7 +76,8 @@ static inline uint32_t ws_index_next(ws_index_reader *r) {
 #define WS_HUFFMAN_LUT_BITS 8u
 
 typedef struct {
-    /* Next WS_HUFFMAN_LUT_BITS stream bits -> symbol << 4 | length; 0 where the code is longer (or unused). */
+    /* Next WS_HUFFMAN_LUT_BITS stream bits -> symbol << 6 | length (the symbol times 4 from bit 4: a codebook
+     * entry's byte offset, one shift away); 0 where the code is longer (or unused). */
     uint16_t lut[1u << WS_HUFFMAN_LUT_BITS];
     uint16_t count[WS_HUFFMAN_MAX_LENGTH + 1u]; /* codes of each length (count[0] unused) */
     uint8_t sorted[WS_HUFFMAN_MAX_SYMBOLS];     /* symbols by (length, symbol): canonical order */
@@ -103,7 +104,7 @@ static inline uint32_t ws_huffman_next(ws_index_reader *r, const ws_huffman *h) 
     if ((e & 15u) == 0) return ws_huffman_slow(r, h);
     r->acc >>= e & 15u;
     r->bits -= e & 15u;
-    return e >> 4;
+    return e >> 6;
 }
 
 #endif /* WS_INDEX_STREAM_H */

@@ -33,7 +33,7 @@ void ws_huffman_build(ws_huffman *h, const uint8_t *lengths, uint32_t n) {
             if (code >> len) return; /* over-subscribed: refused by the verifier, stop before overflowing */
             for (b = 0; b < len; b++) rev |= ((code >> b) & 1u) << (len - 1u - b);
             for (fill = rev; fill < (1u << WS_HUFFMAN_LUT_BITS); fill += 1u << len)
-                h->lut[fill] = (uint16_t)(h->sorted[k] << 4 | len);
+                h->lut[fill] = (uint16_t)(h->sorted[k] << 6 | len);
         }
     }
 }

@@ -209,7 +209,9 @@ struct ReportCommandTests {
         #expect(instructions.reduce(overhead, +) == total)
         // The Gemms hold the MACs: each costs more than every element-wise operator.
         #expect(min(instructions[0], instructions[2], instructions[4]) > max(instructions[1], instructions[3], instructions[5]))
-        #expect(instructions[0] > 8 * instructions[4])
+        // fc1 has 12.8× fc3's MACs; fc3's fixed costs per call (nibble tables built for only 10 rows, or a coded
+        // span per row) keep the measured ratio below that (7.5 at K=16, every Gemm Huffman-coded).
+        #expect(instructions[0] > 5 * instructions[4])
         #expect((timing["method"] as? String ?? "").contains("measured, not apportioned"))
         #expect(timing["clockHz"] as? Int == 25_000_000)
         let cycles = ops.map { ($0["estimatedCycles"] as? NSNumber)?.intValue ?? -1 }
