@@ -168,12 +168,12 @@ static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_of
 
 /* s0 plus the products of xk[0 .. stop - xk) with the codebook values of the next Huffman codes of `in`, in order.
  * Its own function so that the decoder's state (next, acc, bits), the codebook and the lookup table stay in
- * registers (inlined into ws_dense_rows they were spilled); two codes per refill, since 24 bits held cover two codes
- * of up to 12 (the refill then reads at most 4 bytes past the last code: within the stream's padding), and the
- * table's entries give a codebook value's byte offset with one shift (folded into the address), and the pair loop
- * is tested at the bottom. 2-bit coded digits MLP on mps2-an386: 341,480 instructions per inference with the decode
- * inline in ws_dense_rows, one code a refill; 283,440 so. Only a long code's canonical walk (ws_huffman_slow, which
- * never refills) sees the state in memory. */
+ * registers (inlined into ws_dense_rows they were spilled); in WS_SMALL builds two codes per refill, since 24 bits
+ * held cover two codes of up to 12 (the refill then reads at most 4 bytes past the last code: within the stream's
+ * padding); the table's entries give a codebook value's byte offset with one shift (folded into the address); the
+ * pair loop is tested at the bottom. 2-bit coded digits MLP on mps2-an386: 341,480 instructions per inference with
+ * the decode inline in ws_dense_rows, one code a refill; 283,440 so. Only a long code's canonical walk
+ * (ws_huffman_slow, which never refills) sees the state in memory. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -201,8 +201,16 @@ static float coded_span(const float *xk, const float *stop, const float *cb, con
         }                                                                                                          \
     } while (0)
     if (pairs > 0u) do { /* tested at the bottom: one branch a pair */
+#ifdef WS_SMALL
+        /* One refill a pair: fewer instructions on a Cortex-M, where branches are not predicted; a host's
+         * predictor misses on its 1-3 iterations (the 2-bit coded MLP at 1.6x the time on x86-64). */
         for (; held < 2u * WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;
         WS_DENSE_DECODE(a);
+#else
+        for (; held < WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;
+        WS_DENSE_DECODE(a);
+        for (; held < WS_HUFFMAN_MAX_LENGTH; held += 8u) acc |= (uint32_t)*next++ << held;
+#endif
         WS_DENSE_DECODE(b);
         s0 += xk[0] * *(const float *)(values + (a >> 4));
         s0 += xk[1] * *(const float *)(values + (b >> 4));
