@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fixed-width vs Huffman-coded index streams (issue 16): writes bench/huffman.json.
 #   bench/huffman.sh      (needs the debug wsc build, cc, arm-none-eabi-gcc, qemu-system-arm, python3; no packages)
-# For each fixture (digits MLP, LeNet, MobileNet, ResNet CNNs): one seeded search, the solution within 1 point
+# For each fixture (digits MLP, LeNet, MobileNet, ResNet CNNs): one seeded search, compile's default choice
 # compiled with --index-coding fixed, auto and huffman (every streamed tensor coded); sizes (file, stream, code
 # table, the search's Huffman estimate),
 # QEMU instructions per inference on mps2-an386 (Cortex-M4F) and mps2-an500 (Cortex-M7) through `wsc run`, and the
