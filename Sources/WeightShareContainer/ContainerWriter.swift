@@ -36,7 +36,7 @@ public enum ContainerNames: String, Sendable, Equatable, Codable {
     case all
     /// Only what tools address by name: the graph's inputs and outputs, and the scale tensors the weight
     /// normalisation adds (`*.weight_scale`, which reports count as scales). ONNX exporters' long internal names
-    /// can be a third of a small model's file.
+    /// are up to a fifth of a small model's file (bench/tflm_lut.json).
     case interface
 }
 
