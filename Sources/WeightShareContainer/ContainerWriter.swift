@@ -31,7 +31,7 @@ public struct ContainerMetadata: Sendable, Equatable {
 }
 
 /// The names a container keeps (the format makes every name optional; runtimes read "" for an absent one).
-public enum ContainerNames: String, Sendable, Equatable, Codable {
+public enum ContainerNames: Sendable, Equatable {
     /// Every tensor's and operator's name, as the ONNX model has them.
     case all
     /// Only what tools address by name: the graph's inputs and outputs, and the scale tensors the weight

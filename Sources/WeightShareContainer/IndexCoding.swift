@@ -151,7 +151,7 @@ public struct IndexCodingPlan: Sendable, Equatable {
         guard coding != .fixed, q.codebookSize <= HuffmanCode.maximumSymbols, !slices.isEmpty else { return plan }
         let byTensor = Dictionary(uniqueKeysWithValues: slices.map { ($0.tensor, $0) })
         var coded = streamable(model, shared: Set(byTensor.keys)).subtracting(fixedWidth)
-        if coding == .conv { coded.formIntersection(convolutionOnly(model, shared: coded)) }
+        if coding == .conv { coded = convolutionOnly(model, shared: coded) }
         func indices(_ t: Int) -> ArraySlice<UInt32> {
             let s = byTensor[t]!
             return q.indices[s.offset..<(s.offset + s.count)]

@@ -17,7 +17,7 @@ public struct LatencyReport: Sendable, Equatable, Codable {
     }
 
     public var maxInstructions: Int
-    /// The emulated board measured on, and the samples of the run's data each measurement ran.
+    /// The emulated board measured on, and the samples of the data (`--data`, else the run's) each measurement ran.
     public var board: String
     public var samples: Int
     public var candidates: [Candidate]

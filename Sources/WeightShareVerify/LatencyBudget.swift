@@ -68,13 +68,15 @@ public enum LatencyBudget {
                               coding given: IndexCoding?, maxInstructions: Int,
                               bench: Bench) throws -> (output: ModelCompiler.Output, report: LatencyReport) {
         var measured: [(label: String, output: ModelCompiler.Output, instructions: Double)] = []
+        var samples = 0
         func measure(_ label: String, coding: IndexCoding, fixedWidth: Set<Int> = []) throws -> Double {
             let output = try ModelCompiler.compile(session: session, solution: solution, board: bench.board,
                                                    coding: coding, names: names, fixedWidth: fixedWidth)
             if let same = measured.first(where: { $0.output.wsm == output.wsm }) { return same.instructions }
-            let instructions = try run(output.wsm, label: label, bench: bench)
-            measured.append((label, output, instructions))
-            return instructions
+            let result = try run(output.wsm, label: label, bench: bench)
+            measured.append((label, output, result.instructions))
+            samples = result.samples
+            return result.instructions
         }
         func finish() throws -> (output: ModelCompiler.Output, report: LatencyReport) {
             let candidates = measured.map { m in
@@ -85,7 +87,7 @@ public enum LatencyBudget {
                 throw Problem.exceeded(budget: maxInstructions, board: bench.board.name, candidates: candidates)
             }
             return (best.output, LatencyReport(maxInstructions: maxInstructions, board: bench.board.name,
-                                               samples: bench.samples, candidates: candidates, chosen: best.label))
+                                               samples: samples, candidates: candidates, chosen: best.label))
         }
         let budget = Double(maxInstructions)
         if let given {
@@ -123,8 +125,9 @@ public enum LatencyBudget {
         return try finish()
     }
 
-    /// Mean instructions per inference of `wsm` on the bench's board.
-    static func run(_ wsm: [UInt8], label: String, bench: Bench) throws -> Double {
+    /// Mean instructions per inference of `wsm` on the bench's board, and the samples that ran (the data may hold
+    /// fewer than asked for).
+    static func run(_ wsm: [UInt8], label: String, bench: Bench) throws -> (instructions: Double, samples: Int) {
         let folder = bench.workDirectory.appendingPathComponent("candidate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("model.wsm")
@@ -141,6 +144,6 @@ public enum LatencyBudget {
         guard let instructions = outcome.report.meanInstructions else {
             throw Problem.noInstructionCount(board: bench.board.name)
         }
-        return instructions
+        return (instructions, outcome.report.samples)
     }
 }
