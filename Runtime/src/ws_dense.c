@@ -8,6 +8,15 @@
 #include "ws_flatbuf.h" /* ws_ld_u32 */
 #include "ws_kernels.h"
 
+/* A hot loop in its own function: its registers are its own (inlined into a bigger function GCC spills its sums at
+ * -Os), and where it lands no longer moves with the code around it (on x86-64 the same 2-bit row loop ran 1.25x
+ * slower after an unrelated change to this file moved it across a 32-byte boundary). */
+#if defined(__GNUC__)
+#define WS_DENSE_LOOP __attribute__((noinline))
+#else
+#define WS_DENSE_LOOP
+#endif
+
 /* y[m * ldy] += op(A)[m, k] * w for every row m; op(A)[m, k] is stored at m * a_sm + k * a_sk. */
 static void add_scaled_column(const ws_operand *a, uint32_t a_sm, uint32_t a_k, float w, float *y, uint32_t ldy,
                               uint32_t rows) {
@@ -48,11 +57,20 @@ static float dot_values(const float *x, const float *w, uint32_t n) {
  */
 #define WS_DENSE_BYTES 8u
 
+/* 4-bit rows through nibble tables on hosts, where they beat the windows below (1.16x the raw weights' time against
+ * 1.4x on x86-64); WS_SMALL builds take the windows (1.18x the raw weights' Cortex-M4 instructions against 1.78x
+ * with the tables; bench/dense_decode.json). */
+#ifdef WS_SMALL
+#define WS_DENSE_NIBBLES4 0
+#else
+#define WS_DENSE_NIBBLES4 1
+#endif
+
 /* t[16 i + v] for i < groups: at 2 bits x[2i] cb[v & 3] + x[2i + 1] cb[v >> 2], at 4 bits x[i] cb[v]. */
 static void nibble_table(float *t, const float *x, uint32_t groups, uint32_t width, const float *cb) {
     uint32_t i, h;
     for (i = 0; i < groups; i++, t += 16) {
-        if (width == 4u) {
+        if (WS_WIDTH_BUILT(4) && WS_DENSE_NIBBLES4 && width == 4u) {
             for (h = 0; h < 16u; h++) t[h] = x[i] * cb[h];
             continue;
         }
@@ -69,8 +87,8 @@ static void nibble_table(float *t, const float *x, uint32_t groups, uint32_t wid
 /* y[j] += sum of t[16 i + nibble i] over the 2 * bytes nibbles of row j (bytes even), rows `stride` bytes apart
  * from p (nibbles LSB first): two bytes a step. One function for the whole chunk, so that its loop keeps
  * everything in registers. */
-static void nibble_rows(const uint8_t *p, uint32_t stride, uint32_t bytes, uint32_t rows, const float *table,
-                        float *y) {
+static WS_DENSE_LOOP void nibble_rows(const uint8_t *p, uint32_t stride, uint32_t bytes, uint32_t rows,
+                                      const float *table, float *y) {
     const uint8_t *end;
     const float *t;
     for (; rows > 0; rows--, p += stride - bytes, y++) {
@@ -107,7 +125,8 @@ static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_of
     const uint32_t width = w->bit_width, per_byte = width == 2u ? 4u : 2u; /* indices per byte, when it applies */
     float table[16u * 2u * WS_DENSE_BYTES], cb[16];
     uint32_t k0, j, n, shift;
-    if (w->code || !(width == 2u || width == 4u) || depth % (2u * per_byte) != 0 ||
+    if (w->code || !((WS_WIDTH_BUILT(2) && width == 2u) || (WS_WIDTH_BUILT(4) && WS_DENSE_NIBBLES4 && width == 4u)) ||
+        depth % (2u * per_byte) != 0 ||
         (w->first + w_off) % per_byte != 0 || rows < 8u)
         return 0;
     for (j = 0; j < (1u << width); j++) cb[j] = j < w->codebook_size ? w->codebook[j] : 0.0f;
@@ -121,46 +140,219 @@ static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_of
     return 1;
 }
 
-/* Fixed-width shared rows of up to 6 bits that the nibble tables leave (1, 3, 5 and 6 bits; 2- and 4-bit rows that
- * do not start on a byte): indices from 32-bit windows of the stream, eight a window up to 3 bits (24 bits), four
- * up to 6, each looked up in the codebook and multiplied with its input; the last few by random access. A window
- * at any bit offset holds 25 bits; it reads at most 3 bytes past the row's last index (within the stream's
- * padding); outliers added afterwards. Returns 0 where it does not apply (Huffman-coded, wider indices). */
-static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
-                              float *y) {
-    const uint32_t width = w->bit_width, mask = (1u << width) - 1u;
-    const float *cb = w->codebook;
-    uint32_t j, k, shift;
-    if (w->code || width > 6u) return 0;
-    for (j = 0; j < rows; j++) {
-        const uint8_t *p = w->stream + ws_index_byte(w->first + w_off + j * depth, width, &shift);
+#ifndef WS_SMALL
+/*
+ * 3-bit rows on hosts: pair tables. Two consecutive 3-bit indices are one 6-bit value, so a pair of inputs' share
+ * of the dot product takes one of 64 values, t[64 i + v] = x[2i] cb[v & 7] + x[2i + 1] cb[v >> 3], built once for
+ * all rows: one lookup and one add per two weights, four a 3-byte window. WS_PAIR_INPUTS inputs a table (2 KiB of
+ * stack); rows of a multiple of 8 indices (all from the same bit of a byte), at least 8 of them.
+ */
+#define WS_PAIR_INPUTS 16u
+
+static void pair_table(float *t, const float *x, uint32_t pairs, const float *cb) {
+    uint32_t i, h, l;
+    for (i = 0; i < pairs; i++, t += 64, x += 2)
+        for (h = 0; h < 8u; h++) {
+            const float b = x[1] * cb[h];
+            for (l = 0; l < 8u; l++) t[8u * h + l] = x[0] * cb[l] + b;
+        }
+}
+
+/* y[j] += the row's share of the chunk: `windows` 3-byte windows from bit `shift` of p, rows `stride` bytes apart. */
+static WS_DENSE_LOOP void pair_rows(const uint8_t *p, uint32_t shift, uint32_t stride, uint32_t windows,
+                                    uint32_t rows, const float *table, float *y) {
+    uint32_t g;
+    for (; rows > 0; rows--, p += stride, y++) {
+        const uint8_t *q = p;
+        const float *t = table;
         float s0 = 0.0f, s1 = 0.0f;
-        k = 0;
-        if (width <= 3u)
-            for (; k + 8u <= depth; k += 8u, p += width) { /* 8 indices: exactly `width` bytes */
-                uint32_t v = ws_ld_u32(p) >> shift;
-                s0 += x[k] * cb[v & mask];
-                s1 += x[k + 1u] * cb[(v >>= width) & mask];
-                s0 += x[k + 2u] * cb[(v >>= width) & mask];
-                s1 += x[k + 3u] * cb[(v >>= width) & mask];
-                s0 += x[k + 4u] * cb[(v >>= width) & mask];
-                s1 += x[k + 5u] * cb[(v >>= width) & mask];
-                s0 += x[k + 6u] * cb[(v >>= width) & mask];
-                s1 += x[k + 7u] * cb[(v >> width) & mask];
+        for (g = 0; g < windows; g++, q += 3, t += 256) {
+            const uint32_t v = ws_ld_u32(q) >> shift;
+            s0 += t[v & 63u];
+            s1 += t[64u + ((v >> 6) & 63u)];
+            s0 += t[128u + ((v >> 12) & 63u)];
+            s1 += t[192u + ((v >> 18) & 63u)];
+        }
+        *y += s0 + s1;
+    }
+}
+
+static int dense_rows_pairs(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
+                            float *y) {
+    float table[64u * WS_PAIR_INPUTS / 2u], cb[8];
+    uint32_t k0, n, j, shift;
+    if (!WS_WIDTH_BUILT(3) || w->code || w->bit_width != 3u || depth % 8u != 0u || rows < 8u) return 0;
+    for (j = 0; j < 8u; j++) cb[j] = j < w->codebook_size ? w->codebook[j] : 0.0f;
+    for (k0 = 0; k0 < depth; k0 += n) {
+        const uint8_t *p = w->stream + ws_index_byte(w->first + w_off + k0, 3u, &shift);
+        n = depth - k0 < WS_PAIR_INPUTS ? depth - k0 : WS_PAIR_INPUTS;
+        pair_table(table, x + k0, n / 2u, cb);
+        pair_rows(p, shift, depth * 3u / 8u, n / 8u, rows, table, y);
+    }
+    add_outliers(x, w, w_off, depth, rows, y);
+    return 1;
+}
+#endif /* WS_SMALL */
+
+/*
+ * Fixed-width rows of up to 6 bits that the nibble tables leave: each index looked up in the codebook and
+ * multiplied with its input. Up to 4 bits, eight indices are one 32-bit window of the stream, W bytes, so a row's
+ * bit offset stays put from window to window (8 W + shift <= 31 bits up to 3 bits; a 4-bit row is brought to a byte
+ * first); 5 and 6 bits take four a window. 3- and 4-bit rows go two at a time where their offsets agree: each input
+ * is loaded once for both rows and the width is a constant, so that an index is one bit-field extract (about 5
+ * Cortex-M4 instructions a weight; 4.25 on raw weights). Either way a row's sum is the same: its inputs in two
+ * partial sums (even and odd positions), then the first index of a 4-bit row that starts mid-byte and the last few
+ * indices (random access) one by one. A window reads at most 3 bytes past a row's last index (within the stream's
+ * padding). Each loop is its own function so that its sums stay in registers.
+ */
+#define WS_WINDOW_TERM(acc, xv, v, i, W, M) acc += (xv) * cb[((v) >> (i) * (W)) & (M)]
+
+/* Both rows' terms for input i of the window (u from the first row, v from the second). */
+#define WS_WINDOW_TERM2(a, b, i, W, M)                                                                            \
+    do {                                                                                                           \
+        const float xi = xk[i];                                                                                    \
+        WS_WINDOW_TERM(a, xi, u, i, W, M);                                                                         \
+        WS_WINDOW_TERM(b, xi, v, i, W, M);                                                                         \
+    } while (0)
+
+typedef struct {
+    float first, second;
+} window_sums;
+
+/* Two rows (p and q, both from bit `shift`) over the inputs xk .. end, a multiple of 8, W a constant. */
+#define WS_WINDOW_ROWS2(W, M)                                                                                      \
+    float a0 = 0.0f, a1 = 0.0f, b0 = 0.0f, b1 = 0.0f;                                                              \
+    window_sums sums;                                                                                              \
+    do {                                                                                                           \
+        const uint32_t u = ws_ld_u32(p) >> shift, v = ws_ld_u32(q) >> shift;                                       \
+        WS_WINDOW_TERM2(a0, b0, 0u, W, M);                                                                         \
+        WS_WINDOW_TERM2(a1, b1, 1u, W, M);                                                                         \
+        WS_WINDOW_TERM2(a0, b0, 2u, W, M);                                                                         \
+        WS_WINDOW_TERM2(a1, b1, 3u, W, M);                                                                         \
+        WS_WINDOW_TERM2(a0, b0, 4u, W, M);                                                                         \
+        WS_WINDOW_TERM2(a1, b1, 5u, W, M);                                                                         \
+        WS_WINDOW_TERM2(a0, b0, 6u, W, M);                                                                         \
+        WS_WINDOW_TERM2(a1, b1, 7u, W, M);                                                                         \
+        xk += 8;                                                                                                   \
+        p += (W);                                                                                                  \
+        q += (W);                                                                                                  \
+    } while (xk != end);                                                                                           \
+    sums.first = a0 + a1;                                                                                          \
+    sums.second = b0 + b1;                                                                                         \
+    return sums
+
+static WS_DENSE_LOOP window_sums window_rows3(const float *xk, const float *end, const uint8_t *p, const uint8_t *q,
+                                              uint32_t shift, const float *cb) {
+    WS_WINDOW_ROWS2(3u, 7u);
+}
+
+static WS_DENSE_LOOP window_sums window_rows4(const float *xk, const float *end, const uint8_t *p, const uint8_t *q,
+                                              uint32_t shift, const float *cb) {
+    WS_WINDOW_ROWS2(4u, 15u);
+}
+
+/* y[j] += the sum of row j over the inputs x .. end (a multiple of 8 up to 4 bits, of 4 at 5 and 6 bits), for
+ * `rows` rows `stride` bytes apart, each from bit `shift` of its first byte (p for the first). */
+static WS_DENSE_LOOP void window_rows(const float *x, const float *end, const uint8_t *p, uint32_t stride,
+                                      uint32_t rows, uint32_t shift, uint32_t width, const float *cb, float *y) {
+    const uint32_t mask = (1u << width) - 1u;
+    for (; rows > 0u; rows--, p += stride, y++) {
+        const float *xk = x;
+        const uint8_t *q = p;
+        uint32_t at = shift;
+        float a0 = 0.0f, a1 = 0.0f;
+        if (width <= 4u)
+            for (; xk != end; xk += 8, q += width) {
+                const uint32_t v = ws_ld_u32(q) >> at;
+                WS_WINDOW_TERM(a0, xk[0], v, 0u, width, mask);
+                WS_WINDOW_TERM(a1, xk[1], v, 1u, width, mask);
+                WS_WINDOW_TERM(a0, xk[2], v, 2u, width, mask);
+                WS_WINDOW_TERM(a1, xk[3], v, 3u, width, mask);
+                WS_WINDOW_TERM(a0, xk[4], v, 4u, width, mask);
+                WS_WINDOW_TERM(a1, xk[5], v, 5u, width, mask);
+                WS_WINDOW_TERM(a0, xk[6], v, 6u, width, mask);
+                WS_WINDOW_TERM(a1, xk[7], v, 7u, width, mask);
             }
         else
-            for (; k + 4u <= depth; k += 4u) {
-                uint32_t v = ws_ld_u32(p) >> shift;
-                s0 += x[k] * cb[v & mask];
-                s1 += x[k + 1u] * cb[(v >>= width) & mask];
-                s0 += x[k + 2u] * cb[(v >>= width) & mask];
-                s1 += x[k + 3u] * cb[(v >> width) & mask];
-                shift += 4u * width;
-                p += shift >> 3;
-                shift &= 7u;
+            for (; xk != end; xk += 4) {
+                const uint32_t v = ws_ld_u32(q) >> at;
+                WS_WINDOW_TERM(a0, xk[0], v, 0u, width, mask);
+                WS_WINDOW_TERM(a1, xk[1], v, 1u, width, mask);
+                WS_WINDOW_TERM(a0, xk[2], v, 2u, width, mask);
+                WS_WINDOW_TERM(a1, xk[3], v, 3u, width, mask);
+                at += 4u * width;
+                q += at >> 3;
+                at &= 7u;
             }
-        for (; k < depth; k++) s0 += x[k] * cb[ws_index_at(w->stream, width, w->first + w_off + j * depth + k)];
-        y[j] += s0 + s1;
+        *y += a0 + a1;
+    }
+}
+#undef WS_WINDOW_ROWS2
+#undef WS_WINDOW_TERM2
+#undef WS_WINDOW_TERM
+
+/* A row's whole sum: its first index when a 4-bit row starts mid-byte (`lead`: 1, the row's byte at p[-1]), then
+ * `span` (the windows), then the indices from `from` on by random access. */
+static float window_rest(const float *x, const ws_operand *w, uint32_t start, const uint8_t *p, uint32_t lead,
+                         float span, uint32_t from, uint32_t depth) {
+    float sum = span;
+    if (lead) sum = x[0] * w->codebook[p[-1] >> 4] + sum;
+    for (; from < depth; from++) sum += x[from] * w->codebook[ws_index_at(w->stream, w->bit_width, start + from)];
+    return sum;
+}
+
+/* Returns 0 where the windows do not apply (Huffman-coded, wider indices); outliers added afterwards. Rows of a
+ * whole number of bytes all start at the same bit of a byte: 3- and 4-bit ones go in pairs, and rows with nothing
+ * outside their windows in one call. */
+static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
+                              float *y) {
+    const uint32_t width = w->bit_width, group = width <= 4u ? 8u : 4u, row_bytes = depth * width / 8u;
+    const int whole_bytes = depth * width % 8u == 0u;
+    const float *cb = w->codebook;
+    uint32_t j = 0, lead, n, shift, start = w->first + w_off;
+    const uint8_t *p;
+    float span;
+    if (w->code || width > 6u) return 0;
+    if (whole_bytes && ((WS_WIDTH_BUILT(3) && width == 3u) || (WS_WIDTH_BUILT(4) && width == 4u))) {
+        p = w->stream + ws_index_byte(start, width, &shift);
+        lead = width == 4u && shift != 0u; /* a 4-bit row that starts mid-byte: its first index alone */
+        if (lead) {
+            p++;
+            shift = 0;
+        }
+        n = depth > lead ? (depth - lead) & ~7u : 0u;
+        for (; n > 0u && j + 1u < rows; j += 2u, p += 2u * row_bytes, start += 2u * depth) {
+            window_sums s;
+            if (WS_WIDTH_BUILT(3) && width == 3u)
+                s = window_rows3(x + lead, x + lead + n, p, p + row_bytes, shift, cb);
+            else if (WS_WIDTH_BUILT(4) && width == 4u)
+                s = window_rows4(x + lead, x + lead + n, p, p + row_bytes, shift, cb);
+            else
+                break;
+            if (!lead && n == depth) { /* the common case: nothing else in the rows */
+                y[j] += s.first;
+                y[j + 1u] += s.second;
+            } else {
+                y[j] += window_rest(x, w, start, p, lead, s.first, lead + n, depth);
+                y[j + 1u] += window_rest(x, w, start + depth, p + row_bytes, lead, s.second, lead + n, depth);
+            }
+        }
+    }
+    for (; j < rows; j++, start += depth) {
+        p = w->stream + ws_index_byte(start, width, &shift);
+        lead = width == 4u && shift != 0u;
+        if (lead) {
+            p++;
+            shift = 0;
+        }
+        n = depth > lead ? (depth - lead) / group * group : 0u;
+        if (whole_bytes && !lead && n == depth) { /* every row left: windows only */
+            window_rows(x, x + n, p, row_bytes, rows - j, shift, width, cb, y + j);
+            break;
+        }
+        span = 0.0f;
+        window_rows(x + lead, x + lead + n, p, 0u, 1u, shift, width, cb, &span);
+        y[j] += window_rest(x, w, start, p, lead, span, lead + n, depth);
     }
     add_outliers(x, w, w_off, depth, rows, y);
     return 1;
@@ -235,7 +427,11 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
         for (j = 0; j < rows; j++) y[j] += dot_values(x, w->values + w_off + j * depth, depth);
         return;
     }
-    if (dense_rows_nibbles(x, w, w_off, depth, rows, y) || dense_rows_windows(x, w, w_off, depth, rows, y)) return;
+    if (dense_rows_nibbles(x, w, w_off, depth, rows, y)) return;
+#ifndef WS_SMALL
+    if (dense_rows_pairs(x, w, w_off, depth, rows, y)) return;
+#endif
+    if (dense_rows_windows(x, w, w_off, depth, rows, y)) return;
     ws_operand_reader_start(&r, w, w_off); /* other widths, coded streams: one pass in storage order */
     /* Huffman-coded: rows split at their outliers, the spans between them decoded by coded_span */
     if (WS_HUFFMAN_BUILT && w->code) {

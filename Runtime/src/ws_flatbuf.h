@@ -26,9 +26,17 @@
 
 /* ---- byte-wise loads ---------------------------------------------------------------------------------- */
 
-static inline uint32_t ws_ld_u16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+/* GCC at -Os calls a copy of these instead of inlining the one load they compile to (a 32-bit window in a
+ * decode loop cost a call and a return per load). */
+#if defined(__GNUC__)
+#define WS_LOAD_INLINE inline __attribute__((always_inline))
+#else
+#define WS_LOAD_INLINE inline
+#endif
 
-static inline uint32_t ws_ld_u32(const uint8_t *p) {
+static WS_LOAD_INLINE uint32_t ws_ld_u16(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8); }
+
+static WS_LOAD_INLINE uint32_t ws_ld_u32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 

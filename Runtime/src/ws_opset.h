@@ -60,4 +60,16 @@
 #define WS_HUFFMAN_BUILT 1
 #endif
 
+/*
+ * And the dense layers' fast paths for one index width: model_data.h states the model's bit width
+ * (WS_MODEL_BIT_WIDTH; one for the whole file, whose weights share one codebook). A firmware built for it compiles
+ * only that width's table and window loops (ws_dense.c); the generic loops still read every width, so no file is
+ * refused for its width, it only runs slower. A header that does not state it and the default build keep all.
+ */
+#if defined(WS_OPS_HEADER) && defined(WS_MODEL_BIT_WIDTH)
+#define WS_WIDTH_BUILT(w) (WS_MODEL_BIT_WIDTH == (w))
+#else
+#define WS_WIDTH_BUILT(w) 1
+#endif
+
 #endif /* WS_OPSET_H */

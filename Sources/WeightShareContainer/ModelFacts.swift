@@ -32,6 +32,9 @@ public struct ModelFacts: Sendable, Equatable {
     /// Whether some shared tensor stores Huffman-coded indices (the file declares WS_FEATURE_HUFFMAN): a firmware
     /// built for this model needs the Huffman decoder.
     public var huffman: Bool
+    /// The index width of the shared weights (0 without any): a firmware built for this model compiles the dense
+    /// layers' fast paths for this width only.
+    public var bitWidth: Int
 
     /// Loads `wsm` with the runtime (verified like on a board); nil when it does not load.
     public init?(wsm: [UInt8]) {
@@ -78,6 +81,7 @@ public struct ModelFacts: Sendable, Equatable {
         self.outputs = outputs
         self.operators = operators.sorted()
         self.huffman = model.features & UInt64(WS_FEATURE_HUFFMAN) != 0
+        self.bitWidth = Int(model.bit_width)
     }
 
     /// The C text of `model_data.h` that states these facts: macros an application sizes its buffers with, and
@@ -121,6 +125,10 @@ public struct ModelFacts: Sendable, Equatable {
         /* Huffman-coded indices: 1 when the model stores some; with 0 a runtime built with WS_OPS_HEADER leaves the
          * Huffman decoder out (and refuses a coded file at load: WS_ERR_FEATURE). */
         #define WS_MODEL_HUFFMAN \(huffman ? 1 : 0)
+
+        /* The index width of the shared weights (one codebook: one width): a runtime built with WS_OPS_HEADER
+         * compiles the dense layers' fast paths for this width only (any other width still runs, slower). */
+        #define WS_MODEL_BIT_WIDTH \(bitWidth)u
 
         """
         return s

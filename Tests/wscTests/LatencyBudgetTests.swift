@@ -43,7 +43,7 @@ struct LatencyBudgetTests {
         #expect(Set(files.map(\.bytes)).count == 3)
         #expect(files[0].bytes.count < files[1].bytes.count && files[1].bytes.count < files[2].bytes.count)
 
-        for budget in files.map({ Int($0.instructions.rounded(.down)) }) + [Int(files.map(\.instructions).max()!) + 1] {
+        for budget in files.map({ Int($0.instructions.rounded(.up)) }) + [Int(files.map(\.instructions).max()!) + 1] {
             let expected = files.sorted { $0.bytes.count < $1.bytes.count }.first { $0.instructions <= Double(budget) }!
             let out = root.appendingPathComponent("budget-\(budget)").path
             let c = try WSC.run(["compile", run, "--max-loss", "100", "--board", board, "--no-runtime-size",

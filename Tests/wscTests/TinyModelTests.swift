@@ -81,6 +81,8 @@ struct TinyModelTests {
         let codedTensors = ((compiled["indexCoding"] as? [String: Any])?["tensors"] as? [[String: Any]] ?? [])
             .filter { $0["coding"] as? String == "huffman" }
         #expect(header.contains("#define WS_MODEL_HUFFMAN \(codedTensors.isEmpty ? 0 : 1)\n"), "\(fixture.name)")
+        // ...and the dense fast paths for the file's one index width.
+        #expect(header.contains("#define WS_MODEL_BIT_WIDTH \(compiled["bitWidth"] as? Int ?? -1)u\n"), "\(fixture.name)")
 
         let verify = try WSC.run(["verify", out + "/model.wsm", "--model", Self.file("\(fixture.name).onnx"),
                                   "--data", Self.file("\(fixture.name)_test.npz"), "--input-shape", shape, "--json"])
