@@ -195,12 +195,12 @@ static int dense_rows_pairs(const float *x, const ws_operand *w, uint32_t w_off,
 #endif /* WS_SMALL */
 
 /*
- * Fixed-width rows of up to 6 bits that the nibble tables leave: each index looked up in the codebook and
- * multiplied with its input. Up to 4 bits, eight indices are one 32-bit window of the stream, W bytes, so a row's
- * bit offset stays put from window to window (8 W + shift <= 31 bits up to 3 bits; a 4-bit row is brought to a byte
- * first); 5 and 6 bits take four a window. 3- and 4-bit rows go two at a time where their offsets agree: each input
- * is loaded once for both rows and the width is a constant, so that an index is one bit-field extract (about 5
- * Cortex-M4 instructions a weight; 4.25 on raw weights). Either way a row's sum is the same: its inputs in two
+ * Fixed-width rows of up to 6 bits that the nibble (and on hosts the pair) tables leave: each index looked up in the
+ * codebook and multiplied with its input. Up to 4 bits, eight indices are one 32-bit window of the stream, W bytes,
+ * so a row's bit offset stays put from window to window (8 W + shift <= 31 bits up to 3 bits; a 4-bit row is brought
+ * to a byte first); 5 and 6 bits take four a window. 3- and 4-bit rows go two at a time where their offsets agree:
+ * each input is loaded once for both rows and the width is a constant, so that an index is one bit-field extract
+ * (5 Cortex-M4 instructions a weight; 4.25 on raw weights). Either way a row's sum is the same: its inputs in two
  * partial sums (even and odd positions), then the first index of a 4-bit row that starts mid-byte and the last few
  * indices (random access) one by one. A window reads at most 3 bytes past a row's last index (within the stream's
  * padding). Each loop is its own function so that its sums stay in registers.
