@@ -57,7 +57,7 @@ static float dot_values(const float *x, const float *w, uint32_t n) {
  */
 #define WS_DENSE_BYTES 8u
 
-/* 4-bit rows through nibble tables on hosts, where they beat the windows below (1.16x the raw weights' time against
+/* 4-bit rows through nibble tables on hosts, where they beat the windows below (1.11-1.16x the raw weights' time vs
  * 1.4x on x86-64); WS_SMALL builds take the windows (1.18x the raw weights' Cortex-M4 instructions against 1.78x
  * with the tables; bench/dense_decode.json). */
 #ifdef WS_SMALL
@@ -251,10 +251,11 @@ static WS_DENSE_LOOP window_sums window_rows4(const float *xk, const float *end,
     WS_WINDOW_ROWS2(4u, 15u);
 }
 
-/* y[j] += the sum of row j over the inputs x .. end (a multiple of 8 up to 4 bits, of 4 at 5 and 6 bits), for
- * `rows` rows `stride` bytes apart, each from bit `shift` of its first byte (p for the first). */
-static WS_DENSE_LOOP void window_rows(const float *x, const float *end, const uint8_t *p, uint32_t stride,
-                                      uint32_t rows, uint32_t shift, uint32_t width, const float *cb, float *y) {
+/* y[j] += the products of x .. end (a multiple of 8 inputs up to 4 bits, of 4 at 5 and 6 bits) with the codebook
+ * values of row j's indices, in two partial sums, for `rows` rows `stride` bytes apart, each from bit `shift` of
+ * its first byte (p for the first). */
+static WS_DENSE_LOOP void window_spans(const float *x, const float *end, const uint8_t *p, uint32_t stride,
+                                       uint32_t rows, uint32_t shift, uint32_t width, const float *cb, float *y) {
     const uint32_t mask = (1u << width) - 1u;
     for (; rows > 0u; rows--, p += stride, y++) {
         const float *xk = x;
@@ -287,6 +288,42 @@ static WS_DENSE_LOOP void window_rows(const float *x, const float *end, const ui
         *y += a0 + a1;
     }
 }
+
+/* y[j] += the sum of row j, for `rows` rows of `depth` indices back to back in the stream, the first from bit
+ * `shift` of p. Rows of whole bytes with nothing outside their windows: one window_spans call for all. Others (a
+ * 4-bit row that starts mid-byte, a depth that is no multiple of a window, rows that are not whole bytes): a window
+ * at a time (eight indices up to 4 bits, four at 5 and 6; 8 W + 7 <= 31 bits), its indices one by one into one
+ * sum. A GRU's 10-input gates ran 25 instructions a weight with a call and a random-access tail per row. */
+static WS_DENSE_LOOP void window_rows(const float *x, uint32_t depth, const uint8_t *p, uint32_t shift,
+                                      uint32_t rows, uint32_t width, const float *cb, float *y) {
+    const uint32_t mask = (1u << width) - 1u, group = width <= 4u ? 8u : 4u;
+    const uint32_t row_bytes = (depth >> 3) * width + (((depth & 7u) * width) >> 3);
+    const uint32_t row_bits = ((depth & 7u) * width) & 7u;
+    const float *x_end = x + depth;
+    if (row_bits == 0u && depth % group == 0u && !(width == 4u && shift != 0u)) {
+        window_spans(x, x_end, p, row_bytes, rows, shift, width, cb, y);
+        return;
+    }
+    for (; rows > 0u; rows--, y++, p += row_bytes + ((shift + row_bits) >> 3), shift = (shift + row_bits) & 7u) {
+        const float *xk = x;
+        const uint8_t *q = p;
+        uint32_t at = shift, v, i;
+        float sum = 0.0f;
+        if (width == 4u && at != 0u && xk != x_end) { /* a 4-bit row that starts mid-byte: to the next byte */
+            sum = *xk++ * cb[*q++ >> 4];
+            at = 0;
+        }
+        while (xk != x_end) {
+            v = ws_ld_u32(q) >> at;
+            i = (uint32_t)(x_end - xk) < group ? (uint32_t)(x_end - xk) : group;
+            at += i * width;
+            q += at >> 3;
+            at &= 7u;
+            for (; i > 0u; i--, xk++, v >>= width) sum += *xk * cb[v & mask];
+        }
+        *y += sum;
+    }
+}
 #undef WS_WINDOW_ROWS2
 #undef WS_WINDOW_TERM2
 #undef WS_WINDOW_TERM
@@ -301,19 +338,17 @@ static float window_rest(const float *x, const ws_operand *w, uint32_t start, co
     return sum;
 }
 
-/* Returns 0 where the windows do not apply (Huffman-coded, wider indices); outliers added afterwards. Rows of a
- * whole number of bytes all start at the same bit of a byte: 3- and 4-bit ones go in pairs, and rows with nothing
- * outside their windows in one call. */
+/* Returns 0 where the windows do not apply (Huffman-coded, wider indices); outliers added afterwards. 3- and 4-bit
+ * rows of a whole number of bytes (all from the same bit of a byte) go in pairs, every other row through one call
+ * of window_rows. */
 static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
                               float *y) {
-    const uint32_t width = w->bit_width, group = width <= 4u ? 8u : 4u, row_bytes = depth * width / 8u;
-    const int whole_bytes = depth * width % 8u == 0u;
+    const uint32_t width = w->bit_width, row_bytes = depth * width / 8u;
     const float *cb = w->codebook;
     uint32_t j = 0, lead, n, shift, start = w->first + w_off;
     const uint8_t *p;
-    float span;
     if (w->code || width > 6u) return 0;
-    if (whole_bytes && ((WS_WIDTH_BUILT(3) && width == 3u) || (WS_WIDTH_BUILT(4) && width == 4u))) {
+    if (depth * width % 8u == 0u && ((WS_WIDTH_BUILT(3) && width == 3u) || (WS_WIDTH_BUILT(4) && width == 4u))) {
         p = w->stream + ws_index_byte(start, width, &shift);
         lead = width == 4u && shift != 0u; /* a 4-bit row that starts mid-byte: its first index alone */
         if (lead) {
@@ -338,21 +373,9 @@ static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_of
             }
         }
     }
-    for (; j < rows; j++, start += depth) {
+    if (j < rows) { /* the rows no pair took: all of them at other widths or with rows not of whole bytes */
         p = w->stream + ws_index_byte(start, width, &shift);
-        lead = width == 4u && shift != 0u;
-        if (lead) {
-            p++;
-            shift = 0;
-        }
-        n = depth > lead ? (depth - lead) / group * group : 0u;
-        if (whole_bytes && !lead && n == depth) { /* every row left: windows only */
-            window_rows(x, x + n, p, row_bytes, rows - j, shift, width, cb, y + j);
-            break;
-        }
-        span = 0.0f;
-        window_rows(x + lead, x + lead + n, p, 0u, 1u, shift, width, cb, &span);
-        y[j] += window_rest(x, w, start, p, lead, span, lead + n, depth);
+        window_rows(x, depth, p, shift, rows - j, width, cb, y + j);
     }
     add_outliers(x, w, w_off, depth, rows, y);
     return 1;
