@@ -54,9 +54,14 @@ static void add_rows(const ws_operand *m, uint32_t *at, uint32_t rows, uint32_t 
 static void set_bias(float *acc, uint32_t acc_step, uint32_t batch, uint32_t n, const float *bias,
                      const float *bias2) {
     uint32_t b, j;
-    for (b = 0; b < batch; b++)
-        for (j = 0; j < n; j++)
-            acc[b * acc_step + j] = bias ? (bias2 ? bias[j] + bias2[j] : bias[j]) : 0.0f;
+    for (b = 0; b < batch; b++, acc += acc_step) { /* the cases outside the loops: -Os kept them per element */
+        if (!bias)
+            for (j = 0; j < n; j++) acc[j] = 0.0f;
+        else if (!bias2)
+            for (j = 0; j < n; j++) acc[j] = bias[j];
+        else
+            for (j = 0; j < n; j++) acc[j] = bias[j] + bias2[j];
+    }
 }
 
 /* The state of direction d (h, or c) from the initial value, or zeros. */
