@@ -48,12 +48,12 @@ static float dot_values(const float *x, const float *w, uint32_t n) {
 }
 
 /*
- * Nibble tables, for 2- and 4-bit indices (K <= 16). Every 4 stream bits of a row are one group of g = 4 / width
- * consecutive weights, so the group's share of the dot product takes one of 16 values: the table holds them,
- * x · codebook[indices] for each nibble value, built once for all rows. A row then costs one lookup and one add
- * per nibble (two weights at 2 bits) instead of a decode, a codebook load, an input load and a multiply-add per
- * weight: the digits MLP at 2 bits runs in about as many Cortex-M4 instructions as on raw float weights
- * (bench/dense_decode.json). The table covers WS_DENSE_BYTES bytes of every row at a time (1 KB of stack).
+ * Nibble tables, for 2-bit indices (and 4-bit ones on hosts: WS_DENSE_NIBBLES4). Every 4 stream bits of a row are one
+ * group of g = 4 / width consecutive weights, so the group's share of the dot product takes one of 16 values: the
+ * table holds them, x · codebook[indices] for each nibble value, built once for all rows. A row then costs one
+ * lookup and one add per nibble (two weights at 2 bits) instead of a decode, a codebook load, an input load and a
+ * multiply-add per weight: the digits MLP at 2 bits runs in 0.91x the Cortex-M4 instructions of its raw float
+ * weights (bench/dense_decode.json). The table covers WS_DENSE_BYTES bytes of every row at a time (1 KB of stack).
  */
 #define WS_DENSE_BYTES 8u
 
@@ -126,8 +126,7 @@ static int dense_rows_nibbles(const float *x, const ws_operand *w, uint32_t w_of
     float table[16u * 2u * WS_DENSE_BYTES], cb[16];
     uint32_t k0, j, n, shift;
     if (w->code || !((WS_WIDTH_BUILT(2) && width == 2u) || (WS_WIDTH_BUILT(4) && WS_DENSE_NIBBLES4 && width == 4u)) ||
-        depth % (2u * per_byte) != 0 ||
-        (w->first + w_off) % per_byte != 0 || rows < 8u)
+        depth % (2u * per_byte) != 0 || (w->first + w_off) % per_byte != 0 || rows < 8u)
         return 0;
     for (j = 0; j < (1u << width); j++) cb[j] = j < w->codebook_size ? w->codebook[j] : 0.0f;
     for (k0 = 0; k0 < depth; k0 += n * per_byte) {
@@ -200,10 +199,8 @@ static int dense_rows_pairs(const float *x, const ws_operand *w, uint32_t w_off,
  * so a row's bit offset stays put from window to window (8 W + shift <= 31 bits up to 3 bits; a 4-bit row is brought
  * to a byte first); 5 and 6 bits take four a window. 3- and 4-bit rows go two at a time where their offsets agree:
  * each input is loaded once for both rows and the width is a constant, so that an index is one bit-field extract
- * (5 Cortex-M4 instructions a weight; 4.25 on raw weights). Either way a row's sum is the same: its inputs in two
- * partial sums (even and odd positions), then the first index of a 4-bit row that starts mid-byte and the last few
- * indices (random access) one by one. A window reads at most 3 bytes past a row's last index (within the stream's
- * padding). Each loop is its own function so that its sums stay in registers.
+ * (5 Cortex-M4 instructions a weight; 4.25 on raw weights). A window reads at most 3 bytes past a row's last index
+ * (within the stream's padding). Each loop is its own function so that its sums stay in registers.
  */
 #define WS_WINDOW_TERM(acc, xv, v, i, W, M) acc += (xv) * cb[((v) >> (i) * (W)) & (M)]
 
@@ -328,55 +325,32 @@ static WS_DENSE_LOOP void window_rows(const float *x, uint32_t depth, const uint
 #undef WS_WINDOW_TERM2
 #undef WS_WINDOW_TERM
 
-/* A row's whole sum: its first index when a 4-bit row starts mid-byte (`lead`: 1, the row's byte at p[-1]), then
- * `span` (the windows), then the indices from `from` on by random access. */
-static float window_rest(const float *x, const ws_operand *w, uint32_t start, const uint8_t *p, uint32_t lead,
-                         float span, uint32_t from, uint32_t depth) {
-    float sum = span;
-    if (lead) sum = x[0] * w->codebook[p[-1] >> 4] + sum;
-    for (; from < depth; from++) sum += x[from] * w->codebook[ws_index_at(w->stream, w->bit_width, start + from)];
-    return sum;
-}
-
 /* Returns 0 where the windows do not apply (Huffman-coded, wider indices); outliers added afterwards. 3- and 4-bit
- * rows of a whole number of bytes (all from the same bit of a byte) go in pairs, every other row through one call
- * of window_rows. */
+ * rows of a multiple of 8 indices that start on a byte boundary or within one (every such row then starts at the
+ * same bit) go in pairs; every other row through one call of window_rows. */
 static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
                               float *y) {
     const uint32_t width = w->bit_width, row_bytes = depth * width / 8u;
     const float *cb = w->codebook;
-    uint32_t j = 0, lead, n, shift, start = w->first + w_off;
+    uint32_t j = 0, shift;
     const uint8_t *p;
     if (w->code || width > 6u) return 0;
-    if (depth * width % 8u == 0u && ((WS_WIDTH_BUILT(3) && width == 3u) || (WS_WIDTH_BUILT(4) && width == 4u))) {
-        p = w->stream + ws_index_byte(start, width, &shift);
-        lead = width == 4u && shift != 0u; /* a 4-bit row that starts mid-byte: its first index alone */
-        if (lead) {
-            p++;
-            shift = 0;
-        }
-        n = depth > lead ? (depth - lead) & ~7u : 0u;
-        for (; n > 0u && j + 1u < rows; j += 2u, p += 2u * row_bytes, start += 2u * depth) {
-            window_sums s;
-            if (WS_WIDTH_BUILT(3) && width == 3u)
-                s = window_rows3(x + lead, x + lead + n, p, p + row_bytes, shift, cb);
-            else if (WS_WIDTH_BUILT(4) && width == 4u)
-                s = window_rows4(x + lead, x + lead + n, p, p + row_bytes, shift, cb);
-            else
-                break;
-            if (!lead && n == depth) { /* the common case: nothing else in the rows */
+    p = w->stream + ws_index_byte(w->first + w_off, width, &shift);
+    if (depth > 0u && depth % 8u == 0u && !(width == 4u && shift != 0u)) {
+        if (WS_WIDTH_BUILT(3) && width == 3u)
+            for (; j + 1u < rows; j += 2u, p += 2u * row_bytes) {
+                const window_sums s = window_rows3(x, x + depth, p, p + row_bytes, shift, cb);
                 y[j] += s.first;
                 y[j + 1u] += s.second;
-            } else {
-                y[j] += window_rest(x, w, start, p, lead, s.first, lead + n, depth);
-                y[j + 1u] += window_rest(x, w, start + depth, p + row_bytes, lead, s.second, lead + n, depth);
             }
-        }
+        else if (WS_WIDTH_BUILT(4) && width == 4u)
+            for (; j + 1u < rows; j += 2u, p += 2u * row_bytes) {
+                const window_sums s = window_rows4(x, x + depth, p, p + row_bytes, shift, cb);
+                y[j] += s.first;
+                y[j + 1u] += s.second;
+            }
     }
-    if (j < rows) { /* the rows no pair took: all of them at other widths or with rows not of whole bytes */
-        p = w->stream + ws_index_byte(start, width, &shift);
-        window_rows(x, depth, p, shift, rows - j, width, cb, y + j);
-    }
+    if (j < rows) window_rows(x, depth, p, shift, rows - j, width, cb, y + j);
     add_outliers(x, w, w_off, depth, rows, y);
     return 1;
 }

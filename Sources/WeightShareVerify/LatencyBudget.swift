@@ -67,6 +67,7 @@ public enum LatencyBudget {
     public static func choose(session: SearchSession, solution: Solution, names: ContainerNames,
                               coding given: IndexCoding?, maxInstructions: Int,
                               bench: Bench) throws -> (output: ModelCompiler.Output, report: LatencyReport) {
+        let budget = Double(maxInstructions)
         var measured: [(label: String, output: ModelCompiler.Output, instructions: Double)] = []
         var samples = 0
         func measure(_ label: String, coding: IndexCoding, fixedWidth: Set<Int> = []) throws -> Double {
@@ -82,14 +83,13 @@ public enum LatencyBudget {
             let candidates = measured.map { m in
                 LatencyReport.Candidate(coding: m.label, wsmBytes: m.output.wsm.count, meanInstructions: m.instructions)
             }
-            guard let best = measured.filter({ $0.instructions <= Double(maxInstructions) })
+            guard let best = measured.filter({ $0.instructions <= budget })
                 .min(by: { $0.output.wsm.count < $1.output.wsm.count }) else {
                 throw Problem.exceeded(budget: maxInstructions, board: bench.board.name, candidates: candidates)
             }
             return (best.output, LatencyReport(maxInstructions: maxInstructions, board: bench.board.name,
                                                samples: samples, candidates: candidates, chosen: best.label))
         }
-        let budget = Double(maxInstructions)
         if let given {
             _ = try measure(given.rawValue, coding: given)
             return try finish()
