@@ -57,8 +57,8 @@ static float dot_values(const float *x, const float *w, uint32_t n) {
  */
 #define WS_DENSE_BYTES 8u
 
-/* 4-bit rows through nibble tables on hosts, where they beat the windows below (1.11-1.16x the raw weights' time vs
- * 1.4x on x86-64); WS_SMALL builds take the windows (1.18x the raw weights' Cortex-M4 instructions against 1.78x
+/* 4-bit rows through nibble tables on hosts, where they beat the windows below (1.08-1.16x the raw weights' time vs
+ * 1.4x on x86-64); WS_SMALL builds take the windows (1.14x the raw weights' Cortex-M4 instructions against 1.78x
  * with the tables; bench/dense_decode.json). */
 #ifdef WS_SMALL
 #define WS_DENSE_NIBBLES4 0
