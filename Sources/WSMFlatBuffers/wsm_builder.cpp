@@ -2,8 +2,10 @@
 #include "wsm_builder.h"
 
 #include <cstring>
+#include <map>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "wsm_generated.h"
@@ -38,12 +40,40 @@ struct wsm_builder {
     flatbuffers::Offset<fb::Metadata> metadata;
     uint32_t arena_bytes = 0;
     bool finished = false;
+    // Equal vectors and option tables are written once and referenced from every table that holds them (a
+    // FlatBuffer is a DAG: readers and the Verifier follow offsets and never assume one owner). Shapes repeat
+    // across a graph's activations, options across its convolutions: a small CNN's graph shrinks by a third.
+    std::map<std::string, flatbuffers::uoffset_t> written;
 };
 
 namespace {
 
 flatbuffers::Offset<flatbuffers::String> optional_string(flatbuffers::FlatBufferBuilder &fbb, const char *s) {
     return s ? fbb.CreateString(s) : 0;
+}
+
+// The bytes of `n` values, prefixed with `kind` so that values of different types or roles never match.
+template <typename T> std::string key_of(char kind, const T *v, uint32_t n) {
+    std::string key(1, kind);
+    key.append(reinterpret_cast<const char *>(v), sizeof(T) * n);
+    return key;
+}
+
+// The offset written for `key` before, or the one `make` writes now (remembered for the next equal key).
+template <typename T, typename Make>
+flatbuffers::Offset<T> written_once(wsm_builder *b, const std::string &key, Make make) {
+    auto found = b->written.find(key);
+    if (found != b->written.end()) return flatbuffers::Offset<T>(found->second);
+    flatbuffers::Offset<T> offset = make();
+    b->written.emplace(key, offset.o);
+    return offset;
+}
+
+// A vector of `n` values stored once per distinct content; 0 (absent) for NULL.
+template <typename T>
+flatbuffers::Offset<flatbuffers::Vector<T>> shared_vector(wsm_builder *b, char kind, const T *v, uint32_t n) {
+    if (!v) return 0;
+    return written_once<flatbuffers::Vector<T>>(b, key_of(kind, v, n), [&] { return b->fbb.CreateVector(v, n); });
 }
 
 // Runs `body` and turns allocation failures into the C error value instead of letting them cross into C.
@@ -68,9 +98,9 @@ int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint
     return guarded(int32_t(-1), [&]() -> int32_t {
         auto &fbb = b->fbb;
         auto name_offset = optional_string(fbb, name);
-        auto shape_offset = fbb.CreateVector(shape, rank);
+        auto shape_offset = shared_vector(b, 'u', shape, rank);
         flatbuffers::Offset<flatbuffers::Vector<float>> raw_offset = 0;
-        if (kind == fb::TensorKind::Raw) raw_offset = fbb.CreateVector(values, count);
+        if (kind == fb::TensorKind::Raw) raw_offset = shared_vector(b, 'f', values, count);
         flatbuffers::Offset<flatbuffers::Vector<uint32_t>> outlier_positions = 0;
         flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values = 0;
         if (outliers.count > 0) {
@@ -95,11 +125,22 @@ int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint
     });
 }
 
-// A uint32/float vector, or 0 (absent) for NULL.
+// An option's vector (uint32, int32 or float), or 0 (absent) for NULL; stored once per distinct content.
 template <typename T>
-flatbuffers::Offset<flatbuffers::Vector<T>> optional_vector(flatbuffers::FlatBufferBuilder &fbb, const T *v,
-                                                            uint32_t n) {
-    return v ? fbb.CreateVector(v, n) : 0;
+flatbuffers::Offset<flatbuffers::Vector<T>> optional_vector(wsm_builder *b, const T *v, uint32_t n) {
+    return shared_vector(b, std::is_same<T, float>::value ? 'f' : std::is_signed<T>::value ? 'i' : 'u', v, n);
+}
+
+// The bytes of every argument after `tag`: a key for an options table made of scalars and stored offsets.
+template <typename... Fields> std::string options_key(char tag, const Fields &...fields) {
+    std::string key(1, tag);
+    (key.append(reinterpret_cast<const char *>(&fields), sizeof(fields)), ...);
+    return key;
+}
+
+// An options table stored once per distinct content (`make` builds it).
+template <typename Make> flatbuffers::Offset<void> shared_options(wsm_builder *b, const std::string &key, Make make) {
+    return written_once<void>(b, key, [&] { return make().Union(); });
 }
 
 int add_op(wsm_builder *b, fb::OpCode opcode, const char *name, const int32_t *inputs, uint32_t num_inputs,
@@ -178,18 +219,22 @@ int wsm_builder_add_gemm(wsm_builder *builder, const char *name, const int32_t *
                          const int32_t *outputs, uint32_t num_outputs, float alpha, float beta, int trans_a,
                          int trans_b) {
     return guarded(-1, [&] {
-        auto options = fb::CreateGemmOptions(builder->fbb, alpha, beta, trans_a != 0, trans_b != 0);
+        auto options = shared_options(builder, options_key('G', alpha, beta, trans_a, trans_b), [&] {
+            return fb::CreateGemmOptions(builder->fbb, alpha, beta, trans_a != 0, trans_b != 0);
+        });
         return add_op(builder, fb::OpCode::Gemm, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::GemmOptions, options.Union());
+                      fb::OperatorOptions::GemmOptions, options);
     });
 }
 
 int wsm_builder_add_softmax(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
                             const int32_t *outputs, uint32_t num_outputs, uint32_t axis, int coerce_2d) {
     return guarded(-1, [&] {
-        auto options = fb::CreateSoftmaxOptions(builder->fbb, axis, coerce_2d != 0);
+        auto options = shared_options(builder, options_key('M', axis, coerce_2d), [&] {
+            return fb::CreateSoftmaxOptions(builder->fbb, axis, coerce_2d != 0);
+        });
         return add_op(builder, fb::OpCode::Softmax, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::SoftmaxOptions, options.Union());
+                      fb::OperatorOptions::SoftmaxOptions, options);
     });
 }
 
@@ -199,13 +244,15 @@ int wsm_builder_add_conv(wsm_builder *builder, uint8_t opcode, const char *name,
                          const uint32_t *output_padding, uint32_t spatial) {
     return guarded(-1, [&] {
         auto &fbb = builder->fbb;
-        auto s = optional_vector(fbb, strides, spatial);
-        auto d = optional_vector(fbb, dilations, spatial);
-        auto p = optional_vector(fbb, pads, 2 * spatial);
-        auto op = optional_vector(fbb, output_padding, spatial);
-        auto options = fb::CreateConvOptions(fbb, group, s, d, p, op);
+        auto s = optional_vector(builder, strides, spatial);
+        auto d = optional_vector(builder, dilations, spatial);
+        auto p = optional_vector(builder, pads, 2 * spatial);
+        auto op = optional_vector(builder, output_padding, spatial);
+        auto options = shared_options(builder, options_key('C', group, s.o, d.o, p.o, op.o), [&] {
+            return fb::CreateConvOptions(fbb, group, s, d, p, op);
+        });
         return add_op(builder, fb::OpCode(opcode), name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::ConvOptions, options.Union());
+                      fb::OperatorOptions::ConvOptions, options);
     });
 }
 
@@ -215,13 +262,15 @@ int wsm_builder_add_pool(wsm_builder *builder, uint8_t opcode, const char *name,
                          int count_include_pad) {
     return guarded(-1, [&] {
         auto &fbb = builder->fbb;
-        auto k = optional_vector(fbb, kernel, spatial);
-        auto s = optional_vector(fbb, strides, spatial);
-        auto d = optional_vector(fbb, dilations, spatial);
-        auto p = optional_vector(fbb, pads, 2 * spatial);
-        auto options = fb::CreatePoolOptions(fbb, k, s, d, p, count_include_pad != 0);
+        auto k = optional_vector(builder, kernel, spatial);
+        auto s = optional_vector(builder, strides, spatial);
+        auto d = optional_vector(builder, dilations, spatial);
+        auto p = optional_vector(builder, pads, 2 * spatial);
+        auto options = shared_options(builder, options_key('P', k.o, s.o, d.o, p.o, count_include_pad), [&] {
+            return fb::CreatePoolOptions(fbb, k, s, d, p, count_include_pad != 0);
+        });
         return add_op(builder, fb::OpCode(opcode), name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::PoolOptions, options.Union());
+                      fb::OperatorOptions::PoolOptions, options);
     });
 }
 
@@ -229,28 +278,34 @@ int wsm_builder_add_activation_op(wsm_builder *builder, uint8_t opcode, const ch
                                   uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, float alpha,
                                   float beta) {
     return guarded(-1, [&] {
-        auto options = fb::CreateActivationOptions(builder->fbb, alpha, beta);
+        auto options = shared_options(builder, options_key('A', alpha, beta), [&] {
+            return fb::CreateActivationOptions(builder->fbb, alpha, beta);
+        });
         return add_op(builder, fb::OpCode(opcode), name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::ActivationOptions, options.Union());
+                      fb::OperatorOptions::ActivationOptions, options);
     });
 }
 
 int wsm_builder_add_concat(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
                            const int32_t *outputs, uint32_t num_outputs, uint32_t axis) {
     return guarded(-1, [&] {
-        auto options = fb::CreateAxisOptions(builder->fbb, axis);
+        auto options = shared_options(builder, options_key('X', axis), [&] {
+            return fb::CreateAxisOptions(builder->fbb, axis);
+        });
         return add_op(builder, fb::OpCode::Concat, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::AxisOptions, options.Union());
+                      fb::OperatorOptions::AxisOptions, options);
     });
 }
 
 int wsm_builder_add_transpose(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
                               const int32_t *outputs, uint32_t num_outputs, const uint32_t *perm, uint32_t rank) {
     return guarded(-1, [&] {
-        auto p = optional_vector(builder->fbb, perm, rank);
-        auto options = fb::CreateTransposeOptions(builder->fbb, p);
+        auto p = optional_vector(builder, perm, rank);
+        auto options = shared_options(builder, options_key('T', p.o), [&] {
+            return fb::CreateTransposeOptions(builder->fbb, p);
+        });
         return add_op(builder, fb::OpCode::Transpose, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::TransposeOptions, options.Union());
+                      fb::OperatorOptions::TransposeOptions, options);
     });
 }
 
@@ -258,10 +313,12 @@ int wsm_builder_add_pad(wsm_builder *builder, const char *name, const int32_t *i
                         const int32_t *outputs, uint32_t num_outputs, uint8_t mode, const uint32_t *pads,
                         uint32_t count, float value) {
     return guarded(-1, [&] {
-        auto p = optional_vector(builder->fbb, pads, count);
-        auto options = fb::CreatePadOptions(builder->fbb, fb::PadMode(mode), p, value);
+        auto p = optional_vector(builder, pads, count);
+        auto options = shared_options(builder, options_key('D', mode, p.o, value), [&] {
+            return fb::CreatePadOptions(builder->fbb, fb::PadMode(mode), p, value);
+        });
         return add_op(builder, fb::OpCode::Pad, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::PadOptions, options.Union());
+                      fb::OperatorOptions::PadOptions, options);
     });
 }
 
@@ -270,21 +327,25 @@ int wsm_builder_add_resize(wsm_builder *builder, const char *name, const int32_t
                            uint8_t coordinate_transform, uint8_t nearest_mode, const float *scales,
                            uint32_t count) {
     return guarded(-1, [&] {
-        auto s = optional_vector(builder->fbb, scales, count);
-        auto options = fb::CreateResizeOptions(builder->fbb, fb::ResizeMode(mode),
-                                               fb::CoordinateTransform(coordinate_transform),
-                                               fb::NearestMode(nearest_mode), s);
+        auto s = optional_vector(builder, scales, count);
+        auto options = shared_options(builder, options_key('R', mode, coordinate_transform, nearest_mode, s.o), [&] {
+            return fb::CreateResizeOptions(builder->fbb, fb::ResizeMode(mode),
+                                           fb::CoordinateTransform(coordinate_transform), fb::NearestMode(nearest_mode),
+                                           s);
+        });
         return add_op(builder, fb::OpCode::Resize, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::ResizeOptions, options.Union());
+                      fb::OperatorOptions::ResizeOptions, options);
     });
 }
 
 int wsm_builder_add_log_softmax(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
                                 const int32_t *outputs, uint32_t num_outputs, uint32_t axis, int coerce_2d) {
     return guarded(-1, [&] {
-        auto options = fb::CreateSoftmaxOptions(builder->fbb, axis, coerce_2d != 0);
+        auto options = shared_options(builder, options_key('M', axis, coerce_2d), [&] {
+            return fb::CreateSoftmaxOptions(builder->fbb, axis, coerce_2d != 0);
+        });
         return add_op(builder, fb::OpCode::LogSoftmax, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::SoftmaxOptions, options.Union());
+                      fb::OperatorOptions::SoftmaxOptions, options);
     });
 }
 
@@ -292,19 +353,23 @@ int wsm_builder_add_reduce(wsm_builder *builder, const char *name, const int32_t
                            const int32_t *outputs, uint32_t num_outputs, uint8_t mode, const uint32_t *axes,
                            uint32_t num_axes, int keepdims) {
     return guarded(-1, [&] {
-        auto a = optional_vector(builder->fbb, axes, num_axes);
-        auto options = fb::CreateReduceOptions(builder->fbb, fb::ReduceMode(mode), a, keepdims != 0);
+        auto a = optional_vector(builder, axes, num_axes);
+        auto options = shared_options(builder, options_key('E', mode, a.o, keepdims), [&] {
+            return fb::CreateReduceOptions(builder->fbb, fb::ReduceMode(mode), a, keepdims != 0);
+        });
         return add_op(builder, fb::OpCode::Reduce, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::ReduceOptions, options.Union());
+                      fb::OperatorOptions::ReduceOptions, options);
     });
 }
 
 int wsm_builder_add_layer_norm(wsm_builder *builder, const char *name, const int32_t *inputs, uint32_t num_inputs,
                                const int32_t *outputs, uint32_t num_outputs, uint32_t axis, float epsilon) {
     return guarded(-1, [&] {
-        auto options = fb::CreateLayerNormOptions(builder->fbb, axis, epsilon);
+        auto options = shared_options(builder, options_key('L', axis, epsilon), [&] {
+            return fb::CreateLayerNormOptions(builder->fbb, axis, epsilon);
+        });
         return add_op(builder, fb::OpCode::LayerNormalization, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::LayerNormOptions, options.Union());
+                      fb::OperatorOptions::LayerNormOptions, options);
     });
 }
 
@@ -312,11 +377,13 @@ int wsm_builder_add_slice(wsm_builder *builder, const char *name, const int32_t 
                           const int32_t *outputs, uint32_t num_outputs, const uint32_t *starts, const int32_t *steps,
                           uint32_t rank) {
     return guarded(-1, [&] {
-        auto a = optional_vector(builder->fbb, starts, rank);
-        auto b = optional_vector(builder->fbb, steps, rank);
-        auto options = fb::CreateSliceOptions(builder->fbb, a, b);
+        auto a = optional_vector(builder, starts, rank);
+        auto b = optional_vector(builder, steps, rank);
+        auto options = shared_options(builder, options_key('S', a.o, b.o), [&] {
+            return fb::CreateSliceOptions(builder->fbb, a, b);
+        });
         return add_op(builder, fb::OpCode::Slice, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::SliceOptions, options.Union());
+                      fb::OperatorOptions::SliceOptions, options);
     });
 }
 
@@ -324,10 +391,12 @@ int wsm_builder_add_gather(wsm_builder *builder, const char *name, const int32_t
                            const int32_t *outputs, uint32_t num_outputs, uint32_t axis, const uint32_t *indices,
                            uint32_t count) {
     return guarded(-1, [&] {
-        auto i = optional_vector(builder->fbb, indices, count);
-        auto options = fb::CreateGatherOptions(builder->fbb, axis, i);
+        auto i = optional_vector(builder, indices, count);
+        auto options = shared_options(builder, options_key('H', axis, i.o), [&] {
+            return fb::CreateGatherOptions(builder->fbb, axis, i);
+        });
         return add_op(builder, fb::OpCode::Gather, name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::GatherOptions, options.Union());
+                      fb::OperatorOptions::GatherOptions, options);
     });
 }
 
@@ -335,10 +404,12 @@ int wsm_builder_add_recurrent(wsm_builder *builder, uint8_t opcode, const char *
                               uint32_t num_inputs, const int32_t *outputs, uint32_t num_outputs, uint8_t direction,
                               uint8_t layout, int linear_before_reset) {
     return guarded(-1, [&] {
-        auto options = fb::CreateRecurrentOptions(builder->fbb, static_cast<fb::RecurrentDirection>(direction), layout,
+        auto options = shared_options(builder, options_key('U', direction, layout, linear_before_reset), [&] {
+            return fb::CreateRecurrentOptions(builder->fbb, static_cast<fb::RecurrentDirection>(direction), layout,
                                                   linear_before_reset != 0);
+        });
         return add_op(builder, static_cast<fb::OpCode>(opcode), name, inputs, num_inputs, outputs, num_outputs,
-                      fb::OperatorOptions::RecurrentOptions, options.Union());
+                      fb::OperatorOptions::RecurrentOptions, options);
     });
 }
 

@@ -113,8 +113,8 @@ public enum ModelCompiler {
         let q = encoding.quantization
         var summary = SolutionSummary(solution, encoding)
         summary.inputValues = session.settings.inputValues
-        let solutionJSON = String(decoding: try RunDirectory.encode(summary), as: UTF8.self)
-            .replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
+        if names == .interface { (summary.genes, summary.grouping, summary.merged) = (nil, nil, nil) }
+        let solutionJSON = String(decoding: try RunDirectory.encodeCompact(summary), as: UTF8.self)
         let metadata = ContainerMetadata(sourceSHA256: session.source.sha256,
                                          sourceName: session.source.url.lastPathComponent,
                                          metric: session.settings.metric.rawValue, seed: session.settings.seed,
@@ -182,13 +182,14 @@ public enum ModelCompiler {
     }
 }
 
-/// The part of a solution stored in the container's metadata.
+/// The part of a solution stored in the container's metadata. Genes, grouping and merge flag describe how the
+/// solution was made (the run directory has them too); a file compiled with `--strip-names` leaves them out.
 package struct SolutionSummary: Codable {
     package var id: Int
-    package var genes: [String: Double]
+    package var genes: [String: Double]?
     package var k: Int
-    package var grouping: [Int]
-    package var merged: Bool
+    package var grouping: [Int]?
+    package var merged: Bool?
     /// Scale values and outliers, so that `wsc verify` counts them in the CR as compile did.
     package var scales: Int?
     package var outliers: Int?

@@ -56,6 +56,13 @@ public struct RunDirectory: Sendable {
         return try encoder.encode(value)
     }
 
+    /// One line, no spaces: for JSON stored inside a container, where every byte is flash.
+    static func encodeCompact<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(value)
+    }
+
     /// Writes through a temporary file in the same folder and renames it over the target; a failure throws a
     /// ``FileWriteError`` naming the path and the cause, and leaves no temporary file.
     public static func writeAtomically(_ data: Data, to url: URL) throws {
