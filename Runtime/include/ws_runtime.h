@@ -30,8 +30,12 @@ extern "C" {
  *  their indices Huffman-coded (Tensor.index_encoding). Runtimes before it would read the codes as fixed-width
  *  indices; they refuse the file with WS_ERR_FEATURE instead. */
 #define WS_FEATURE_HUFFMAN (1u << 2)
+/** Feature bit: some raw tensor stores its values as IEEE 754 binary16 (Tensor.raw_half), only as the bias C or the
+ *  epilogue scale S of a Gemm, Conv or ConvTranspose. Runtimes before it would find no values; they refuse the file
+ *  with WS_ERR_FEATURE instead. */
+#define WS_FEATURE_HALF_RAW (1u << 3)
 /** Feature bits (Model.required_features) this runtime understands. */
-#define WS_KNOWN_FEATURES (WS_FEATURE_OUTLIERS | WS_FEATURE_SCALAR_SCALE | WS_FEATURE_HUFFMAN)
+#define WS_KNOWN_FEATURES (WS_FEATURE_OUTLIERS | WS_FEATURE_SCALAR_SCALE | WS_FEATURE_HUFFMAN | WS_FEATURE_HALF_RAW)
 /** Huffman-coded indices (WS_FEATURE_HUFFMAN): longest code, and largest codebook a code table may cover. */
 #define WS_HUFFMAN_MAX_LENGTH 12u
 #define WS_HUFFMAN_MAX_SYMBOLS 256u
@@ -385,11 +389,14 @@ typedef struct {
     uint32_t index_offset;  /* shared constants: first element in the index stream (fixed width), or the stream
                                bit where the first code starts (Huffman) */
     uint32_t index_encoding; /* shared constants: WS_INDEX_FIXED_WIDTH (0) or WS_INDEX_HUFFMAN (1) */
-    const float *raw;       /* raw constants, NULL otherwise */
+    const float *raw;       /* raw constants stored as float32, NULL otherwise */
     /* Shared constants: elements stored exactly (positions strictly ascending, < elements); 0 / NULL if none. */
     uint32_t num_outliers;
     const uint32_t *outlier_positions;
     const float *outlier_values;
+    /* Raw constants stored as IEEE 754 binary16 (WS_FEATURE_HALF_RAW), little-endian, NULL otherwise: exactly one of
+       raw and raw_half is set for a raw tensor of a verified model (ws_tensor_decode gives float32 either way). */
+    const uint16_t *raw_half;
 } ws_tensor_info;
 
 /** Fills `info` for tensor `t`. Returns WS_ERR_ARGUMENT for a bad id (negative or >= num_tensors) or null pointer. */

@@ -30,10 +30,10 @@ static void valid_range(int32_t off, uint32_t s, uint32_t n_in, uint32_t n_out, 
 static void epilogue(const ws_conv_params *p, float *y) {
     const uint32_t plane = p->oh * p->ow;
     uint32_t n, m, i;
-    if (!p->bias && !p->scale) return;
+    if (!ws_conv_has_epilogue(p)) return;
     for (n = 0; n < p->n; n++)
         for (m = 0; m < p->m; m++) {
-            const float s = p->scale ? p->scale[m * p->scale_step] : 1.0f, b = p->bias ? p->bias[m] : 0.0f;
+            const float s = ws_conv_scale(p, m), b = ws_conv_bias(p, m);
             float *row = y + ((size_t)n * p->m + m) * plane;
             for (i = 0; i < plane; i++) row[i] = s * row[i] + b;
         }
@@ -72,8 +72,8 @@ static inline void get_tile(float *restrict a, const float *restrict y, uint32_t
 static inline void put_tile(const ws_conv_params *p, uint32_t m, float *restrict a, float *restrict y,
                             uint32_t count, int last) {
     uint32_t i;
-    if (last && (p->scale || p->bias)) {
-        const float s = p->scale ? p->scale[m * p->scale_step] : 1.0f, b = p->bias ? p->bias[m] : 0.0f;
+    if (last && ws_conv_has_epilogue(p)) {
+        const float s = ws_conv_scale(p, m), b = ws_conv_bias(p, m);
         for (i = 0; i < TILE; i++) a[i] = s * a[i] + b;
     }
     if (count == TILE) {

@@ -493,8 +493,8 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
     for (i = 0; i < rows; i++) {
         for (j = 0; j < cols; j++) {
             float v = p->alpha * y[i * cols + j];
-            if (p->s) v *= p->s[j * p->s_step];
-            if (p->c) v += p->beta * p->c[i * p->c_stride_m + j * p->c_stride_n];
+            if (ws_values_present(&p->s)) v *= ws_values_at(&p->s, j * p->s_step);
+            if (ws_values_present(&p->c)) v += p->beta * ws_values_at(&p->c, i * p->c_stride_m + j * p->c_stride_n);
             y[i * cols + j] = v;
         }
     }

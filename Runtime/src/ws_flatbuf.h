@@ -7,8 +7,8 @@
  *   Verifier rejects is rejected here too. Out-of-bounds -> WS_ERR_TRUNCATED, other malformations -> WS_ERR_LAYOUT.
  * - ws_fb_*: trusted reads for a buffer that passed verification (no checks, no failure paths).
  *
- * All loads are byte-wise little-endian: no unaligned pointer casts. Float vectors are the one exception
- * (ws_fb_floats): FlatBuffers aligns vector bodies to 4 and the buffer itself must be 4-aligned.
+ * All loads are byte-wise little-endian: no unaligned pointer casts. Float and binary16 vectors are the exceptions
+ * (ws_fb_floats, ws_fb_halves): FlatBuffers aligns vector bodies to 4 and the buffer itself must be 4-aligned.
  */
 #ifndef WS_FLATBUF_H
 #define WS_FLATBUF_H
@@ -122,6 +122,33 @@ static inline const char *ws_fb_string(const uint8_t *buf, uint32_t table, uint3
 static inline const float *ws_fb_floats(const uint8_t *buf, uint32_t first) {
     return (const float *)(const void *)(buf + first);
 }
+
+/* A binary16 vector's body (ushort values; aligned like ws_fb_floats). */
+static inline const uint16_t *ws_fb_halves(const uint8_t *buf, uint32_t first) {
+    return (const uint16_t *)(const void *)(buf + first);
+}
+
+/* IEEE 754 binary16 to float32, exactly (every binary16 value is a float32 value): normal numbers re-biased,
+ * subnormals as mantissa * 2^-24, infinities and NaNs kept. Call it as ws_half_to_float. */
+static inline float ws_half_to_float_inline(uint32_t h) {
+    const uint32_t sign = (h & 0x8000u) << 16, exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu;
+    uint32_t bits;
+    float f;
+    if (exponent == 0u) {
+        f = (float)mantissa * 5.9604644775390625e-8f; /* 2^-24 */
+        return sign ? -f : f;
+    }
+    bits = sign | (exponent == 0x1Fu ? 0x7F800000u : (exponent + 112u) << 23) | (mantissa << 13);
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+#ifdef WS_SMALL
+/* One out-of-line copy (ws_model.c) where code size counts: it runs once per output channel, never per weight. */
+float ws_half_to_float(uint32_t h);
+#else
+#define ws_half_to_float ws_half_to_float_inline
+#endif
 
 /* ---- verifying reads ------------------------------------------------------------------------------------ */
 

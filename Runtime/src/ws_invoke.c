@@ -13,6 +13,7 @@ static void bind(const ws_model *m, const ws_tensor_info *t, uint8_t *arena, ws_
         break;
     case WS_TENSOR_RAW:
         x->values = t->raw;
+        x->half = t->raw_half;
         break;
     case WS_TENSOR_SHARED:
         x->stream = m->buf + m->stream;
@@ -53,6 +54,14 @@ void ws_op_conv_params(const ws_op *op, const ws_tensor_info *x, const ws_tensor
     p->group = op->group;
 }
 
+/* A bias or epilogue scale operand (absent: both NULL). */
+static ws_values constant_values(const ws_operand *x) {
+    ws_values v;
+    v.f32 = x->values;
+    v.f16 = x->half;
+    return v;
+}
+
 static void run_gemm(const ws_op *op, const ws_operand *in, const ws_tensor_info *info, const ws_tensor_info *y,
                      float *out) {
     ws_gemm_params p;
@@ -64,12 +73,12 @@ static void run_gemm(const ws_op *op, const ws_operand *in, const ws_tensor_info
     p.trans_b = op->trans_b;
     p.alpha = op->alpha;
     p.beta = op->beta;
-    p.s = in[3].values; /* NULL when absent */
+    p.s = constant_values(&in[3]);
     p.s_step = info[3].elements == 1u ? 0u : 1u; /* S [1] scales every column */
-    if (in[2].values) {
+    p.c = constant_values(&in[2]);
+    if (ws_values_present(&p.c)) {
         /* Broadcast C ([], [1], [N], [1, N], [M, 1], [M, N]) through zero strides. */
         const ws_tensor_info *c = &info[2];
-        p.c = in[2].values;
         if (c->rank >= 1u) p.c_stride_n = c->shape[c->rank - 1u] == 1u ? 0u : 1u;
         if (c->rank == 2u) p.c_stride_m = c->shape[0] == 1u ? 0u : c->shape[1];
     }
@@ -242,8 +251,8 @@ static void run_conv(const ws_op *op, const ws_operand *in, const ws_tensor_info
                      float *out, int transposed) {
     ws_conv_params cp;
     ws_op_conv_params(op, &info[0], y, info[1].shape[2], info[1].shape[3], &cp);
-    cp.bias = in[2].values;
-    cp.scale = in[3].values;
+    cp.bias = constant_values(&in[2]);
+    cp.scale = constant_values(&in[3]);
     cp.scale_step = info[3].elements == 1u ? 0u : 1u; /* S [1] scales every channel */
     if (transposed) ws_conv_transpose2d_f32(&cp, in[0].values, &in[1], out);
     else ws_conv2d_f32(&cp, in[0].values, &in[1], out);

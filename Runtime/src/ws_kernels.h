@@ -6,6 +6,7 @@
 #ifndef WS_KERNELS_H
 #define WS_KERNELS_H
 
+#include "ws_flatbuf.h"
 #include "ws_index_stream.h"
 #include "ws_opset.h"
 #include "ws_runtime.h"
@@ -21,10 +22,25 @@
 #define WS_KERNEL_IS_BINARY_BINARY ~, 1
 #define WS_IF_KERNEL(kernel, family) WS_IF_(WS_SECOND_(WS_KERNEL_IS_##family##_##kernel, 0, ~))
 
+/* A bias or epilogue scale: float32 values, or binary16 ones (WS_FEATURE_HALF_RAW); both NULL when absent. Kernels
+ * read it once per output channel or element, so the conversion costs nothing that shows. */
+typedef struct {
+    const float *f32;
+    const uint16_t *f16;
+} ws_values;
+
+static inline int ws_values_present(const ws_values *v) { return v->f32 != NULL || v->f16 != NULL; }
+
+/* Element i of a present vector. */
+static inline float ws_values_at(const ws_values *v, uint32_t i) {
+    return v->f32 ? v->f32[i] : ws_half_to_float(v->f16[i]);
+}
+
 /* An operand read by a kernel: float values (activation or raw), or indices into the codebook (shared) with
  * the tensor's exact outliers, which replace the codebook value at their positions. */
 typedef struct {
-    const float *values;     /* NULL for a shared tensor */
+    const float *values;     /* NULL for a shared tensor (and for a binary16 raw one) */
+    const uint16_t *half;    /* raw tensor stored as binary16 (only a bias or epilogue scale), else NULL */
     const uint8_t *stream;   /* shared: IndexStream.data */
     const float *codebook;   /* shared */
     uint32_t codebook_size;  /* shared: every index is below it (verified at load) */
@@ -100,10 +116,10 @@ typedef struct {
     int trans_a;               /* A stored [k, m] instead of [m, k] */
     int trans_b;               /* B stored [n, k] instead of [k, n] */
     float alpha, beta;
-    const float *c;            /* NULL when absent */
+    ws_values c;               /* absent: no C */
     uint32_t c_stride_m;       /* C element strides along m and n; 0 where C is broadcast */
     uint32_t c_stride_n;
-    const float *s;            /* epilogue scale, NULL when absent: [n], or [1] for all columns */
+    ws_values s;               /* epilogue scale, absent or [n], or [1] for all columns */
     uint32_t s_step;           /* 1: s[j] scales column j; 0: s[0] scales every column */
     uint32_t a_off, b_off;     /* element offsets of op(A) in A and op(B) in B (MatMul batch slices), else 0 */
 } ws_gemm_params;
@@ -171,10 +187,21 @@ typedef struct {
     uint32_t sh, sw, dh, dw;   /* strides, dilations */
     uint32_t pt, pl, pb, pr;   /* pads: top, left, bottom, right */
     uint32_t group;
-    const float *bias;         /* [m] or NULL */
-    const float *scale;        /* NULL, [m] or [1]: Y[m] = scale[m * scale_step] * acc + bias[m] */
+    ws_values bias;            /* [m] or absent */
+    ws_values scale;           /* absent, [m] or [1]: Y[m] = scale[m * scale_step] * acc + bias[m] */
     uint32_t scale_step;       /* 1: one scale per output channel; 0: scale[0] for every channel */
 } ws_conv_params;
+
+/* Output channel m's epilogue: Y[m] = ws_conv_scale(p, m) * acc + ws_conv_bias(p, m). */
+static inline float ws_conv_scale(const ws_conv_params *p, uint32_t m) {
+    return ws_values_present(&p->scale) ? ws_values_at(&p->scale, m * p->scale_step) : 1.0f;
+}
+static inline float ws_conv_bias(const ws_conv_params *p, uint32_t m) {
+    return ws_values_present(&p->bias) ? ws_values_at(&p->bias, m) : 0.0f;
+}
+static inline int ws_conv_has_epilogue(const ws_conv_params *p) {
+    return ws_values_present(&p->scale) || ws_values_present(&p->bias);
+}
 
 /* W [m, c/group, kh, kw] read once in storage order (weight-stationary). Y must not overlap X or W. */
 void ws_conv2d_f32(const ws_conv_params *p, const float *x, const ws_operand *w, float *y);

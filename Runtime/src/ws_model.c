@@ -4,6 +4,10 @@
 #include "ws_internal.h"
 #include "ws_schema.h"
 
+#ifdef WS_SMALL
+float ws_half_to_float(uint32_t h) { return ws_half_to_float_inline(h); }
+#endif
+
 /* int32 from its two's-complement bits, without an implementation-defined conversion. */
 static int32_t as_i32(uint32_t x) { return x <= 0x7FFFFFFFu ? (int32_t)x : -(int32_t)(~x) - 1; }
 
@@ -26,7 +30,9 @@ void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) {
     info->index_encoding = ws_fb_u8(buf, table, WS_VT_TENSOR_INDEX_ENCODING, WS_INDEX_FIXED_WIDTH);
     if (info->kind == WS_TENSOR_RAW) {
         uint32_t raw = ws_fb_vector(buf, table, WS_VT_TENSOR_RAW, &raw_count);
+        uint32_t half = ws_fb_vector(buf, table, WS_VT_TENSOR_RAW_HALF, &raw_count);
         info->raw = raw ? ws_fb_floats(buf, raw) : NULL;
+        info->raw_half = half ? ws_fb_halves(buf, half) : NULL;
     }
     if (info->kind == WS_TENSOR_SHARED) {
         uint32_t values_count, values = ws_fb_vector(buf, table, WS_VT_TENSOR_OUTLIER_VALUES, &values_count);
@@ -297,8 +303,10 @@ ws_status ws_tensor_decode(const ws_model *model, ws_tensor_id t, float *out, ui
     if (!model || !out || !valid_id(model, t)) return WS_ERR_ARGUMENT;
     ws_read_tensor(model, (uint32_t)t, &info);
     if (info.kind == WS_TENSOR_ACTIVATION || capacity < info.elements) return WS_ERR_ARGUMENT;
-    if (info.kind == WS_TENSOR_RAW) {
+    if (info.kind == WS_TENSOR_RAW && info.raw) {
         memcpy(out, info.raw, (size_t)info.elements * sizeof(float));
+    } else if (info.kind == WS_TENSOR_RAW) {
+        for (e = 0; e < info.elements; e++) out[e] = ws_half_to_float(info.raw_half[e]);
     } else {
         (void)read_shared(model, &info, NULL, out);
         for (e = 0; e < info.num_outliers; e++) out[info.outlier_positions[e]] = info.outlier_values[e];

@@ -72,6 +72,7 @@ static ws_status check_tensor_layout(ws_fbv *v, uint32_t first, uint32_t i) {
     WS_TRY(ws_fbv_scalar(v, &t, WS_VT_TENSOR_ARENA_OFFSET, 4, &pos));
     WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_OUTLIER_POSITIONS, 4, &pos, &n));
     WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_OUTLIER_VALUES, 4, &pos, &n));
+    WS_TRY(ws_fbv_vector(v, &t, WS_VT_TENSOR_RAW_HALF, 2, &pos, &n));
     return ws_fbv_scalar(v, &t, WS_VT_TENSOR_INDEX_ENCODING, 1, &pos);
 }
 

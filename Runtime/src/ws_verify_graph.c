@@ -130,7 +130,7 @@ static ws_status check_tensor(const ws_model *m, uint32_t t, const ws_huffman *h
     uint32_t table = ws_fb_vector_table(m->buf, m->tensors, t);
     ws_tensor_info info;
     uint64_t elements = 1, first;
-    uint32_t i, raw_count;
+    uint32_t i, raw_count, half_count, raw, half;
     ws_read_tensor(m, t, &info);
     if (info.rank > WS_MAX_RANK) return WS_ERR_TENSOR;
     for (i = 0; i < info.rank; i++) {
@@ -140,14 +140,17 @@ static ws_status check_tensor(const ws_model *m, uint32_t t, const ws_huffman *h
     }
     WS_TRY(check_outliers(m, table, &info, (uint32_t)elements));
     if (info.index_encoding != WS_INDEX_FIXED_WIDTH && info.kind != WS_TENSOR_SHARED) return WS_ERR_TENSOR;
+    raw = ws_fb_vector(m->buf, table, WS_VT_TENSOR_RAW, &raw_count);
+    half = ws_fb_vector(m->buf, table, WS_VT_TENSOR_RAW_HALF, &half_count);
+    /* binary16 values: only for raw tensors of a file that declares the feature, and never next to float32 ones. */
+    if (half && (info.kind != WS_TENSOR_RAW || !(m->features & WS_FEATURE_HALF_RAW) || raw)) return WS_ERR_TENSOR;
     switch (info.kind) {
     case WS_TENSOR_ACTIVATION:
         if (info.arena_offset % 4u != 0) return WS_ERR_ARENA;
         if ((uint64_t)info.arena_offset + 4u * elements > m->arena_bytes) return WS_ERR_ARENA;
         return WS_OK;
     case WS_TENSOR_RAW:
-        ws_fb_vector(m->buf, table, WS_VT_TENSOR_RAW, &raw_count);
-        return raw_count == elements ? WS_OK : WS_ERR_TENSOR;
+        return (half ? half_count : raw_count) == elements ? WS_OK : WS_ERR_TENSOR;
     case WS_TENSOR_SHARED:
         first = ws_fb_u64(m->buf, table, WS_VT_TENSOR_INDEX_OFFSET, 0);
         if (info.index_encoding == WS_INDEX_HUFFMAN) {
@@ -688,6 +691,13 @@ static ws_status check_output(const ws_model *m, const ws_op *op, uint32_t i, ws
     return WS_OK;
 }
 
+/* The inputs whose kernels read binary16 constants (ws_values): the bias and the epilogue scale of Gemm, Conv and
+ * ConvTranspose, read once per output element or channel. */
+static int takes_half(ws_opcode opcode, uint32_t input) {
+    return (opcode == WS_OP_GEMM || opcode == WS_OP_CONV || opcode == WS_OP_CONV_TRANSPOSE) &&
+           (input == 2u || input == 3u);
+}
+
 static ws_status check_operator(const ws_model *m, uint32_t o, const uint8_t *marks, ws_load_error *err) {
     ws_op op;
     ws_tensor_info in[4], x, y[WS_OPERATOR_INFO_OUTPUTS];
@@ -722,6 +732,7 @@ static ws_status check_operator(const ws_model *m, uint32_t o, const uint8_t *ma
         /* Huffman codes are read in order only: never input 0 (Gemm/MatMul's A, read by random access). */
         if (x.kind == WS_TENSOR_SHARED && x.index_encoding == WS_INDEX_HUFFMAN && i == 0)
             return fail_at(err, t, (int32_t)i, WS_ERR_OPERATOR);
+        if (x.raw_half && !takes_half(op.info.opcode, i)) return fail_at(err, t, (int32_t)i, WS_ERR_OPERATOR);
         if (i < 4u) in[i] = x;
     }
 

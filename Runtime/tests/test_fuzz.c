@@ -12,7 +12,7 @@
 #include "ws_test.h"
 
 #define MUTATIONS 30000
-#define NUM_MODELS 10
+#define NUM_MODELS 11
 
 typedef struct {
     uint8_t *data;
@@ -129,6 +129,32 @@ static blob model_huffman(void) {
     z = tm_act(&m, DIMS(1, 3, 2, 2));
     wsm_builder_add_conv(m.b, WS_OP_CONV, NULL, TENSORS(x, w), &z, 1, 1, NULL, NULL, NULL, NULL, 2);
     (void)f;
+    if (tm_finish(&m, TENSORS(a, x), TENSORS(y, z)) != WS_OK) abort();
+    return keep(&m);
+}
+
+/* Feature HALF_RAW: a Gemm's C and S and a Conv's bias and S stored as binary16. */
+static blob model_half(void) {
+    tm m;
+    int32_t a, b, y, x, w, z;
+    tm_init(&m);
+    m.features = WS_FEATURE_HALF_RAW;
+    tm_codebook(&m, FLOATS(-1, 0, 1, 2), 4);
+    a = tm_act(&m, DIMS(1, 3));
+    b = tm_shared(&m, DIMS(3, 2), FLOATS(-1, 0, 1, 2, 0, 1));
+    y = tm_act(&m, DIMS(1, 2));
+    wsm_builder_add_gemm(m.b, NULL,
+                         TENSORS(a, b, tm_raw_half(&m, DIMS(2), (const uint16_t[]){0x3400u, 0xBE00u}),
+                                 tm_raw_half(&m, DIMS(2), (const uint16_t[]){0x4000u, 0x3555u})),
+                         &y, 1, 0.5f, 2.0f, 0, 0);
+    x = tm_act(&m, DIMS(1, 1, 2, 2));
+    w = tm_shared(&m, DIMS(2, 1, 1, 1), FLOATS(1, 2));
+    z = tm_act(&m, DIMS(1, 2, 2, 2));
+    wsm_builder_add_conv(m.b, WS_OP_CONV, NULL,
+                         TENSORS(x, w, tm_raw_half(&m, DIMS(2), (const uint16_t[]){0x0001u, 0xFBFFu}),
+                                 tm_raw_half(&m, DIMS(2), (const uint16_t[]){0x3C00u, 0x8400u})),
+                         &z, 1, 1, (const uint32_t[]){1, 1}, (const uint32_t[]){1, 1}, (const uint32_t[]){0, 0, 0, 0},
+                         NULL, 2);
     if (tm_finish(&m, TENSORS(a, x), TENSORS(y, z)) != WS_OK) abort();
     return keep(&m);
 }
@@ -334,7 +360,7 @@ static const char *const status_names[] = {
 #undef STATUS_NAME
 };
 
-/* `test_fuzz --corpus DIR`: writes the ten models and small chains (valid, read before write, written twice) to
+/* `test_fuzz --corpus DIR`: writes the eleven models and small chains (valid, read before write, written twice) to
  * DIR as the libFuzzer seed corpus (tests/fuzz/corpus, `make fuzz-corpus`). */
 static int write_file(const char *dir, const char *name, const uint8_t *data, size_t len) {
     char path[512];
@@ -350,7 +376,8 @@ static int write_file(const char *dir, const char *name, const uint8_t *data, si
 
 static int write_corpus(const char *dir, blob *models) {
     static const char *const names[NUM_MODELS] = {"mlp",         "mix",      "gemm",  "tiny",     "cnn",
-                                                  "elementwise", "features", "slice", "recurrent", "huffman"};
+                                                  "elementwise", "features", "slice", "recurrent", "huffman",
+                                                  "half"};
     static const char *const chains[3] = {"chain", "chain_read_before_write", "chain_write_twice"};
     int k, bad = 0;
     for (k = 0; k < NUM_MODELS; k++) bad |= write_file(dir, names[k], models[k].data, models[k].len);
@@ -382,6 +409,7 @@ int main(int argc, char **argv) {
     models[7] = model_slice();
     models[8] = model_recurrent();
     models[9] = model_huffman();
+    models[10] = model_half();
     for (k = 0; k < NUM_MODELS; k++) {
         ws_model model;
         CHECK(wsm_flatbuffers_verify(models[k].data, models[k].len));

@@ -149,7 +149,7 @@ static void test_header(void) {
     MLP_CASE(WS_ERR_VERSION, m->version = 0xFFFFFFFFu);
     MLP_CASE(WS_OK, m->version = WS_FORMAT_VERSION);
     MLP_CASE(WS_OK, m->features = WS_KNOWN_FEATURES);
-    MLP_CASE(WS_ERR_FEATURE, m->features = (uint64_t)1 << 3); /* the first bit no runtime knows yet */
+    MLP_CASE(WS_ERR_FEATURE, m->features = (uint64_t)1 << 4); /* the first bit no runtime knows yet */
     MLP_CASE(WS_ERR_FEATURE, m->features = (uint64_t)1 << 63);
 }
 

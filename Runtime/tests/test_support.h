@@ -99,6 +99,8 @@ void tm_free(tm *m);
 int32_t tm_act(tm *m, const uint32_t *shape, uint32_t rank);
 int32_t tm_act_at(tm *m, const uint32_t *shape, uint32_t rank, uint32_t arena_offset);
 int32_t tm_raw(tm *m, const uint32_t *shape, uint32_t rank, const float *values);
+/* Raw values as binary16 bit patterns (set WS_FEATURE_HALF_RAW in m->features). */
+int32_t tm_raw_half(tm *m, const uint32_t *shape, uint32_t rank, const uint16_t *values);
 void tm_codebook(tm *m, const float *values, uint32_t n);
 /* A shared tensor whose values must all be codebook entries (stored as their codebook indices). */
 int32_t tm_shared(tm *m, const uint32_t *shape, uint32_t rank, const float *values);

@@ -94,13 +94,16 @@ struct Outliers {
 
 int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint32_t rank, fb::TensorKind kind,
                    const float *values, uint32_t count, uint64_t index_offset, uint32_t arena_offset,
-                   Outliers outliers = {}, fb::IndexEncoding encoding = fb::IndexEncoding::FixedWidth) {
+                   Outliers outliers = {}, fb::IndexEncoding encoding = fb::IndexEncoding::FixedWidth,
+                   const uint16_t *half = nullptr) {
     return guarded(int32_t(-1), [&]() -> int32_t {
         auto &fbb = b->fbb;
         auto name_offset = optional_string(fbb, name);
         auto shape_offset = shared_vector(b, 'u', shape, rank);
         flatbuffers::Offset<flatbuffers::Vector<float>> raw_offset = 0;
-        if (kind == fb::TensorKind::Raw) raw_offset = shared_vector(b, 'f', values, count);
+        flatbuffers::Offset<flatbuffers::Vector<uint16_t>> half_offset = 0;
+        if (kind == fb::TensorKind::Raw && half) half_offset = shared_vector(b, 'h', half, count);
+        else if (kind == fb::TensorKind::Raw) raw_offset = shared_vector(b, 'f', values, count);
         flatbuffers::Offset<flatbuffers::Vector<uint32_t>> outlier_positions = 0;
         flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values = 0;
         if (outliers.count > 0) {
@@ -111,7 +114,8 @@ int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint
         tb.add_name(name_offset);
         tb.add_shape(shape_offset);
         tb.add_kind(kind);
-        if (kind == fb::TensorKind::Raw) tb.add_raw(raw_offset);
+        if (kind == fb::TensorKind::Raw && half) tb.add_raw_half(half_offset);
+        else if (kind == fb::TensorKind::Raw) tb.add_raw(raw_offset);
         if (kind == fb::TensorKind::Shared) tb.add_index_offset(index_offset);
         if (kind == fb::TensorKind::Activation) tb.add_arena_offset(arena_offset);
         if (outliers.count > 0) {
@@ -179,6 +183,12 @@ int32_t wsm_builder_add_activation(wsm_builder *builder, const char *name, const
 int32_t wsm_builder_add_raw(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
                             const float *values, uint32_t count) {
     return add_tensor(builder, name, shape, rank, fb::TensorKind::Raw, values, count, 0, 0);
+}
+
+int32_t wsm_builder_add_raw_half(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
+                                 const uint16_t *values, uint32_t count) {
+    return add_tensor(builder, name, shape, rank, fb::TensorKind::Raw, nullptr, count, 0, 0, {},
+                      fb::IndexEncoding::FixedWidth, values);
 }
 
 int32_t wsm_builder_add_shared(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,

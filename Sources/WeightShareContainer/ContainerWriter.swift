@@ -65,22 +65,24 @@ public enum ContainerWriter {
     /// - Parameter coding: how the shared tensors' indices are stored (``IndexCoding``); `.auto` and `.conv` write
     ///   the file both ways when coding could pay and keep the smaller (every byte counted).
     /// - Parameter fixedWidth: tensors (ids) kept fixed width whatever `coding` says.
+    /// - Parameter constants: how biases and epilogue scales are stored (``ConstantPrecision``).
     public static func write(model: LoweredModel, plan: MemoryPlan,
                              sharing: (weights: SharedWeights, quantization: Quantization)? = nil,
                              outliers: OutlierTable = OutlierTable(),
                              metadata: ContainerMetadata? = nil, coding: IndexCoding = .fixed,
-                             fixedWidth: Set<Int> = []) throws -> [UInt8] {
+                             fixedWidth: Set<Int> = [], constants: ConstantPrecision = .float) throws -> [UInt8] {
+        let half = constants.halfTensors(model)
         guard let (weights, quantization) = sharing, coding != .fixed else {
             return try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
-                             codingPlan: IndexCodingPlan())
+                             codingPlan: IndexCodingPlan(), half: half)
         }
         let codingPlan = IndexCodingPlan.make(model: model, slices: weights.slices, quantization: quantization,
                                               coding: coding, fixedWidth: fixedWidth)
         let coded = try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
-                              codingPlan: codingPlan)
+                              codingPlan: codingPlan, half: half)
         guard coding.keepsSmaller, !codingPlan.coded.isEmpty else { return coded }
         let fixed = try write(model: model, plan: plan, sharing: sharing, outliers: outliers, metadata: metadata,
-                              codingPlan: IndexCodingPlan())
+                              codingPlan: IndexCodingPlan(), half: half)
         return coded.count < fixed.count ? coded : fixed
     }
 
@@ -114,9 +116,10 @@ public enum ContainerWriter {
         return (offsets, fixed.count, stream)
     }
 
+    /// `half`: raw tensors stored as binary16 (``ConstantPrecision/halfTensors(_:)``).
     static func write(model: LoweredModel, plan: MemoryPlan,
                       sharing: (weights: SharedWeights, quantization: Quantization)?, outliers: OutlierTable,
-                      metadata: ContainerMetadata?, codingPlan: IndexCodingPlan) throws -> [UInt8] {
+                      metadata: ContainerMetadata?, codingPlan: IndexCodingPlan, half: Set<Int>) throws -> [UInt8] {
         guard let builder = wsm_builder_create() else { throw ContainerError.outOfMemory }
         defer { wsm_builder_destroy(builder) }
         guard plan.arenaBytes < Int(Int32.max) else { throw ContainerError.tooLarge(what: "arena", value: plan.arenaBytes) }
@@ -156,6 +159,11 @@ public enum ContainerWriter {
                                                            offset, encoding, p.baseAddress, v.baseAddress,
                                                            UInt32(p.count))
                         }
+                    }
+                } else if let values = tensor.constant, half.contains(t) {
+                    return HalfValues.bitPatterns(values).withUnsafeBufferPointer {
+                        wsm_builder_add_raw_half(builder, name, dims.baseAddress, UInt32(dims.count),
+                                                 $0.baseAddress, UInt32($0.count))
                     }
                 } else if let values = tensor.constant {
                     return values.withUnsafeBufferPointer {
@@ -226,7 +234,8 @@ public enum ContainerWriter {
         }
         guard metaStatus == 0,
               wsm_builder_finish(builder, formatVersion, requiredFeatures(model, outliers: outliers)
-                                 | (codingPlan.coded.isEmpty ? 0 : UInt64(WS_FEATURE_HUFFMAN))) == 0 else {
+                                 | (codingPlan.coded.isEmpty ? 0 : UInt64(WS_FEATURE_HUFFMAN))
+                                 | (half.isEmpty ? 0 : UInt64(WS_FEATURE_HALF_RAW))) == 0 else {
             throw ContainerError.outOfMemory
         }
         var length = 0

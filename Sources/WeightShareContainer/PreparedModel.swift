@@ -6,18 +6,32 @@ public struct PreparedModel: Sendable, Equatable {
     public let lowered: LoweredModel
     public let plan: MemoryPlan
     public let shared: SharedWeights
+    /// How the containers of quantized weights store biases and epilogue scales; the float reference
+    /// (`container(quantization: nil)`) always keeps float32.
+    public let constants: ConstantPrecision
 
-    public init(lowered: LoweredModel) {
+    public init(lowered: LoweredModel, constants: ConstantPrecision = .float) {
         self.lowered = lowered
+        self.constants = constants
         plan = MemoryPlanner.plan(lowered)
         shared = SharedWeights(model: lowered)
+    }
+
+    /// The same model, its quantized containers storing constants as `constants` says.
+    public func with(constants: ConstantPrecision) -> PreparedModel {
+        PreparedModel(lowered: lowered, plan: plan, shared: shared, constants: constants)
+    }
+
+    private init(lowered: LoweredModel, plan: MemoryPlan, shared: SharedWeights, constants: ConstantPrecision) {
+        (self.lowered, self.plan, self.shared, self.constants) = (lowered, plan, shared, constants)
     }
 
     /// The container with `quantization` applied to the shared weights; nil stores every weight raw.
     public func container(quantization: Quantization?, metadata: ContainerMetadata? = nil,
                           coding: IndexCoding = .fixed) throws -> [UInt8] {
         try ContainerWriter.write(model: lowered, plan: plan, sharing: quantization.map { (shared, $0) },
-                                  metadata: metadata, coding: coding)
+                                  metadata: metadata, coding: coding,
+                                  constants: quantization == nil ? .float : constants)
     }
 
     /// The container with `encoding` applied (its scales refit when it says so, to its nearest-bin values; its
@@ -30,6 +44,7 @@ public struct PreparedModel: Sendable, Equatable {
             ? encoding.normalization.refitScales(lowered, weights: shared, shared: encoding.values) : lowered
         return try ContainerWriter.write(model: biasOffsets.apply(to: model), plan: plan,
                                          sharing: (shared, encoding.writtenQuantization), outliers: encoding.outliers,
-                                         metadata: metadata, coding: coding, fixedWidth: fixedWidth)
+                                         metadata: metadata, coding: coding, fixedWidth: fixedWidth,
+                                         constants: constants)
     }
 }

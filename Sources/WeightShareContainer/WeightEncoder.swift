@@ -31,7 +31,7 @@ public final class WeightEncoder: @unchecked Sendable {
     public func variant(_ normalization: WeightNormalization) -> Variant {
         if let cached = lock.withLock({ variants[normalization] }) { return cached }
         let (model, scaleCount) = normalization.apply(to: base.lowered)
-        let prepared = normalization == .none ? base : PreparedModel(lowered: model)
+        let prepared = normalization == .none ? base : PreparedModel(lowered: model, constants: base.constants)
         let variant = Variant(prepared: prepared, scaleCount: scaleCount, sorted: prepared.shared.values.sorted())
         lock.withLock { variants[normalization] = variant }
         return variant

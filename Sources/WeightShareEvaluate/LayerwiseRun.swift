@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import WeightShareCompress
+import WeightShareContainer
 import WeightShareCore
 import WeightShareHostKernels
 import WeightShareReader
@@ -239,14 +240,20 @@ final class LayerwiseRun: @unchecked Sendable {
     }
 
     /// Overwrites raw constant `tensor` in this run's copy of the container (a corrected bias; the file's CRC
-    /// no longer matches, which only the load checks).
+    /// no longer matches, which only the load checks), in the precision the container stores it: a binary16 bias
+    /// takes the corrected values rounded as the compiled file will hold them.
     func overwrite(rawTensor tensor: Int, with values: [Float]) {
         var info = ws_tensor_info()
-        guard ws_model_tensor(model.model, Int32(tensor), &info) == WS_OK, let raw = info.raw,
-              values.count == Int(info.elements) else {
+        guard ws_model_tensor(model.model, Int32(tensor), &info) == WS_OK, values.count == Int(info.elements) else {
             preconditionFailure("tensor \(tensor) is not a raw constant of \(values.count) values")
         }
-        UnsafeMutablePointer(mutating: raw).update(from: values, count: values.count)
+        if let raw = info.raw {
+            UnsafeMutablePointer(mutating: raw).update(from: values, count: values.count)
+        } else if let half = info.raw_half {
+            UnsafeMutablePointer(mutating: half).update(from: HalfValues.bitPatterns(values), count: values.count)
+        } else {
+            preconditionFailure("tensor \(tensor) is not a raw constant")
+        }
     }
 
     /// The values of the outputs at `outputs` (positions in the model's outputs), one row per sample.

@@ -63,10 +63,10 @@ static void epilogue(const ws_conv_params *p, const float *acc, size_t ld, float
     uint32_t m;
     size_t i;
     for (m = 0; m < p->m; m++) {
-        const float s = p->scale ? p->scale[m * p->scale_step] : 1.0f, b = p->bias ? p->bias[m] : 0.0f;
+        const float s = ws_conv_scale(p, m), b = ws_conv_bias(p, m);
         const float *a = acc + m * ld;
         float *row = y + m * plane;
-        if (!p->scale && !p->bias) {
+        if (!ws_conv_has_epilogue(p)) {
             if (a != row) memcpy(row, a, plane * sizeof *row);
         } else {
             for (i = 0; i < plane; i++) row[i] = s * a[i] + b;

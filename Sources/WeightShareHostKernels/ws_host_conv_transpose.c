@@ -33,8 +33,8 @@ void ws_host_conv_transpose(const ws_conv_params *p, const ws_host_image *images
                     }
                 }
             }
-        for (m = 0; m < p->m && (p->scale || p->bias); m++) {
-            const float s = p->scale ? p->scale[m * p->scale_step] : 1.0f, b = p->bias ? p->bias[m] : 0.0f;
+        for (m = 0; m < p->m && ws_conv_has_epilogue(p); m++) {
+            const float s = ws_conv_scale(p, m), b = ws_conv_bias(p, m);
             float *row = y + m * out_plane;
             size_t e;
             for (e = 0; e < out_plane; e++) row[e] = s * row[e] + b;

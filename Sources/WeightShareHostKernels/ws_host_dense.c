@@ -7,15 +7,15 @@
 /* Y = alpha · acc · diag(S) + beta · C for one sample; acc rows are p->n apart (acc == y works). */
 static void epilogue(const ws_gemm_params *p, const float *acc, float *y) {
     uint32_t i, j;
-    if (p->alpha == 1.0f && !p->s && !p->c) {
+    if (p->alpha == 1.0f && !ws_values_present(&p->s) && !ws_values_present(&p->c)) {
         if (acc != y) memcpy(y, acc, (size_t)p->m * p->n * sizeof *y);
         return;
     }
     for (i = 0; i < p->m; i++)
         for (j = 0; j < p->n; j++) {
             float v = p->alpha * acc[(size_t)i * p->n + j];
-            if (p->s) v *= p->s[j * p->s_step];
-            if (p->c) v += p->beta * p->c[i * p->c_stride_m + j * p->c_stride_n];
+            if (ws_values_present(&p->s)) v *= ws_values_at(&p->s, j * p->s_step);
+            if (ws_values_present(&p->c)) v += p->beta * ws_values_at(&p->c, i * p->c_stride_m + j * p->c_stride_n);
             y[(size_t)i * p->n + j] = v;
         }
 }

@@ -37,8 +37,8 @@ static void planes_baseline(const ws_conv_params *p, const float *x, const float
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow, taps = (size_t)p->kh * p->kw;
     uint32_t c;
     for (c = 0; c < p->c; c++)
-        plane(p, x + c * in_plane, w + c * taps, y + c * out_plane, p->scale ? p->scale[c * p->scale_step] : 1.0f,
-              p->bias ? p->bias[c] : 0.0f);
+        plane(p, x + c * in_plane, w + c * taps, y + c * out_plane, ws_conv_scale(p, c),
+              ws_conv_bias(p, c));
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -48,8 +48,8 @@ __attribute__((target("avx2"))) static void planes_avx2(const ws_conv_params *p,
     const size_t in_plane = (size_t)p->h * p->w, out_plane = (size_t)p->oh * p->ow, taps = (size_t)p->kh * p->kw;
     uint32_t c;
     for (c = 0; c < p->c; c++)
-        plane(p, x + c * in_plane, w + c * taps, y + c * out_plane, p->scale ? p->scale[c * p->scale_step] : 1.0f,
-              p->bias ? p->bias[c] : 0.0f);
+        plane(p, x + c * in_plane, w + c * taps, y + c * out_plane, ws_conv_scale(p, c),
+              ws_conv_bias(p, c));
 }
 #endif
 

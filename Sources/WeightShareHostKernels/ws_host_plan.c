@@ -104,9 +104,15 @@ static float *tensor_in(const ws_model *m, ws_tensor_id t, void *arena) {
     return (float *)(void *)((uint8_t *)arena + info.arena_offset);
 }
 
-static const float *raw(const ws_model *m, const ws_op *op, uint32_t i) {
+/* A bias or epilogue scale input (float32 or binary16), absent when the input is. */
+static ws_values constant(const ws_model *m, const ws_op *op, uint32_t i) {
     ws_tensor_info t;
-    return input(m, op, i, &t) ? t.raw : NULL;
+    ws_values v = {NULL, NULL};
+    if (input(m, op, i, &t)) {
+        v.f32 = t.raw;
+        v.f16 = t.raw_half;
+    }
+    return v;
 }
 
 static ws_status run_conv(const ws_model *m, const ws_op *op, ws_host_kernel kernel, void *const *arenas,
@@ -119,8 +125,8 @@ static ws_status run_conv(const ws_model *m, const ws_op *op, ws_host_kernel ker
     input(m, op, 1, &wi);
     ws_read_tensor(m, (uint32_t)op->info.outputs[0], &y);
     ws_op_conv_params(op, &x, &y, wi.shape[2], wi.shape[3], &p);
-    p.bias = raw(m, op, 2);
-    p.scale = raw(m, op, 3);
+    p.bias = constant(m, op, 2);
+    p.scale = constant(m, op, 3);
     p.scale_step = input(m, op, 3, &s) && s.elements == 1u ? 0u : 1u;
     images = (ws_host_image *)malloc((size_t)count * p.n * sizeof *images);
     if (!images) return WS_ERR_ARGUMENT;
@@ -176,10 +182,10 @@ static ws_status run_dense(const ws_model *m, const ws_op *op, int matmul, void 
         p.trans_b = op->trans_b;
         p.alpha = op->alpha;
         p.beta = op->beta;
-        p.s = raw(m, op, 3);
+        p.s = constant(m, op, 3);
         p.s_step = input(m, op, 3, &s) && s.elements == 1u ? 0u : 1u;
         if (input(m, op, 2, &c)) { /* C broadcast ([], [1], [N], [1, N], [M, 1], [M, N]) through zero strides */
-            p.c = c.raw;
+            p.c = constant(m, op, 2);
             if (c.rank >= 1u) p.c_stride_n = c.shape[c.rank - 1u] == 1u ? 0u : 1u;
             if (c.rank == 2u) p.c_stride_m = c.shape[0] == 1u ? 0u : c.shape[1];
         }

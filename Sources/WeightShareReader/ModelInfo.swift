@@ -20,6 +20,8 @@ public struct TensorInfo: Sendable, Equatable {
     /// How a shared constant's indices are stored: "fixed" (index_offset counts elements of the fixed-width part)
     /// or "huffman" (index_offset is the stream bit of its first code).
     public var indexCoding: String
+    /// Raw constants: "float32", or "binary16" (feature HALF_RAW); "" for the other kinds.
+    public var rawPrecision: String
 
     init(index: Int, _ info: ws_tensor_info) {
         self.index = index
@@ -36,6 +38,7 @@ public struct TensorInfo: Sendable, Equatable {
         indexOffset = Int(info.index_offset)
         outlierCount = Int(info.num_outliers)
         indexCoding = info.index_encoding == WS_INDEX_HUFFMAN ? "huffman" : "fixed"
+        rawPrecision = info.kind != WS_TENSOR_RAW ? "" : info.raw_half != nil ? "binary16" : "float32"
     }
 }
 
@@ -81,14 +84,16 @@ public struct StreamInfo: Sendable, Equatable {
 
 public struct ModelMetadata: Sendable, Equatable {
     public var formatVersion: Int
-    /// Feature bits the file declares (`WS_FEATURE_*`: 1 = exact outliers, 2 = one-element epilogue scales).
+    /// Feature bits the file declares (`WS_FEATURE_*`: 1 = exact outliers, 2 = one-element epilogue scales,
+    /// 4 = Huffman-coded indices, 8 = binary16 raw constants).
     public var requiredFeatures: UInt64
 
     /// Names of the declared feature bits; bits this reader does not know by number.
     public var requiredFeatureNames: [String] {
         let known: [(UInt64, String)] = [(UInt64(WS_FEATURE_OUTLIERS), "outliers"),
                                          (UInt64(WS_FEATURE_SCALAR_SCALE), "scalar-scale"),
-                                         (UInt64(WS_FEATURE_HUFFMAN), "huffman")]
+                                         (UInt64(WS_FEATURE_HUFFMAN), "huffman"),
+                                         (UInt64(WS_FEATURE_HALF_RAW), "half-raw")]
         var names = known.filter { requiredFeatures & $0.0 != 0 }.map(\.1)
         let unknown = requiredFeatures & ~known.reduce(0) { $0 | $1.0 }
         if unknown != 0 { names.append("bits 0x" + String(unknown, radix: 16)) }

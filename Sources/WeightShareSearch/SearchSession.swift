@@ -86,7 +86,7 @@ public struct SearchSession {
         }
         // Error compensation and bias corrections are measured on the search data, so every container of this
         // run (search, merge, held-out scoring, compile) carries the same indices and offsets.
-        let encoder = WeightEncoder(base: source.prepared,
+        let encoder = WeightEncoder(base: source.prepared.with(constants: settings.constantPrecision),
                                     calibration: Calibration(samples: samples, workers: evaluationThreads))
         evaluator = try RuntimeEvaluator(encoder: encoder, samples: samples, metric: settings.metric,
                                          output: settings.output, workers: evaluationThreads,
@@ -127,7 +127,7 @@ public struct SearchSession {
     public func checkSmallestCandidateFits(board: Board) throws {
         func smallest(k: Int) throws -> (bytes: Int, quantization: Quantization, fit: FitReport) {
             let q = Quantization(binning: UniformBinning(values: source.prepared.shared.values, k: k))
-            let bytes = try source.prepared.container(quantization: q, coding: settings.compileCoding).count
+            let bytes = try evaluator.encoder.base.container(quantization: q, coding: settings.compileCoding).count
             return (bytes, q, FitCheck.check(board: board, wsmBytes: bytes, arenaBytes: source.prepared.plan.arenaBytes))
         }
         let atMin = try smallest(k: settings.kMin)

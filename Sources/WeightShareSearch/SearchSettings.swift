@@ -87,6 +87,10 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// What `wsc compile` writes for this run unless told otherwise, and so what a board must fit: the run's
     /// coding, or ``IndexCoding/compileDefault`` when the search did not name one (and for older runs).
     public var compileCoding: IndexCoding { indexCoding ?? IndexCoding.compileDefault }
+    /// How the candidates' and the compiled file's biases and epilogue scales are stored (`--constants`; nil in
+    /// older run.json files: float32, what those searches scored).
+    public var constants: ConstantPrecision?
+    public var constantPrecision: ConstantPrecision { constants ?? .float }
 
     /// `score` (the paper): the merged score may not fall below the floor (see ``MergeFloor``). `bound`: the
     /// one-sided upper bound on the loss against the float model, on the search data at ``confidenceLevel``, may not
@@ -142,7 +146,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
                 selectFraction: Double? = nil, selectData: String? = nil, confidence: Double? = nil,
                 mergeRule: MergeRule? = nil, front: FrontKind? = nil, mergeOrder: MergeOrder? = nil,
                 mergeMaxEvaluations: Int? = nil, evaluator: EvaluatorKernels? = nil, racing: Bool? = nil,
-                indexCoding: IndexCoding? = nil) {
+                indexCoding: IndexCoding? = nil, constants: ConstantPrecision? = nil) {
         self.model = model
         self.data = data
         self.inputShapes = inputShapes
@@ -173,6 +177,7 @@ public struct SearchSettings: Sendable, Equatable, Codable {
         self.evaluator = evaluator
         self.racing = racing
         self.indexCoding = indexCoding
+        self.constants = constants
     }
 }
 

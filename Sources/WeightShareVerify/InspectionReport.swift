@@ -17,6 +17,8 @@ public struct InspectionReport: Sendable, Encodable {
         /// Shared tensors: "fixed" or "huffman", and the stream bits their indices take.
         public var indexCoding: String?
         public var indexBits: Int?
+        /// Raw tensors: "float32" or "binary16".
+        public var precision: String?
     }
 
     public struct Operator: Sendable, Encodable {
@@ -78,7 +80,8 @@ public struct InspectionReport: Sendable, Encodable {
                    indexOffset: $0.kind == .shared ? $0.indexOffset : nil,
                    outliers: $0.kind == .shared ? $0.outlierCount : nil,
                    indexCoding: $0.kind == .shared ? $0.indexCoding : nil,
-                   indexBits: $0.kind == .shared ? model.indices(ofTensor: $0.index)?.bits : nil)
+                   indexBits: $0.kind == .shared ? model.indices(ofTensor: $0.index)?.bits : nil,
+                   precision: $0.kind == .raw ? $0.rawPrecision : nil)
         }
         operators = model.operators.map { Operator(opcode: $0.opcode, name: $0.name, inputs: $0.inputs, outputs: $0.outputs) }
     }

@@ -15,4 +15,5 @@ extension IndexCoding: ExpressibleByArgument {}
 extension SearchSettings.MergeRule: ExpressibleByArgument {}
 extension SearchSettings.FrontKind: ExpressibleByArgument {}
 extension EvaluatorKernels: ExpressibleByArgument {}
+extension ConstantPrecision: ExpressibleByArgument {}
 extension SearchSettings.MergeOrder: ExpressibleByArgument {}

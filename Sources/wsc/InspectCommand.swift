@@ -12,7 +12,7 @@ struct InspectCommand: ParsableCommand {
 
     private func row(_ t: InspectionReport.Tensor) -> [String] {
         let shape = "[" + t.shape.map(String.init).joined(separator: ",") + "]"
-        var place = "raw"
+        var place = t.precision == "binary16" ? "raw binary16" : "raw"
         if let offset = t.arenaOffset { place = "arena+\(offset)" }
         if let offset = t.indexOffset { place = t.indexCoding == "huffman" ? "stream bit \(offset)" : "stream@\(offset)" }
         let outliers = t.outliers.map { $0 > 0 ? String($0) : "" } ?? ""

@@ -179,15 +179,16 @@ struct BiasCorrectionTests {
         #expect(error(model) <= error(variant.lowered) + 1e-12)
     }
 
-    @Test("compile rebuilds a refit, compensated, bias-corrected solution exactly: same score as searched, same bytes after reopening; changed data is refused")
-    func compileReproduces() throws {
+    @Test("compile rebuilds a refit, compensated, bias-corrected solution exactly: same score as searched, same bytes after reopening; changed data is refused (float32 and binary16 biases)",
+          arguments: [ConstantPrecision.float, .half])
+    func compileReproduces(constants: ConstantPrecision) throws {
         let root = try FixturePaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let data = root.appendingPathComponent("val.npz")
         try FileManager.default.copyItem(at: FixturePaths.url("digits_val.npz"), to: data)
         let settings = SearchSettings(model: FixturePaths.url("folded/resnet_folded.onnx").path, data: data.path,
                                       inputShapes: ["input": [1, 1, 8, 8]], population: 4, generations: 1,
-                                      kMax: 64, merge: false, limit: 120, genome: .full)
+                                      kMax: 64, merge: false, limit: 120, genome: .full, constants: constants)
         let directory = RunDirectory(root.appendingPathComponent("run"))
         let session = try SearchSession(settings: settings, directory: directory)
         let report = try session.run(resume: false) { _ in }
@@ -204,7 +205,10 @@ struct BiasCorrectionTests {
         let searched = try session.evaluator.score(encoding)
 
         let compiled = try ModelCompiler.compile(session: session, solution: solution)
-        let outputs = try BatchRunner.run(try WSMModel(bytes: compiled.wsm), samples: session.samples)
+        let model = try WSMModel(bytes: compiled.wsm)
+        // The corrected biases are what the searched score ran with: rounded to binary16 in both when half.
+        #expect(model.metadata.requiredFeatureNames.contains("half-raw") == (constants == .half))
+        let outputs = try BatchRunner.run(model, samples: session.samples)
         let accuracy = Metric.accuracy.score(outputs: outputs, width: 10, labels: session.samples.labels,
                                              reference: outputs)
         #expect(accuracy == searched)

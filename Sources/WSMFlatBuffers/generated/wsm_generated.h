@@ -2114,7 +2114,8 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_ARENA_OFFSET = 14,
     VT_OUTLIER_POSITIONS = 16,
     VT_OUTLIER_VALUES = 18,
-    VT_INDEX_ENCODING = 20
+    VT_INDEX_ENCODING = 20,
+    VT_RAW_HALF = 22
   };
   const flatbuffers::String *name() const {
     return GetPointer<const flatbuffers::String *>(VT_NAME);
@@ -2135,7 +2136,7 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   bool mutate_kind(ws::fb::TensorKind _kind = static_cast<ws::fb::TensorKind>(0)) {
     return SetField<uint8_t>(VT_KIND, static_cast<uint8_t>(_kind), 0);
   }
-  /// kind == Raw: the values, row-major.
+  /// kind == Raw: the values, row-major (absent when `raw_half` holds them).
   const flatbuffers::Vector<float> *raw() const {
     return GetPointer<const flatbuffers::Vector<float> *>(VT_RAW);
   }
@@ -2183,6 +2184,15 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   bool mutate_index_encoding(ws::fb::IndexEncoding _index_encoding = static_cast<ws::fb::IndexEncoding>(0)) {
     return SetField<uint8_t>(VT_INDEX_ENCODING, static_cast<uint8_t>(_index_encoding), 0);
   }
+  /// kind == Raw, feature HALF_RAW: the values as IEEE 754 binary16 (little-endian), instead of `raw` (a Raw tensor
+  /// has exactly one of the two, with one entry per element). Only in the inputs kernels read once per output
+  /// channel or element: the bias C (input 2) and the epilogue scale S (input 3) of Gemm, Conv and ConvTranspose.
+  const flatbuffers::Vector<uint16_t> *raw_half() const {
+    return GetPointer<const flatbuffers::Vector<uint16_t> *>(VT_RAW_HALF);
+  }
+  flatbuffers::Vector<uint16_t> *mutable_raw_half() {
+    return GetPointer<flatbuffers::Vector<uint16_t> *>(VT_RAW_HALF);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_NAME) &&
@@ -2199,6 +2209,8 @@ struct Tensor FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            VerifyOffset(verifier, VT_OUTLIER_VALUES) &&
            verifier.VerifyVector(outlier_values()) &&
            VerifyField<uint8_t>(verifier, VT_INDEX_ENCODING, 1) &&
+           VerifyOffset(verifier, VT_RAW_HALF) &&
+           verifier.VerifyVector(raw_half()) &&
            verifier.EndTable();
   }
 };
@@ -2234,6 +2246,9 @@ struct TensorBuilder {
   void add_index_encoding(ws::fb::IndexEncoding index_encoding) {
     fbb_.AddElement<uint8_t>(Tensor::VT_INDEX_ENCODING, static_cast<uint8_t>(index_encoding), 0);
   }
+  void add_raw_half(flatbuffers::Offset<flatbuffers::Vector<uint16_t>> raw_half) {
+    fbb_.AddOffset(Tensor::VT_RAW_HALF, raw_half);
+  }
   explicit TensorBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -2255,9 +2270,11 @@ inline flatbuffers::Offset<Tensor> CreateTensor(
     uint32_t arena_offset = 0,
     flatbuffers::Offset<flatbuffers::Vector<uint32_t>> outlier_positions = 0,
     flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values = 0,
-    ws::fb::IndexEncoding index_encoding = ws::fb::IndexEncoding::FixedWidth) {
+    ws::fb::IndexEncoding index_encoding = ws::fb::IndexEncoding::FixedWidth,
+    flatbuffers::Offset<flatbuffers::Vector<uint16_t>> raw_half = 0) {
   TensorBuilder builder_(_fbb);
   builder_.add_index_offset(index_offset);
+  builder_.add_raw_half(raw_half);
   builder_.add_outlier_values(outlier_values);
   builder_.add_outlier_positions(outlier_positions);
   builder_.add_arena_offset(arena_offset);
@@ -2279,12 +2296,14 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
     uint32_t arena_offset = 0,
     const std::vector<uint32_t> *outlier_positions = nullptr,
     const std::vector<float> *outlier_values = nullptr,
-    ws::fb::IndexEncoding index_encoding = ws::fb::IndexEncoding::FixedWidth) {
+    ws::fb::IndexEncoding index_encoding = ws::fb::IndexEncoding::FixedWidth,
+    const std::vector<uint16_t> *raw_half = nullptr) {
   auto name__ = name ? _fbb.CreateString(name) : 0;
   auto shape__ = shape ? _fbb.CreateVector<uint32_t>(*shape) : 0;
   auto raw__ = raw ? _fbb.CreateVector<float>(*raw) : 0;
   auto outlier_positions__ = outlier_positions ? _fbb.CreateVector<uint32_t>(*outlier_positions) : 0;
   auto outlier_values__ = outlier_values ? _fbb.CreateVector<float>(*outlier_values) : 0;
+  auto raw_half__ = raw_half ? _fbb.CreateVector<uint16_t>(*raw_half) : 0;
   return ws::fb::CreateTensor(
       _fbb,
       name__,
@@ -2295,7 +2314,8 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
       arena_offset,
       outlier_positions__,
       outlier_values__,
-      index_encoding);
+      index_encoding,
+      raw_half__);
 }
 
 struct IndexStream FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {

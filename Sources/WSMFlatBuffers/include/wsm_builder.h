@@ -41,6 +41,10 @@ int32_t wsm_builder_add_activation(wsm_builder *builder, const char *name, const
                                    uint32_t arena_offset);
 int32_t wsm_builder_add_raw(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
                             const float *values, uint32_t count);
+/* A raw tensor stored as IEEE 754 binary16 bit patterns (the file then needs the HALF_RAW feature bit, and the
+ * tensor may only be the bias or epilogue scale of a Gemm, Conv or ConvTranspose). */
+int32_t wsm_builder_add_raw_half(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
+                                 const uint16_t *values, uint32_t count);
 int32_t wsm_builder_add_shared(wsm_builder *builder, const char *name, const uint32_t *shape, uint32_t rank,
                                uint64_t index_offset);
 /* A shared tensor with an exact-outlier table (positions strictly ascending; the file then needs the OUTLIERS
