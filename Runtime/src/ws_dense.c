@@ -460,16 +460,25 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
     const uint32_t rows = p->m, depth = p->k, cols = p->n;
     const uint32_t a_sm = p->trans_a ? 1u : depth; /* storage strides of op(A) along m and k */
     const uint32_t a_sk = p->trans_a ? rows : 1u;
+    /* Y = op(A) op(B) + beta * C (alpha 1, no S): the products are added onto beta * C, and no epilogue pass is
+     * needed (a dense layer's bias, as TFLM's reference kernel starts each sum from it). */
+    const int plain = p->alpha == 1.0f && !ws_values_present(&p->s);
+    const int start_c = plain && ws_values_present(&p->c);
     ws_operand_reader w;
     uint32_t i, j, k;
 
+    if (start_c) {
+        for (i = 0; i < rows; i++)
+            for (j = 0; j < cols; j++)
+                y[i * cols + j] = p->beta * ws_values_at(&p->c, i * p->c_stride_m + j * p->c_stride_n);
+    } else {
+        for (i = 0; i < rows * cols; i++) y[i] = 0.0f;
+    }
     if (p->trans_b && rows == 1u && a->values) {
         /* The common dense layer (batch 1, weights [N, K]): one dot product per output. */
-        for (j = 0; j < cols; j++) y[j] = 0.0f;
         ws_dense_rows(a->values + p->a_off, b, p->b_off, depth, cols, y);
     } else {
         ws_operand_reader_start(&w, b, p->b_off);
-        for (i = 0; i < rows * cols; i++) y[i] = 0.0f;
         /* (k, j) walk B in storage order: [N, K] (for j, for k) when trans_b, else [K, N] (for k, for j); one
          * loop for both orders, 78 bytes smaller on Cortex-M4 than two
          * (make cortex-m4, measured at commit e79e755). */
@@ -487,9 +496,8 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
         }
     }
 
-    /* Epilogue, one pass over Y (exact when alpha is 1 and C and S are absent: cheap next to the products, at most
-     * 1/depth of them; a guard that skips it costs 36 bytes on Cortex-M4,
-     * make cortex-m4 at commit e79e755). */
+    /* Epilogue, one pass over Y, when alpha or S scale the products. */
+    if (plain) return;
     for (i = 0; i < rows; i++) {
         for (j = 0; j < cols; j++) {
             float v = p->alpha * y[i * cols + j];

@@ -31,8 +31,8 @@ typedef struct {
 
 static inline int ws_values_present(const ws_values *v) { return v->f32 != NULL || v->f16 != NULL; }
 
-/* Element i of a present vector. */
-static inline float ws_values_at(const ws_values *v, uint32_t i) {
+/* Element i of a present vector (always inlined: a call per output element showed at -Os). */
+static WS_LOAD_INLINE float ws_values_at(const ws_values *v, uint32_t i) {
     return v->f32 ? v->f32[i] : ws_half_to_float(v->f16[i]);
 }
 

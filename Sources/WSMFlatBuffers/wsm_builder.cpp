@@ -48,8 +48,9 @@ struct wsm_builder {
 
 namespace {
 
+// Equal strings are stored once too (a stripped file names every normalisation scale ".weight_scale").
 flatbuffers::Offset<flatbuffers::String> optional_string(flatbuffers::FlatBufferBuilder &fbb, const char *s) {
-    return s ? fbb.CreateString(s) : 0;
+    return s ? fbb.CreateSharedString(s) : 0;
 }
 
 // The bytes of `n` values, prefixed with `kind` so that values of different types or roles never match.

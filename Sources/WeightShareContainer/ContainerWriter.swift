@@ -35,8 +35,8 @@ public enum ContainerNames: Sendable, Equatable {
     /// Every tensor's and operator's name, as the ONNX model has them.
     case all
     /// Only what tools address by name: the graph's inputs and outputs, and the scale tensors the weight
-    /// normalisation adds (`*.weight_scale`, which reports count as scales). ONNX exporters' long internal names
-    /// are up to a fifth of a small model's file (bench/tflm_lut.json).
+    /// normalisation adds, as `.weight_scale` alone (reports count them as scales by that suffix). ONNX exporters'
+    /// long internal names are up to a fifth of a small model's file (bench/tflm_lut.json).
     case interface
 }
 
@@ -61,6 +61,9 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
 /// (the float reference model). Deterministic: the same inputs give the same bytes.
 public enum ContainerWriter {
     public static let formatVersion: UInt32 = WS_FORMAT_VERSION
+    /// The name suffix of the scale tensors the weight normalisation adds, which reports count as scales; a file
+    /// with ``ContainerNames/interface`` names them by the suffix alone (stored once, every tensor pointing at it).
+    public static let scaleSuffix = ".weight_scale"
 
     /// - Parameter coding: how the shared tensors' indices are stored (``IndexCoding``); `.auto` and `.conv` write
     ///   the file both ways when coding could pay and keep the smaller (every byte counted).
@@ -143,8 +146,8 @@ public enum ContainerWriter {
         let interface = Set(model.inputs + model.outputs)
         for (t, tensor) in model.tensors.enumerated() {
             let shape = tensor.shape.map { UInt32($0) }
-            let name: String? = names == .all || interface.contains(t) || tensor.name.hasSuffix(".weight_scale")
-                ? tensor.name : nil
+            let name: String? = names == .all || interface.contains(t) ? tensor.name
+                : tensor.name.hasSuffix(Self.scaleSuffix) ? Self.scaleSuffix : nil
             guard tensor.elementCount < Int(Int32.max) / 4 else {
                 throw ContainerError.tooLarge(what: "tensor \(tensor.name)", value: tensor.elementCount)
             }

@@ -43,7 +43,7 @@ struct CompileCommand: ParsableCommand {
             help: "Index storage: auto (per tensor, canonical Huffman where it is smaller, every byte counted, else fixed width), conv (auto for the tensors only convolutions read; dense layers fixed width, whose coded decode is several times slower on Cortex-M), huffman (every tensor the kernels stream), fixed (fixed width only: files every earlier runtime reads, the fastest to decode). Default: the search's --index-coding (auto).")
     var indexCoding: IndexCoding?
     @Flag(name: .customLong("strip-names"),
-          help: "Keep only the names of the graph's inputs and outputs (and the weight-normalisation scales), and of the solution's description only what 'wsc verify' reads (not its genes, which the run directory keeps): ONNX exporters' internal tensor and operator names are up to a fifth of a small model's file. Inference, 'wsc verify' and 'wsc run' are unchanged; 'wsc report --model' needs the names for its per-operator errors.")
+          help: "Keep only the names of the graph's inputs and outputs (the weight-normalisation scales keep the suffix '.weight_scale' that reports count them by), and of the solution's description only what 'wsc verify' reads (not its genes, which the run directory keeps): ONNX exporters' internal tensor and operator names are up to a fifth of a small model's file. Inference, 'wsc verify' and 'wsc run' are unchanged; 'wsc report --model' needs the names for its per-operator errors.")
     var stripNames = false
     @Option(name: .customLong("max-instructions"),
             help: "With an emulated --board: the smallest file (which tensors are Huffman-coded) whose inference takes at most this many instructions there, measured under QEMU.")

@@ -69,13 +69,13 @@ struct SharedVectorTests {
         (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) }
     }
 
-    @Test("files the writer wrote before (every vector stored per table) load and compute bit for bit what the current files of the same solution compute; the current files are smaller",
+    @Test("files the writer wrote before (every vector stored per table) load and compute bit for bit what the same solution written with shared vectors computes; those files are smaller",
           arguments: [("digits_mlp", [1, 64]), ("mobilenet", [1, 1, 8, 8])])
     func earlierFiles(name: String, shape: [Int]) throws {
         let before = try WSMModel(contentsOf: FixturePaths.url("compat/\(name)_unshared.wsm"))
-        let now = try WSMModel(contentsOf: FixturePaths.url("golden/\(name).wsm"))
+        let now = try WSMModel(contentsOf: FixturePaths.url("compat/\(name)_shared.wsm"))
         let beforeBytes = try Data(contentsOf: FixturePaths.url("compat/\(name)_unshared.wsm"))
-        let nowBytes = try Data(contentsOf: FixturePaths.url("golden/\(name).wsm"))
+        let nowBytes = try Data(contentsOf: FixturePaths.url("compat/\(name)_shared.wsm"))
         #expect(nowBytes.count < beforeBytes.count, "\(beforeBytes.count) → \(nowBytes.count)")
         #expect(before.codebook == now.codebook && before.indices() == now.indices())
         #expect(before.inputs.map(\.shape) == [shape] && now.inputs.map(\.shape) == [shape])
