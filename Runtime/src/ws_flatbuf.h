@@ -129,7 +129,20 @@ static inline const uint16_t *ws_fb_halves(const uint8_t *buf, uint32_t first) {
 }
 
 /* IEEE 754 binary16 to float32, exactly (every binary16 value is a float32 value): normal numbers re-biased,
- * subnormals as mantissa * 2^-24, infinities and NaNs kept. Call it as ws_half_to_float. */
+ * subnormals as mantissa * 2^-24, infinities and NaNs kept. Call it as ws_half_to_float. A 32-bit Arm FPU with the
+ * half-precision conversions does it in one instruction: ACLE's __ARM_FP bit 1 says so (Cortex-M7's FPv5), and so
+ * does VFPv4 (Cortex-M4F's FPv4, whose fused multiply-add GCC announces while it keeps that bit for
+ * -mfp16-format). */
+#if defined(__GNUC__) && defined(__arm__) && defined(__ARM_FP) && \
+    ((__ARM_FP & 2) || ((__ARM_FP & 4) && defined(__ARM_FEATURE_FMA)))
+#define WS_HALF_HARDWARE 1
+static inline float ws_half_to_float_inline(uint32_t h) {
+    float f;
+    __asm__("vmov %0, %1\n\tvcvtb.f32.f16 %0, %0" : "=t"(f) : "r"(h));
+    return f;
+}
+#else
+#define WS_HALF_HARDWARE 0
 static inline float ws_half_to_float_inline(uint32_t h) {
     const uint32_t sign = (h & 0x8000u) << 16, exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu;
     uint32_t bits;
@@ -142,8 +155,9 @@ static inline float ws_half_to_float_inline(uint32_t h) {
     memcpy(&f, &bits, sizeof f);
     return f;
 }
+#endif
 
-#ifdef WS_SMALL
+#if defined(WS_SMALL) && !WS_HALF_HARDWARE
 /* One out-of-line copy (ws_model.c) where code size counts: it runs once per output channel, never per weight. */
 float ws_half_to_float(uint32_t h);
 #else

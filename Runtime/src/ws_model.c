@@ -4,7 +4,7 @@
 #include "ws_internal.h"
 #include "ws_schema.h"
 
-#ifdef WS_SMALL
+#if defined(WS_SMALL) && !WS_HALF_HARDWARE
 float ws_half_to_float(uint32_t h) { return ws_half_to_float_inline(h); }
 #endif
 
