@@ -61,8 +61,9 @@ def main():
     for folder, extra in searches.items():
         run_dir = scratch / folder
         shutil.rmtree(run_dir, ignore_errors=True)  # a new search each time (search refuses a finished run folder)
+        # Binary16 biases (--constants half): the searched files read their biases and scales through ws_values.
         sh([args.wsc, "search", fx / "digits_mlp.onnx", "--data", fx / "digits_val.npz", "--seed", "1",
-            "--out", run_dir, "--input-shape", "input=1,64", *extra])
+            "--out", run_dir, "--input-shape", "input=1,64", "--constants", "half", *extra])
         for s in json.loads((run_dir / "pareto.json").read_text())["solutions"]:
             d = scratch / f"{folder}_front_{s['id']}"
             sh([args.wsc, "compile", run_dir, "-o", d, "--solution", s["id"], "--index-coding", "fixed"])
@@ -82,7 +83,7 @@ def main():
         shutil.rmtree(run_dir, ignore_errors=True)
         sh([args.wsc, "search", fam / f"{net}.onnx", "--data", fam / f"{net}_data.npz", "--out", run_dir, "--metric",
             "cosine", "--genome", "k", "--population", "6", "--generations", "1", "--k-max", "64", "--no-merge",
-            "--limit", "24", "--seed", "2"])
+            "--limit", "24", "--seed", "2", "--constants", "half"])
         sh([args.wsc, "compile", run_dir, "--max-loss", "0.5", "-o", d, "--index-coding", "fixed"])
         info = json.loads(sh([args.wsc, "inspect", d / "model.wsm", "--json"]))
         recurrent[net] = {"wsmBytes": info["bytes"], "bitWidth": info["bitWidth"], "m": info["m"]}

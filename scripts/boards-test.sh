@@ -49,9 +49,10 @@ for board in qemu-mps2-an386 qemu-mps2-an500 qemu-netduinoplus2; do
     echo "== $board (TIMING=dwt): builds and runs; $(grep -c '^sample ' "$fw/dwt.txt") samples with cycles= lines"
 done
 # A BN-folded ResNet with the full genome: a normalised solution (epilogue scales, exact outliers when it has
-# them) runs bare-metal like on the host.
+# them; biases and scales in binary16) runs bare-metal like on the host.
 "$wsc" search $fx/folded/resnet_folded.onnx --data $fx/digits_val.npz --out "$work/folded" \
-    --input-shape input=1,1,8,8 --population 12 --generations 2 --k-max 64 --limit 60 --no-merge >/dev/null 2>&1
+    --input-shape input=1,1,8,8 --population 12 --generations 2 --k-max 64 --limit 60 --no-merge \
+    --constants half >/dev/null 2>&1
 solution=$("$wsc" pareto "$work/folded" --json | python3 -c "
 import json, sys
 front = json.load(sys.stdin)['solutions']

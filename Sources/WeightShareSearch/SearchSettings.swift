@@ -87,8 +87,8 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// What `wsc compile` writes for this run unless told otherwise, and so what a board must fit: the run's
     /// coding, or ``IndexCoding/compileDefault`` when the search did not name one (and for older runs).
     public var compileCoding: IndexCoding { indexCoding ?? IndexCoding.compileDefault }
-    /// How the candidates' and the compiled file's biases and epilogue scales are stored (`--constants`; nil in
-    /// older run.json files: float32, what those searches scored).
+    /// How the candidates' and the compiled file's biases and epilogue scales are stored (`--constants`, default
+    /// float; nil in older run.json files: float32, what those searches scored).
     public var constants: ConstantPrecision?
     public var constantPrecision: ConstantPrecision { constants ?? .float }
 
