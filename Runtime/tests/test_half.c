@@ -15,11 +15,7 @@
 
 static const float CODEBOOK[4] = {-1.0f, 0.0f, 1.0f, 2.0f};
 
-static void start(tm *m, uint64_t features) {
-    tm_init(m);
-    tm_codebook(m, CODEBOOK, 4);
-    m->features = features;
-}
+static void start(tm *m, uint64_t features) { tm_init_with(m, CODEBOOK, 4, features); }
 
 static uint32_t bits_of(float f) {
     uint32_t u;

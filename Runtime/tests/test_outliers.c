@@ -15,11 +15,7 @@
 
 static const float CODEBOOK[4] = {-1.0f, 0.0f, 1.0f, 2.0f};
 
-static void start(tm *m, uint64_t features) {
-    tm_init(m);
-    tm_codebook(m, CODEBOOK, 4);
-    m->features = features;
-}
+static void start(tm *m, uint64_t features) { tm_init_with(m, CODEBOOK, 4, features); }
 
 /* Y = X [1,3] · B [3,2], B shared [[-1, 0], [1, 2], [0, 1]] with outliers at 1 (10) and 4 (-7.5). */
 static void test_gemm_streamed_weights(void) {

@@ -199,6 +199,12 @@ int32_t tm_raw(tm *m, const uint32_t *shape, uint32_t rank, const float *values)
     return t;
 }
 
+void tm_init_with(tm *m, const float *values, uint32_t n, uint64_t features) {
+    tm_init(m);
+    tm_codebook(m, values, n);
+    m->features = features;
+}
+
 int32_t tm_raw_half(tm *m, const uint32_t *shape, uint32_t rank, const uint16_t *values) {
     int32_t t = wsm_builder_add_raw_half(m->b, NULL, shape, rank, values, elements(shape, rank));
     need(t >= 0, "add_raw_half");

@@ -102,6 +102,8 @@ int32_t tm_raw(tm *m, const uint32_t *shape, uint32_t rank, const float *values)
 /* Raw values as binary16 bit patterns (set WS_FEATURE_HALF_RAW in m->features). */
 int32_t tm_raw_half(tm *m, const uint32_t *shape, uint32_t rank, const uint16_t *values);
 void tm_codebook(tm *m, const float *values, uint32_t n);
+/* tm_init, then the codebook `values` and the file's feature bits. */
+void tm_init_with(tm *m, const float *values, uint32_t n, uint64_t features);
 /* A shared tensor whose values must all be codebook entries (stored as their codebook indices). */
 int32_t tm_shared(tm *m, const uint32_t *shape, uint32_t rank, const float *values);
 /* A shared tensor given by raw indices (which may be out of range on purpose). */

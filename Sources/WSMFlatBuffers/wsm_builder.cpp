@@ -40,9 +40,11 @@ struct wsm_builder {
     flatbuffers::Offset<fb::Metadata> metadata;
     uint32_t arena_bytes = 0;
     bool finished = false;
-    // Equal vectors and option tables are written once and referenced from every table that holds them (a
-    // FlatBuffer is a DAG: readers and the Verifier follow offsets and never assume one owner). Shapes repeat
-    // across a graph's activations, options across its convolutions: a small CNN's graph shrinks by a third.
+    // Equal shapes, option vectors and option tables are written once and referenced from every table that holds
+    // them (a FlatBuffer is a DAG: readers and the Verifier follow offsets and never assume one owner). Shapes repeat
+    // across a graph's activations, options across its convolutions: the ResNet fixture's stripped file (seed 4)
+    // 5,992 -> 5,160 bytes. Raw constants are not keyed: equal ones are rare, and a key would copy every weight of a
+    // float model's file.
     std::map<std::string, flatbuffers::uoffset_t> written;
 };
 
@@ -103,8 +105,8 @@ int32_t add_tensor(wsm_builder *b, const char *name, const uint32_t *shape, uint
         auto shape_offset = shared_vector(b, 'u', shape, rank);
         flatbuffers::Offset<flatbuffers::Vector<float>> raw_offset = 0;
         flatbuffers::Offset<flatbuffers::Vector<uint16_t>> half_offset = 0;
-        if (kind == fb::TensorKind::Raw && half) half_offset = shared_vector(b, 'h', half, count);
-        else if (kind == fb::TensorKind::Raw) raw_offset = shared_vector(b, 'f', values, count);
+        if (kind == fb::TensorKind::Raw && half) half_offset = fbb.CreateVector(half, count);
+        else if (kind == fb::TensorKind::Raw) raw_offset = fbb.CreateVector(values, count);
         flatbuffers::Offset<flatbuffers::Vector<uint32_t>> outlier_positions = 0;
         flatbuffers::Offset<flatbuffers::Vector<float>> outlier_values = 0;
         if (outliers.count > 0) {
