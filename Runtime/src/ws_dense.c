@@ -197,55 +197,68 @@ static int dense_rows_pairs(const float *x, const ws_operand *w, uint32_t w_off,
  * Fixed-width rows of up to 6 bits that the nibble (and on hosts the pair) tables leave: each index looked up in the
  * codebook and multiplied with its input. Up to 4 bits, eight indices are one 32-bit window of the stream, W bytes,
  * so a row's bit offset stays put from window to window (8 W + shift <= 31 bits up to 3 bits; a 4-bit row is brought
- * to a byte first); 5 and 6 bits take four a window. 3- and 4-bit rows go two at a time where their offsets agree:
- * each input is loaded once for both rows and the width is a constant, so that an index is one bit-field extract
- * (5 Cortex-M4 instructions a weight; 4.25 on raw weights). A window reads at most 3 bytes past a row's last index
- * (within the stream's padding). Each loop is its own function so that its sums stay in registers.
+ * to a byte first); 5 and 6 bits take four a window. 3- and 4-bit rows go four at a time where their offsets agree
+ * (then two, then one): each input is loaded once for four rows and the width is a constant, so that an index is one
+ * bit-field extract (~4.6 Cortex-M4 instructions a weight, 4.25 on raw weights; two rows at a time took 5). A window
+ * reads at most 3 bytes past a row's last index (within the stream's padding). Each loop is its own function so that
+ * its sums stay in registers.
  */
 #define WS_WINDOW_TERM(acc, xv, v, i, W, M) acc += (xv) * cb[((v) >> (i) * (W)) & (M)]
 
-/* Both rows' terms for input i of the window (u from the first row, v from the second). */
-#define WS_WINDOW_TERM2(a, b, i, W, M)                                                                            \
+/* `quads` groups of four rows `rb` bytes apart from p (all from bit `shift`) into y[4q .. 4q + 3], one call for all
+ * of them: each row's sum in two partial sums (even and odd inputs), as window_spans sums a row. */
+#define WS_WINDOW_TERM4(i, W, M)                                                                                   \
     do {                                                                                                           \
         const float xi = xk[i];                                                                                    \
-        WS_WINDOW_TERM(a, xi, u, i, W, M);                                                                         \
-        WS_WINDOW_TERM(b, xi, v, i, W, M);                                                                         \
+        WS_WINDOW_TERM(a[(i) & 1u], xi, u0, i, W, M);                                                              \
+        WS_WINDOW_TERM(b[(i) & 1u], xi, u1, i, W, M);                                                              \
+        WS_WINDOW_TERM(c[(i) & 1u], xi, u2, i, W, M);                                                              \
+        WS_WINDOW_TERM(d[(i) & 1u], xi, u3, i, W, M);                                                              \
     } while (0)
 
-typedef struct {
-    float first, second;
-} window_sums;
+#define WS_WINDOW_ROWS4(W, M, SHIFT)                                                                               \
+    for (; quads > 0u; quads--, p += 4u * rb, y += 4) {                                                            \
+        const float *xk = x;                                                                                       \
+        const uint8_t *r = p, *s = p + 2u * rb; /* rows 0-1 at r, r + rb; rows 2-3 at s, s + rb */                 \
+        float a[2] = {0.0f, 0.0f}, b[2] = {0.0f, 0.0f}, c[2] = {0.0f, 0.0f}, d[2] = {0.0f, 0.0f};                  \
+        do {                                                                                                       \
+            const uint32_t u0 = ws_ld_u32(r) >> (SHIFT), u1 = ws_ld_u32(r + rb) >> (SHIFT);                        \
+            const uint32_t u2 = ws_ld_u32(s) >> (SHIFT), u3 = ws_ld_u32(s + rb) >> (SHIFT);                        \
+            WS_WINDOW_TERM4(0u, W, M);                                                                             \
+            WS_WINDOW_TERM4(1u, W, M);                                                                             \
+            WS_WINDOW_TERM4(2u, W, M);                                                                             \
+            WS_WINDOW_TERM4(3u, W, M);                                                                             \
+            WS_WINDOW_TERM4(4u, W, M);                                                                             \
+            WS_WINDOW_TERM4(5u, W, M);                                                                             \
+            WS_WINDOW_TERM4(6u, W, M);                                                                             \
+            WS_WINDOW_TERM4(7u, W, M);                                                                             \
+            xk += 8;                                                                                               \
+            r += (W);                                                                                              \
+            s += (W);                                                                                              \
+        } while (xk != end);                                                                                       \
+        y[0] += a[0] + a[1];                                                                                       \
+        y[1] += b[0] + b[1];                                                                                       \
+        y[2] += c[0] + c[1];                                                                                       \
+        y[3] += d[0] + d[1];                                                                                       \
+    }
 
-/* Two rows (p and q, both from bit `shift`) over the inputs xk .. end, a multiple of 8, W a constant. */
-#define WS_WINDOW_ROWS2(W, M)                                                                                      \
-    float a0 = 0.0f, a1 = 0.0f, b0 = 0.0f, b1 = 0.0f;                                                              \
-    window_sums sums;                                                                                              \
-    do {                                                                                                           \
-        const uint32_t u = ws_ld_u32(p) >> shift, v = ws_ld_u32(q) >> shift;                                       \
-        WS_WINDOW_TERM2(a0, b0, 0u, W, M);                                                                         \
-        WS_WINDOW_TERM2(a1, b1, 1u, W, M);                                                                         \
-        WS_WINDOW_TERM2(a0, b0, 2u, W, M);                                                                         \
-        WS_WINDOW_TERM2(a1, b1, 3u, W, M);                                                                         \
-        WS_WINDOW_TERM2(a0, b0, 4u, W, M);                                                                         \
-        WS_WINDOW_TERM2(a1, b1, 5u, W, M);                                                                         \
-        WS_WINDOW_TERM2(a0, b0, 6u, W, M);                                                                         \
-        WS_WINDOW_TERM2(a1, b1, 7u, W, M);                                                                         \
-        xk += 8;                                                                                                   \
-        p += (W);                                                                                                  \
-        q += (W);                                                                                                  \
-    } while (xk != end);                                                                                           \
-    sums.first = a0 + a1;                                                                                          \
-    sums.second = b0 + b1;                                                                                         \
-    return sums
-
-static WS_DENSE_LOOP window_sums window_rows3(const float *xk, const float *end, const uint8_t *p, const uint8_t *q,
-                                              uint32_t shift, const float *cb) {
-    WS_WINDOW_ROWS2(3u, 7u);
+static WS_DENSE_LOOP void window_quads3(const float *x, const float *end, const uint8_t *p, uint32_t rb,
+                                        uint32_t shift, const float *cb, float *y, uint32_t quads) {
+    WS_WINDOW_ROWS4(3u, 7u, shift)
 }
 
-static WS_DENSE_LOOP window_sums window_rows4(const float *xk, const float *end, const uint8_t *p, const uint8_t *q,
-                                              uint32_t shift, const float *cb) {
-    WS_WINDOW_ROWS2(4u, 15u);
+/* Rows from bit 0 of their first byte (the tensor starts on a byte): no shift, 4 instructions fewer per 32 weights
+ * (2,100 of the 3-bit digits MLP's). A firmware for a model whose tensors all start on a byte builds only this one
+ * (WS_MID_BYTE_BUILT). */
+static WS_DENSE_LOOP void window_quads3_aligned(const float *x, const float *end, const uint8_t *p, uint32_t rb,
+                                                const float *cb, float *y, uint32_t quads) {
+    WS_WINDOW_ROWS4(3u, 7u, 0u)
+}
+
+/* 4-bit rows start on a byte (dense_rows_windows): no shift. */
+static WS_DENSE_LOOP void window_quads4(const float *x, const float *end, const uint8_t *p, uint32_t rb,
+                                        const float *cb, float *y, uint32_t quads) {
+    WS_WINDOW_ROWS4(4u, 15u, 0u)
 }
 
 /* y[j] += the products of x .. end (a multiple of 8 inputs up to 4 bits, of 4 at 5 and 6 bits) with the codebook
@@ -321,13 +334,51 @@ static WS_DENSE_LOOP void window_rows(const float *x, uint32_t depth, const uint
         *y += sum;
     }
 }
-#undef WS_WINDOW_ROWS2
+/* Two rows `rb` bytes apart from bit 0 of p into y[0], y[1] (the rows % 4 that the four-row loops leave, two of
+ * them; the digits MLP's 10-row last layer: ~350 instructions fewer than through window_spans). */
+#define WS_WINDOW_PAIR(W, M)                                                                                       \
+    const float *xk = x;                                                                                           \
+    float a[2] = {0.0f, 0.0f}, b[2] = {0.0f, 0.0f};                                                                \
+    do {                                                                                                           \
+        const uint32_t u0 = ws_ld_u32(p), u1 = ws_ld_u32(p + rb);                                                  \
+        WS_WINDOW_TERM2(0u, W, M);                                                                                 \
+        WS_WINDOW_TERM2(1u, W, M);                                                                                 \
+        WS_WINDOW_TERM2(2u, W, M);                                                                                 \
+        WS_WINDOW_TERM2(3u, W, M);                                                                                 \
+        WS_WINDOW_TERM2(4u, W, M);                                                                                 \
+        WS_WINDOW_TERM2(5u, W, M);                                                                                 \
+        WS_WINDOW_TERM2(6u, W, M);                                                                                 \
+        WS_WINDOW_TERM2(7u, W, M);                                                                                 \
+        xk += 8;                                                                                                   \
+        p += (W);                                                                                                  \
+    } while (xk != end);                                                                                           \
+    y[0] += a[0] + a[1];                                                                                           \
+    y[1] += b[0] + b[1]
+#define WS_WINDOW_TERM2(i, W, M)                                                                                   \
+    do {                                                                                                           \
+        const float xi = xk[i];                                                                                    \
+        WS_WINDOW_TERM(a[(i) & 1u], xi, u0, i, W, M);                                                              \
+        WS_WINDOW_TERM(b[(i) & 1u], xi, u1, i, W, M);                                                              \
+    } while (0)
+
+static WS_DENSE_LOOP void window_pair3_aligned(const float *x, const float *end, const uint8_t *p, uint32_t rb,
+                                               const float *cb, float *y) {
+    WS_WINDOW_PAIR(3u, 7u);
+}
+
+static WS_DENSE_LOOP void window_pair4(const float *x, const float *end, const uint8_t *p, uint32_t rb,
+                                       const float *cb, float *y) {
+    WS_WINDOW_PAIR(4u, 15u);
+}
+#undef WS_WINDOW_PAIR
 #undef WS_WINDOW_TERM2
+#undef WS_WINDOW_ROWS4
+#undef WS_WINDOW_TERM4
 #undef WS_WINDOW_TERM
 
 /* Returns 0 where the windows do not apply (Huffman-coded, wider indices); outliers added afterwards. 3- and 4-bit
  * rows of a multiple of 8 indices that start on a byte boundary or within one (every such row then starts at the
- * same bit) go in pairs; every other row through one call of window_rows. */
+ * same bit) go four at a time; every other row through one call of window_rows. */
 static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t depth, uint32_t rows,
                               float *y) {
     const uint32_t width = w->bit_width, row_bytes = depth * width / 8u;
@@ -337,18 +388,24 @@ static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_of
     if (w->code || width > 6u) return 0;
     p = w->stream + ws_index_byte(w->first + w_off, width, &shift);
     if (depth > 0u && depth % 8u == 0u && !(width == 4u && shift != 0u)) {
-        if (WS_WIDTH_BUILT(3) && width == 3u)
-            for (; j + 1u < rows; j += 2u, p += 2u * row_bytes) {
-                const window_sums s = window_rows3(x, x + depth, p, p + row_bytes, shift, cb);
-                y[j] += s.first;
-                y[j + 1u] += s.second;
-            }
-        else if (WS_WIDTH_BUILT(4) && width == 4u)
-            for (; j + 1u < rows; j += 2u, p += 2u * row_bytes) {
-                const window_sums s = window_rows4(x, x + depth, p, p + row_bytes, shift, cb);
-                y[j] += s.first;
-                y[j + 1u] += s.second;
-            }
+        const int quads3 = WS_WIDTH_BUILT(3) && width == 3u && (shift == 0u || WS_MID_BYTE_BUILT);
+        if (quads3 && shift == 0u && rows >= 4u)
+            window_quads3_aligned(x, x + depth, p, row_bytes, cb, y, rows / 4u);
+        else if (quads3 && rows >= 4u)
+            window_quads3(x, x + depth, p, row_bytes, shift, cb, y, rows / 4u);
+        else if (WS_WIDTH_BUILT(4) && width == 4u && rows >= 4u)
+            window_quads4(x, x + depth, p, row_bytes, cb, y, rows / 4u);
+        if (quads3 || (WS_WIDTH_BUILT(4) && width == 4u)) {
+            j = rows & ~3u;
+            p += j * row_bytes;
+        }
+        /* Two of the rows % 4 left, when aligned; a last one through window_rows (window_spans: the same sums) */
+        if (rows - j >= 2u && ((WS_WIDTH_BUILT(3) && width == 3u && shift == 0u) || (WS_WIDTH_BUILT(4) && width == 4u))) {
+            if (WS_WIDTH_BUILT(3) && width == 3u) window_pair3_aligned(x, x + depth, p, row_bytes, cb, y + j);
+            else window_pair4(x, x + depth, p, row_bytes, cb, y + j);
+            j += 2u;
+            p += 2u * row_bytes;
+        }
     }
     if (j < rows) window_rows(x, depth, p, shift, rows - j, width, cb, y + j);
     add_outliers(x, w, w_off, depth, rows, y);
@@ -456,6 +513,20 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
     }
 }
 
+/* y[j] = k * v[first + j * step] (add 0) or y[j] += k * v[first + j * step] (add 1) for j < n: the float32 /
+ * binary16 choice made once, not per element. */
+static void scaled_values(float *y, uint32_t n, float k, const ws_values *v, uint32_t first, uint32_t step, int add) {
+    uint32_t j;
+    if (v->f32 && add)
+        for (j = 0; j < n; j++) y[j] += k * v->f32[first + j * step];
+    else if (v->f32)
+        for (j = 0; j < n; j++) y[j] = k * v->f32[first + j * step];
+    else if (add)
+        for (j = 0; j < n; j++) y[j] += k * ws_half_to_float(v->f16[first + j * step]);
+    else
+        for (j = 0; j < n; j++) y[j] = k * ws_half_to_float(v->f16[first + j * step]);
+}
+
 void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand *b, float *y) {
     const uint32_t rows = p->m, depth = p->k, cols = p->n;
     const uint32_t a_sm = p->trans_a ? 1u : depth; /* storage strides of op(A) along m and k */
@@ -469,8 +540,7 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
 
     if (start_c) {
         for (i = 0; i < rows; i++)
-            for (j = 0; j < cols; j++)
-                y[i * cols + j] = p->beta * ws_values_at(&p->c, i * p->c_stride_m + j * p->c_stride_n);
+            scaled_values(y + i * cols, cols, p->beta, &p->c, i * p->c_stride_m, p->c_stride_n, 0);
     } else {
         for (i = 0; i < rows * cols; i++) y[i] = 0.0f;
     }
@@ -496,15 +566,29 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
         }
     }
 
-    /* Epilogue, one pass over Y, when alpha or S scale the products. */
+    /* Epilogue when alpha or S scale the products: Y = (alpha Y) S + beta C, row by row. */
     if (plain) return;
     for (i = 0; i < rows; i++) {
-        for (j = 0; j < cols; j++) {
-            float v = p->alpha * y[i * cols + j];
-            if (ws_values_present(&p->s)) v *= ws_values_at(&p->s, j * p->s_step);
-            if (ws_values_present(&p->c)) v += p->beta * ws_values_at(&p->c, i * p->c_stride_m + j * p->c_stride_n);
-            y[i * cols + j] = v;
+        float *yi = y + i * cols;
+        const uint32_t c0 = i * p->c_stride_m;
+        /* A searched dense layer's bias, binary16 [N] (compile --constants half), with or without a binary16 scale
+         * [N]: one pass */
+        if (p->c.f16 && p->c_stride_n == 1u && p->s.f16 && p->s_step == 1u) {
+            for (j = 0; j < cols; j++)
+                yi[j] = p->alpha * yi[j] * ws_half_to_float(p->s.f16[j]) + p->beta * ws_half_to_float(p->c.f16[c0 + j]);
+            continue;
         }
+        if (p->c.f16 && p->c_stride_n == 1u && !ws_values_present(&p->s)) {
+            for (j = 0; j < cols; j++) yi[j] = p->alpha * yi[j] + p->beta * ws_half_to_float(p->c.f16[c0 + j]);
+            continue;
+        }
+        if (ws_values_present(&p->s) && p->s.f32)
+            for (j = 0; j < cols; j++) yi[j] = p->alpha * yi[j] * p->s.f32[j * p->s_step];
+        else if (ws_values_present(&p->s))
+            for (j = 0; j < cols; j++) yi[j] = p->alpha * yi[j] * ws_half_to_float(p->s.f16[j * p->s_step]);
+        else
+            for (j = 0; j < cols; j++) yi[j] = p->alpha * yi[j];
+        if (ws_values_present(&p->c)) scaled_values(yi, cols, p->beta, &p->c, c0, p->c_stride_n, 1);
     }
 }
 

@@ -50,7 +50,7 @@ typedef struct {
     const uint32_t *outlier_positions;
     const float *outlier_values;
     const ws_huffman *code;  /* shared, Huffman-coded: the decode table (first is then a bit position); else NULL */
-} ws_operand;
+} ws_operand; /* bind() in ws_invoke.c sets every field */
 
 /* Element `e` of a fixed-width shared operand with outliers (out of line: outliers are rare and code size counts).
  * Random access: never for a Huffman-coded operand (x->code), which kernels read only in order through

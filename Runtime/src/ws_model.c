@@ -1,4 +1,6 @@
 /* Accessors of a loaded model: tensors, operators, codebook, index stream, metadata, constant decoding. */
+#include <stddef.h> /* offsetof */
+
 #include "ws_flatbuf.h"
 #include "ws_index_stream.h"
 #include "ws_internal.h"
@@ -8,26 +10,45 @@
 float ws_half_to_float(uint32_t h) { return ws_half_to_float_inline(h); }
 #endif
 
+/* ws_read_tensor_facts zeroes shape[] by six stores. */
+typedef char ws_max_rank_6[WS_MAX_RANK == 6u ? 1 : -1];
+
 /* int32 from its two's-complement bits, without an implementation-defined conversion. */
 static int32_t as_i32(uint32_t x) { return x <= 0x7FFFFFFFu ? (int32_t)x : -(int32_t)(~x) - 1; }
 
-void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) {
+/* Tensor t into info: every stored field (every_field), or only what the kernels read for its kind (the name "",
+ * arena_offset 0 unless an activation, index_offset 0 and fixed width unless shared). Every field is set here
+ * rather than after a memset: this runs for each operand of each operator of every inference (the memset was ~1 %
+ * of a digits MLP's Cortex-M4 instructions, the fields a kind does not use ~0.4 %). */
+static void read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info, int every_field) {
     const uint8_t *buf = m->buf;
     uint32_t table = ws_fb_vector_table(buf, m->tensors, t);
     uint32_t rank, shape, raw_count, i;
-    memset(info, 0, sizeof *info);
-    info->name = ws_fb_string(buf, table, WS_VT_TENSOR_NAME);
+    info->name = every_field ? ws_fb_string(buf, table, WS_VT_TENSOR_NAME) : "";
     info->kind = (ws_tensor_kind)ws_fb_u8(buf, table, WS_VT_TENSOR_KIND, WS_TENSOR_ACTIVATION);
     shape = ws_fb_vector(buf, table, WS_VT_TENSOR_SHAPE, &rank);
     info->rank = rank;
     info->elements = 1;
+    /* Unused dims are 0: stored one by one (a loop from `rank` became a memset call); six of them (ws_max_rank_6) */
+    info->shape[0] = info->shape[1] = info->shape[2] = info->shape[3] = info->shape[4] = info->shape[5] = 0;
     for (i = 0; i < rank && i < WS_MAX_RANK; i++) {
         info->shape[i] = ws_ld_u32(buf + shape + 4u * i);
         info->elements *= info->shape[i];
     }
-    info->arena_offset = ws_fb_u32(buf, table, WS_VT_TENSOR_ARENA_OFFSET, 0);
-    info->index_offset = (uint32_t)ws_fb_u64(buf, table, WS_VT_TENSOR_INDEX_OFFSET, 0);
-    info->index_encoding = ws_fb_u8(buf, table, WS_VT_TENSOR_INDEX_ENCODING, WS_INDEX_FIXED_WIDTH);
+    info->arena_offset = 0;
+    info->index_offset = 0;
+    info->index_encoding = WS_INDEX_FIXED_WIDTH;
+    if (every_field || info->kind == WS_TENSOR_ACTIVATION)
+        info->arena_offset = ws_fb_u32(buf, table, WS_VT_TENSOR_ARENA_OFFSET, 0);
+    if (every_field || info->kind == WS_TENSOR_SHARED) {
+        info->index_offset = (uint32_t)ws_fb_u64(buf, table, WS_VT_TENSOR_INDEX_OFFSET, 0);
+        info->index_encoding = ws_fb_u8(buf, table, WS_VT_TENSOR_INDEX_ENCODING, WS_INDEX_FIXED_WIDTH);
+    }
+    info->raw = NULL;
+    info->raw_half = NULL;
+    info->num_outliers = 0;
+    info->outlier_positions = NULL;
+    info->outlier_values = NULL;
     if (info->kind == WS_TENSOR_RAW) {
         uint32_t raw = ws_fb_vector(buf, table, WS_VT_TENSOR_RAW, &raw_count);
         uint32_t half = ws_fb_vector(buf, table, WS_VT_TENSOR_RAW_HALF, &raw_count);
@@ -46,20 +67,28 @@ void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) {
     }
 }
 
-/* Up to `cap` entries of a uint32 vector field into `out`; returns the stored length (0 when absent). */
+void ws_read_tensor(const ws_model *m, uint32_t t, ws_tensor_info *info) { read_tensor(m, t, info, 1); }
+
+void ws_read_tensor_facts(const ws_model *m, uint32_t t, ws_tensor_info *info) { read_tensor(m, t, info, 0); }
+
+/* Up to `cap` entries of a uint32 vector field into `out`, 0 after the stored ones; returns the stored length (0
+ * when absent). */
 static uint32_t read_u32s(const uint8_t *buf, uint32_t table, uint32_t field, uint32_t *out, uint32_t cap) {
     uint32_t count, i, first = ws_fb_vector(buf, table, field, &count);
-    for (i = 0; i < count && i < cap; i++) out[i] = ws_ld_u32(buf + first + 4u * i);
+    for (i = 0; i < cap; i++) out[i] = i < count ? ws_ld_u32(buf + first + 4u * i) : 0u;
     return count;
 }
 
-void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
+/* Operator o into op, its name too when `named` (ws_invoke does not read it: "" then). */
+static void read_operator(const ws_model *m, uint32_t o, ws_op *op, int named) {
     const uint8_t *buf = m->buf;
     uint32_t table = ws_fb_vector_table(buf, m->operators, o);
     uint32_t first, count, i, options;
-    memset(op, 0, sizeof *op);
+    /* op->info is set field by field below; the options' scalars start from zero, their vectors are written by
+     * their options type (ws_op) */
+    memset(&op->options_type, 0, offsetof(ws_op, kernel) - offsetof(ws_op, options_type));
     op->info.opcode = (ws_opcode)ws_fb_u8(buf, table, WS_VT_OPERATOR_OPCODE, 0);
-    op->info.name = ws_fb_string(buf, table, WS_VT_OPERATOR_NAME);
+    op->info.name = named ? ws_fb_string(buf, table, WS_VT_OPERATOR_NAME) : "";
     first = ws_fb_vector(buf, table, WS_VT_OPERATOR_INPUTS, &count);
     op->info.num_inputs = count;
     for (i = 0; i < WS_OPERATOR_INFO_INPUTS; i++)
@@ -126,7 +155,7 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
         op->nearest = ws_fb_u8(buf, options, WS_VT_RESIZE_NEAREST_MODE, WS_NEAREST_MODE_ROUND_PREFER_FLOOR);
         first = ws_fb_vector(buf, options, WS_VT_RESIZE_SCALES, &count);
         op->n_vec = count;
-        for (i = 0; i < count && i < WS_MAX_RANK; i++) op->scales[i] = ws_ld_f32(buf + first + 4u * i);
+        for (i = 0; i < WS_MAX_RANK; i++) op->scales[i] = i < count ? ws_ld_f32(buf + first + 4u * i) : 0.0f;
         break;
     case WS_OPTIONS_REDUCE:
         op->mode = ws_fb_u8(buf, options, WS_VT_REDUCE_MODE, WS_REDUCE_MODE_MEAN);
@@ -157,6 +186,18 @@ void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) {
     default:
         break;
     }
+}
+
+void ws_read_operator(const ws_model *m, uint32_t o, ws_op *op) { read_operator(m, o, op, 1); }
+
+void ws_read_operator_facts(const ws_model *m, uint32_t o, ws_op *op) { read_operator(m, o, op, 0); }
+
+ws_opcode ws_read_opcode(const ws_model *m, uint32_t o) {
+    return (ws_opcode)ws_fb_u8(m->buf, ws_fb_vector_table(m->buf, m->operators, o), WS_VT_OPERATOR_OPCODE, 0);
+}
+
+uint32_t ws_read_arena_offset(const ws_model *m, uint32_t t) {
+    return ws_fb_u32(m->buf, ws_fb_vector_table(m->buf, m->tensors, t), WS_VT_TENSOR_ARENA_OFFSET, 0);
 }
 
 ws_tensor_id ws_read_op_input(const ws_model *m, uint32_t o, uint32_t i) {

@@ -72,4 +72,12 @@
 #define WS_WIDTH_BUILT(w) 1
 #endif
 
+/* And whether rows that start at a bit shift get a fast loop of their own (WS_MODEL_MID_BYTE_TENSORS: some
+ * fixed-width tensor of the model starts inside a byte); without, such rows take the generic loop. */
+#if defined(WS_OPS_HEADER) && defined(WS_MODEL_MID_BYTE_TENSORS)
+#define WS_MID_BYTE_BUILT WS_MODEL_MID_BYTE_TENSORS
+#else
+#define WS_MID_BYTE_BUILT 1
+#endif
+
 #endif /* WS_OPSET_H */

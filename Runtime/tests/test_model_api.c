@@ -238,6 +238,60 @@ static void test_invoke_partial(void) {
     tm_free(&m);
 }
 
+/* x [1,2] -> Gemm(W raw [3,2], trans_b, bias) -> g [1,3] -> Relu -> r -> Add(r, r) -> z; r on g's bytes when
+ * in_place. By hand: W x + b = (1 - 2 + 0.5, 0 + 2 - 0.5, 3 - 2 - 2) = (-0.5, 1.5, -1) for x = (1, -2). */
+static void gemm_relu_add(tm *m, int in_place, int32_t *x, int32_t *g, int32_t *r, int32_t *z) {
+    int32_t w, b;
+    uint32_t g_at;
+    tm_init(m);
+    *x = tm_act(m, DIMS(1, 2));
+    w = tm_raw(m, DIMS(3, 2), FLOATS(1, 1, 0, -1, 3, 1));
+    b = tm_raw(m, DIMS(3), FLOATS(0.5f, -0.5f, -2));
+    g_at = m->arena_next;
+    *g = tm_act(m, DIMS(1, 3));
+    *r = in_place ? tm_act_at(m, DIMS(1, 3), g_at) : tm_act(m, DIMS(1, 3));
+    *z = tm_act(m, DIMS(1, 3));
+    CHECK(wsm_builder_add_gemm(m->b, NULL, TENSORS(*x, w, b), g, 1, 1.0f, 1.0f, 0, 1) >= 0);
+    tm_op(m, WS_OP_RELU, TENSORS(*g), TENSORS(*r));
+    tm_op(m, WS_OP_ADD, TENSORS(*r, *r), TENSORS(*z));
+    CHECK_STATUS(tm_finish(m, x, 1, z, 1), WS_OK);
+}
+
+/* A Relu written in place after an operator is applied by that operator (ws_invoke.c, relu_in_place_next): the
+ * arena ends the same as with the Relu run on its own, a partial run that stops before the Relu still sees the
+ * Gemm's own output, and a Relu that is not in place leaves the Gemm's output as it is. */
+static void test_relu_after_operator(void) {
+    tm m;
+    int32_t x, g, r, z;
+    size_t len;
+
+    gemm_relu_add(&m, 1, &x, &g, &r, &z);
+    len = ws_model_arena_bytes(&m.model);
+    tm_set(&m, x, FLOATS(1, -2));
+    CHECK_STATUS(ws_invoke(&m.model, m.arena, len), WS_OK);
+    CHECK_FLOATS(tm_get(&m, r), FLOATS(0, 1.5f, 0), 3, 0);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(0, 3, 0), 3, 0);
+    CHECK_STATUS(ws_invoke_partial(&m.model, m.arena, len, 1), WS_OK);
+    CHECK_FLOATS(tm_get(&m, g), FLOATS(-0.5f, 1.5f, -1), 3, 0);
+    tm_set(&m, z, FLOATS(9, 9, 9));
+    CHECK_STATUS(ws_invoke_partial(&m.model, m.arena, len, 2), WS_OK);
+    CHECK_FLOATS(tm_get(&m, r), FLOATS(0, 1.5f, 0), 3, 0);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(9, 9, 9), 3, 0);
+    /* Operators 1 and 2 alone: the Relu reads the g the arena holds. */
+    tm_set(&m, g, FLOATS(-4, 4, -0.0f));
+    CHECK_STATUS(ws_invoke_operators(&m.model, m.arena, len, 1, 2), WS_OK);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(0, 8, 0), 3, 0);
+    tm_free(&m);
+
+    gemm_relu_add(&m, 0, &x, &g, &r, &z);
+    tm_set(&m, x, FLOATS(1, -2));
+    CHECK_STATUS(ws_invoke(&m.model, m.arena, ws_model_arena_bytes(&m.model)), WS_OK);
+    CHECK_FLOATS(tm_get(&m, g), FLOATS(-0.5f, 1.5f, -1), 3, 0);
+    CHECK_FLOATS(tm_get(&m, r), FLOATS(0, 1.5f, 0), 3, 0);
+    CHECK_FLOATS(tm_get(&m, z), FLOATS(0, 3, 0), 3, 0);
+    tm_free(&m);
+}
+
 /* ws_invoke_operators runs exactly operators [first, first + count), clipped to the model's. */
 static void test_invoke_operators(void) {
     tm m;
@@ -327,6 +381,7 @@ int main(void) {
     test_invoke_arguments();
     test_invoke_partial();
     test_invoke_operators();
+    test_relu_after_operator();
     test_load_arguments();
     return ws_test_finish();
 }

@@ -35,6 +35,9 @@ public struct ModelFacts: Sendable, Equatable {
     /// The index width of the shared weights (0 without any): a firmware built for this model compiles the dense
     /// layers' fast paths for this width only.
     public var bitWidth: Int
+    /// Whether some fixed-width shared tensor's first index starts inside a byte (its rows then start at a bit
+    /// shift): a firmware built for a model without one leaves out the dense loops that shift their windows.
+    public var midByteTensors: Bool
 
     /// Loads `wsm` with the runtime (verified like on a board); nil when it does not load.
     public init?(wsm: [UInt8]) {
@@ -82,6 +85,16 @@ public struct ModelFacts: Sendable, Equatable {
         self.operators = operators.sorted()
         self.huffman = model.features & UInt64(WS_FEATURE_HUFFMAN) != 0
         self.bitWidth = Int(model.bit_width)
+        var midByte = false
+        for t in 0..<ws_model_num_tensors(&model) {
+            var info = ws_tensor_info()
+            guard ws_model_tensor(&model, ws_tensor_id(t), &info) == WS_OK else { return nil }
+            if info.kind == WS_TENSOR_SHARED && info.index_encoding == UInt32(WS_INDEX_FIXED_WIDTH)
+                && (UInt64(info.index_offset) * UInt64(model.bit_width)) % 8 != 0 {
+                midByte = true
+            }
+        }
+        self.midByteTensors = midByte
     }
 
     /// The C text of `model_data.h` that states these facts: macros an application sizes its buffers with, and
@@ -129,6 +142,10 @@ public struct ModelFacts: Sendable, Equatable {
         /* The index width of the shared weights (one codebook: one width): a runtime built with WS_OPS_HEADER
          * compiles the dense layers' fast paths for this width only (any other width still runs, slower). */
         #define WS_MODEL_BIT_WIDTH \(bitWidth)u
+
+        /* 1 when some fixed-width shared tensor starts inside a byte: with 0 a runtime built with WS_OPS_HEADER leaves
+         * out the dense loops for rows that start at a bit shift (such a file still runs, slower). */
+        #define WS_MODEL_MID_BYTE_TENSORS \(midByteTensors ? 1 : 0)
 
         """
         return s

@@ -83,6 +83,16 @@ struct TinyModelTests {
         #expect(header.contains("#define WS_MODEL_HUFFMAN \(codedTensors.isEmpty ? 0 : 1)\n"), "\(fixture.name)")
         // ...and the dense fast paths for the file's one index width.
         #expect(header.contains("#define WS_MODEL_BIT_WIDTH \(compiled["bitWidth"] as? Int ?? -1)u\n"), "\(fixture.name)")
+        // ...and whether some fixed-width tensor starts inside a byte (the shifting 3-bit loop), from inspect's
+        // stream offsets.
+        let inspect = try WSC.run(["inspect", out + "/model.wsm", "--json"])
+        try #require(inspect.status == 0, "\(inspect.stderr)")
+        let inspected = try WSC.json(inspect.stdout), width = inspected["bitWidth"] as? Int ?? 0
+        let midByte = (inspected["tensors"] as? [[String: Any]] ?? []).contains {
+            $0["kind"] as? String == "shared" && $0["indexCoding"] as? String == "fixed"
+                && ((($0["indexOffset"] as? Int ?? 0) * width) % 8) != 0
+        }
+        #expect(header.contains("#define WS_MODEL_MID_BYTE_TENSORS \(midByte ? 1 : 0)\n"), "\(fixture.name)")
 
         let verify = try WSC.run(["verify", out + "/model.wsm", "--model", Self.file("\(fixture.name).onnx"),
                                   "--data", Self.file("\(fixture.name)_test.npz"), "--input-shape", shape, "--json"])
