@@ -205,6 +205,17 @@ static int dense_rows_pairs(const float *x, const ws_operand *w, uint32_t w_off,
  */
 #define WS_WINDOW_TERM(acc, xv, v, i, W, M) acc += (xv) * cb[((v) >> (i) * (W)) & (M)]
 
+/* TERM for each of a window's eight inputs. */
+#define WS_WINDOW_EIGHT(TERM, W, M)                                                                                \
+    TERM(0u, W, M);                                                                                                \
+    TERM(1u, W, M);                                                                                                \
+    TERM(2u, W, M);                                                                                                \
+    TERM(3u, W, M);                                                                                                \
+    TERM(4u, W, M);                                                                                                \
+    TERM(5u, W, M);                                                                                                \
+    TERM(6u, W, M);                                                                                                \
+    TERM(7u, W, M)
+
 /* `quads` groups of four rows `rb` bytes apart from p (all from bit `shift`) into y[4q .. 4q + 3], one call for all
  * of them: each row's sum in two partial sums (even and odd inputs), as window_spans sums a row. */
 #define WS_WINDOW_TERM4(i, W, M)                                                                                   \
@@ -224,14 +235,7 @@ static int dense_rows_pairs(const float *x, const ws_operand *w, uint32_t w_off,
         do {                                                                                                       \
             const uint32_t u0 = ws_ld_u32(r) >> (SHIFT), u1 = ws_ld_u32(r + rb) >> (SHIFT);                        \
             const uint32_t u2 = ws_ld_u32(s) >> (SHIFT), u3 = ws_ld_u32(s + rb) >> (SHIFT);                        \
-            WS_WINDOW_TERM4(0u, W, M);                                                                             \
-            WS_WINDOW_TERM4(1u, W, M);                                                                             \
-            WS_WINDOW_TERM4(2u, W, M);                                                                             \
-            WS_WINDOW_TERM4(3u, W, M);                                                                             \
-            WS_WINDOW_TERM4(4u, W, M);                                                                             \
-            WS_WINDOW_TERM4(5u, W, M);                                                                             \
-            WS_WINDOW_TERM4(6u, W, M);                                                                             \
-            WS_WINDOW_TERM4(7u, W, M);                                                                             \
+            WS_WINDOW_EIGHT(WS_WINDOW_TERM4, W, M);                                                                \
             xk += 8;                                                                                               \
             r += (W);                                                                                              \
             s += (W);                                                                                              \
@@ -341,14 +345,7 @@ static WS_DENSE_LOOP void window_rows(const float *x, uint32_t depth, const uint
     float a[2] = {0.0f, 0.0f}, b[2] = {0.0f, 0.0f};                                                                \
     do {                                                                                                           \
         const uint32_t u0 = ws_ld_u32(p), u1 = ws_ld_u32(p + rb);                                                  \
-        WS_WINDOW_TERM2(0u, W, M);                                                                                 \
-        WS_WINDOW_TERM2(1u, W, M);                                                                                 \
-        WS_WINDOW_TERM2(2u, W, M);                                                                                 \
-        WS_WINDOW_TERM2(3u, W, M);                                                                                 \
-        WS_WINDOW_TERM2(4u, W, M);                                                                                 \
-        WS_WINDOW_TERM2(5u, W, M);                                                                                 \
-        WS_WINDOW_TERM2(6u, W, M);                                                                                 \
-        WS_WINDOW_TERM2(7u, W, M);                                                                                 \
+        WS_WINDOW_EIGHT(WS_WINDOW_TERM2, W, M);                                                                    \
         xk += 8;                                                                                                   \
         p += (W);                                                                                                  \
     } while (xk != end);                                                                                           \
@@ -374,6 +371,7 @@ static WS_DENSE_LOOP void window_pair4(const float *x, const float *end, const u
 #undef WS_WINDOW_TERM2
 #undef WS_WINDOW_ROWS4
 #undef WS_WINDOW_TERM4
+#undef WS_WINDOW_EIGHT
 #undef WS_WINDOW_TERM
 
 /* Returns 0 where the windows do not apply (Huffman-coded, wider indices); outliers added afterwards. 3- and 4-bit
