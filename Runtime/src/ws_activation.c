@@ -51,11 +51,39 @@ static float ws_f_pow_scalar(float x, float alpha, float beta) {
     return powf(x, alpha);
 }
 
+/* Relu four elements a step: one loop test for four. In place (y == x, as the planner puts it and as ws_invoke
+ * folds a Relu into the operator before it) only the negative values are written: ~5 Cortex-M4 instructions an
+ * element, ~7 otherwise, against 9 through the generic loop. NaN and -0 pass through, as ws_f_relu. */
+static void relu_f32(const float *x, float *y, uint32_t n) {
+    uint32_t quads = n / 4u;
+    if (x == y)
+        for (; quads > 0u; quads--, x += 4, y += 4) {
+            const float a = y[0], b = y[1], c = y[2], d = y[3];
+            if (a < 0.0f) y[0] = 0.0f;
+            if (b < 0.0f) y[1] = 0.0f;
+            if (c < 0.0f) y[2] = 0.0f;
+            if (d < 0.0f) y[3] = 0.0f;
+        }
+    else
+        for (; quads > 0u; quads--, x += 4, y += 4) {
+            const float a = x[0], b = x[1], c = x[2], d = x[3];
+            y[0] = ws_f_relu(a);
+            y[1] = ws_f_relu(b);
+            y[2] = ws_f_relu(c);
+            y[3] = ws_f_relu(d);
+        }
+    for (n &= 3u; n > 0u; n--) *y++ = ws_f_relu(*x++);
+}
+
 void ws_unary_f32(ws_opcode op, float alpha, float beta, const float *x, float *y, uint32_t n) {
     uint32_t i;
     (void)alpha; /* unused when the table (or the op set) has no ACTIVATION row */
     (void)beta;
     (void)x, (void)y, (void)n, (void)i; /* unused when the op set has no UNARY or ACTIVATION row */
+    if (WS_OP_BUILT(RELU) && op == WS_OP_RELU) {
+        relu_f32(x, y, n);
+        return;
+    }
     switch (op) {
 #define WS_UNARY_CASE(name, Camel, code, min_in, max_in, min_out, max_out, options, req, inplace, shared, shape, \
                       kernel, fn)                                                                            \

@@ -338,8 +338,16 @@ static WS_DENSE_LOOP void window_rows(const float *x, uint32_t depth, const uint
         *y += sum;
     }
 }
+
 /* Two rows `rb` bytes apart from bit 0 of p into y[0], y[1] (the rows % 4 that the four-row loops leave, two of
  * them; the digits MLP's 10-row last layer: ~350 instructions fewer than through window_spans). */
+#define WS_WINDOW_TERM2(i, W, M)                                                                                   \
+    do {                                                                                                           \
+        const float xi = xk[i];                                                                                    \
+        WS_WINDOW_TERM(a[(i) & 1u], xi, u0, i, W, M);                                                              \
+        WS_WINDOW_TERM(b[(i) & 1u], xi, u1, i, W, M);                                                              \
+    } while (0)
+
 #define WS_WINDOW_PAIR(W, M)                                                                                       \
     const float *xk = x;                                                                                           \
     float a[2] = {0.0f, 0.0f}, b[2] = {0.0f, 0.0f};                                                                \
@@ -351,12 +359,6 @@ static WS_DENSE_LOOP void window_rows(const float *x, uint32_t depth, const uint
     } while (xk != end);                                                                                           \
     y[0] += a[0] + a[1];                                                                                           \
     y[1] += b[0] + b[1]
-#define WS_WINDOW_TERM2(i, W, M)                                                                                   \
-    do {                                                                                                           \
-        const float xi = xk[i];                                                                                    \
-        WS_WINDOW_TERM(a[(i) & 1u], xi, u0, i, W, M);                                                              \
-        WS_WINDOW_TERM(b[(i) & 1u], xi, u1, i, W, M);                                                              \
-    } while (0)
 
 static WS_DENSE_LOOP void window_pair3_aligned(const float *x, const float *end, const uint8_t *p, uint32_t rb,
                                                const float *cb, float *y) {
@@ -386,21 +388,22 @@ static int dense_rows_windows(const float *x, const ws_operand *w, uint32_t w_of
     if (w->code || width > 6u) return 0;
     p = w->stream + ws_index_byte(w->first + w_off, width, &shift);
     if (depth > 0u && depth % 8u == 0u && !(width == 4u && shift != 0u)) {
-        const int quads3 = WS_WIDTH_BUILT(3) && width == 3u && (shift == 0u || WS_MID_BYTE_BUILT);
-        if (quads3 && shift == 0u && rows >= 4u)
-            window_quads3_aligned(x, x + depth, p, row_bytes, cb, y, rows / 4u);
-        else if (quads3 && rows >= 4u)
-            window_quads3(x, x + depth, p, row_bytes, shift, cb, y, rows / 4u);
-        else if (WS_WIDTH_BUILT(4) && width == 4u && rows >= 4u)
-            window_quads4(x, x + depth, p, row_bytes, cb, y, rows / 4u);
-        if (quads3 || (WS_WIDTH_BUILT(4) && width == 4u)) {
-            j = rows & ~3u;
+        /* 4-bit rows start on a byte here; 3-bit ones may not (their shifted loop only where built) */
+        const int four = WS_WIDTH_BUILT(4) && width == 4u;
+        const int three_aligned = WS_WIDTH_BUILT(3) && width == 3u && shift == 0u;
+        const int three_shifted = WS_WIDTH_BUILT(3) && width == 3u && shift != 0u && WS_MID_BYTE_BUILT;
+        if (four || three_aligned || three_shifted) {
+            const uint32_t quads = rows / 4u;
+            if (quads > 0u && four) window_quads4(x, x + depth, p, row_bytes, cb, y, quads);
+            if (quads > 0u && three_aligned) window_quads3_aligned(x, x + depth, p, row_bytes, cb, y, quads);
+            if (quads > 0u && three_shifted) window_quads3(x, x + depth, p, row_bytes, shift, cb, y, quads);
+            j = 4u * quads;
             p += j * row_bytes;
         }
-        /* Two of the rows % 4 left, when aligned; a last one through window_rows (window_spans: the same sums) */
-        if (rows - j >= 2u && ((WS_WIDTH_BUILT(3) && width == 3u && shift == 0u) || (WS_WIDTH_BUILT(4) && width == 4u))) {
-            if (WS_WIDTH_BUILT(3) && width == 3u) window_pair3_aligned(x, x + depth, p, row_bytes, cb, y + j);
-            else window_pair4(x, x + depth, p, row_bytes, cb, y + j);
+        /* Two of the rows % 4 left, when on a byte; a last one through window_rows (window_spans: the same sums) */
+        if (rows - j >= 2u && (four || three_aligned)) {
+            if (four) window_pair4(x, x + depth, p, row_bytes, cb, y + j);
+            else window_pair3_aligned(x, x + depth, p, row_bytes, cb, y + j);
             j += 2u;
             p += 2u * row_bytes;
         }
@@ -511,18 +514,31 @@ void ws_dense_rows(const float *x, const ws_operand *w, uint32_t w_off, uint32_t
     }
 }
 
-/* y[j] = k * v[first + j * step] (add 0) or y[j] += k * v[first + j * step] (add 1) for j < n: the float32 /
- * binary16 choice made once, not per element. */
-static void scaled_values(float *y, uint32_t n, float k, const ws_values *v, uint32_t first, uint32_t step, int add) {
+/* y[j] = k * v[first + j * step] for j < n: the float32 / binary16 choice made once, not per element. */
+static void scaled_values(float *y, uint32_t n, float k, const ws_values *v, uint32_t first, uint32_t step) {
     uint32_t j;
-    if (v->f32 && add)
-        for (j = 0; j < n; j++) y[j] += k * v->f32[first + j * step];
-    else if (v->f32)
+    if (v->f32)
         for (j = 0; j < n; j++) y[j] = k * v->f32[first + j * step];
-    else if (add)
-        for (j = 0; j < n; j++) y[j] += k * ws_half_to_float(v->f16[first + j * step]);
     else
         for (j = 0; j < n; j++) y[j] = k * ws_half_to_float(v->f16[first + j * step]);
+}
+
+/* Row yi of the epilogue, Y = (alpha Y) S + beta C, when C is present and C's and S's elements are contiguous along
+ * the row: one pass, the float32 / binary16 choice made once per row. */
+static void epilogue_row(const ws_gemm_params *p, float *yi, uint32_t cols, uint32_t c0) {
+    /* Locals: a store to yi could otherwise alias p's fields and reload them for every element */
+    const float alpha = p->alpha, beta = p->beta;
+    const float *sf = p->s.f32, *cf = p->c.f32;
+    const uint16_t *sh = p->s.f16, *ch = p->c.f16;
+    uint32_t j;
+#define WS_EPILOGUE(PRODUCT, C_AT) for (j = 0; j < cols; j++) yi[j] = (PRODUCT) + beta * (C_AT)
+    if (cf && sf) WS_EPILOGUE(alpha * yi[j] * sf[j], cf[c0 + j]);
+    else if (cf && sh) WS_EPILOGUE(alpha * yi[j] * ws_half_to_float(sh[j]), cf[c0 + j]);
+    else if (cf) WS_EPILOGUE(alpha * yi[j], cf[c0 + j]);
+    else if (sf) WS_EPILOGUE(alpha * yi[j] * sf[j], ws_half_to_float(ch[c0 + j]));
+    else if (sh) WS_EPILOGUE(alpha * yi[j] * ws_half_to_float(sh[j]), ws_half_to_float(ch[c0 + j]));
+    else WS_EPILOGUE(alpha * yi[j], ws_half_to_float(ch[c0 + j]));
+#undef WS_EPILOGUE
 }
 
 void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand *b, float *y) {
@@ -538,7 +554,7 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
 
     if (start_c) {
         for (i = 0; i < rows; i++)
-            scaled_values(y + i * cols, cols, p->beta, &p->c, i * p->c_stride_m, p->c_stride_n, 0);
+            scaled_values(y + i * cols, cols, p->beta, &p->c, i * p->c_stride_m, p->c_stride_n);
     } else {
         for (i = 0; i < rows * cols; i++) y[i] = 0.0f;
     }
@@ -564,29 +580,20 @@ void ws_gemm_f32(const ws_gemm_params *p, const ws_operand *a, const ws_operand 
         }
     }
 
-    /* Epilogue when alpha or S scale the products: Y = (alpha Y) S + beta C, row by row. */
+    /* Epilogue when alpha or S scale the products: Y = (alpha Y) S + beta C, row by row (contiguous vectors in one
+     * tight pass: a searched dense layer's normalisation alpha, scale and bias). */
     if (plain) return;
     for (i = 0; i < rows; i++) {
-        float *yi = y + i * cols;
-        const uint32_t c0 = i * p->c_stride_m;
-        /* A searched dense layer's bias, binary16 [N] (compile --constants half), with or without a binary16 scale
-         * [N]: one pass */
-        if (p->c.f16 && p->c_stride_n == 1u && p->s.f16 && p->s_step == 1u) {
-            for (j = 0; j < cols; j++)
-                yi[j] = p->alpha * yi[j] * ws_half_to_float(p->s.f16[j]) + p->beta * ws_half_to_float(p->c.f16[c0 + j]);
+        if (ws_values_present(&p->c) && p->c_stride_n == 1u && (!ws_values_present(&p->s) || p->s_step == 1u)) {
+            epilogue_row(p, y + i * cols, cols, i * p->c_stride_m);
             continue;
         }
-        if (p->c.f16 && p->c_stride_n == 1u && !ws_values_present(&p->s)) {
-            for (j = 0; j < cols; j++) yi[j] = p->alpha * yi[j] + p->beta * ws_half_to_float(p->c.f16[c0 + j]);
-            continue;
+        for (j = 0; j < cols; j++) { /* broadcast C or S, or no C */
+            float v = p->alpha * y[i * cols + j];
+            if (ws_values_present(&p->s)) v *= ws_values_at(&p->s, j * p->s_step);
+            if (ws_values_present(&p->c)) v += p->beta * ws_values_at(&p->c, i * p->c_stride_m + j * p->c_stride_n);
+            y[i * cols + j] = v;
         }
-        if (ws_values_present(&p->s) && p->s.f32)
-            for (j = 0; j < cols; j++) yi[j] = p->alpha * yi[j] * p->s.f32[j * p->s_step];
-        else if (ws_values_present(&p->s))
-            for (j = 0; j < cols; j++) yi[j] = p->alpha * yi[j] * ws_half_to_float(p->s.f16[j * p->s_step]);
-        else
-            for (j = 0; j < cols; j++) yi[j] = p->alpha * yi[j];
-        if (ws_values_present(&p->c)) scaled_values(yi, cols, p->beta, &p->c, c0, p->c_stride_n, 1);
     }
 }
 

@@ -301,21 +301,6 @@ static int relu_in_place_next(const ws_model *m, uint32_t o, uint32_t end, ws_te
     return r >= 0 && ws_read_arena_offset(m, (uint32_t)r) == y_offset;
 }
 
-/* Relu's y = x < 0 ? 0 : x (NaN and -0 kept) in place, four at a time (one loop test for four: ~6 Cortex-M4
- * instructions an element against 9). */
-static void relu_in_place(float *y, uint32_t n) {
-    float *const end = y + (n & ~3u);
-    for (; y != end; y += 4) {
-        const float a = y[0], b = y[1], c = y[2], d = y[3];
-        if (a < 0.0f) y[0] = 0.0f;
-        if (b < 0.0f) y[1] = 0.0f;
-        if (c < 0.0f) y[2] = 0.0f;
-        if (d < 0.0f) y[3] = 0.0f;
-    }
-    for (n &= 3u; n > 0u; n--, y++)
-        if (*y < 0.0f) *y = 0.0f;
-}
-
 /* Runs operator o (and a Relu after it, relu_in_place_next); returns how many operators ran. */
 static uint32_t run_operator(const ws_model *m, uint32_t o, uint32_t end, uint8_t *arena, const ws_huffman *code) {
     ws_op op;
@@ -349,7 +334,7 @@ static uint32_t run_operator(const ws_model *m, uint32_t o, uint32_t end, uint8_
         break;
     }
     if (!relu_in_place_next(m, o, end, op.info.outputs[0], y.arena_offset)) return 1u;
-    relu_in_place(out, y.elements);
+    ws_unary_f32(WS_OP_RELU, 0.0f, 0.0f, out, out, y.elements);
     return 2u;
 }
 

@@ -88,6 +88,36 @@ static void test_gemm(void) {
     tm_free(&m);
 }
 
+/* The same Gemm with C float32 or binary16 and S absent, float32 or binary16: every mix goes through the Gemm's
+ * one-pass epilogue (ws_dense.c, epilogue_row) and gives the hand-computed values (all exact in both precisions). */
+static void test_gemm_epilogue_mixes(void) {
+    tm m;
+    int32_t x, b, y, c, sc;
+    int c_half, s_kind;
+    for (c_half = 0; c_half < 2; c_half++)
+        for (s_kind = 0; s_kind < 3; s_kind++) { /* S: none, float32, binary16 */
+            start(&m, WS_FEATURE_HALF_RAW);
+            x = tm_act(&m, DIMS(2, 3));
+            b = tm_shared(&m, DIMS(3, 2), FLOATS(-1, 0, 1, 2, 0, 1));
+            y = tm_act(&m, DIMS(2, 2));
+            c = c_half ? tm_raw_half(&m, DIMS(2), HALVES(0x3400u, 0xBE00u)) : tm_raw(&m, DIMS(2), FLOATS(0.25f, -1.5f));
+            sc = s_kind == 2 ? tm_raw_half(&m, DIMS(2), HALVES(0x4000u, 0xBA00u)) : tm_raw(&m, DIMS(2), FLOATS(2, -0.75f));
+            if (s_kind == 0) tm_gemm(&m, TENSORS(x, b, c), y, 0.5f, 2.0f, 0, 0);
+            else tm_gemm(&m, TENSORS(x, b, c, sc), y, 0.5f, 2.0f, 0, 0);
+            CHECK_STATUS(tm_finish(&m, &x, 1, &y, 1), WS_OK);
+            tm_set(&m, x, FLOATS(1, 2, 3, -1, 0, 4));
+            CHECK_STATUS(tm_run(&m), WS_OK);
+            /* X·B = [[1, 7], [1, 4]] */
+            if (s_kind == 0)
+                CHECK_FLOATS(tm_get(&m, y), FLOATS(0.5f * 1 + 2 * 0.25f, 0.5f * 7 + 2 * -1.5f, 0.5f * 1 + 2 * 0.25f,
+                                                   0.5f * 4 + 2 * -1.5f), 4, 0);
+            else
+                CHECK_FLOATS(tm_get(&m, y), FLOATS(0.5f * 1 * 2 + 2 * 0.25f, 0.5f * 7 * -0.75f + 2 * -1.5f,
+                                                   0.5f * 1 * 2 + 2 * 0.25f, 0.5f * 4 * -0.75f + 2 * -1.5f), 4, 0);
+            tm_free(&m);
+        }
+}
+
 /* X [1,2] · B [2,2] + C, C a binary16 [2] vector stored with `count` values, or X + C when `add`; the load status. */
 static ws_status load(uint64_t features, int add, uint32_t count) {
     tm m;
@@ -116,6 +146,7 @@ int main(void) {
     test_conversion();
     test_conv();
     test_gemm();
+    test_gemm_epilogue_mixes();
     test_rejected();
     return ws_test_finish();
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "test_support.h"
+#include "ws_kernels.h" /* ws_unary_f32 */
 #include "ws_test.h"
 
 #define TOL 1e-5
@@ -304,6 +305,24 @@ static void test_relu(void) {
     tm_free(&h.m);
 }
 
+/* The Relu kernel itself, in place and not, over two groups of four and a tail of three: x < 0 ? 0 : x, so NaN and
+ * -0 pass through (as max(x, 0) in ONNX's reference) and -inf is 0. */
+static void test_relu_kernel(void) {
+    const float x[11] = {-1, 2, -0.0f, NAN, -INFINITY, INFINITY, 1e-38f, -1e-38f, -3, 0, 5};
+    const float want[11] = {0, 2, -0.0f, NAN, 0, INFINITY, 1e-38f, 0, 0, 0, 5};
+    float y[11], z[11];
+    int pass, i;
+    for (pass = 0; pass < 2; pass++) {
+        float *out = pass ? z : y;
+        memcpy(z, x, sizeof z);
+        ws_unary_f32(WS_OP_RELU, 0.0f, 0.0f, pass ? z : x, out, 11); /* pass 1: in place */
+        for (i = 0; i < 11; i++) {
+            if (isnan(want[i])) CHECK(isnan(out[i]));
+            else CHECK(out[i] == want[i] && signbit(out[i]) == signbit(want[i]));
+        }
+    }
+}
+
 /* Softmax by its definition, in double, without the max subtraction. */
 static void softmax_reference(const float *x, const uint32_t *dims, uint32_t rank, uint32_t axis, int coerce,
                               float *out) {
@@ -508,6 +527,7 @@ int main(void) {
     test_batched_matmul();
     test_add();
     test_relu();
+    test_relu_kernel();
     test_softmax();
     test_reshape();
     test_mlp();
